@@ -1,0 +1,135 @@
+# Shared settings and helpers for deploy/local/stack.sh. Sourced, never run.
+# Every path and port can be set from the environment; the defaults are DESIGN.md's.
+
+LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$LOCAL_DIR/../.." && pwd)
+
+LETHE_HOME=${LETHE_HOME:-$REPO_DIR/.lethe}
+LETHE_HOST=127.0.0.1 # loopback only: nothing of the local stack listens beyond this machine
+LETHE_KAFKA_PORT=${LETHE_KAFKA_PORT:-9092}
+LETHE_KAFKA_CONTROLLER_PORT=${LETHE_KAFKA_CONTROLLER_PORT:-9093}
+LETHE_MONGO_PORT=${LETHE_MONGO_PORT:-27017}
+LETHE_REDIS_PORT=${LETHE_REDIS_PORT:-6379}
+LETHE_REGISTRY_PORT=${LETHE_REGISTRY_PORT:-8081}
+LETHE_REGISTRY_MANAGEMENT_PORT=${LETHE_REGISTRY_MANAGEMENT_PORT:-9001}
+LETHE_STACK_TIMEOUT=${LETHE_STACK_TIMEOUT:-180} # seconds to wait for each server to answer
+
+KAFKA_VERSION=4.1.1
+REGISTRY_VERSION=3.3.3
+MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+
+OPT_DIR=$LETHE_HOME/opt   # installed servers (kept by `reset`)
+DATA_DIR=$LETHE_HOME/data # the system of record (wiped only by `reset`)
+LOG_DIR=$LETHE_HOME/logs
+RUN_DIR=$LETHE_HOME/run   # pid files
+
+SERVERS=(kafka registry mongo redis)
+
+say() { printf '%s\n' "$*"; }
+fail() {
+  printf 'stack: %s\n' "$*" >&2
+  exit 1
+}
+
+port_of() {
+  case $1 in
+    kafka) echo "$LETHE_KAFKA_PORT" ;;
+    registry) echo "$LETHE_REGISTRY_PORT" ;;
+    mongo) echo "$LETHE_MONGO_PORT" ;;
+    redis) echo "$LETHE_REDIS_PORT" ;;
+  esac
+}
+
+port_env_of() {
+  case $1 in
+    kafka) echo LETHE_KAFKA_PORT ;;
+    registry) echo LETHE_REGISTRY_PORT ;;
+    mongo) echo LETHE_MONGO_PORT ;;
+    redis) echo LETHE_REDIS_PORT ;;
+  esac
+}
+
+# The start time of a process, in clock ticks since boot: with the pid, it names one process.
+start_ticks() {
+  awk '{print $22}' "/proc/$1/stat" 2>/dev/null
+}
+
+# The pid of a server this stack started, if it is still alive. The pid file holds the pid and
+# its start time, so a recycled pid of some other process is never taken for ours.
+running_pid() {
+  local pidfile=$RUN_DIR/$1.pid pid ticks
+  [ -f "$pidfile" ] || return 1
+  read -r pid ticks <"$pidfile"
+  [ -n "$pid" ] && [ -n "$ticks" ] || return 1
+  [ "$(start_ticks "$pid")" = "$ticks" ] || return 1
+  echo "$pid"
+}
+
+port_listening() {
+  ss -ltnH "sport = :$1" 2>/dev/null | grep -q .
+}
+
+port_holder() {
+  ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'users:(.*)' | head -n 1
+}
+
+# Refuses to start over a port someone else holds, naming the way out.
+require_free_port() {
+  local name=$1 port=$2 env=$3
+  if port_listening "$port"; then
+    fail "$name cannot start: port $port is already in use ($(port_holder "$port")). Stop that process, or choose another port with $env=<port>."
+  fi
+}
+
+probe() {
+  node "$LOCAL_DIR/probe.mjs" "$1" "$LETHE_HOST" "$(port_of "$1")" 2>/dev/null
+}
+
+# Waits until the server answers its own protocol; gives up early if the process dies.
+wait_ready() {
+  local name=$1 deadline=$((SECONDS + LETHE_STACK_TIMEOUT))
+  until probe "$name"; do
+    if ! running_pid "$name" >/dev/null; then
+      tail -n 30 "$LOG_DIR/$name.log" >&2 2>/dev/null
+      fail "$name exited during start-up; its log is $LOG_DIR/$name.log (last lines above)."
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      fail "$name did not answer on $LETHE_HOST:$(port_of "$name") within ${LETHE_STACK_TIMEOUT}s; see $LOG_DIR/$name.log."
+    fi
+    sleep 0.25
+  done
+}
+
+# Starts a server in its own session (so it outlives the shell that started it) with its output
+# in logs/NAME.log; the previous run's log is kept as NAME.log.1.
+launch() {
+  local name=$1
+  shift
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  [ -f "$LOG_DIR/$name.log" ] && mv -f "$LOG_DIR/$name.log" "$LOG_DIR/$name.log.1"
+  setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid $(start_ticks "$pid")" >"$RUN_DIR/$name.pid"
+}
+
+java_major() {
+  "$1" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}'
+}
+
+# A java binary of at least the given major version: $2 (a JAVA_HOME) first, then JAVA_HOME, the
+# java on PATH, and every JDK under /usr/lib/jvm.
+find_java() {
+  local min=$1 preferred=${2:-} candidate
+  for candidate in ${preferred:+"$preferred/bin/java"} ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null)" /usr/lib/jvm/*/bin/java; do
+    [ -x "$candidate" ] || continue
+    if [ "$(java_major "$candidate")" -ge "$min" ] 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+require_command() {
+  command -v "$1" >/dev/null 2>&1 || fail "$1 is missing: $2"
+}

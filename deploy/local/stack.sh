@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The local stack: Apache Kafka (KRaft), Apicurio Registry, FerretDB and Redis on loopback,
+# installed and started without Docker. See deploy/local/README.md.
+#
+#   stack.sh up       install what is missing, start what is stopped, wait until each answers
+#   stack.sh down     stop what this stack started (data is kept)
+#   stack.sh status   each server, its address and whether it answers
+#   stack.sh logs [SERVER] [-f]
+#   stack.sh reset    down, then wipe the data (the log, schemas, documents)
+set -euo pipefail
+
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+for server_lib in kafka registry mongo redis; do
+  # shellcheck source=/dev/null
+  source "$LOCAL_DIR/lib/$server_lib.sh"
+done
+
+check_prerequisites() {
+  require_command node "install Node.js 20 (it runs Lethe and the stack's readiness probes)."
+  require_command ss "install iproute2 (Debian: apt-get install -y iproute2)."
+  require_command setsid "install util-linux."
+}
+
+# Installs run side by side (two Maven downloads and a Go build); any failure stops `up`.
+install_all() {
+  local pids=() name failed=0
+  for name in "${SERVERS[@]}"; do
+    if ! running_pid "$name" >/dev/null; then
+      "install_$name" &
+      pids+=($!)
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ $failed -eq 0 ] || fail "installation failed (see above)."
+}
+
+cmd_up() {
+  check_prerequisites
+  mkdir -p "$OPT_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
+  install_all
+  local name started=()
+  # Start every stopped server first, then wait: the JVMs boot in parallel.
+  for name in "${SERVERS[@]}"; do
+    if running_pid "$name" >/dev/null; then
+      continue
+    fi
+    "start_$name"
+    started+=("$name")
+  done
+  for name in "${SERVERS[@]}"; do wait_ready "$name"; done
+  if [ ${#started[@]} -eq 0 ]; then
+    say "stack already up"
+  else
+    say "started: ${started[*]}"
+  fi
+  cmd_status
+}
+
+stop_server() {
+  local name=$1 pid
+  pid=$(running_pid "$name") || {
+    rm -f "$RUN_DIR/$name.pid"
+    return 0
+  }
+  kill -TERM "$pid" 2>/dev/null || true
+  # Kafka's controlled shutdown takes a few seconds; past the limit the process is killed.
+  local deadline=$((SECONDS + 60))
+  while running_pid "$name" >/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      say "$name did not stop within 60s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    sleep 0.2
+  done
+  rm -f "$RUN_DIR/$name.pid"
+  say "stopped $name"
+}
+
+cmd_down() {
+  local name pids=()
+  for name in "${SERVERS[@]}"; do
+    stop_server "$name" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+}
+
+cmd_status() {
+  local name pid state
+  printf '%-9s %-22s %-8s %s\n' SERVER ADDRESS PID STATE
+  for name in "${SERVERS[@]}"; do
+    pid=$(running_pid "$name") || pid=-
+    if probe "$name"; then
+      state=answering
+      [ "$pid" = - ] && state="answering (not started by this stack)"
+    elif [ "$pid" != - ]; then
+      state="running, not answering yet"
+    else
+      state=stopped
+    fi
+    printf '%-9s %-22s %-8s %s\n' "$name" "$LETHE_HOST:$(port_of "$name")" "$pid" "$state"
+  done
+}
+
+cmd_logs() {
+  local name=${1:-} follow=
+  [ "${2:-}" = -f ] || [ "${1:-}" = -f ] && follow=-f
+  [ "$name" = -f ] && name=
+  if [ -n "$name" ]; then
+    [ -f "$LOG_DIR/$name.log" ] || fail "no log for '$name' (servers: ${SERVERS[*]})"
+    tail -n 100 $follow "$LOG_DIR/$name.log"
+  else
+    tail -n 20 $follow "$LOG_DIR"/{kafka,registry,mongo,redis}.log 2>/dev/null || true
+  fi
+}
+
+cmd_reset() {
+  cmd_down
+  rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
+  say "wiped $DATA_DIR (installed servers in $OPT_DIR are kept)"
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  logs) cmd_logs "${@:2}" ;;
+  reset) cmd_reset ;;
+  *)
+    echo "usage: stack.sh up|down|status|logs [SERVER] [-f]|reset" >&2
+    exit 2
+    ;;
+esac
