@@ -1,0 +1,19 @@
+// One jest run for the whole repo, so the real servers are found (and the stack started, if
+// needed) once, in test/src/global-setup.ts. Test files isolate themselves with their own
+// topics, groups and databases, so they run in parallel.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/{packages,services}/*/{src,test}/**/*.test.ts', '<rootDir>/test/src/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // Workspace packages resolve to their TypeScript sources, so tests need no build step.
+  testEnvironmentOptions: { customExportConditions: ['lethe-source', 'node', 'require', 'default'] },
+  // The harness is not a dependency of the packages it tests (that would be a cycle).
+  moduleNameMapper: { '^@lethe/test-harness$': '<rootDir>/test/src/index.ts' },
+  globalSetup: '<rootDir>/test/src/global-setup.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

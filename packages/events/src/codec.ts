@@ -1,0 +1,141 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type avro from 'avsc';
+
+import type { EventCatalog, EventSchema } from './catalog';
+import { EventsError } from './errors';
+import type { LetheEvent } from './generated/types';
+
+// Confluent wire format: magic byte 0, the schema id as a 4-byte big-endian int, then Avro.
+const MAGIC_BYTE = 0;
+const HEADER_LENGTH = 5;
+
+export interface DecodedEvent {
+  readonly event: LetheEvent;
+  /** The registry id of the schema the producer wrote with. */
+  readonly schemaId: number;
+}
+
+export interface EventCodec {
+  /** Registers every schema version in the catalog, oldest first (idempotent). */
+  registerAll(): Promise<RegisteredSchema[]>;
+  encode(event: LetheEvent): Promise<Buffer>;
+  /** Decodes any version of a known event to the newest local version of its schema. */
+  decode(buffer: Buffer): Promise<DecodedEvent>;
+}
+
+export interface RegisteredSchema {
+  readonly subject: string;
+  readonly version: number;
+  readonly schemaId: number;
+}
+
+export interface EventCodecDeps {
+  registry: SchemaRegistry;
+  catalog: EventCatalog;
+}
+
+export function createSchemaRegistry(url: string): SchemaRegistry {
+  return new SchemaRegistry({ host: url, clientId: 'lethe' });
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Translates a registry client failure into the package's error family. */
+export function registryError(error: unknown, what: string): EventsError {
+  if (error instanceof EventsError) return error;
+  const status = statusOf(error);
+  if (status === 409 || status === 422 || (error as Error)?.name === 'ConfluentSchemaRegistryCompatibilityError') {
+    return new EventsError('EVENTS_SCHEMA_REJECTED', `the registry rejected ${what} (HTTP ${status ?? '-'})`, { cause: error });
+  }
+  if (status === 404) return new EventsError('EVENTS_UNKNOWN_SCHEMA_ID', `the registry does not know ${what}`, { cause: error });
+  return new EventsError('EVENTS_REGISTRY_UNAVAILABLE', `the registry failed on ${what}`, { cause: error });
+}
+
+export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCodec {
+  const schemaIds = new Map<string, Promise<number>>();
+  const readers = new Map<number, Promise<{ reader: EventSchema; read: (buf: Buffer) => unknown }>>();
+
+  function schemaIdOf(entry: EventSchema): Promise<number> {
+    const key = `${entry.subject}#v${entry.version}`;
+    let id = schemaIds.get(key);
+    if (!id) {
+      id = registry
+        .register({ type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) }, { subject: entry.subject })
+        .then((registered) => registered.id)
+        .catch((error: unknown) => {
+          schemaIds.delete(key); // a failed registration is retried by the next call
+          throw registryError(error, `schema ${entry.subject}`);
+        });
+      schemaIds.set(key, id);
+    }
+    return id;
+  }
+
+  function readerFor(schemaId: number) {
+    let reader = readers.get(schemaId);
+    if (!reader) {
+      reader = registry
+        .getSchema(schemaId)
+        .catch((error: unknown) => {
+          readers.delete(schemaId);
+          throw registryError(error, `schema id ${schemaId}`);
+        })
+        .then((writer) => {
+          const writerType = writer as unknown as avro.Type;
+          const local = writerType.name ? catalog.byFullName(writerType.name) : undefined;
+          if (!local) {
+            throw new EventsError('EVENTS_UNKNOWN_TYPE', `schema id ${schemaId} is ${writerType.name ?? 'unnamed'}, not a known event`);
+          }
+          // Resolving an older writer to the newest reader is how old versions are upcast.
+          const resolver = local.avroType.createResolver(writerType);
+          return { reader: local, read: (buf: Buffer) => local.avroType.fromBuffer(buf, resolver) };
+        });
+      readers.set(schemaId, reader);
+    }
+    return reader;
+  }
+
+  return {
+    async registerAll() {
+      const registered: RegisteredSchema[] = [];
+      const oldestFirst = [...catalog.schemas].sort((a, b) => a.version - b.version);
+      for (const entry of oldestFirst) {
+        registered.push({ subject: entry.subject, version: entry.version, schemaId: await schemaIdOf(entry) });
+      }
+      return registered;
+    },
+
+    async encode(event) {
+      const entry = catalog.latest(event.envelope.type);
+      const invalidPaths: string[] = [];
+      entry.avroType.isValid(event, { errorHook: (path) => invalidPaths.push(path.join('.')) });
+      if (invalidPaths.length > 0) {
+        // Paths only: the values may be personal data.
+        throw new EventsError('EVENTS_INVALID_EVENT', `${entry.type} is invalid at ${invalidPaths.join(', ')}`);
+      }
+      const id = await schemaIdOf(entry);
+      const header = Buffer.alloc(HEADER_LENGTH);
+      header.writeUInt8(MAGIC_BYTE, 0);
+      header.writeInt32BE(id, 1);
+      return Buffer.concat([header, entry.avroType.toBuffer(event)]);
+    },
+
+    async decode(buffer) {
+      if (buffer.length < HEADER_LENGTH || buffer.readUInt8(0) !== MAGIC_BYTE) {
+        throw new EventsError('EVENTS_NOT_WIRE_FORMAT', 'the value is not in the Confluent wire format');
+      }
+      const schemaId = buffer.readInt32BE(1);
+      const { reader, read } = await readerFor(schemaId);
+      let value: unknown;
+      try {
+        value = read(buffer.subarray(HEADER_LENGTH));
+      } catch (cause) {
+        throw new EventsError('EVENTS_NOT_WIRE_FORMAT', `the value does not decode as ${reader.type} (schema id ${schemaId})`, { cause });
+      }
+      return { event: value as LetheEvent, schemaId };
+    },
+  };
+}

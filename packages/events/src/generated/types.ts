@@ -1,0 +1,607 @@
+// Generated from packages/events/schemas by `pnpm --filter @lethe/events generate`. Do not edit.
+/* eslint-disable */
+
+/** The envelope every Lethe event travels in (DESIGN.md section 2). Frozen: a change is a new version. */
+export interface Envelope {
+  /** UUID; consumers dedupe on it. */
+  readonly eventId: string;
+  /** The event type, e.g. AccountCreated; equals the record name. */
+  readonly type: string;
+  /** Opaque subject id (never personal data); null for events about no subject. */
+  readonly subjectId: null | string;
+  readonly occurredAt: number;
+  /** Shared by every event of one flow (e.g. one erasure request). */
+  readonly correlationId: string;
+  /** The eventId (or request id) that caused this one. */
+  readonly causationId: null | string;
+  /** The service that emitted the event. */
+  readonly producer: string;
+  /** The version of the event's schema, as in its file name. */
+  readonly schemaVersion: number;
+}
+
+export interface AccountActivityRecordedData {
+  /** ISO date (YYYY-MM-DD), UTC. */
+  readonly day: string;
+  readonly channel: null | string;
+}
+
+/** The user was active on a day (recorded at most daily); starts the retention clock again. */
+export interface AccountActivityRecorded {
+  readonly envelope: Envelope;
+  readonly data: AccountActivityRecordedData;
+}
+
+export interface AccountCreatedData {
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly email: Buffer;
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly name: Buffer;
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly phone: null | Buffer;
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly timezone: null | Buffer;
+  /** http or ingest: which command path created it. */
+  readonly source: string;
+}
+
+/** An account was opened. */
+export interface AccountCreated {
+  readonly envelope: Envelope;
+  readonly data: AccountCreatedData;
+}
+
+export interface AccountDeactivatedData {
+  readonly reason: null | string;
+}
+
+/** The account was deactivated. */
+export interface AccountDeactivated {
+  readonly envelope: Envelope;
+  readonly data: AccountDeactivatedData;
+}
+
+export interface AccountDeletionRequestedData {
+  readonly requestId: string;
+  readonly reason: string;
+  readonly regulation: null | string;
+}
+
+/** The user asked for the account and all personal data to be deleted. */
+export interface AccountDeletionRequested {
+  readonly envelope: Envelope;
+  readonly data: AccountDeletionRequestedData;
+}
+
+export interface AccountErasedData {
+  readonly requestId: string;
+}
+
+/** The account's erasure completed; the stream ends here. */
+export interface AccountErased {
+  readonly envelope: Envelope;
+  readonly data: AccountErasedData;
+}
+
+export interface AccountProfileUpdatedData {
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly email: null | Buffer;
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly name: null | Buffer;
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly phone: null | Buffer;
+  /** Personal data: AES-256-GCM ciphertext under the subject's data key (packages/crypto). */
+  readonly timezone: null | Buffer;
+}
+
+/** Profile fields changed; absent fields are unchanged. */
+export interface AccountProfileUpdated {
+  readonly envelope: Envelope;
+  readonly data: AccountProfileUpdatedData;
+}
+
+export interface AccountReactivatedData {
+  readonly reason: null | string;
+}
+
+/** A deactivated account was reactivated. */
+export interface AccountReactivated {
+  readonly envelope: Envelope;
+  readonly data: AccountReactivatedData;
+}
+
+export interface ActivitySeenData {
+  /** ISO date (YYYY-MM-DD), UTC. */
+  readonly day: string;
+  readonly channel: null | string;
+}
+
+/** Another service saw the user active. */
+export interface ActivitySeen {
+  readonly envelope: Envelope;
+  readonly data: ActivitySeenData;
+}
+
+export interface DeactivatedData {
+  readonly reason: null | string;
+}
+
+/** Another service deactivated the user. */
+export interface Deactivated {
+  readonly envelope: Envelope;
+  readonly data: DeactivatedData;
+}
+
+export interface DeletionRequestedData {
+  readonly reason: string;
+  readonly regulation: null | string;
+}
+
+/** Another service relayed the user's deletion request. */
+export interface DeletionRequested {
+  readonly envelope: Envelope;
+  readonly data: DeletionRequestedData;
+}
+
+export interface ProfileChangedData {
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly email: null | Buffer;
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly name: null | Buffer;
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly phone: null | Buffer;
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly timezone: null | Buffer;
+}
+
+/** Another service changed a user's profile; absent fields are unchanged. */
+export interface ProfileChanged {
+  readonly envelope: Envelope;
+  readonly data: ProfileChangedData;
+}
+
+export interface SignedUpData {
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly email: Buffer;
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly name: Buffer;
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly phone: null | Buffer;
+  /** Personal data sealed to the account service's public key (X25519 + HKDF + AES-256-GCM). */
+  readonly timezone: null | Buffer;
+}
+
+/** Another service signed a user up. */
+export interface SignedUp {
+  readonly envelope: Envelope;
+  readonly data: SignedUpData;
+}
+
+export interface AuditCheckpointData {
+  readonly seq: number;
+  readonly entryHash: string;
+  /** Ed25519 over seq and entryHash. */
+  readonly signature: Buffer;
+  readonly keyId: string;
+}
+
+/** A signed checkpoint of the chain. */
+export interface AuditCheckpoint {
+  readonly envelope: Envelope;
+  readonly data: AuditCheckpointData;
+}
+
+export interface EventRef {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly eventId: null | string;
+  readonly type: null | string;
+}
+
+export interface AuditEntryData {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly eventRef: EventRef;
+  /** SHA-256 of the record's bytes (ciphertext). */
+  readonly eventDigest: string;
+  readonly entryHash: string;
+}
+
+/** One domain event, chained to the previous entry. */
+export interface AuditEntry {
+  readonly envelope: Envelope;
+  readonly data: AuditEntryData;
+}
+
+export interface ConsentGrantedData {
+  /** e.g. marketing-email, llm-processing. */
+  readonly purpose: string;
+  /** Where the choice was made, e.g. signup-form, settings, gpc-header. */
+  readonly source: string;
+  readonly policyVersion: string;
+  /** SHA-256 of the consent text shown. */
+  readonly textHash: string;
+  /** True when a Sec-GPC: 1 header expressed the choice. */
+  readonly gpc: boolean;
+}
+
+/** The subject granted consent for a purpose. */
+export interface ConsentGranted {
+  readonly envelope: Envelope;
+  readonly data: ConsentGrantedData;
+}
+
+export interface ConsentWithdrawnData {
+  /** e.g. marketing-email, llm-processing. */
+  readonly purpose: string;
+  /** Where the choice was made, e.g. signup-form, settings, gpc-header. */
+  readonly source: string;
+  readonly policyVersion: string;
+  /** SHA-256 of the consent text shown. */
+  readonly textHash: string;
+  /** True when a Sec-GPC: 1 header expressed the choice. */
+  readonly gpc: boolean;
+}
+
+/** The subject withdrew consent for a purpose. */
+export interface ConsentWithdrawn {
+  readonly envelope: Envelope;
+  readonly data: ConsentWithdrawnData;
+}
+
+export interface ErasureBlockedData {
+  readonly requestId: string;
+  readonly holdIds: string[];
+}
+
+/** A legal hold blocks the request; it resumes when the last hold is released. */
+export interface ErasureBlocked {
+  readonly envelope: Envelope;
+  readonly data: ErasureBlockedData;
+}
+
+export type ErasureResult = 'complete' | 'partial';
+
+export interface ParticipantOutcome {
+  readonly participantId: string;
+  /** erased | anonymised | not-found | provider-retention | retained-legal */
+  readonly outcome: string;
+  readonly counts: Record<string, number>;
+  readonly verifiedEmpty: boolean;
+  readonly evidenceDigest: string;
+  readonly retainedUntil: null | number;
+}
+
+export interface Certificate {
+  /** Deterministic JSON of the certificate. */
+  readonly json: string;
+  /** SHA-256 of json. */
+  readonly digest: string;
+}
+
+export interface ErasureCompletedData {
+  readonly requestId: string;
+  readonly result: ErasureResult;
+  readonly outcomes: ParticipantOutcome[];
+  readonly certificate: Certificate;
+}
+
+/** Every task is terminal: exactly one per request. */
+export interface ErasureCompleted {
+  readonly envelope: Envelope;
+  readonly data: ErasureCompletedData;
+}
+
+export interface ErasureDeadlineAtRiskData {
+  readonly requestId: string;
+  readonly dueAt: number;
+  readonly openParticipants: string[];
+}
+
+/** A request's legal deadline is near and tasks are still open. */
+export interface ErasureDeadlineAtRisk {
+  readonly envelope: Envelope;
+  readonly data: ErasureDeadlineAtRiskData;
+}
+
+export interface PlannedTask {
+  readonly participantId: string;
+  readonly phase: number;
+  readonly categories: string[];
+}
+
+export interface ErasurePlannedData {
+  readonly requestId: string;
+  readonly tasks: PlannedTask[];
+}
+
+/** The participants whose categories meet the request's scope. */
+export interface ErasurePlanned {
+  readonly envelope: Envelope;
+  readonly data: ErasurePlannedData;
+}
+
+export interface ErasureScope {
+  /** True: the whole account. */
+  readonly all: boolean;
+  /** Data categories when all is false, e.g. marketing-contact. */
+  readonly categories: string[];
+}
+
+export interface ErasureRequestedData {
+  readonly requestId: string;
+  readonly scope: ErasureScope;
+  /** user-request | retention-expired | consent-withdrawn | dsar */
+  readonly reason: string;
+  /** GDPR, CCPA ...: sets the deadline. */
+  readonly regulation: null | string;
+  readonly requestedAt: number;
+  readonly dueAt: number;
+}
+
+/** A subject's data (all of it, or some categories) must be erased. */
+export interface ErasureRequested {
+  readonly envelope: Envelope;
+  readonly data: ErasureRequestedData;
+}
+
+export interface ErasureTaskCompletedData {
+  readonly requestId: string;
+  readonly participantId: string;
+  readonly attempt: number;
+  /** erased | anonymised | not-found | provider-retention | retained-legal */
+  readonly outcome: string;
+  /** Records affected per store. */
+  readonly counts: Record<string, number>;
+  readonly verifiedEmpty: boolean;
+  /** SHA-256 of the participant's read-back evidence. */
+  readonly evidenceDigest: string;
+  /** For provider_retention and retained_legal: when the data will be gone. */
+  readonly retainedUntil: null | number;
+}
+
+/** A participant finished its task and read back to prove the result. */
+export interface ErasureTaskCompleted {
+  readonly envelope: Envelope;
+  readonly data: ErasureTaskCompletedData;
+}
+
+export interface ErasureTaskFailedData {
+  readonly requestId: string;
+  readonly participantId: string;
+  readonly attempt: number;
+  readonly retriable: boolean;
+  /** A stable error code; never personal data. */
+  readonly code: string;
+}
+
+/** A participant could not finish its task. */
+export interface ErasureTaskFailed {
+  readonly envelope: Envelope;
+  readonly data: ErasureTaskFailedData;
+}
+
+export interface ErasureTaskIssuedData {
+  readonly requestId: string;
+  readonly participantId: string;
+  readonly attempt: number;
+  readonly phase: number;
+  readonly scope: ErasureScope;
+  readonly deadlineAt: number;
+}
+
+/** A task went to a participant's task topic. */
+export interface ErasureTaskIssued {
+  readonly envelope: Envelope;
+  readonly data: ErasureTaskIssuedData;
+}
+
+export interface ParticipantRegisteredData {
+  readonly participantId: string;
+  readonly stores: string[];
+  readonly categories: string[];
+  /** Lower phases run first; the key vault runs last. */
+  readonly phase: number;
+  readonly timeoutMs: number;
+  readonly taskTopic: string;
+}
+
+/** A participant joined the erasure protocol. */
+export interface ParticipantRegistered {
+  readonly envelope: Envelope;
+  readonly data: ParticipantRegisteredData;
+}
+
+export interface LegalHoldPlacedData {
+  readonly holdId: string;
+  /** Case or order reference. */
+  readonly reference: string;
+  readonly reason: string;
+  readonly placedBy: string;
+  readonly until: null | number;
+}
+
+/** A legal hold now blocks the subject's erasure. */
+export interface LegalHoldPlaced {
+  readonly envelope: Envelope;
+  readonly data: LegalHoldPlacedData;
+}
+
+export interface LegalHoldReleasedData {
+  readonly holdId: string;
+  readonly releasedBy: string;
+}
+
+/** A legal hold was released. */
+export interface LegalHoldReleased {
+  readonly envelope: Envelope;
+  readonly data: LegalHoldReleasedData;
+}
+
+export interface PolicyVersionActivatedData {
+  readonly policyVersion: string;
+  /** SHA-256 of the policy file. */
+  readonly digest: string;
+  readonly activatedBy: string;
+}
+
+/** A retention policy version became the one in force. */
+export interface PolicyVersionActivated {
+  readonly envelope: Envelope;
+  readonly data: PolicyVersionActivatedData;
+}
+
+export interface RetentionClockResetData {
+  readonly clock: string;
+  readonly policyVersion: string;
+  readonly resetAt: number;
+  readonly expiresAt: number;
+}
+
+/** A retention clock started again (e.g. new activity). */
+export interface RetentionClockReset {
+  readonly envelope: Envelope;
+  readonly data: RetentionClockResetData;
+}
+
+export interface RetentionClockStartedData {
+  /** e.g. account-inactivity, marketing-contact. */
+  readonly clock: string;
+  readonly policyVersion: string;
+  readonly startedAt: number;
+  readonly expiresAt: number;
+}
+
+/** A retention clock started for a subject. */
+export interface RetentionClockStarted {
+  readonly envelope: Envelope;
+  readonly data: RetentionClockStartedData;
+}
+
+export interface RetentionExpiredData {
+  readonly clock: string;
+  readonly policyVersion: string;
+  readonly expiredAt: number;
+  readonly scope: ErasureScope;
+}
+
+/** A retention clock ran out; an erasure of the given scope follows. */
+export interface RetentionExpired {
+  readonly envelope: Envelope;
+  readonly data: RetentionExpiredData;
+}
+
+export type AccountActivityRecordedEvent = AccountActivityRecorded & { readonly envelope: Envelope & { readonly type: 'AccountActivityRecorded' } };
+export type AccountCreatedEvent = AccountCreated & { readonly envelope: Envelope & { readonly type: 'AccountCreated' } };
+export type AccountDeactivatedEvent = AccountDeactivated & { readonly envelope: Envelope & { readonly type: 'AccountDeactivated' } };
+export type AccountDeletionRequestedEvent = AccountDeletionRequested & { readonly envelope: Envelope & { readonly type: 'AccountDeletionRequested' } };
+export type AccountErasedEvent = AccountErased & { readonly envelope: Envelope & { readonly type: 'AccountErased' } };
+export type AccountProfileUpdatedEvent = AccountProfileUpdated & { readonly envelope: Envelope & { readonly type: 'AccountProfileUpdated' } };
+export type AccountReactivatedEvent = AccountReactivated & { readonly envelope: Envelope & { readonly type: 'AccountReactivated' } };
+export type ActivitySeenEvent = ActivitySeen & { readonly envelope: Envelope & { readonly type: 'ActivitySeen' } };
+export type DeactivatedEvent = Deactivated & { readonly envelope: Envelope & { readonly type: 'Deactivated' } };
+export type DeletionRequestedEvent = DeletionRequested & { readonly envelope: Envelope & { readonly type: 'DeletionRequested' } };
+export type ProfileChangedEvent = ProfileChanged & { readonly envelope: Envelope & { readonly type: 'ProfileChanged' } };
+export type SignedUpEvent = SignedUp & { readonly envelope: Envelope & { readonly type: 'SignedUp' } };
+export type AuditCheckpointEvent = AuditCheckpoint & { readonly envelope: Envelope & { readonly type: 'AuditCheckpoint' } };
+export type AuditEntryEvent = AuditEntry & { readonly envelope: Envelope & { readonly type: 'AuditEntry' } };
+export type ConsentGrantedEvent = ConsentGranted & { readonly envelope: Envelope & { readonly type: 'ConsentGranted' } };
+export type ConsentWithdrawnEvent = ConsentWithdrawn & { readonly envelope: Envelope & { readonly type: 'ConsentWithdrawn' } };
+export type ErasureBlockedEvent = ErasureBlocked & { readonly envelope: Envelope & { readonly type: 'ErasureBlocked' } };
+export type ErasureCompletedEvent = ErasureCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureCompleted' } };
+export type ErasureDeadlineAtRiskEvent = ErasureDeadlineAtRisk & { readonly envelope: Envelope & { readonly type: 'ErasureDeadlineAtRisk' } };
+export type ErasurePlannedEvent = ErasurePlanned & { readonly envelope: Envelope & { readonly type: 'ErasurePlanned' } };
+export type ErasureRequestedEvent = ErasureRequested & { readonly envelope: Envelope & { readonly type: 'ErasureRequested' } };
+export type ErasureTaskCompletedEvent = ErasureTaskCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureTaskCompleted' } };
+export type ErasureTaskFailedEvent = ErasureTaskFailed & { readonly envelope: Envelope & { readonly type: 'ErasureTaskFailed' } };
+export type ErasureTaskIssuedEvent = ErasureTaskIssued & { readonly envelope: Envelope & { readonly type: 'ErasureTaskIssued' } };
+export type ParticipantRegisteredEvent = ParticipantRegistered & { readonly envelope: Envelope & { readonly type: 'ParticipantRegistered' } };
+export type LegalHoldPlacedEvent = LegalHoldPlaced & { readonly envelope: Envelope & { readonly type: 'LegalHoldPlaced' } };
+export type LegalHoldReleasedEvent = LegalHoldReleased & { readonly envelope: Envelope & { readonly type: 'LegalHoldReleased' } };
+export type PolicyVersionActivatedEvent = PolicyVersionActivated & { readonly envelope: Envelope & { readonly type: 'PolicyVersionActivated' } };
+export type RetentionClockResetEvent = RetentionClockReset & { readonly envelope: Envelope & { readonly type: 'RetentionClockReset' } };
+export type RetentionClockStartedEvent = RetentionClockStarted & { readonly envelope: Envelope & { readonly type: 'RetentionClockStarted' } };
+export type RetentionExpiredEvent = RetentionExpired & { readonly envelope: Envelope & { readonly type: 'RetentionExpired' } };
+
+export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreatedEvent | AccountDeactivatedEvent | AccountDeletionRequestedEvent | AccountErasedEvent | AccountProfileUpdatedEvent | AccountReactivatedEvent;
+export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
+export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
+export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
+export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasurePlannedEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
+export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
+export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionExpiredEvent;
+
+export type LetheEvent = AccountEventsV1Event | AccountIngestV1Event | AuditLedgerV1Event | ConsentEventsV1Event | ErasureEventsV1Event | ErasureParticipantsV1Event | RetentionEventsV1Event;
+
+export type EventType = LetheEvent['envelope']['type'];
+
+/** The logical topic of each event type (DESIGN.md section 2). */
+export const TOPIC_OF_EVENT_TYPE = {
+  AccountActivityRecorded: 'lethe.account.events.v1',
+  AccountCreated: 'lethe.account.events.v1',
+  AccountDeactivated: 'lethe.account.events.v1',
+  AccountDeletionRequested: 'lethe.account.events.v1',
+  AccountErased: 'lethe.account.events.v1',
+  AccountProfileUpdated: 'lethe.account.events.v1',
+  AccountReactivated: 'lethe.account.events.v1',
+  ActivitySeen: 'lethe.account.ingest.v1',
+  AuditCheckpoint: 'lethe.audit.ledger.v1',
+  AuditEntry: 'lethe.audit.ledger.v1',
+  ConsentGranted: 'lethe.consent.events.v1',
+  ConsentWithdrawn: 'lethe.consent.events.v1',
+  Deactivated: 'lethe.account.ingest.v1',
+  DeletionRequested: 'lethe.account.ingest.v1',
+  ErasureBlocked: 'lethe.erasure.events.v1',
+  ErasureCompleted: 'lethe.erasure.events.v1',
+  ErasureDeadlineAtRisk: 'lethe.erasure.events.v1',
+  ErasurePlanned: 'lethe.erasure.events.v1',
+  ErasureRequested: 'lethe.erasure.events.v1',
+  ErasureTaskCompleted: 'lethe.erasure.events.v1',
+  ErasureTaskFailed: 'lethe.erasure.events.v1',
+  ErasureTaskIssued: 'lethe.erasure.events.v1',
+  LegalHoldPlaced: 'lethe.retention.events.v1',
+  LegalHoldReleased: 'lethe.retention.events.v1',
+  ParticipantRegistered: 'lethe.erasure.participants.v1',
+  PolicyVersionActivated: 'lethe.retention.events.v1',
+  ProfileChanged: 'lethe.account.ingest.v1',
+  RetentionClockReset: 'lethe.retention.events.v1',
+  RetentionClockStarted: 'lethe.retention.events.v1',
+  RetentionExpired: 'lethe.retention.events.v1',
+  SignedUp: 'lethe.account.ingest.v1',
+} as const satisfies Record<EventType, string>;
+
+/** The newest schema version of each event type: what new events are written with. */
+export const SCHEMA_VERSION_OF_EVENT_TYPE = {
+  AccountActivityRecorded: 1,
+  AccountCreated: 1,
+  AccountDeactivated: 1,
+  AccountDeletionRequested: 1,
+  AccountErased: 1,
+  AccountProfileUpdated: 1,
+  AccountReactivated: 1,
+  ActivitySeen: 1,
+  AuditCheckpoint: 1,
+  AuditEntry: 1,
+  ConsentGranted: 1,
+  ConsentWithdrawn: 1,
+  Deactivated: 1,
+  DeletionRequested: 1,
+  ErasureBlocked: 1,
+  ErasureCompleted: 1,
+  ErasureDeadlineAtRisk: 1,
+  ErasurePlanned: 1,
+  ErasureRequested: 1,
+  ErasureTaskCompleted: 1,
+  ErasureTaskFailed: 1,
+  ErasureTaskIssued: 1,
+  LegalHoldPlaced: 1,
+  LegalHoldReleased: 1,
+  ParticipantRegistered: 1,
+  PolicyVersionActivated: 1,
+  ProfileChanged: 1,
+  RetentionClockReset: 1,
+  RetentionClockStarted: 1,
+  RetentionExpired: 1,
+  SignedUp: 1,
+} as const satisfies Record<EventType, number>;

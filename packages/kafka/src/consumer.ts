@@ -1,0 +1,147 @@
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+
+import type { DecodedEvent, EventCodec } from '@lethe/events';
+import type { Logger } from '@lethe/logger';
+
+import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
+import { describeCause, isRetriable, KafkaPortError } from './errors';
+import { applyTopics, deadLetterTopicName, deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  headers: IHeaders;
+  /** The decoded event; present when the runner was given a codec. */
+  decoded?: DecodedEvent;
+  value: Buffer | null;
+}
+
+export interface ConsumerRunnerDeps {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  /** The effect of one record. It must be idempotent: after a crash the record comes again. */
+  handle: (record: ConsumedRecord) => Promise<void>;
+  logger: Logger;
+  /** Decodes values before `handle`; a value that does not decode is dead-lettered at once. */
+  codec?: EventCodec;
+  retry?: Partial<RetryPolicy>;
+  fromBeginning?: boolean;
+  layout?: TopicLayout;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ConsumerRunner {
+  /** Finishes the record in hand, commits it, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export const DLQ_HEADERS = {
+  sourceTopic: 'lethe.dlq.source-topic',
+  sourcePartition: 'lethe.dlq.source-partition',
+  sourceOffset: 'lethe.dlq.source-offset',
+  consumerGroup: 'lethe.dlq.consumer-group',
+  cause: 'lethe.dlq.cause',
+  attempts: 'lethe.dlq.attempts',
+  retriable: 'lethe.dlq.retriable',
+  failedAt: 'lethe.dlq.failed-at',
+} as const;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a consumer group over `topics`. Each record is handled, retried with backoff while its
+ * error is retriable, or sent to `<topic>.dlq` with the cause and the attempt count; only then is
+ * its offset committed. A crash before the commit re-delivers the record, so nothing is lost and
+ * handlers must be idempotent.
+ */
+export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRunner> {
+  const { kafka, groupId, topics, handle, codec, logger } = deps;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
+  const sleep = deps.sleep ?? defaultSleep;
+  const log = logger.child({ component: 'consumer', groupId });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await applyTopics(admin, topics.map((topic) => deadLetterTopicSpec(topic, deps.layout ?? LOCAL_LAYOUT)));
+  } finally {
+    await admin.disconnect();
+  }
+
+  const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await deadLetters.connect();
+  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });
+
+  async function sendToDeadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number) {
+    try {
+      await deadLetters.send({
+        topic: deadLetterTopicName(topic),
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: message.value,
+            headers: {
+              ...message.headers,
+              [DLQ_HEADERS.sourceTopic]: topic,
+              [DLQ_HEADERS.sourcePartition]: String(partition),
+              [DLQ_HEADERS.sourceOffset]: message.offset,
+              [DLQ_HEADERS.consumerGroup]: groupId,
+              [DLQ_HEADERS.cause]: describeCause(error),
+              [DLQ_HEADERS.attempts]: String(attempts),
+              [DLQ_HEADERS.retriable]: String(isRetriable(error)),
+              [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+            },
+          },
+        ],
+      });
+    } catch (cause) {
+      // Not committing is the safe answer: the record comes back after the restart.
+      throw new KafkaPortError('KAFKA_DEAD_LETTER_FAILED', `could not dead-letter ${topic}/${partition}@${message.offset}`, true, { cause });
+    }
+  }
+
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message, heartbeat }) => {
+      let attempts = 0;
+      for (;;) {
+        attempts += 1;
+        try {
+          const record: ConsumedRecord = { topic, partition, offset: message.offset, key: message.key, headers: message.headers ?? {}, value: message.value };
+          if (codec) {
+            if (!message.value) throw new KafkaPortError('KAFKA_TOPIC_SPEC_INVALID', 'a record without a value on an event topic', false);
+            record.decoded = await codec.decode(message.value);
+          }
+          await handle(record);
+          break;
+        } catch (error) {
+          const retriable = isRetriable(error);
+          if (retriable && attempts < retry.maxAttempts) {
+            const wait = backoffMs(retry, attempts);
+            log.warn({ topic, partition, offset: message.offset, attempts, cause: describeCause(error), waitMs: wait }, 'record failed; retrying');
+            await sleep(wait);
+            await heartbeat();
+            continue;
+          }
+          log.error({ topic, partition, offset: message.offset, attempts, cause: describeCause(error) }, 'record dead-lettered');
+          await sendToDeadLetter(topic, partition, message, error, attempts);
+          break;
+        }
+      }
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    },
+  });
+
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await deadLetters.disconnect();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The kafka package's one error family (STYLE.md section 6).
+export type KafkaPortErrorCode = 'KAFKA_TOPIC_SPEC_INVALID' | 'KAFKA_DEAD_LETTER_FAILED' | 'KAFKA_TRANSACTION_ABORTED';
+
+export class KafkaPortError extends Error {
+  override readonly name = 'KafkaPortError';
+
+  constructor(
+    readonly code: KafkaPortErrorCode,
+    message: string,
+    readonly retriable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const KAFKA_PORT_ERROR_CODES: readonly KafkaPortErrorCode[] = [
+  'KAFKA_TOPIC_SPEC_INVALID',
+  'KAFKA_DEAD_LETTER_FAILED',
+  'KAFKA_TRANSACTION_ABORTED',
+];
+
+/**
+ * Whether a failed attempt is worth repeating. Errors that say so (`retriable`, as ours and
+ * kafkajs' do) decide; anything else is assumed transient until the attempts run out.
+ */
+export function isRetriable(error: unknown): boolean {
+  const flag = (error as { retriable?: unknown } | null)?.retriable;
+  return typeof flag === 'boolean' ? flag : true;
+}
+
+/**
+ * A description of a failure that is safe to put on a dead-letter record: our error families
+ * keep personal data out of their messages, so theirs are kept; a foreign error's message could
+ * hold anything, so only its name and code travel (the full error is in the service's log).
+ */
+export function describeCause(error: unknown): string {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown } | null;
+  const name = typeof e?.name === 'string' ? e.name : 'Error';
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  if (code && /^[A-Z][A-Z0-9_]+$/.test(code) && typeof e?.message === 'string') {
+    return `${code}: ${e.message}`.slice(0, 500);
+  }
+  return code ? `${name} (${code})` : name;
+}

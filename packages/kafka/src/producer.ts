@@ -1,0 +1,131 @@
+import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
+import { CompressionTypes } from 'kafkajs';
+
+import { topicOf, type EventCodec, type LetheEvent } from '@lethe/events';
+
+export interface OutgoingEvent {
+  event: LetheEvent;
+  /** Partition key: an opaque id (subjectId, participantId), never personal data. Defaults to
+   * the envelope's subjectId; null spreads records over partitions. */
+  key?: string | null;
+  /** Defaults to the event type's topic (DESIGN.md section 2). */
+  topic?: string;
+}
+
+export interface EventProducer {
+  /** Publishes in order and resolves once every broker in sync has the records (acks=all). */
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface EventProducerDeps {
+  kafka: Kafka;
+  codec: EventCodec;
+  /** Maps a logical topic to the physical one (tests give each file its own topics). */
+  topicName?: (logicalTopic: string) => string;
+}
+
+// Headers carry only ids and the type, so SREs can triage a record without decoding it.
+function headersOf(event: LetheEvent): Record<string, string> {
+  return { 'lethe.event-id': event.envelope.eventId, 'lethe.event-type': event.envelope.type };
+}
+
+export async function toMessages(
+  codec: EventCodec,
+  events: readonly OutgoingEvent[],
+  topicName: (logical: string) => string,
+): Promise<Map<string, Message[]>> {
+  const byTopic = new Map<string, Message[]>();
+  for (const outgoing of events) {
+    const topic = outgoing.topic ?? topicName(topicOf(outgoing.event.envelope.type));
+    const key = outgoing.key === undefined ? outgoing.event.envelope.subjectId : outgoing.key;
+    const message: Message = { key, value: await codec.encode(outgoing.event), headers: headersOf(outgoing.event) };
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+  }
+  return byTopic;
+}
+
+async function sendAll(sender: Producer | Transaction, byTopic: Map<string, Message[]>): Promise<void> {
+  await sender.sendBatch({
+    acks: -1,
+    compression: CompressionTypes.None,
+    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+  });
+}
+
+/**
+ * An idempotent producer: the broker drops the duplicates of its own retries, so a retry after a
+ * lost ack cannot write a record twice. One request in flight keeps each partition in order.
+ */
+export async function createEventProducer({ kafka, codec, topicName = (t) => t }: EventProducerDeps): Promise<EventProducer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return {
+    async publish(events) {
+      if (events.length === 0) return;
+      await sendAll(producer, await toMessages(codec, events, topicName));
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+export interface ConsumedOffset {
+  topic: string;
+  partition: number;
+  /** The offset of the record that was processed; the commit points past it. */
+  offset: string;
+}
+
+export interface TransactionScope {
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
+  /** Commits these consumed offsets for the group atomically with what was published. */
+  commitConsumed(consumerGroupId: string, offsets: readonly ConsumedOffset[]): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  /** Runs `work` in one Kafka transaction: all of it becomes visible, or none of it. */
+  inTransaction<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T>;
+  disconnect(): Promise<void>;
+}
+
+export async function createTransactionalProducer(
+  deps: EventProducerDeps & { transactionalId: string },
+): Promise<TransactionalProducer> {
+  const { kafka, codec, transactionalId, topicName = (t: string) => t } = deps;
+  const producer = kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  return {
+    async inTransaction(work) {
+      const transaction = await producer.transaction();
+      try {
+        const result = await work({
+          async publish(events) {
+            if (events.length > 0) await sendAll(transaction, await toMessages(codec, events, topicName));
+          },
+          async commitConsumed(consumerGroupId, offsets) {
+            const topics = new Map<string, { partition: number; offset: string }[]>();
+            for (const { topic, partition, offset } of offsets) {
+              const next = (BigInt(offset) + 1n).toString();
+              topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset: next }]);
+            }
+            await transaction.sendOffsets({
+              consumerGroupId,
+              topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+            });
+          },
+        });
+        await transaction.commit();
+        return result;
+      } catch (error) {
+        if (transaction.isActive()) await transaction.abort();
+        throw error;
+      }
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}

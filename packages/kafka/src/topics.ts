@@ -1,0 +1,178 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
+
+import { KafkaPortError } from './errors';
+
+/** A topic as code: name, partitions, replicas and the configs Lethe relies on. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly config: Readonly<Record<string, string>>;
+  /** Why the topic exists and what its config guarantees, for SREs reading `lethe topics`. */
+  readonly purpose: string;
+}
+
+export interface TopicLayout {
+  /** Partitions of subject-keyed topics: the unit of consumer parallelism. */
+  partitions: number;
+  /** 1 on the local single broker; 3 in production. */
+  replicationFactor: number;
+}
+
+export const LOCAL_LAYOUT: TopicLayout = { partitions: 3, replicationFactor: 1 };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const FOREVER = { 'retention.ms': '-1', 'retention.bytes': '-1' };
+
+// With 3 replicas an acked write survives a broker loss only if 2 of them have it.
+const durability = (layout: TopicLayout) => ({
+  'min.insync.replicas': String(Math.min(2, layout.replicationFactor)),
+});
+
+/** The topics of DESIGN.md section 2 that exist from the start. */
+export function letheTopics(layout: TopicLayout = LOCAL_LAYOUT): TopicSpec[] {
+  const keyed = (name: string, purpose: string, config: Record<string, string>): TopicSpec => ({
+    name,
+    partitions: layout.partitions,
+    replicationFactor: layout.replicationFactor,
+    config: { 'cleanup.policy': 'delete', ...durability(layout), ...config },
+    purpose,
+  });
+  const base: TopicSpec[] = [
+    keyed('lethe.account.events.v1', 'The account log of record; personal fields are ciphertext.', FOREVER),
+    keyed('lethe.account.ingest.v1', 'Account events from other services, validated then folded.', {
+      'retention.ms': String(7 * DAY_MS),
+    }),
+    keyed('lethe.consent.events.v1', 'Every consent grant and withdrawal, with its proof.', FOREVER),
+    keyed('lethe.retention.events.v1', 'Retention clocks, expiries, legal holds, policy versions.', FOREVER),
+    keyed('lethe.erasure.events.v1', 'Erasure requests from request to certificate.', FOREVER),
+    {
+      name: 'lethe.erasure.participants.v1',
+      partitions: 1,
+      replicationFactor: layout.replicationFactor,
+      // Compacted: the latest registration per participant. The lag and segment settings make
+      // compaction actually run within an hour, so a stale registration does not linger.
+      config: {
+        'cleanup.policy': 'compact',
+        'min.compaction.lag.ms': '0',
+        'max.compaction.lag.ms': String(60 * 60 * 1000),
+        'segment.ms': String(60 * 60 * 1000),
+        'min.cleanable.dirty.ratio': '0.1',
+        'delete.retention.ms': String(DAY_MS),
+        ...durability(layout),
+      },
+      purpose: 'Who takes part in erasure: one compacted record per participant.',
+    },
+    {
+      name: 'lethe.audit.ledger.v1',
+      partitions: 1, // one partition: the hash chain has one order
+      replicationFactor: layout.replicationFactor,
+      config: { 'cleanup.policy': 'delete', ...FOREVER, ...durability(layout) },
+      purpose: 'The hash-chained audit ledger with signed checkpoints.',
+    },
+  ];
+  return [...base, ...base.map((spec) => deadLetterTopicSpec(spec.name, layout))];
+}
+
+/** The work items of one erasure participant; its consumer lag is its backlog. */
+export function taskTopicSpec(participantId: string, layout: TopicLayout = LOCAL_LAYOUT): TopicSpec {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(participantId)) {
+    throw new KafkaPortError('KAFKA_TOPIC_SPEC_INVALID', `participant id ${JSON.stringify(participantId)} must be lowercase letters, digits and dashes`, false);
+  }
+  return {
+    name: `lethe.erasure.tasks.${participantId}.v1`,
+    partitions: layout.partitions,
+    replicationFactor: layout.replicationFactor,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS), ...durability(layout) },
+    purpose: `Erasure tasks for participant ${participantId}.`,
+  };
+}
+
+export function deadLetterTopicName(sourceTopic: string): string {
+  return `${sourceTopic}.dlq`;
+}
+
+/** Records a consumer of `sourceTopic` could not process: original bytes, cause, attempts. */
+export function deadLetterTopicSpec(sourceTopic: string, layout: TopicLayout = LOCAL_LAYOUT): TopicSpec {
+  return {
+    name: deadLetterTopicName(sourceTopic),
+    partitions: 1,
+    replicationFactor: layout.replicationFactor,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS), ...durability(layout) },
+    purpose: `Dead letters of ${sourceTopic}.`,
+  };
+}
+
+export interface ApplyResult {
+  created: string[];
+  reconfigured: string[];
+  repartitioned: string[];
+  unchanged: string[];
+  /** Differences this command does not fix by itself (fewer partitions, other replication). */
+  warnings: string[];
+}
+
+/**
+ * Makes the cluster match the specs, idempotently: creates missing topics, sets configs that
+ * differ, adds partitions. It never deletes a topic or shrinks one (Kafka cannot), and says so.
+ */
+export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<ApplyResult> {
+  const result: ApplyResult = { created: [], reconfigured: [], repartitioned: [], unchanged: [], warnings: [] };
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.name));
+  if (missing.length > 0) {
+    const topics: ITopicConfig[] = missing.map((spec) => ({
+      topic: spec.name,
+      numPartitions: spec.partitions,
+      replicationFactor: spec.replicationFactor,
+      configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+    }));
+    await admin.createTopics({ topics, waitForLeaders: true });
+    result.created.push(...missing.map((spec) => spec.name));
+  }
+
+  const present = specs.filter((spec) => existing.has(spec.name));
+  if (present.length === 0) return result;
+  const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.name, configNames: Object.keys(spec.config) })),
+  });
+  for (const spec of present) {
+    let changed = false;
+    const entries = described.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+    const actual = new Map(entries.map((entry) => [entry.configName, entry.configValue]));
+    const differs = Object.entries(spec.config).some(([name, value]) => actual.get(name) !== value);
+    if (differs) {
+      // AlterConfigs replaces the topic's overrides with exactly the spec's set.
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: spec.name,
+            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      result.reconfigured.push(spec.name);
+      changed = true;
+    }
+    const topic = metadata.find((t) => t.name === spec.name);
+    const partitions = topic?.partitions.length ?? 0;
+    if (partitions < spec.partitions) {
+      await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+      result.repartitioned.push(spec.name);
+      changed = true;
+    } else if (partitions > spec.partitions) {
+      result.warnings.push(`${spec.name} has ${partitions} partitions, the spec ${spec.partitions}; Kafka cannot remove partitions`);
+    }
+    const replicas = topic?.partitions[0]?.replicas.length ?? 0;
+    if (replicas !== spec.replicationFactor) {
+      result.warnings.push(`${spec.name} has ${replicas} replicas, the spec ${spec.replicationFactor}; reassign partitions to change it`);
+    }
+    if (!changed) result.unchanged.push(spec.name);
+  }
+  return result;
+}

@@ -1,0 +1,3 @@
+export { createLogger, type Logger, type LoggerConfig } from './logger';
+export { kafkajsLogCreator } from './kafkajs-log';
+export { REDACTED, SENSITIVE_FIELDS, redactionPaths } from './redaction';

@@ -1,0 +1,3 @@
+export { resolveServers, testServers, type Servers } from './servers';
+export { eventually, uniqueName } from './isolation';
+export { createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';

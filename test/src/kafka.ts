@@ -1,0 +1,25 @@
+import type { Admin, Kafka } from 'kafkajs';
+
+import { applyTopics, createKafka, type TopicSpec } from '@lethe/kafka';
+import { createLogger, type Logger } from '@lethe/logger';
+
+import { testServers } from './servers';
+import { uniqueName } from './isolation';
+
+export function testLogger(name = 'test'): Logger {
+  return createLogger({ name, level: 'warn' });
+}
+
+export function testKafka(clientId = uniqueName('test-client')): Kafka {
+  return createKafka({ brokers: testServers().kafkaBrokers, clientId, logger: testLogger() });
+}
+
+/** Creates a test file's own topics (unique names) and returns their names. */
+export async function createTestTopics(admin: Admin, ...specs: Omit<TopicSpec, 'purpose'>[]): Promise<string[]> {
+  await applyTopics(admin, specs.map((spec) => ({ ...spec, purpose: 'test' })));
+  return specs.map((spec) => spec.name);
+}
+
+export function testTopicSpec(prefix: string, partitions = 1): Omit<TopicSpec, 'purpose'> {
+  return { name: uniqueName(prefix), partitions, replicationFactor: 1, config: {} };
+}

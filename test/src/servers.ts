@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { startContainers } from './containers';
+
+/** Where the real servers are. Tests never mock them. */
+export interface Servers {
+  kafkaBrokers: string[];
+  mongoUrl: string;
+  redisUrl: string;
+  registryUrl: string;
+  source: 'environment' | 'local-stack' | 'testcontainers';
+}
+
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+export const ENV = {
+  kafka: 'LETHE_KAFKA_BROKERS',
+  mongo: 'LETHE_MONGO_URL',
+  redis: 'LETHE_REDIS_URL',
+  registry: 'LETHE_REGISTRY_URL',
+} as const;
+
+function fromEnvironment(): Servers | undefined {
+  const kafka = process.env[ENV.kafka];
+  const mongo = process.env[ENV.mongo];
+  const redis = process.env[ENV.redis];
+  const registry = process.env[ENV.registry];
+  if (!kafka || !mongo || !redis || !registry) return undefined;
+  return { kafkaBrokers: kafka.split(','), mongoUrl: mongo, redisUrl: redis, registryUrl: registry, source: 'environment' };
+}
+
+function localStackAddresses(): Servers {
+  const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  return {
+    kafkaBrokers: [`127.0.0.1:${port('LETHE_KAFKA_PORT', 9092)}`],
+    mongoUrl: `mongodb://127.0.0.1:${port('LETHE_MONGO_PORT', 27017)}/`,
+    redisUrl: `redis://127.0.0.1:${port('LETHE_REDIS_PORT', 6379)}`,
+    registryUrl: `http://127.0.0.1:${port('LETHE_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
+    source: 'local-stack',
+  };
+}
+
+function dockerEngineAvailable(): boolean {
+  return spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+/**
+ * The servers, in this order: addresses given in the environment; else the deploy/local stack,
+ * started if it is not running (`stack.sh up` is idempotent); else, where a Docker engine
+ * exists, testcontainers with docker-compose.yml's images.
+ */
+export async function resolveServers(): Promise<Servers> {
+  const given = fromEnvironment();
+  if (given) return given;
+  const up = spawnSync('bash', [path.join(REPO_DIR, 'deploy', 'local', 'stack.sh'), 'up'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (up.status === 0) return localStackAddresses();
+  if (dockerEngineAvailable()) {
+    return startContainers();
+  }
+  throw new Error(
+    'No servers for the tests: set LETHE_KAFKA_BROKERS, LETHE_MONGO_URL, LETHE_REDIS_URL and LETHE_REGISTRY_URL, ' +
+      'or fix `bash deploy/local/stack.sh up` (its message is above).',
+  );
+}
+
+export function exportServers(servers: Servers): void {
+  process.env[ENV.kafka] = servers.kafkaBrokers.join(',');
+  process.env[ENV.mongo] = servers.mongoUrl;
+  process.env[ENV.redis] = servers.redisUrl;
+  process.env[ENV.registry] = servers.registryUrl;
+}
+
+/** The servers global-setup found, as seen from inside a test file. */
+export function testServers(): Servers {
+  const servers = fromEnvironment();
+  if (!servers) throw new Error('test servers are not set: run the tests through jest (test/src/global-setup.ts)');
+  return servers;
+}
+
