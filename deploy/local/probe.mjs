@@ -64,19 +64,28 @@ async function probeMongo(host, port) {
   header.writeInt32LE(1, 4); // requestID
   header.writeInt32LE(0, 8); // responseTo
   header.writeInt32LE(2013, 12); // OP_MSG
-  const answer = await exchange(host, port, Buffer.concat([header, payload]), (buf) => buf.length >= 4 && buf.length >= buf.readInt32LE(0));
+  const answer = await exchange(
+    host,
+    port,
+    Buffer.concat([header, payload]),
+    (buf) => buf.length >= 4 && buf.length >= buf.readInt32LE(0),
+  );
   const okMarker = Buffer.from([0x01, 0x6f, 0x6b, 0x00]); // double "ok"
   const at = answer.indexOf(okMarker);
-  if (at < 0 || answer.readDoubleLE(at + okMarker.length) !== 1) throw new Error('hello did not answer ok: 1');
+  if (at < 0 || answer.readDoubleLE(at + okMarker.length) !== 1)
+    throw new Error('hello did not answer ok: 1');
 }
 
 async function probeRedis(host, port) {
   const answer = await exchange(host, port, Buffer.from('PING\r\n'), (buf) => buf.includes('\r\n'));
-  if (!answer.toString().startsWith('+PONG')) throw new Error('PING answered ' + JSON.stringify(answer.toString().trim()));
+  if (!answer.toString().startsWith('+PONG'))
+    throw new Error('PING answered ' + JSON.stringify(answer.toString().trim()));
 }
 
 async function probeRegistry(host, port) {
-  const res = await fetch(`http://${host}:${port}/apis/ccompat/v7/subjects`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await fetch(`http://${host}:${port}/apis/ccompat/v7/subjects`, {
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
   if (res.status !== 200) throw new Error('GET /apis/ccompat/v7/subjects answered ' + res.status);
 }
 
@@ -94,7 +103,11 @@ function bsonString(s) {
 }
 
 function bson(elements) {
-  const body = Buffer.concat(elements.map(([type, name, value]) => Buffer.concat([Buffer.from([type]), Buffer.from(name + '\0'), value])));
+  const body = Buffer.concat(
+    elements.map(([type, name, value]) =>
+      Buffer.concat([Buffer.from([type]), Buffer.from(name + '\0'), value]),
+    ),
+  );
   return Buffer.concat([int32(4 + body.length + 1), body, Buffer.from([0])]);
 }
 

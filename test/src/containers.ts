@@ -28,13 +28,17 @@ interface TestcontainersModule {
 export async function startContainers(): Promise<Servers> {
   const moduleName = 'testcontainers';
   const tc = (await import(moduleName).catch(() => {
-    throw new Error('A Docker engine is here but testcontainers is not installed: pnpm add -Dw testcontainers');
+    throw new Error(
+      'A Docker engine is here but testcontainers is not installed: pnpm add -Dw testcontainers',
+    );
   })) as TestcontainersModule;
   const { GenericContainer, Wait } = tc;
   const [kafka, mongo, redis, registry] = await Promise.all([
     // The image advertises localhost:9092, so the host port must be 9092 too.
     new GenericContainer(IMAGES.kafka)
-      .withExposedPorts({ container: 9092, host: 9092 }).withWaitStrategy(Wait.forLogMessage('Kafka Server started')).start(),
+      .withExposedPorts({ container: 9092, host: 9092 })
+      .withWaitStrategy(Wait.forLogMessage('Kafka Server started'))
+      .start(),
     new GenericContainer(IMAGES.mongo).withExposedPorts(27017).start(),
     new GenericContainer(IMAGES.redis).withExposedPorts(6379).start(),
     new GenericContainer(IMAGES.registry)

@@ -21,5 +21,8 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-  await createEventCodec({ registry: createSchemaRegistry(servers.registryUrl), catalog: loadCatalog() }).registerAll();
+  await createEventCodec({
+    registry: createSchemaRegistry(servers.registryUrl),
+    catalog: loadCatalog(),
+  }).registerAll();
 }

@@ -15,8 +15,14 @@ export function testKafka(clientId = uniqueName('test-client')): Kafka {
 }
 
 /** Creates a test file's own topics (unique names) and returns their names. */
-export async function createTestTopics(admin: Admin, ...specs: Omit<TopicSpec, 'purpose'>[]): Promise<string[]> {
-  await applyTopics(admin, specs.map((spec) => ({ ...spec, purpose: 'test' })));
+export async function createTestTopics(
+  admin: Admin,
+  ...specs: Omit<TopicSpec, 'purpose'>[]
+): Promise<string[]> {
+  await applyTopics(
+    admin,
+    specs.map((spec) => ({ ...spec, purpose: 'test' })),
+  );
   return specs.map((spec) => spec.name);
 }
 

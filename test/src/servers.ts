@@ -26,7 +26,13 @@ function fromEnvironment(): Servers | undefined {
   const redis = process.env[ENV.redis];
   const registry = process.env[ENV.registry];
   if (!kafka || !mongo || !redis || !registry) return undefined;
-  return { kafkaBrokers: kafka.split(','), mongoUrl: mongo, redisUrl: redis, registryUrl: registry, source: 'environment' };
+  return {
+    kafkaBrokers: kafka.split(','),
+    mongoUrl: mongo,
+    redisUrl: redis,
+    registryUrl: registry,
+    source: 'environment',
+  };
 }
 
 function localStackAddresses(): Servers {
@@ -75,7 +81,7 @@ export function exportServers(servers: Servers): void {
 /** The servers global-setup found, as seen from inside a test file. */
 export function testServers(): Servers {
   const servers = fromEnvironment();
-  if (!servers) throw new Error('test servers are not set: run the tests through jest (test/src/global-setup.ts)');
+  if (!servers)
+    throw new Error('test servers are not set: run the tests through jest (test/src/global-setup.ts)');
   return servers;
 }
-

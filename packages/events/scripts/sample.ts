@@ -67,7 +67,12 @@ function sample(schema: Schema, field: string, ctx: { type: string; version: num
         throw new Error(`no sample for named type reference ${schema}`);
     }
   }
-  if (Array.isArray(schema)) return sample(schema.find((branch) => branch !== 'null'), field, ctx);
+  if (Array.isArray(schema))
+    return sample(
+      schema.find((branch) => branch !== 'null'),
+      field,
+      ctx,
+    );
   const s = schema as Record<string, unknown>;
   switch (s.type) {
     case 'record':

@@ -64,10 +64,16 @@ export function loadCatalog(dir: string = SCHEMAS_DIR): EventCatalog {
         throw new EventsError('EVENTS_CATALOG_INVALID', `unexpected file ${topic.name}/${file} in ${dir}`);
       }
       const fullPath = path.join(dir, topic.name, file);
-      const schema = inlineEnvelope(readJson(fullPath), envelope) as avro.Schema & { name: string; namespace: string };
+      const schema = inlineEnvelope(readJson(fullPath), envelope) as avro.Schema & {
+        name: string;
+        namespace: string;
+      };
       const type = match.groups.type!;
       if (schema.name !== type) {
-        throw new EventsError('EVENTS_CATALOG_INVALID', `${fullPath} defines record ${schema.name}, not ${type}`);
+        throw new EventsError(
+          'EVENTS_CATALOG_INVALID',
+          `${fullPath} defines record ${schema.name}, not ${type}`,
+        );
       }
       const fullName = `${schema.namespace}.${schema.name}`;
       schemas.push({

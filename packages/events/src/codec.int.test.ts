@@ -53,7 +53,13 @@ describe('the event codec against the real registry', () => {
     const event = makeEvent(
       'AccountCreated',
       { subjectId: 'sub_42', correlationId: 'corr_42', producer: 'account', occurredAt: 1_764_000_000_000 },
-      { email: Buffer.from([1, 2, 3]), name: Buffer.from([4, 5]), phone: null, timezone: null, source: 'http' },
+      {
+        email: Buffer.from([1, 2, 3]),
+        name: Buffer.from([4, 5]),
+        phone: null,
+        timezone: null,
+        source: 'http',
+      },
     );
 
     const bytes = await codec.encode(event);
@@ -66,7 +72,10 @@ describe('the event codec against the real registry', () => {
 
   it('refuses an invalid event by naming the field, not its value', async () => {
     const codec = createEventCodec({ registry: registry(), catalog: loadCatalog() });
-    const bad = { envelope: envelope('AccountCreated'), data: { email: 'ada@example.com', name: Buffer.from('x'), phone: null, timezone: null, source: 'http' } };
+    const bad = {
+      envelope: envelope('AccountCreated'),
+      data: { email: 'ada@example.com', name: Buffer.from('x'), phone: null, timezone: null, source: 'http' },
+    };
 
     const error = await codec.encode(bad as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventsError);
@@ -77,7 +86,9 @@ describe('the event codec against the real registry', () => {
 
   it('refuses bytes that are not in the wire format', async () => {
     const codec = createEventCodec({ registry: registry(), catalog: loadCatalog() });
-    await expect(codec.decode(Buffer.from('{"json": true}'))).rejects.toMatchObject({ code: 'EVENTS_NOT_WIRE_FORMAT' });
+    await expect(codec.decode(Buffer.from('{"json": true}'))).rejects.toMatchObject({
+      code: 'EVENTS_NOT_WIRE_FORMAT',
+    });
   });
 
   it('accepts a backward-compatible new version and upcasts old records to it', async () => {
@@ -99,11 +110,13 @@ describe('the event codec against the real registry', () => {
 
   it('rejects an incompatible new version', async () => {
     const v1 = [{ name: 'note', type: 'string' }];
-    const v2 = [{ name: 'note', type: 'string' }, { name: 'required', type: 'long' }]; // no default
+    const v2 = [
+      { name: 'note', type: 'string' },
+      { name: 'required', type: 'long' },
+    ]; // no default
     const catalog = scratchCatalog(scratchTopic(), { 'Noted.v1.avsc': v1, 'Noted.v2.avsc': v2 });
     const codec = createEventCodec({ registry: registry(), catalog });
 
     await expect(codec.registerAll()).rejects.toMatchObject({ code: 'EVENTS_SCHEMA_REJECTED' });
   });
 });
-

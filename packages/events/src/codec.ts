@@ -47,10 +47,21 @@ function statusOf(error: unknown): number | undefined {
 export function registryError(error: unknown, what: string): EventsError {
   if (error instanceof EventsError) return error;
   const status = statusOf(error);
-  if (status === 409 || status === 422 || (error as Error)?.name === 'ConfluentSchemaRegistryCompatibilityError') {
-    return new EventsError('EVENTS_SCHEMA_REJECTED', `the registry rejected ${what} (HTTP ${status ?? '-'})`, { cause: error });
+  if (
+    status === 409 ||
+    status === 422 ||
+    (error as Error)?.name === 'ConfluentSchemaRegistryCompatibilityError'
+  ) {
+    return new EventsError(
+      'EVENTS_SCHEMA_REJECTED',
+      `the registry rejected ${what} (HTTP ${status ?? '-'})`,
+      { cause: error },
+    );
   }
-  if (status === 404) return new EventsError('EVENTS_UNKNOWN_SCHEMA_ID', `the registry does not know ${what}`, { cause: error });
+  if (status === 404)
+    return new EventsError('EVENTS_UNKNOWN_SCHEMA_ID', `the registry does not know ${what}`, {
+      cause: error,
+    });
   return new EventsError('EVENTS_REGISTRY_UNAVAILABLE', `the registry failed on ${what}`, { cause: error });
 }
 
@@ -87,7 +98,10 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
           const writerType = writer as unknown as avro.Type;
           const local = writerType.name ? catalog.byFullName(writerType.name) : undefined;
           if (!local) {
-            throw new EventsError('EVENTS_UNKNOWN_TYPE', `schema id ${schemaId} is ${writerType.name ?? 'unnamed'}, not a known event`);
+            throw new EventsError(
+              'EVENTS_UNKNOWN_TYPE',
+              `schema id ${schemaId} is ${writerType.name ?? 'unnamed'}, not a known event`,
+            );
           }
           // Resolving an older writer to the newest reader is how old versions are upcast.
           const resolver = local.avroType.createResolver(writerType);
@@ -103,7 +117,11 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
       const registered: RegisteredSchema[] = [];
       const oldestFirst = [...catalog.schemas].sort((a, b) => a.version - b.version);
       for (const entry of oldestFirst) {
-        registered.push({ subject: entry.subject, version: entry.version, schemaId: await schemaIdOf(entry) });
+        registered.push({
+          subject: entry.subject,
+          version: entry.version,
+          schemaId: await schemaIdOf(entry),
+        });
       }
       return registered;
     },
@@ -114,7 +132,10 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
       entry.avroType.isValid(event, { errorHook: (path) => invalidPaths.push(path.join('.')) });
       if (invalidPaths.length > 0) {
         // Paths only: the values may be personal data.
-        throw new EventsError('EVENTS_INVALID_EVENT', `${entry.type} is invalid at ${invalidPaths.join(', ')}`);
+        throw new EventsError(
+          'EVENTS_INVALID_EVENT',
+          `${entry.type} is invalid at ${invalidPaths.join(', ')}`,
+        );
       }
       const id = await schemaIdOf(entry);
       const header = Buffer.alloc(HEADER_LENGTH);
@@ -133,7 +154,11 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
       try {
         value = read(buffer.subarray(HEADER_LENGTH));
       } catch (cause) {
-        throw new EventsError('EVENTS_NOT_WIRE_FORMAT', `the value does not decode as ${reader.type} (schema id ${schemaId})`, { cause });
+        throw new EventsError(
+          'EVENTS_NOT_WIRE_FORMAT',
+          `the value does not decode as ${reader.type} (schema id ${schemaId})`,
+          { cause },
+        );
       }
       return { event: value as LetheEvent, schemaId };
     },

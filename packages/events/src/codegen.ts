@@ -54,7 +54,10 @@ class TypeWriter {
       return `${doc}  readonly ${field.name}: ${this.tsType(field.type)};`;
     });
     const doc = schema.doc ? `/** ${schema.doc as string} */\n` : '';
-    return this.declare(shortName(name), `${doc}export interface ${shortName(name)} {\n${fields.join('\n')}\n}`);
+    return this.declare(
+      shortName(name),
+      `${doc}export interface ${shortName(name)} {\n${fields.join('\n')}\n}`,
+    );
   }
 
   private declare(name: string, text: string): string {
@@ -101,7 +104,6 @@ export function generateTypes(catalog: EventCatalog): string {
 
   const lines = [
     '// Generated from packages/events/schemas by `pnpm --filter @lethe/events generate`. Do not edit.',
-    '/* eslint-disable */',
     '',
     ...writer.output().flatMap((declaration) => [declaration, '']),
     ...latest.map(eventDeclaration),

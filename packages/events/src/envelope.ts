@@ -13,10 +13,20 @@ export interface EnvelopeInput {
   eventId?: string;
 }
 
-type EventOf<T extends EventType> = Extract<LetheEvent, { envelope: { type: T } }>;
+/** The event of one type. */
+export type EventOf<T extends EventType> = Extract<LetheEvent, { envelope: { type: T } }>;
+
+/** Narrows an event by its type (TypeScript does not narrow a union on a nested field). */
+export function isEventOfType<T extends EventType>(event: LetheEvent, type: T): event is EventOf<T> {
+  return event.envelope.type === type;
+}
 
 /** Builds an event of the given type with a fresh eventId; the schema version is the newest. */
-export function makeEvent<T extends EventType>(type: T, input: EnvelopeInput, data: EventOf<T>['data']): EventOf<T> {
+export function makeEvent<T extends EventType>(
+  type: T,
+  input: EnvelopeInput,
+  data: EventOf<T>['data'],
+): EventOf<T> {
   return {
     envelope: {
       eventId: input.eventId ?? randomUUID(),

@@ -10,11 +10,41 @@ const catalog = loadCatalog();
 
 // DESIGN.md section 2: every event named there has a schema.
 const DESIGN_EVENTS: Record<string, string[]> = {
-  'lethe.account.events.v1': ['AccountCreated', 'AccountProfileUpdated', 'AccountActivityRecorded', 'AccountDeactivated', 'AccountReactivated', 'AccountDeletionRequested', 'AccountErased'],
-  'lethe.account.ingest.v1': ['SignedUp', 'ProfileChanged', 'ActivitySeen', 'Deactivated', 'DeletionRequested'],
+  'lethe.account.events.v1': [
+    'AccountCreated',
+    'AccountProfileUpdated',
+    'AccountActivityRecorded',
+    'AccountDeactivated',
+    'AccountReactivated',
+    'AccountDeletionRequested',
+    'AccountErased',
+  ],
+  'lethe.account.ingest.v1': [
+    'SignedUp',
+    'ProfileChanged',
+    'ActivitySeen',
+    'Deactivated',
+    'DeletionRequested',
+  ],
   'lethe.consent.events.v1': ['ConsentGranted', 'ConsentWithdrawn'],
-  'lethe.retention.events.v1': ['RetentionClockStarted', 'RetentionClockReset', 'RetentionExpired', 'LegalHoldPlaced', 'LegalHoldReleased', 'PolicyVersionActivated'],
-  'lethe.erasure.events.v1': ['ErasureRequested', 'ErasureBlocked', 'ErasurePlanned', 'ErasureTaskIssued', 'ErasureTaskCompleted', 'ErasureTaskFailed', 'ErasureDeadlineAtRisk', 'ErasureCompleted'],
+  'lethe.retention.events.v1': [
+    'RetentionClockStarted',
+    'RetentionClockReset',
+    'RetentionExpired',
+    'LegalHoldPlaced',
+    'LegalHoldReleased',
+    'PolicyVersionActivated',
+  ],
+  'lethe.erasure.events.v1': [
+    'ErasureRequested',
+    'ErasureBlocked',
+    'ErasurePlanned',
+    'ErasureTaskIssued',
+    'ErasureTaskCompleted',
+    'ErasureTaskFailed',
+    'ErasureDeadlineAtRisk',
+    'ErasureCompleted',
+  ],
   'lethe.erasure.participants.v1': ['ParticipantRegistered'],
   'lethe.audit.ledger.v1': ['AuditEntry', 'AuditCheckpoint'],
 };

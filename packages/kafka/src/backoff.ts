@@ -8,7 +8,11 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 10_000 };
 
 /** Exponential backoff with full jitter, so many consumers failing together do not retry together. */
-export function backoffMs(policy: RetryPolicy, failedAttempt: number, random: () => number = Math.random): number {
+export function backoffMs(
+  policy: RetryPolicy,
+  failedAttempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (failedAttempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

@@ -5,7 +5,13 @@ import type { Logger } from '@lethe/logger';
 
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { describeCause, isRetriable, KafkaPortError } from './errors';
-import { applyTopics, deadLetterTopicName, deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
+import {
+  applyTopics,
+  deadLetterTopicName,
+  deadLetterTopicSpec,
+  LOCAL_LAYOUT,
+  type TopicLayout,
+} from './topics';
 
 export interface ConsumedRecord {
   topic: string;
@@ -66,18 +72,31 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await applyTopics(admin, topics.map((topic) => deadLetterTopicSpec(topic, deps.layout ?? LOCAL_LAYOUT)));
+    await applyTopics(
+      admin,
+      topics.map((topic) => deadLetterTopicSpec(topic, deps.layout ?? LOCAL_LAYOUT)),
+    );
   } finally {
     await admin.disconnect();
   }
 
-  const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const deadLetters: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await deadLetters.connect();
   const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });
 
-  async function sendToDeadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number) {
+  async function sendToDeadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ) {
     try {
       await deadLetters.send({
         topic: deadLetterTopicName(topic),
@@ -102,7 +121,12 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
       });
     } catch (cause) {
       // Not committing is the safe answer: the record comes back after the restart.
-      throw new KafkaPortError('KAFKA_DEAD_LETTER_FAILED', `could not dead-letter ${topic}/${partition}@${message.offset}`, true, { cause });
+      throw new KafkaPortError(
+        'KAFKA_DEAD_LETTER_FAILED',
+        `could not dead-letter ${topic}/${partition}@${message.offset}`,
+        true,
+        { cause },
+      );
     }
   }
 
@@ -113,9 +137,21 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
       for (;;) {
         attempts += 1;
         try {
-          const record: ConsumedRecord = { topic, partition, offset: message.offset, key: message.key, headers: message.headers ?? {}, value: message.value };
+          const record: ConsumedRecord = {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            headers: message.headers ?? {},
+            value: message.value,
+          };
           if (codec) {
-            if (!message.value) throw new KafkaPortError('KAFKA_TOPIC_SPEC_INVALID', 'a record without a value on an event topic', false);
+            if (!message.value)
+              throw new KafkaPortError(
+                'KAFKA_TOPIC_SPEC_INVALID',
+                'a record without a value on an event topic',
+                false,
+              );
             record.decoded = await codec.decode(message.value);
           }
           await handle(record);
@@ -124,12 +160,25 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
           const retriable = isRetriable(error);
           if (retriable && attempts < retry.maxAttempts) {
             const wait = backoffMs(retry, attempts);
-            log.warn({ topic, partition, offset: message.offset, attempts, cause: describeCause(error), waitMs: wait }, 'record failed; retrying');
+            log.warn(
+              {
+                topic,
+                partition,
+                offset: message.offset,
+                attempts,
+                cause: describeCause(error),
+                waitMs: wait,
+              },
+              'record failed; retrying',
+            );
             await sleep(wait);
             await heartbeat();
             continue;
           }
-          log.error({ topic, partition, offset: message.offset, attempts, cause: describeCause(error) }, 'record dead-lettered');
+          log.error(
+            { topic, partition, offset: message.offset, attempts, cause: describeCause(error) },
+            'record dead-lettered',
+          );
           await sendToDeadLetter(topic, partition, message, error, attempts);
           break;
         }

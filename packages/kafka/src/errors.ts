@@ -1,5 +1,6 @@
 // The kafka package's one error family (STYLE.md section 6).
-export type KafkaPortErrorCode = 'KAFKA_TOPIC_SPEC_INVALID' | 'KAFKA_DEAD_LETTER_FAILED' | 'KAFKA_TRANSACTION_ABORTED';
+export type KafkaPortErrorCode =
+  'KAFKA_TOPIC_SPEC_INVALID' | 'KAFKA_DEAD_LETTER_FAILED' | 'KAFKA_TRANSACTION_ABORTED';
 
 export class KafkaPortError extends Error {
   override readonly name = 'KafkaPortError';

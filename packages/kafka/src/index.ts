@@ -9,7 +9,13 @@ export {
   type TransactionalProducer,
   type TransactionScope,
 } from './producer';
-export { DLQ_HEADERS, runConsumer, type ConsumedRecord, type ConsumerRunner, type ConsumerRunnerDeps } from './consumer';
+export {
+  DLQ_HEADERS,
+  runConsumer,
+  type ConsumedRecord,
+  type ConsumerRunner,
+  type ConsumerRunnerDeps,
+} from './consumer';
 export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 export { closeOnSignals, type Closer } from './shutdown';
 export {
@@ -23,4 +29,10 @@ export {
   type TopicLayout,
   type TopicSpec,
 } from './topics';
-export { describeCause, isRetriable, KafkaPortError, KAFKA_PORT_ERROR_CODES, type KafkaPortErrorCode } from './errors';
+export {
+  describeCause,
+  isRetriable,
+  KafkaPortError,
+  KAFKA_PORT_ERROR_CODES,
+  type KafkaPortErrorCode,
+} from './errors';

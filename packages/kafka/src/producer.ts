@@ -3,6 +3,16 @@ import { CompressionTypes } from 'kafkajs';
 
 import { topicOf, type EventCodec, type LetheEvent } from '@lethe/events';
 
+import { backoffMs, type RetryPolicy } from './backoff';
+import { isRetriable } from './errors';
+
+const SEND_OFFSETS_ATTEMPTS = 8;
+const SEND_OFFSETS_RETRY: RetryPolicy = {
+  maxAttempts: SEND_OFFSETS_ATTEMPTS,
+  initialBackoffMs: 100,
+  maxBackoffMs: 2000,
+};
+
 export interface OutgoingEvent {
   event: LetheEvent;
   /** Partition key: an opaque id (subjectId, participantId), never personal data. Defaults to
@@ -39,7 +49,11 @@ export async function toMessages(
   for (const outgoing of events) {
     const topic = outgoing.topic ?? topicName(topicOf(outgoing.event.envelope.type));
     const key = outgoing.key === undefined ? outgoing.event.envelope.subjectId : outgoing.key;
-    const message: Message = { key, value: await codec.encode(outgoing.event), headers: headersOf(outgoing.event) };
+    const message: Message = {
+      key,
+      value: await codec.encode(outgoing.event),
+      headers: headersOf(outgoing.event),
+    };
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
   }
   return byTopic;
@@ -57,8 +71,16 @@ async function sendAll(sender: Producer | Transaction, byTopic: Map<string, Mess
  * An idempotent producer: the broker drops the duplicates of its own retries, so a retry after a
  * lost ack cannot write a record twice. One request in flight keeps each partition in order.
  */
-export async function createEventProducer({ kafka, codec, topicName = (t) => t }: EventProducerDeps): Promise<EventProducer> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+export async function createEventProducer({
+  kafka,
+  codec,
+  topicName = (t) => t,
+}: EventProducerDeps): Promise<EventProducer> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   return {
     async publish(events) {
@@ -113,10 +135,22 @@ export async function createTransactionalProducer(
               const next = (BigInt(offset) + 1n).toString();
               topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset: next }]);
             }
-            await transaction.sendOffsets({
+            const request = {
               consumerGroupId,
               topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-            });
+            };
+            // A group's coordinator can move, or not be loaded yet (the first offset commit of a
+            // new broker creates __consumer_offsets): those answers are retriable and kafkajs
+            // does not retry TxnOffsetCommit itself. Both steps are idempotent in a transaction.
+            for (let attempt = 1; ; attempt += 1) {
+              try {
+                await transaction.sendOffsets(request);
+                break;
+              } catch (error) {
+                if (!isRetriable(error) || attempt >= SEND_OFFSETS_ATTEMPTS) throw error;
+                await new Promise((resolve) => setTimeout(resolve, backoffMs(SEND_OFFSETS_RETRY, attempt)));
+              }
+            }
           },
         });
         await transaction.commit();

@@ -78,7 +78,11 @@ export function letheTopics(layout: TopicLayout = LOCAL_LAYOUT): TopicSpec[] {
 /** The work items of one erasure participant; its consumer lag is its backlog. */
 export function taskTopicSpec(participantId: string, layout: TopicLayout = LOCAL_LAYOUT): TopicSpec {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(participantId)) {
-    throw new KafkaPortError('KAFKA_TOPIC_SPEC_INVALID', `participant id ${JSON.stringify(participantId)} must be lowercase letters, digits and dashes`, false);
+    throw new KafkaPortError(
+      'KAFKA_TOPIC_SPEC_INVALID',
+      `participant id ${JSON.stringify(participantId)} must be lowercase letters, digits and dashes`,
+      false,
+    );
   }
   return {
     name: `lethe.erasure.tasks.${participantId}.v1`,
@@ -118,7 +122,13 @@ export interface ApplyResult {
  * differ, adds partitions. It never deletes a topic or shrinks one (Kafka cannot), and says so.
  */
 export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<ApplyResult> {
-  const result: ApplyResult = { created: [], reconfigured: [], repartitioned: [], unchanged: [], warnings: [] };
+  const result: ApplyResult = {
+    created: [],
+    reconfigured: [],
+    repartitioned: [],
+    unchanged: [],
+    warnings: [],
+  };
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.name));
   if (missing.length > 0) {
@@ -137,7 +147,11 @@ export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Pr
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: present.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.name, configNames: Object.keys(spec.config) })),
+    resources: present.map((spec) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: spec.name,
+      configNames: Object.keys(spec.config),
+    })),
   });
   for (const spec of present) {
     let changed = false;
@@ -166,11 +180,15 @@ export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Pr
       result.repartitioned.push(spec.name);
       changed = true;
     } else if (partitions > spec.partitions) {
-      result.warnings.push(`${spec.name} has ${partitions} partitions, the spec ${spec.partitions}; Kafka cannot remove partitions`);
+      result.warnings.push(
+        `${spec.name} has ${partitions} partitions, the spec ${spec.partitions}; Kafka cannot remove partitions`,
+      );
     }
     const replicas = topic?.partitions[0]?.replicas.length ?? 0;
     if (replicas !== spec.replicationFactor) {
-      result.warnings.push(`${spec.name} has ${replicas} replicas, the spec ${spec.replicationFactor}; reassign partitions to change it`);
+      result.warnings.push(
+        `${spec.name} has ${replicas} replicas, the spec ${spec.replicationFactor}; reassign partitions to change it`,
+      );
     }
     if (!changed) result.unchanged.push(spec.name);
   }

@@ -14,7 +14,6 @@ export interface LoggerConfig {
 
 export function createLogger(config: LoggerConfig): Logger {
   const options: LoggerOptions = {
-    name: config.name,
     level: config.level ?? 'info',
     redact: { paths: redactionPaths(), censor: REDACTED },
     base: { service: config.name },

@@ -19,7 +19,12 @@ describe('createLogger', () => {
     const logger = createLogger({ name: 'test', destination });
 
     logger.info(
-      { subjectId: 'sub-1', email: 'ada@example.com', event: { data: { phone: '+44 20 7946 0000' } }, req: { headers: { authorization: 'Bearer abc' } } },
+      {
+        subjectId: 'sub-1',
+        email: 'ada@example.com',
+        event: { data: { phone: '+44 20 7946 0000' } },
+        req: { headers: { authorization: 'Bearer abc' } },
+      },
       'hello',
     );
 

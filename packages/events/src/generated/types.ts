@@ -1,5 +1,4 @@
 // Generated from packages/events/schemas by `pnpm --filter @lethe/events generate`. Do not edit.
-/* eslint-disable */
 
 /** The envelope every Lethe event travels in (DESIGN.md section 2). Frozen: a change is a new version. */
 export interface Envelope {

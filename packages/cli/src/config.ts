@@ -1,0 +1,25 @@
+// The one place the CLI reads its environment (STYLE.md section 4).
+export interface CliConfig {
+  kafkaBrokers: string[];
+  registryUrl: string;
+  replicationFactor: number;
+  partitions: number;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  return {
+    kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
+    registryUrl:
+      env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
+    replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
+    partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
+  };
+}

@@ -1,0 +1,77 @@
+// The `lethe` command. Each subcommand is a small function over the packages' ports.
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+
+import { loadCliConfig, type CliConfig } from './config';
+
+const USAGE = `usage: lethe <command>
+  topics apply       create or reconcile every topic of DESIGN.md section 2 (idempotent)
+  topics list        print the topic specs: partitions, replicas, configs, purpose
+  schemas register   register every event schema with the registry (idempotent)`;
+
+async function topicsApply(config: CliConfig) {
+  const logger = createLogger({ name: 'lethe-cli', level: 'warn' });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-cli', logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const result = await applyTopics(admin, letheTopics(config));
+    console.log(
+      `topics: ${result.created.length} created, ${result.reconfigured.length} reconfigured, ` +
+        `${result.repartitioned.length} repartitioned, ${result.unchanged.length} unchanged`,
+    );
+    for (const warning of result.warnings) console.warn(`warning: ${warning}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function topicsList(config: CliConfig) {
+  for (const spec of letheTopics(config)) {
+    const configs = Object.entries(spec.config)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ');
+    console.log(
+      `${spec.name}  partitions=${spec.partitions} replicas=${spec.replicationFactor}\n  ${spec.purpose}\n  ${configs}`,
+    );
+  }
+}
+
+async function schemasRegister(config: CliConfig) {
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(config.registryUrl),
+    catalog: loadCatalog(),
+  });
+  const registered = await codec.registerAll();
+  console.log(
+    `schemas: ${registered.length} registered (ids ${Math.min(...registered.map((r) => r.schemaId))}..${Math.max(...registered.map((r) => r.schemaId))})`,
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadCliConfig();
+  const command = argv.slice(0, 2).join(' ');
+  switch (command) {
+    case 'topics apply':
+      await topicsApply(config);
+      return 0;
+    case 'topics list':
+      topicsList(config);
+      return 0;
+    case 'schemas register':
+      await schemasRegister(config);
+      return 0;
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`lethe: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

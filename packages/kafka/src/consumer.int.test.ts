@@ -1,0 +1,220 @@
+import type { Admin, Kafka } from 'kafkajs';
+
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  makeEvent,
+  type EventCodec,
+} from '@lethe/events';
+import {
+  createTestTopics,
+  eventually,
+  testKafka,
+  testLogger,
+  testServers,
+  testTopicSpec,
+  uniqueName,
+} from '@lethe/test-harness';
+
+import { runConsumer, DLQ_HEADERS, type ConsumedRecord, type ConsumerRunner } from './consumer';
+import { createEventProducer, type EventProducer } from './producer';
+import { KafkaPortError } from './errors';
+
+const activity = (subjectId: string, day: string) =>
+  makeEvent(
+    'AccountActivityRecorded',
+    {
+      subjectId,
+      correlationId: uniqueName('corr'),
+      producer: 'test',
+      occurredAt: Date.parse(`${day}T00:00:00Z`),
+    },
+    { day, channel: 'web' },
+  );
+
+describe('the consumer runner against the real broker and registry', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let codec: EventCodec;
+  let producer: EventProducer;
+  const runners: ConsumerRunner[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    codec = createEventCodec({
+      registry: createSchemaRegistry(testServers().registryUrl),
+      catalog: loadCatalog(),
+    });
+    producer = await createEventProducer({ kafka, codec });
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((runner) => runner.stop()));
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  /** Reads every record of a topic from the start with a throwaway group. */
+  async function readAll(topic: string, count: number) {
+    const records: ConsumedRecord[] = [];
+    const reader = await runConsumer({
+      kafka,
+      groupId: uniqueName('reader'),
+      topics: [topic],
+      logger: testLogger(),
+      handle: async (record) => {
+        records.push(record);
+      },
+    });
+    runners.push(reader);
+    await eventually(
+      async () => (records.length >= count ? true : undefined),
+      20_000,
+      `${count} records on ${topic}`,
+    );
+    return records;
+  }
+
+  it('round-trips events through the registry codec, keyed by subject, in order', async () => {
+    const [topic] = await createTestTopics(admin, testTopicSpec('roundtrip', 3));
+    const events = ['2026-11-01', '2026-11-02', '2026-11-03'].map((day) => activity('sub_roundtrip', day));
+    await producer.publish(events.map((event) => ({ event, topic: topic! })));
+
+    const seen: string[] = [];
+    runners.push(
+      await runConsumer({
+        kafka,
+        codec,
+        groupId: uniqueName('roundtrip'),
+        topics: [topic!],
+        logger: testLogger(),
+        handle: async (record) => {
+          expect(record.key?.toString()).toBe('sub_roundtrip');
+          const event = record.decoded!.event;
+          if (isEventOfType(event, 'AccountActivityRecorded')) seen.push(event.data.day);
+        },
+      }),
+    );
+
+    await eventually(async () => (seen.length === 3 ? true : undefined), 20_000, 'three events');
+    expect(seen).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
+  });
+
+  it('dead-letters a poison record with its cause and bytes, and goes on with the next', async () => {
+    const [topic] = await createTestTopics(admin, testTopicSpec('poison'));
+    const poison = Buffer.from('not avro at all');
+    const producerRaw = kafka.producer();
+    await producerRaw.connect();
+    await producerRaw.send({ topic: topic!, messages: [{ key: 'sub_p', value: poison }] });
+    await producerRaw.disconnect();
+    const good = activity('sub_p', '2026-11-05');
+    await producer.publish([{ event: good, topic: topic! }]);
+
+    const handled: string[] = [];
+    runners.push(
+      await runConsumer({
+        kafka,
+        codec,
+        groupId: uniqueName('poison'),
+        topics: [topic!],
+        logger: testLogger(),
+        retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 },
+        handle: async (record) => {
+          handled.push(record.decoded!.event.envelope.eventId);
+        },
+      }),
+    );
+
+    await eventually(async () => (handled.length === 1 ? true : undefined), 20_000, 'the good record');
+    expect(handled).toEqual([good.envelope.eventId]);
+
+    const [dead] = await readAll(`${topic}.dlq`, 1);
+    expect(dead!.value).toEqual(poison);
+    expect(dead!.key?.toString()).toBe('sub_p');
+    expect(dead!.headers[DLQ_HEADERS.cause]?.toString()).toMatch(/^EVENTS_NOT_WIRE_FORMAT/);
+    // Not retriable: it went to the dead-letter topic on the first attempt.
+    expect(dead!.headers[DLQ_HEADERS.attempts]?.toString()).toBe('1');
+    expect(dead!.headers[DLQ_HEADERS.sourceOffset]?.toString()).toBe('0');
+  });
+
+  it('retries a retriable failure with backoff, then succeeds; exhausts attempts to the DLQ', async () => {
+    const [topic] = await createTestTopics(admin, testTopicSpec('retry'));
+    const flaky = activity('sub_flaky', '2026-11-06');
+    const doomed = activity('sub_doomed', '2026-11-07');
+    await producer.publish([flaky, doomed].map((event) => ({ event, topic: topic! })));
+
+    const attempts = new Map<string, number>();
+    const done: string[] = [];
+    runners.push(
+      await runConsumer({
+        kafka,
+        codec,
+        groupId: uniqueName('retry'),
+        topics: [topic!],
+        logger: testLogger(),
+        retry: { maxAttempts: 4, initialBackoffMs: 10, maxBackoffMs: 40 },
+        handle: async (record) => {
+          const subject = record.key!.toString();
+          const n = (attempts.get(subject) ?? 0) + 1;
+          attempts.set(subject, n);
+          if (subject === 'sub_doomed' || n <= 2) {
+            throw new KafkaPortError('KAFKA_DEAD_LETTER_FAILED', 'store unavailable (test)', true);
+          }
+          done.push(subject);
+        },
+      }),
+    );
+
+    const [dead] = await readAll(`${topic}.dlq`, 1);
+    expect(done).toEqual(['sub_flaky']);
+    expect(attempts.get('sub_flaky')).toBe(3);
+    expect(attempts.get('sub_doomed')).toBe(4);
+    expect(dead!.key?.toString()).toBe('sub_doomed');
+    expect(dead!.headers[DLQ_HEADERS.attempts]?.toString()).toBe('4');
+    expect(dead!.headers[DLQ_HEADERS.retriable]?.toString()).toBe('true');
+  });
+
+  it('commits only handled records: a new runner in the same group resumes after them', async () => {
+    const [topic] = await createTestTopics(admin, testTopicSpec('resume'));
+    const groupId = uniqueName('resume');
+    const first = activity('sub_r', '2026-11-08');
+    await producer.publish([{ event: first, topic: topic! }]);
+
+    const seenByFirst: string[] = [];
+    const runner = await runConsumer({
+      kafka,
+      codec,
+      groupId,
+      topics: [topic!],
+      logger: testLogger(),
+      handle: async (record) => {
+        seenByFirst.push(record.decoded!.event.envelope.eventId);
+      },
+    });
+    await eventually(async () => (seenByFirst.length === 1 ? true : undefined));
+    await runner.stop();
+
+    const second = activity('sub_r', '2026-11-09');
+    await producer.publish([{ event: second, topic: topic! }]);
+    const seenBySecond: string[] = [];
+    runners.push(
+      await runConsumer({
+        kafka,
+        codec,
+        groupId,
+        topics: [topic!],
+        logger: testLogger(),
+        handle: async (record) => {
+          seenBySecond.push(record.decoded!.event.envelope.eventId);
+        },
+      }),
+    );
+    await eventually(async () => (seenBySecond.length >= 1 ? true : undefined));
+    expect(seenBySecond).toEqual([second.envelope.eventId]);
+  });
+});
