@@ -6,8 +6,9 @@ import { createLogger, type Logger } from '@lethe/logger';
 import { testServers } from './servers';
 import { uniqueName } from './isolation';
 
+/** Quiet unless LETHE_TEST_LOG_LEVEL asks: tests that provoke failures would flood the output. */
 export function testLogger(name = 'test'): Logger {
-  return createLogger({ name, level: 'warn' });
+  return createLogger({ name, level: process.env.LETHE_TEST_LOG_LEVEL ?? 'silent' });
 }
 
 export function testKafka(clientId = uniqueName('test-client')): Kafka {

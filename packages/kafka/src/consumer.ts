@@ -148,7 +148,7 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
           if (codec) {
             if (!message.value)
               throw new KafkaPortError(
-                'KAFKA_TOPIC_SPEC_INVALID',
+                'KAFKA_RECORD_WITHOUT_VALUE',
                 'a record without a value on an event topic',
                 false,
               );

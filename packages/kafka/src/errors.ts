@@ -1,6 +1,9 @@
 // The kafka package's one error family (STYLE.md section 6).
 export type KafkaPortErrorCode =
-  'KAFKA_TOPIC_SPEC_INVALID' | 'KAFKA_DEAD_LETTER_FAILED' | 'KAFKA_TRANSACTION_ABORTED';
+  | 'KAFKA_TOPIC_SPEC_INVALID'
+  | 'KAFKA_TOPIC_NOT_READY'
+  | 'KAFKA_RECORD_WITHOUT_VALUE'
+  | 'KAFKA_DEAD_LETTER_FAILED';
 
 export class KafkaPortError extends Error {
   override readonly name = 'KafkaPortError';
@@ -17,8 +20,9 @@ export class KafkaPortError extends Error {
 
 export const KAFKA_PORT_ERROR_CODES: readonly KafkaPortErrorCode[] = [
   'KAFKA_TOPIC_SPEC_INVALID',
+  'KAFKA_TOPIC_NOT_READY',
+  'KAFKA_RECORD_WITHOUT_VALUE',
   'KAFKA_DEAD_LETTER_FAILED',
-  'KAFKA_TRANSACTION_ABORTED',
 ];
 
 /**

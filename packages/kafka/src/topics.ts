@@ -1,7 +1,7 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
 
-import { KafkaPortError } from './errors';
+import { isRetriable, KafkaPortError } from './errors';
 
 /** A topic as code: name, partitions, replicas and the configs Lethe relies on. */
 export interface TopicSpec {
@@ -108,6 +108,31 @@ export function deadLetterTopicSpec(sourceTopic: string, layout: TopicLayout = L
   };
 }
 
+const LEADER_WAIT_MS = 30_000;
+
+async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = topics.every(
+        (topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready && topics.length === names.length) return;
+    } catch (error) {
+      if (!isRetriable(error)) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new KafkaPortError(
+        'KAFKA_TOPIC_NOT_READY',
+        `topics ${names.join(', ')} have no leaders after ${LEADER_WAIT_MS} ms`,
+        true,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export interface ApplyResult {
   created: string[];
   reconfigured: string[];
@@ -138,7 +163,13 @@ export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Pr
       replicationFactor: spec.replicationFactor,
       configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
     }));
-    await admin.createTopics({ topics, waitForLeaders: true });
+    // kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
+    // answers until the new topic's metadata has spread; our wait treats it as "not yet".
+    await admin.createTopics({ topics, waitForLeaders: false });
+    await waitForLeaders(
+      admin,
+      missing.map((spec) => spec.name),
+    );
     result.created.push(...missing.map((spec) => spec.name));
   }
 
