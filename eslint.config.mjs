@@ -30,7 +30,7 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
   },
   {
-    files: ['**/config.ts', '**/*.test.ts', 'test/**', 'deploy/**', 'bench/**', '**/*.mjs'],
+    files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'test/**', 'deploy/**', 'bench/**', '**/*.mjs'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -39,20 +39,19 @@ cmd_up() {
   check_prerequisites
   mkdir -p "$OPT_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
   install_all
-  local name started=()
-  # Start every stopped server first, then wait: the JVMs boot in parallel.
+  local name to_start=()
   for name in "${SERVERS[@]}"; do
-    if running_pid "$name" >/dev/null; then
-      continue
-    fi
-    "start_$name"
-    started+=("$name")
+    running_pid "$name" >/dev/null || to_start+=("$name")
   done
+  # Every port is checked before anything starts, so a busy port leaves nothing half-up.
+  for name in "${to_start[@]}"; do require_free_ports "$name"; done
+  # Start every stopped server first, then wait: the JVMs boot in parallel.
+  for name in "${to_start[@]}"; do "start_$name"; done
   for name in "${SERVERS[@]}"; do wait_ready "$name"; done
-  if [ ${#started[@]} -eq 0 ]; then
+  if [ ${#to_start[@]} -eq 0 ]; then
     say "stack already up"
   else
-    say "started: ${started[*]}"
+    say "started: ${to_start[*]}"
   fi
   cmd_status
 }

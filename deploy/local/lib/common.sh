@@ -18,7 +18,7 @@ KAFKA_VERSION=4.1.1
 REGISTRY_VERSION=3.3.3
 MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
-OPT_DIR=$LETHE_HOME/opt   # installed servers (kept by `reset`)
+OPT_DIR=${LETHE_OPT_DIR:-$LETHE_HOME/opt} # installed servers (kept by `reset`)
 DATA_DIR=$LETHE_HOME/data # the system of record (wiped only by `reset`)
 LOG_DIR=$LETHE_HOME/logs
 RUN_DIR=$LETHE_HOME/run   # pid files
@@ -40,12 +40,13 @@ port_of() {
   esac
 }
 
-port_env_of() {
+# Every port a server listens on, as "VARIABLE=port" pairs.
+ports_of() {
   case $1 in
-    kafka) echo LETHE_KAFKA_PORT ;;
-    registry) echo LETHE_REGISTRY_PORT ;;
-    mongo) echo LETHE_MONGO_PORT ;;
-    redis) echo LETHE_REDIS_PORT ;;
+    kafka) echo "LETHE_KAFKA_PORT=$LETHE_KAFKA_PORT LETHE_KAFKA_CONTROLLER_PORT=$LETHE_KAFKA_CONTROLLER_PORT" ;;
+    registry) echo "LETHE_REGISTRY_PORT=$LETHE_REGISTRY_PORT LETHE_REGISTRY_MANAGEMENT_PORT=$LETHE_REGISTRY_MANAGEMENT_PORT" ;;
+    mongo) echo "LETHE_MONGO_PORT=$LETHE_MONGO_PORT" ;;
+    redis) echo "LETHE_REDIS_PORT=$LETHE_REDIS_PORT" ;;
   esac
 }
 
@@ -74,11 +75,15 @@ port_holder() {
 }
 
 # Refuses to start over a port someone else holds, naming the way out.
-require_free_port() {
-  local name=$1 port=$2 env=$3
-  if port_listening "$port"; then
-    fail "$name cannot start: port $port is already in use ($(port_holder "$port")). Stop that process, or choose another port with $env=<port>."
-  fi
+require_free_ports() {
+  local name=$1 pair env port
+  for pair in $(ports_of "$name"); do
+    env=${pair%%=*}
+    port=${pair#*=}
+    if port_listening "$port"; then
+      fail "$name cannot start: port $port is already in use ($(port_holder "$port")). Stop that process, or choose another port with $env=<port>."
+    fi
+  done
 }
 
 probe() {

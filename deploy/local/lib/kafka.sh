@@ -47,8 +47,6 @@ PROPS
 }
 
 start_kafka() {
-  require_free_port kafka "$LETHE_KAFKA_PORT" LETHE_KAFKA_PORT
-  require_free_port "kafka's controller" "$LETHE_KAFKA_CONTROLLER_PORT" LETHE_KAFKA_CONTROLLER_PORT
   local java
   java=$(kafka_java) || exit 1
   mkdir -p "$KAFKA_DATA/log"

@@ -23,7 +23,6 @@ install_mongo() {
 }
 
 start_mongo() {
-  require_free_port mongo "$LETHE_MONGO_PORT" LETHE_MONGO_PORT
   mkdir -p "$MONGO_DATA"
   launch mongo "$(mongo_binary)" -listen "$LETHE_HOST:$LETHE_MONGO_PORT" -data "$MONGO_DATA"
 }

@@ -12,7 +12,6 @@ install_redis() {
 }
 
 start_redis() {
-  require_free_port redis "$LETHE_REDIS_PORT" LETHE_REDIS_PORT
   mkdir -p "$DATA_DIR/redis"
   launch redis redis-server --bind "$LETHE_HOST" --port "$LETHE_REDIS_PORT" --dir "$DATA_DIR/redis" \
     --save "" --appendonly no --daemonize no

@@ -27,8 +27,6 @@ registry_java() {
 }
 
 start_registry() {
-  require_free_port registry "$LETHE_REGISTRY_PORT" LETHE_REGISTRY_PORT
-  require_free_port "registry's management port" "$LETHE_REGISTRY_MANAGEMENT_PORT" LETHE_REGISTRY_MANAGEMENT_PORT
   local java
   java=$(registry_java) || exit 1
   mkdir -p "$REGISTRY_DATA"

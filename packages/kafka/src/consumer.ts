@@ -130,65 +130,78 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
     }
   }
 
+  // kafkajs drops offset commits once its stop has begun, so stop() first lets the record in
+  // hand finish and commit, and only then disconnects. Records not started are left uncommitted
+  // and come again after the restart.
+  let stopping = false;
+  let inFlight: Promise<void> | undefined;
+
+  async function processRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ) {
+    for (let attempts = 1; ; attempts += 1) {
+      try {
+        const record: ConsumedRecord = {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          headers: message.headers ?? {},
+          value: message.value,
+        };
+        if (codec) {
+          if (!message.value) {
+            throw new KafkaPortError(
+              'KAFKA_RECORD_WITHOUT_VALUE',
+              'a record without a value on an event topic',
+              false,
+            );
+          }
+          record.decoded = await codec.decode(message.value);
+        }
+        await handle(record);
+        break;
+      } catch (error) {
+        const cause = describeCause(error);
+        if (isRetriable(error) && attempts < retry.maxAttempts) {
+          if (stopping) return; // not committed: retried after the restart
+          const waitMs = backoffMs(retry, attempts);
+          log.warn(
+            { topic, partition, offset: message.offset, attempts, cause, waitMs },
+            'record failed; retrying',
+          );
+          await sleep(waitMs);
+          await heartbeat();
+          continue;
+        }
+        log.error({ topic, partition, offset: message.offset, attempts, cause }, 'record dead-lettered');
+        await sendToDeadLetter(topic, partition, message, error, attempts);
+        break;
+      }
+    }
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+  }
+
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
-      let attempts = 0;
-      for (;;) {
-        attempts += 1;
-        try {
-          const record: ConsumedRecord = {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key,
-            headers: message.headers ?? {},
-            value: message.value,
-          };
-          if (codec) {
-            if (!message.value)
-              throw new KafkaPortError(
-                'KAFKA_RECORD_WITHOUT_VALUE',
-                'a record without a value on an event topic',
-                false,
-              );
-            record.decoded = await codec.decode(message.value);
-          }
-          await handle(record);
-          break;
-        } catch (error) {
-          const retriable = isRetriable(error);
-          if (retriable && attempts < retry.maxAttempts) {
-            const wait = backoffMs(retry, attempts);
-            log.warn(
-              {
-                topic,
-                partition,
-                offset: message.offset,
-                attempts,
-                cause: describeCause(error),
-                waitMs: wait,
-              },
-              'record failed; retrying',
-            );
-            await sleep(wait);
-            await heartbeat();
-            continue;
-          }
-          log.error(
-            { topic, partition, offset: message.offset, attempts, cause: describeCause(error) },
-            'record dead-lettered',
-          );
-          await sendToDeadLetter(topic, partition, message, error, attempts);
-          break;
-        }
+      if (stopping) return;
+      inFlight = processRecord(topic, partition, message, heartbeat);
+      try {
+        await inFlight;
+      } finally {
+        inFlight = undefined;
       }
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     },
   });
 
   return {
     async stop() {
+      stopping = true;
+      await inFlight?.catch(() => undefined); // its failure is kafkajs' to handle, not stop's
       await consumer.disconnect();
       await deadLetters.disconnect();
     },

@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { MongoClient } from 'mongodb';
+
+import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
+import { createEventProducer, createKafka } from '@lethe/kafka';
+
+import { eventually, uniqueName } from './isolation';
+import { testLogger } from './kafka';
+
+// A second, private stack (own LETHE_HOME, own ports; the installed servers are shared) proves
+// what the system of record promises: a record and a document written before `down`/`up` are
+// still there after it, and the record still decodes, because the registry kept its schema ids.
+
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+const STACK = path.join(REPO_DIR, 'deploy', 'local', 'stack.sh');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the local stack (deploy/local/stack.sh)', () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'lethe-stack-'));
+  let env: NodeJS.ProcessEnv;
+  let ports: Record<string, number>;
+
+  const stack = (...args: string[]) => {
+    const run = spawnSync('bash', [STACK, ...args], { env, encoding: 'utf8', timeout: 240_000 });
+    return { status: run.status, out: `${run.stdout}${run.stderr}` };
+  };
+
+  beforeAll(async () => {
+    const names = ['KAFKA', 'KAFKA_CONTROLLER', 'REGISTRY', 'REGISTRY_MANAGEMENT', 'MONGO', 'REDIS'];
+    ports = {};
+    for (const name of names) ports[name] = await freePort();
+    env = {
+      ...process.env,
+      LETHE_HOME: home,
+      LETHE_OPT_DIR: path.join(process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe'), 'opt'),
+      ...Object.fromEntries(names.map((name) => [`LETHE_${name}_PORT`, String(ports[name])])),
+    };
+  });
+
+  afterAll(() => {
+    stack('down');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses a busy port, names the variable that moves it, and starts nothing', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(ports.MONGO, '127.0.0.1', resolve));
+    try {
+      const up = stack('up');
+      expect(up.status).not.toBe(0);
+      expect(up.out).toContain(`port ${ports.MONGO} is already in use`);
+      expect(up.out).toContain('LETHE_MONGO_PORT');
+      const status = stack('status').out;
+      expect(status).not.toMatch(/answering/);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('keeps the log, the schema ids and the documents across down and up', async () => {
+    expect(stack('up').status).toBe(0);
+    const again = stack('up');
+    expect(again.status).toBe(0);
+    expect(again.out).toContain('stack already up');
+
+    const brokers = [`127.0.0.1:${ports.KAFKA}`];
+    const registryUrl = `http://127.0.0.1:${ports.REGISTRY}/apis/ccompat/v7`;
+    const mongoUrl = `mongodb://127.0.0.1:${ports.MONGO}/`;
+    const kafka = createKafka({ brokers, clientId: uniqueName('persist'), logger: testLogger() });
+    const topic = uniqueName('persist');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.disconnect();
+
+    const event = makeEvent(
+      'AccountErased',
+      {
+        subjectId: 'sub_persist',
+        correlationId: 'corr_persist',
+        producer: 'test',
+        occurredAt: 1_764_000_000_000,
+      },
+      { requestId: 'req_persist' },
+    );
+    const writer = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
+    const producer = await createEventProducer({ kafka, codec: writer });
+    await producer.publish([{ event, topic }]);
+    await producer.disconnect();
+    const mongo = new MongoClient(mongoUrl);
+    await mongo
+      .db('persist')
+      .collection('docs')
+      .insertOne({ _id: 'doc-1' as never, kept: true });
+    await mongo.close();
+
+    expect(stack('down').status).toBe(0);
+    expect(stack('up').status).toBe(0);
+
+    // A new codec has no cached schemas: it must fetch the id from the restarted registry.
+    const reader = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
+    const consumer = createKafka({ brokers, clientId: uniqueName('persist'), logger: testLogger() }).consumer(
+      {
+        groupId: uniqueName('persist'),
+      },
+    );
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const values: Buffer[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!) });
+    await eventually(async () => (values.length > 0 ? true : undefined), 60_000, 'the record after restart');
+    await consumer.disconnect();
+    expect((await reader.decode(values[0]!)).event).toEqual(event);
+
+    const after = new MongoClient(mongoUrl);
+    expect(
+      await after
+        .db('persist')
+        .collection('docs')
+        .findOne({ _id: 'doc-1' as never }),
+    ).toEqual({ _id: 'doc-1', kept: true });
+    await after.close();
+  }, 300_000);
+});
