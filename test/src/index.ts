@@ -1,3 +1,4 @@
 export { resolveServers, testServers, type Servers } from './servers';
 export { eventually, uniqueName } from './isolation';
+export { testDatabase } from './mongo';
 export { createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';

@@ -1,0 +1,18 @@
+export {
+  createFieldCipher,
+  ERASED,
+  type Decrypted,
+  type FieldAddress,
+  type FieldCipher,
+} from './field-cipher';
+export {
+  createKeyVault,
+  forgottenId,
+  KEY_VAULT_COLLECTIONS,
+  type KeyLookup,
+  type KeyVault,
+  type KeyVaultDeps,
+  type ShredEvidence,
+} from './key-vault';
+export { localKek, type KeyEncryptionKey } from './kek';
+export { CryptoError, CRYPTO_ERROR_CODES, type CryptoErrorCode } from './errors';

@@ -1,0 +1,165 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { Binary, Collection, Db } from 'mongodb';
+
+import { KEY_BYTES } from './aead';
+import { CryptoError } from './errors';
+import type { KeyEncryptionKey } from './kek';
+
+interface SubjectKeyDocument {
+  _id: string; // subjectId
+  wrappedKey: Buffer | Binary;
+  kekId: string;
+  createdAt: Date;
+}
+
+interface ForgottenDocument {
+  _id: string; // forgottenId(subjectId)
+  erasedAt: Date;
+  requestId: string;
+}
+
+export type KeyLookup =
+  | { readonly kind: 'key'; readonly key: Buffer }
+  | { readonly kind: 'erased'; readonly erasedAt: Date; readonly requestId: string }
+  | { readonly kind: 'missing' };
+
+export interface ShredEvidence {
+  /** A key existed and was destroyed by this call (false when it was already gone). */
+  readonly destroyed: boolean;
+  /** Read back after the delete: no key, and a forgotten record that blocks a new one. */
+  readonly verifiedEmpty: boolean;
+  readonly erasedAt: Date;
+}
+
+export interface KeyVault {
+  /** The subject's data key, made on first use. An erased subject never gets a new one. */
+  keyFor(subjectId: string): Promise<Buffer>;
+  lookup(subjectId: string): Promise<KeyLookup>;
+  /** Crypto-shredding: every ciphertext under the subject's key becomes unreadable. Idempotent. */
+  shred(subjectId: string, erasure: { requestId: string; at: Date }): Promise<ShredEvidence>;
+}
+
+export interface KeyVaultDeps {
+  db: Db;
+  kek: KeyEncryptionKey;
+  /** How long an unwrapped key stays in this process's memory. Another process that shreds the
+   * key is seen here within this time; the key is never cached anywhere else. */
+  cacheTtlMs?: number;
+  cacheMaxEntries?: number;
+  now?: () => number;
+}
+
+export const KEY_VAULT_COLLECTIONS = { keys: 'subject_keys', forgotten: 'forgotten_subjects' } as const;
+
+/** The forgotten record is keyed by a digest, so the list of erased subjects names none of them. */
+export function forgottenId(subjectId: string): string {
+  return createHash('sha256').update(`lethe.forgotten.v1|${subjectId}`).digest('hex');
+}
+
+const DUPLICATE_KEY = 11000;
+const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+const toBuffer = (value: Buffer | Binary) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer));
+
+export function createKeyVault({
+  db,
+  kek,
+  cacheTtlMs = 30_000,
+  cacheMaxEntries = 10_000,
+  now = Date.now,
+}: KeyVaultDeps): KeyVault {
+  const keys: Collection<SubjectKeyDocument> = db.collection(KEY_VAULT_COLLECTIONS.keys);
+  const forgotten: Collection<ForgottenDocument> = db.collection(KEY_VAULT_COLLECTIONS.forgotten);
+  const cache = new Map<string, { key: Buffer; expiresAt: number }>();
+
+  function remember(subjectId: string, key: Buffer) {
+    cache.delete(subjectId);
+    if (cache.size >= cacheMaxEntries) cache.delete(cache.keys().next().value as string);
+    cache.set(subjectId, { key, expiresAt: now() + cacheTtlMs });
+  }
+
+  function cached(subjectId: string): Buffer | undefined {
+    const entry = cache.get(subjectId);
+    if (entry && entry.expiresAt > now()) return entry.key;
+    cache.delete(subjectId);
+    return undefined;
+  }
+
+  async function forgottenRecord(subjectId: string) {
+    return forgotten.findOne({ _id: forgottenId(subjectId) });
+  }
+
+  async function unwrap(doc: SubjectKeyDocument): Promise<Buffer> {
+    return kek.unwrap(toBuffer(doc.wrappedKey), `subject-key|${doc._id}`);
+  }
+
+  async function lookup(subjectId: string): Promise<KeyLookup> {
+    const hit = cached(subjectId);
+    if (hit) return { kind: 'key', key: hit };
+    const record = await forgottenRecord(subjectId);
+    if (record) return { kind: 'erased', erasedAt: record.erasedAt, requestId: record.requestId };
+    const doc = await keys.findOne({ _id: subjectId });
+    if (!doc) return { kind: 'missing' };
+    const key = await unwrap(doc);
+    remember(subjectId, key);
+    return { kind: 'key', key };
+  }
+
+  return {
+    lookup,
+
+    async keyFor(subjectId) {
+      const found = await lookup(subjectId);
+      if (found.kind === 'key') return found.key;
+      if (found.kind === 'erased') {
+        throw new CryptoError('CRYPTO_SUBJECT_ERASED', 'the subject was erased; no new key is made for it');
+      }
+      const key = randomBytes(KEY_BYTES);
+      try {
+        await keys.insertOne({
+          _id: subjectId,
+          wrappedKey: await kek.wrap(key, `subject-key|${subjectId}`),
+          kekId: kek.id,
+          createdAt: new Date(now()),
+        });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // Another writer made the key first: use theirs, so one subject has one key.
+        const doc = await keys.findOne({ _id: subjectId });
+        if (!doc) throw new CryptoError('CRYPTO_KEY_MISSING', 'the key vanished while it was being made');
+        const theirs = await unwrap(doc);
+        remember(subjectId, theirs);
+        return theirs;
+      }
+      // shred() writes the forgotten record before deleting the key. If it ran between our
+      // check and our insert, the record is there now: undo, so the erasure stays complete.
+      if (await forgottenRecord(subjectId)) {
+        await keys.deleteOne({ _id: subjectId });
+        throw new CryptoError('CRYPTO_SUBJECT_ERASED', 'the subject was erased; no new key is made for it');
+      }
+      remember(subjectId, key);
+      return key;
+    },
+
+    async shred(subjectId, { requestId, at }) {
+      // Forgotten first, then the key: a crash between the two leaves a key that the next
+      // (idempotent) run deletes, never a subject without either.
+      await forgotten.updateOne(
+        { _id: forgottenId(subjectId) },
+        { $setOnInsert: { erasedAt: at, requestId } },
+        { upsert: true },
+      );
+      const { deletedCount } = await keys.deleteOne({ _id: subjectId });
+      cache.delete(subjectId);
+      const [keyLeft, record] = await Promise.all([
+        keys.countDocuments({ _id: subjectId }),
+        forgottenRecord(subjectId),
+      ]);
+      return {
+        destroyed: deletedCount === 1,
+        verifiedEmpty: keyLeft === 0 && record !== null,
+        erasedAt: record?.erasedAt ?? at,
+      };
+    },
+  };
+}
