@@ -6,8 +6,10 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{packages,services}/*/{src,test}/**/*.test.ts', '<rootDir>/test/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // cookie 2 (under fastify's inject) ships only ES modules, which jest's runtime cannot require.
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/cookie@|cookie/)'],
   transform: {
-    '^.+\\.ts$': [
+    '^.+\\.[cm]?[jt]s$': [
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],

@@ -1,0 +1,190 @@
+import type { KeyObject } from 'node:crypto';
+
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+
+import type { Logger } from '@lethe/logger';
+
+import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
+import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
+import { verifyToken, type Scope, type TokenClaims } from './tokens';
+
+/** Per-route access, in the route's `config`. Routes are closed unless they say `public: true`. */
+export interface RouteAccess {
+  public?: boolean;
+  /** Any one of these scopes admits the caller. */
+  scopes?: readonly Scope[];
+  /** The route parameter naming the subject: a `subject` token reaches only its own. */
+  subjectParam?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    caller?: TokenClaims;
+  }
+}
+
+export interface ServiceAppDeps {
+  name: string;
+  version: string;
+  logger: Logger;
+  publicKeys: readonly KeyObject[];
+  /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
+  readiness?: Record<string, () => Promise<boolean>>;
+  now?: () => number;
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header?.startsWith('Bearer ')) {
+    throw new ProblemError({
+      status: 401,
+      code: 'AUTH_TOKEN_MISSING',
+      title: 'Unauthorized',
+      detail: 'send a bearer token',
+    });
+  }
+  return header.slice('Bearer '.length).trim();
+}
+
+function authorize(
+  request: FastifyRequest,
+  access: RouteAccess,
+  publicKeys: readonly KeyObject[],
+  nowSeconds: number,
+) {
+  const caller = verifyToken(publicKeys, bearerToken(request), nowSeconds);
+  const allowed = access.scopes ?? [];
+  const granted = caller.scope.filter((scope) => allowed.includes(scope));
+  if (granted.length === 0) {
+    throw new ProblemError({
+      status: 403,
+      code: 'AUTH_SCOPE_DENIED',
+      title: 'Forbidden',
+      detail: `this operation needs one of the scopes: ${allowed.join(', ') || '(none)'}`,
+    });
+  }
+  // A token whose only admitting scope is `subject` is bound to its own subject.
+  if (granted.every((scope) => scope === 'subject') && access.subjectParam) {
+    const target = (request.params as Record<string, string | undefined>)[access.subjectParam];
+    if (!caller.subjectId || caller.subjectId !== target) {
+      throw new ProblemError({
+        status: 403,
+        code: 'AUTH_SUBJECT_DENIED',
+        title: 'Forbidden',
+        detail: 'a subject token reaches only its own subject',
+      });
+    }
+  }
+  request.caller = caller;
+}
+
+function toProblemError(error: FastifyError | ProblemError | Error): ProblemError {
+  if (error instanceof ProblemError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return new ProblemError({
+      status: 400,
+      code: 'REQUEST_INVALID',
+      title: 'Bad Request',
+      detail: 'the request does not match the operation schema',
+      errors: fastifyError.validation.map((issue) => ({
+        path: `${fastifyError.validationContext ?? 'body'}${issue.instancePath || ''}`,
+        reason: issue.message ?? 'invalid',
+      })),
+    });
+  }
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    // Fastify's own client errors (malformed JSON, wrong content type, body too large ...).
+    return new ProblemError({
+      status,
+      code: fastifyError.code ?? 'REQUEST_REJECTED',
+      title: 'Bad Request',
+      detail: fastifyError.message,
+    });
+  }
+  return new ProblemError({
+    status: 500,
+    code: 'INTERNAL',
+    title: 'Internal Server Error',
+    detail: 'the service failed; see its log',
+  });
+}
+
+/**
+ * A Fastify app with what every Lethe service needs; `listen` is the caller's (STYLE.md
+ * section 8), so tests use `app.inject()`.
+ */
+export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiInfo> }): FastifyInstance {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    ajv: { customOptions: { allErrors: true } },
+  });
+  const routes: RouteRecord[] = [];
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/openapi') && route.method !== 'HEAD') routes.push(route as RouteRecord);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!request.routeOptions.url) return; // no route: the 404 handler answers
+    if (access?.public) return;
+    authorize(request, access ?? {}, deps.publicKeys, Math.floor(now() / 1000));
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblemError(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.status(problem.status).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem(request.url));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new ProblemError({
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+      title: 'Not Found',
+      detail: `no operation ${request.method} ${request.url.split('?')[0]}`,
+    });
+    void reply.status(404).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem());
+  });
+
+  app.get('/healthz', { config: { access: { public: true } } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config: { access: { public: true } } }, async (_request, reply) => {
+    const checks = Object.entries(deps.readiness ?? {});
+    const results = await Promise.all(
+      checks.map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+    );
+    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    if (failing.length > 0) {
+      const problem = new ProblemError({
+        status: 503,
+        code: 'NOT_READY',
+        title: 'Service Unavailable',
+        detail: `not ready: ${failing.join(', ')}`,
+      });
+      return reply.status(503).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem());
+    }
+    return { status: 'ready', checks: Object.fromEntries(results) };
+  });
+
+  app.get('/openapi.json', { config: { access: { public: true } } }, async () =>
+    buildOpenApi(
+      { title: deps.info?.title ?? `Lethe ${deps.name}`, version: deps.info?.version ?? deps.version },
+      routes,
+    ),
+  );
+
+  return app;
+}

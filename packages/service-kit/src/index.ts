@@ -1,0 +1,13 @@
+export { buildServiceApp, type RouteAccess, type ServiceAppDeps } from './app';
+export { buildOpenApi, type OpenApiInfo } from './openapi';
+export { PROBLEM_MEDIA_TYPE, ProblemError, type Problem } from './problem';
+export {
+  generateSigningKeys,
+  privateKeyFrom,
+  publicKeyFrom,
+  SCOPES,
+  signToken,
+  verifyToken,
+  type Scope,
+  type TokenClaims,
+} from './tokens';
