@@ -1,9 +1,15 @@
+import path from 'node:path';
+
 // The one place the CLI reads its environment (STYLE.md section 4).
 export interface CliConfig {
   kafkaBrokers: string[];
   registryUrl: string;
   replicationFactor: number;
   partitions: number;
+  /** Where the local signing key pair lives (made by `lethe auth init`). */
+  authKeyFile: string;
+  /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
+  authPrivateKey: string | undefined;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -21,5 +27,11 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
     partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
+    authKeyFile: path.join(
+      env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe'),
+      'auth',
+      'signing-key.json',
+    ),
+    authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,
   };
 }

@@ -3,12 +3,16 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
+import { authInit, mintToken } from './auth';
 import { loadCliConfig, type CliConfig } from './config';
 
 const USAGE = `usage: lethe <command>
   topics apply       create or reconcile every topic of DESIGN.md section 2 (idempotent)
   topics list        print the topic specs: partitions, replicas, configs, purpose
-  schemas register   register every event schema with the registry (idempotent)`;
+  schemas register   register every event schema with the registry (idempotent)
+  auth init          make the local token signing key, if there is none
+  token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
+                     print a bearer token (scopes: service, operator, auditor, subject)`;
 
 async function topicsApply(config: CliConfig) {
   const logger = createLogger({ name: 'lethe-cli', level: 'warn' });
@@ -51,8 +55,15 @@ async function schemasRegister(config: CliConfig) {
 
 async function main(argv: string[]): Promise<number> {
   const config = loadCliConfig();
+  if (argv[0] === 'token') {
+    console.log(mintToken(config, argv.slice(1)));
+    return 0;
+  }
   const command = argv.slice(0, 2).join(' ');
   switch (command) {
+    case 'auth init':
+      authInit(config);
+      return 0;
     case 'topics apply':
       await topicsApply(config);
       return 0;
