@@ -1,4 +1,5 @@
 import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -106,6 +107,22 @@ describe('the event codec against the real registry', () => {
 
     const { event } = await reader.decode(oldBytes);
     expect(event.data).toEqual({ note: 'hello', channel: 'web' });
+  });
+
+  it('gives up on a registry that accepts connections but never answers, with a retriable error', async () => {
+    const silent = net.createServer(() => undefined); // holds every connection open, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const codec = createEventCodec({
+        registry: createSchemaRegistry(`http://127.0.0.1:${port}`, { timeoutMs: 200 }),
+        catalog: loadCatalog(),
+      });
+      const error = await codec.registerAll().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'EVENTS_REGISTRY_UNAVAILABLE', retriable: true });
+    } finally {
+      silent.close();
+    }
   });
 
   it('rejects an incompatible new version', async () => {

@@ -1,5 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type avro from 'avsc';
+import TimeoutMiddleware from 'mappersmith/middleware/timeout';
 
 import type { EventCatalog, EventSchema } from './catalog';
 import { EventsError } from './errors';
@@ -34,8 +35,25 @@ export interface EventCodecDeps {
   catalog: EventCatalog;
 }
 
-export function createSchemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, clientId: 'lethe' });
+/** Per request. Without it a registry that stops answering mid-request hangs its caller. */
+export const REGISTRY_TIMEOUT_MS = 5_000;
+const REGISTRY_ATTEMPTS = 4;
+
+export function createSchemaRegistry(url: string, { timeoutMs = REGISTRY_TIMEOUT_MS } = {}): SchemaRegistry {
+  return new SchemaRegistry({ host: url, clientId: 'lethe', middlewares: [TimeoutMiddleware(timeoutMs)] });
+}
+
+/** Registry calls are idempotent (register and lookups), so a timed-out or failed one is repeated. */
+async function withRetry<T>(call: () => Promise<T>, what: string): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      const translated = registryError(error, what);
+      if (!translated.retriable || attempt >= REGISTRY_ATTEMPTS) throw translated;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -73,12 +91,18 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
     const key = `${entry.subject}#v${entry.version}`;
     let id = schemaIds.get(key);
     if (!id) {
-      id = registry
-        .register({ type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) }, { subject: entry.subject })
+      id = withRetry(
+        () =>
+          registry.register(
+            { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) },
+            { subject: entry.subject },
+          ),
+        `schema ${entry.subject}`,
+      )
         .then((registered) => registered.id)
         .catch((error: unknown) => {
-          schemaIds.delete(key); // a failed registration is retried by the next call
-          throw registryError(error, `schema ${entry.subject}`);
+          schemaIds.delete(key); // a failed registration is tried again by the next call
+          throw error;
         });
       schemaIds.set(key, id);
     }
@@ -88,11 +112,10 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
   function readerFor(schemaId: number) {
     let reader = readers.get(schemaId);
     if (!reader) {
-      reader = registry
-        .getSchema(schemaId)
+      reader = withRetry(() => registry.getSchema(schemaId), `schema id ${schemaId}`)
         .catch((error: unknown) => {
           readers.delete(schemaId);
-          throw registryError(error, `schema id ${schemaId}`);
+          throw error;
         })
         .then((writer) => {
           const writerType = writer as unknown as avro.Type;
