@@ -35,6 +35,9 @@ export interface ConsumerRunnerDeps {
   codec?: EventCodec;
   retry?: Partial<RetryPolicy>;
   fromBeginning?: boolean;
+  /** The broker holds an empty fetch this long. A stop waits for the fetch in flight, so this
+   * bounds shutdown time; records that arrive are returned at once whatever it is. */
+  maxWaitTimeMs?: number;
   layout?: TopicLayout;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -86,7 +89,11 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
     allowAutoTopicCreation: false,
   });
   await deadLetters.connect();
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: deps.maxWaitTimeMs ?? 1_000,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });
 
