@@ -1,0 +1,11 @@
+export { createCommandHandler, type CommandHandlerDeps, type HandledCommand } from './command-handler';
+export { foldEvents, type Decider } from './decider';
+export { EventStoreError, EVENTSTORE_ERROR_CODES, type EventStoreErrorCode } from './errors';
+export { createOutboxRelay, type OutboxRelay, type OutboxRelayDeps } from './outbox-relay';
+export {
+  createStreamStore,
+  type LoadedStream,
+  type OutboxRecord,
+  type StreamDocument,
+  type StreamStore,
+} from './stream-store';
