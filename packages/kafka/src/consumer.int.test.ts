@@ -18,7 +18,13 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
-import { runConsumer, DLQ_HEADERS, type ConsumedRecord, type ConsumerRunner } from './consumer';
+import {
+  runConsumer,
+  DLQ_HEADERS,
+  type ConsumedRecord,
+  type ConsumerRunner,
+  type ConsumerRunnerDeps,
+} from './consumer';
 import { createEventProducer, type EventProducer } from './producer';
 import { KafkaPortError } from './errors';
 
@@ -59,19 +65,31 @@ describe('the consumer runner against the real broker and registry', () => {
     await admin.disconnect();
   });
 
+  /** Starts a runner that decodes with the codec; afterEach stops it unless `track` is false. */
+  async function start(
+    topic: string,
+    handle: ConsumerRunnerDeps['handle'],
+    options: Partial<ConsumerRunnerDeps> & { track?: boolean } = {},
+  ): Promise<ConsumerRunner> {
+    const { track = true, ...overrides } = options;
+    const runner = await runConsumer({
+      kafka,
+      codec,
+      groupId: uniqueName('group'),
+      topics: [topic],
+      logger: testLogger(),
+      handle,
+      ...overrides,
+    });
+    if (track) runners.push(runner);
+    return runner;
+  }
+
   /** Reads every record of a topic from the start with a throwaway group. */
   async function readAll(topic: string, count: number) {
     const records: ConsumedRecord[] = [];
-    const reader = await runConsumer({
-      kafka,
-      groupId: uniqueName('reader'),
-      topics: [topic],
-      logger: testLogger(),
-      handle: async (record) => {
-        records.push(record);
-      },
-    });
-    runners.push(reader);
+    // No codec: dead-letter topics hold the original bytes, which need not decode.
+    await start(topic, async (record) => void records.push(record), { codec: undefined });
     await eventually(
       async () => (records.length >= count ? true : undefined),
       20_000,
@@ -86,20 +104,11 @@ describe('the consumer runner against the real broker and registry', () => {
     await producer.publish(events.map((event) => ({ event, topic: topic! })));
 
     const seen: string[] = [];
-    runners.push(
-      await runConsumer({
-        kafka,
-        codec,
-        groupId: uniqueName('roundtrip'),
-        topics: [topic!],
-        logger: testLogger(),
-        handle: async (record) => {
-          expect(record.key?.toString()).toBe('sub_roundtrip');
-          const event = record.decoded!.event;
-          if (isEventOfType(event, 'AccountActivityRecorded')) seen.push(event.data.day);
-        },
-      }),
-    );
+    await start(topic!, async (record) => {
+      expect(record.key?.toString()).toBe('sub_roundtrip');
+      const event = record.decoded!.event;
+      if (isEventOfType(event, 'AccountActivityRecorded')) seen.push(event.data.day);
+    });
 
     await eventually(async () => (seen.length === 3 ? true : undefined), 20_000, 'three events');
     expect(seen).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
@@ -116,19 +125,9 @@ describe('the consumer runner against the real broker and registry', () => {
     await producer.publish([{ event: good, topic: topic! }]);
 
     const handled: string[] = [];
-    runners.push(
-      await runConsumer({
-        kafka,
-        codec,
-        groupId: uniqueName('poison'),
-        topics: [topic!],
-        logger: testLogger(),
-        retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 },
-        handle: async (record) => {
-          handled.push(record.decoded!.event.envelope.eventId);
-        },
-      }),
-    );
+    await start(topic!, async (record) => void handled.push(record.decoded!.event.envelope.eventId), {
+      retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 },
+    });
 
     await eventually(async () => (handled.length === 1 ? true : undefined), 20_000, 'the good record');
     expect(handled).toEqual([good.envelope.eventId]);
@@ -150,25 +149,16 @@ describe('the consumer runner against the real broker and registry', () => {
 
     const attempts = new Map<string, number>();
     const done: string[] = [];
-    runners.push(
-      await runConsumer({
-        kafka,
-        codec,
-        groupId: uniqueName('retry'),
-        topics: [topic!],
-        logger: testLogger(),
-        retry: { maxAttempts: 4, initialBackoffMs: 10, maxBackoffMs: 40 },
-        handle: async (record) => {
-          const subject = record.key!.toString();
-          const n = (attempts.get(subject) ?? 0) + 1;
-          attempts.set(subject, n);
-          if (subject === 'sub_doomed' || n <= 2) {
-            throw new KafkaPortError('KAFKA_DEAD_LETTER_FAILED', 'store unavailable (test)', true);
-          }
-          done.push(subject);
-        },
-      }),
-    );
+    const flakyStore = async (record: ConsumedRecord) => {
+      const subject = record.key!.toString();
+      const n = (attempts.get(subject) ?? 0) + 1;
+      attempts.set(subject, n);
+      if (subject === 'sub_doomed' || n <= 2) {
+        throw new KafkaPortError('KAFKA_DEAD_LETTER_FAILED', 'store unavailable (test)', true);
+      }
+      done.push(subject);
+    };
+    await start(topic!, flakyStore, { retry: { maxAttempts: 4, initialBackoffMs: 10, maxBackoffMs: 40 } });
 
     const [dead] = await readAll(`${topic}.dlq`, 1);
     expect(done).toEqual(['sub_flaky']);
@@ -186,34 +176,23 @@ describe('the consumer runner against the real broker and registry', () => {
     await producer.publish([{ event: first, topic: topic! }]);
 
     const seenByFirst: string[] = [];
-    const runner = await runConsumer({
-      kafka,
-      codec,
-      groupId,
-      topics: [topic!],
-      logger: testLogger(),
-      handle: async (record) => {
-        seenByFirst.push(record.decoded!.event.envelope.eventId);
+    const runner = await start(
+      topic!,
+      async (record) => void seenByFirst.push(record.decoded!.event.envelope.eventId),
+      {
+        groupId,
+        track: false,
       },
-    });
+    );
     await eventually(async () => (seenByFirst.length === 1 ? true : undefined));
     await runner.stop();
 
     const second = activity('sub_r', '2026-11-09');
     await producer.publish([{ event: second, topic: topic! }]);
     const seenBySecond: string[] = [];
-    runners.push(
-      await runConsumer({
-        kafka,
-        codec,
-        groupId,
-        topics: [topic!],
-        logger: testLogger(),
-        handle: async (record) => {
-          seenBySecond.push(record.decoded!.event.envelope.eventId);
-        },
-      }),
-    );
+    await start(topic!, async (record) => void seenBySecond.push(record.decoded!.event.envelope.eventId), {
+      groupId,
+    });
     await eventually(async () => (seenBySecond.length >= 1 ? true : undefined));
     expect(seenBySecond).toEqual([second.envelope.eventId]);
   });
