@@ -9,36 +9,66 @@ export interface HandledCommand<Event, State> {
   readonly state: State;
 }
 
-export interface CommandHandlerDeps<Command, Event, State> {
-  store: StreamStore<State>;
+/** What a command carries besides its data: when it happened and which flow it belongs to. */
+export interface CommandContext {
+  readonly now: Date;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+/** How state is kept at rest, e.g. with its personal fields sealed. */
+export interface StateCodec<State, Stored> {
+  toStored(streamId: string, state: State): Promise<Stored>;
+  fromStored(streamId: string, stored: Stored): Promise<State>;
+}
+
+export interface CommandHandlerDeps<Command, Event, State, Stored> {
+  store: StreamStore<Stored>;
   decider: Decider<Command, Event, State>;
   /** Encodes (and seals) the events for Kafka. */
-  toRecords: (streamId: string, events: readonly Event[]) => Promise<OutboxRecord[]>;
+  toRecords: (streamId: string, events: readonly Event[], context: CommandContext) => Promise<OutboxRecord[]>;
+  /** Absent: the state is stored as it is (then State and Stored must be the same type). */
+  stateCodec?: StateCodec<State, Stored>;
   /** Told after each append, e.g. to wake the outbox relay. */
   onAppended?: () => void;
   maxAttempts?: number;
 }
 
+const identity = <State, Stored>(): StateCodec<State, Stored> => ({
+  toStored: async (_streamId, state) => state as unknown as Stored,
+  fromStored: async (_streamId, stored) => stored as unknown as State,
+});
+
 /**
  * The one generic write path: load, decide, evolve, append with the expected version. On a
  * concurrent write the whole decision is made again on the newer state.
  */
-export function createCommandHandler<Command, Event, State>(deps: CommandHandlerDeps<Command, Event, State>) {
+export function createCommandHandler<Command, Event, State, Stored = State>(
+  deps: CommandHandlerDeps<Command, Event, State, Stored>,
+) {
   const { store, decider, toRecords, onAppended, maxAttempts = 5 } = deps;
+  const codec = deps.stateCodec ?? identity<State, Stored>();
   return async function handle(
     streamId: string,
     command: Command,
-    now: Date,
+    context: CommandContext,
   ): Promise<HandledCommand<Event, State>> {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       const loaded = await store.load(streamId);
       const version = loaded?.version ?? 0;
-      const state = loaded?.state ?? decider.initialState();
+      const state = loaded ? await codec.fromStored(streamId, loaded.state) : decider.initialState();
       const events = decider.decide(command, state);
       if (events.length === 0) return { version, events, state };
       const next = foldEvents(decider, state, events);
       try {
-        const appended = await store.append(streamId, version, next, await toRecords(streamId, events), now);
+        const records = await toRecords(streamId, events, context);
+        const appended = await store.append(
+          streamId,
+          version,
+          await codec.toStored(streamId, next),
+          records,
+          context.now,
+        );
         onAppended?.();
         return { version: appended, events, state: next };
       } catch (error) {

@@ -28,6 +28,8 @@ const counter: Decider<Command, Event, State> = {
   evolve: (state, event) => ({ total: state.total + event.amount }),
 };
 
+const context = (now: Date) => ({ now, correlationId: 'corr', causationId: null });
+
 describe('the event store on the real MongoDB-wire server and broker', () => {
   let db: Db;
   let drop: () => Promise<void>;
@@ -95,7 +97,9 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
     const handle = createCommandHandler({ store, decider: counter, toRecords, maxAttempts: 20 });
     const now = new Date();
-    await Promise.all(Array.from({ length: 8 }, () => handle('race', { type: 'Add', amount: 1 }, now)));
+    await Promise.all(
+      Array.from({ length: 8 }, () => handle('race', { type: 'Add', amount: 1 }, context(now))),
+    );
     expect(await store.load('race')).toEqual({ version: 8, state: { total: 8 } });
     const commits = await store.collection.find({ streamId: 'race' }).toArray();
     expect(commits.map((commit) => commit.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -106,7 +110,7 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
     const handle = createCommandHandler({ store, decider: counter, toRecords });
     const now = new Date();
-    for (const amount of [1, 2, 3]) await handle('relayed', { type: 'Add', amount }, now);
+    for (const amount of [1, 2, 3]) await handle('relayed', { type: 'Add', amount }, context(now));
     const streams = store.collection as unknown as import('mongodb').Collection<StreamDocument<unknown>>;
 
     // A relay that dies after publishing, before clearing: the outbox stays.

@@ -1,4 +1,10 @@
-export { createCommandHandler, type CommandHandlerDeps, type HandledCommand } from './command-handler';
+export {
+  createCommandHandler,
+  type CommandContext,
+  type CommandHandlerDeps,
+  type HandledCommand,
+  type StateCodec,
+} from './command-handler';
 export { foldEvents, type Decider } from './decider';
 export { EventStoreError, EVENTSTORE_ERROR_CODES, type EventStoreErrorCode } from './errors';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayDeps } from './outbox-relay';

@@ -23,6 +23,12 @@ export interface RouteAccess {
 }
 
 declare module 'fastify' {
+  // Documentation that /openapi.json carries for each route.
+  interface FastifySchema {
+    summary?: string;
+    description?: string;
+    tags?: string[];
+  }
   interface FastifyContextConfig {
     access?: RouteAccess;
   }

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  type EventCodec,
+  type LetheEvent,
+} from '@lethe/events';
+import { createOutboxRelay, type StreamDocument } from '@lethe/eventstore';
+import {
+  generateSigningKeys,
+  privateKeyFrom,
+  publicKeyFrom,
+  signToken,
+  type Scope,
+} from '@lethe/service-kit';
+import {
+  createTestTopics,
+  eventually,
+  testDatabase,
+  testKafka,
+  testLogger,
+  testServers,
+  testTopicSpec,
+  uniqueName,
+} from '@lethe/test-harness';
+
+import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
+import { createAccountService, type AccountService } from './service';
+
+const keys = generateSigningKeys();
+const kek = localKek(randomBytes(32).toString('base64'));
+const token = (scope: Scope[], subjectId?: string) =>
+  `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
+    sub: 'test',
+    scope,
+    ...(subjectId ? { subjectId } : {}),
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })}`;
+const operator = { authorization: token(['operator']) };
+
+describe('the account service against the real servers', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let codec: EventCodec;
+  let topic: string;
+  let service: AccountService;
+
+  beforeAll(async () => {
+    ({ db, drop } = await testDatabase('account'));
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    [topic] = (await createTestTopics(admin, testTopicSpec('account-events', 3))) as [string];
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    codec = createEventCodec({
+      registry: createSchemaRegistry(testServers().registryUrl),
+      catalog: loadCatalog(),
+    });
+    service = await createAccountService({
+      db,
+      codec,
+      kek,
+      topic,
+      logger: testLogger(),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+    });
+  });
+  afterAll(async () => {
+    await service.app.close();
+    await producer.disconnect();
+    await admin.disconnect();
+    await drop();
+  });
+
+  async function relayAndRead(count: number): Promise<LetheEvent[]> {
+    const relay = createOutboxRelay({
+      streams: service.streams.collection as never,
+      producer,
+      logger: testLogger(),
+    });
+    await relay.flush();
+    const consumer = kafka.consumer({ groupId: uniqueName('account-reader'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const events: LetheEvent[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
+    });
+    try {
+      return await eventually(
+        async () => (events.length >= count ? events : undefined),
+        20_000,
+        `${count} account events`,
+      );
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  it('opens, reads, changes and deletes an account; personal data is ciphertext at rest and in the log', async () => {
+    const created = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email: 'ada@example.com', name: 'Ada Lovelace', timezone: 'Europe/London' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { subjectId } = created.json() as { subjectId: string };
+
+    const own = { authorization: token(['subject'], subjectId) };
+    const read = await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: own });
+    expect(read.json()).toMatchObject({
+      subjectId,
+      status: 'active',
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      phone: null,
+    });
+
+    const patched = await service.app.inject({
+      method: 'PATCH',
+      url: `/v1/accounts/${subjectId}`,
+      headers: own,
+      payload: { email: 'ada@example.org' },
+    });
+    expect(patched.json()).toMatchObject({ email: 'ada@example.org' });
+
+    const deleted = await service.app.inject({
+      method: 'DELETE',
+      url: `/v1/accounts/${subjectId}`,
+      headers: own,
+    });
+    expect(deleted.statusCode).toBe(202);
+    const again = await service.app.inject({
+      method: 'DELETE',
+      url: `/v1/accounts/${subjectId}`,
+      headers: own,
+    });
+    expect(again.json()).toEqual(deleted.json()); // joins the open request
+
+    // At rest: no commit document holds a personal value in clear.
+    const commits = (await service.streams.collection
+      .find({ streamId: subjectId })
+      .toArray()) as StreamDocument<unknown>[];
+    expect(commits.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(commits)).not.toMatch(/ada@example|Lovelace|Europe\/London/);
+
+    // In the log: AccountCreated, AccountActivityRecorded, AccountProfileUpdated, AccountDeletionRequested, once each.
+    const events = (await relayAndRead(4)).filter((event) => event.envelope.subjectId === subjectId);
+    expect(events.map((event) => event.envelope.type)).toEqual([
+      'AccountCreated',
+      'AccountActivityRecorded',
+      'AccountProfileUpdated',
+      'AccountDeletionRequested',
+    ]);
+    const opened = events[0]!;
+    if (!isEventOfType(opened, 'AccountCreated')) throw new Error('expected AccountCreated');
+    expect(opened.data.email.toString('latin1')).not.toContain('ada@example');
+    const vault = createKeyVault({ db, kek });
+    const cipher = createFieldCipher({ vault });
+    const emailAddress = {
+      subjectId,
+      context: ACCOUNT_EVENTS_TOPIC,
+      recordId: opened.envelope.eventId,
+      field: 'email',
+    };
+    expect(await cipher.decrypt(emailAddress, opened.data.email)).toEqual({
+      kind: 'value',
+      value: 'ada@example.com',
+    });
+    const deletion = events[3]!;
+    expect(isEventOfType(deletion, 'AccountDeletionRequested') && deletion.data.requestId).toBe(
+      (deleted.json() as { requestId: string }).requestId,
+    );
+
+    // Crypto-shredding: destroying the subject's key makes the log's copy unreadable.
+    await vault.shred(subjectId, { requestId: 'req_test', at: new Date() });
+    expect(await cipher.decrypt(emailAddress, opened.data.email)).toEqual({ kind: 'erased' });
+    // And for a process that never held the key (other processes see it within the cache TTL).
+    const cold = createFieldCipher({ vault: createKeyVault({ db, kek }) });
+    expect(await cold.decrypt(emailAddress, opened.data.email)).toEqual({ kind: 'erased' });
+  });
+
+  it('answers bad input, unknown accounts and wrong callers with problems', async () => {
+    const invalid = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email: 'nope', name: '' },
+    });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().code).toBe('REQUEST_INVALID');
+
+    const unknown = await service.app.inject({ url: '/v1/accounts/sub_unknown', headers: operator });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('ACCOUNT_NOT_FOUND');
+
+    const created = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email: 'b@example.com', name: 'B' },
+    });
+    const { subjectId } = created.json() as { subjectId: string };
+    const someoneElse = await service.app.inject({
+      url: `/v1/accounts/${subjectId}`,
+      headers: { authorization: token(['subject'], 'sub_other') },
+    });
+    expect(someoneElse.statusCode).toBe(403);
+    const subjectCannotCreate = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: { authorization: token(['subject'], subjectId) },
+      payload: { email: 'c@example.com', name: 'C' },
+    });
+    expect(subjectCannotCreate.statusCode).toBe(403);
+  });
+});

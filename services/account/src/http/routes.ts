@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import { ProblemError } from '@lethe/service-kit';
+import type { CommandContext, HandledCommand } from '@lethe/eventstore';
+
+import {
+  AccountError,
+  type AccountCommand,
+  type AccountEvent,
+  type AccountState,
+  type Profile,
+} from '../account/model';
+
+export interface AccountRoutesDeps {
+  handle: (
+    subjectId: string,
+    command: AccountCommand,
+    context: CommandContext,
+  ) => Promise<HandledCommand<AccountEvent, AccountState>>;
+  read: (subjectId: string) => Promise<AccountState | undefined>;
+  now: () => Date;
+  newSubjectId?: () => string;
+  newRequestId?: () => string;
+}
+
+const email = { type: 'string', format: 'email', maxLength: 320 } as const;
+const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const phone = { type: 'string', pattern: '^\\+?[0-9 ()-]{5,32}$' } as const;
+const timezone = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const subjectParams = {
+  type: 'object',
+  required: ['subjectId'],
+  properties: { subjectId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+const profileResponse = {
+  type: 'object',
+  properties: {
+    subjectId: { type: 'string' },
+    status: { type: 'string', enum: ['active', 'deactivated'] },
+    email: { type: 'string' },
+    name: { type: 'string' },
+    phone: { type: ['string', 'null'] },
+    timezone: { type: ['string', 'null'] },
+    lastActiveDay: { type: 'string' },
+    deletionRequestId: { type: ['string', 'null'] },
+  },
+} as const;
+
+const PROBLEM_OF: Record<AccountError['code'], { status: number; title: string }> = {
+  ACCOUNT_NOT_FOUND: { status: 404, title: 'Not Found' },
+  // Once erased, an account is gone for its readers; the erasure itself is in the audit trail.
+  ACCOUNT_ERASED: { status: 404, title: 'Not Found' },
+  ACCOUNT_EXISTS: { status: 409, title: 'Conflict' },
+  ACCOUNT_DEACTIVATED: { status: 409, title: 'Conflict' },
+};
+
+function asProblem(error: unknown): never {
+  if (error instanceof AccountError) {
+    throw new ProblemError({ ...PROBLEM_OF[error.code], code: error.code, detail: error.message });
+  }
+  throw error;
+}
+
+function contextOf(request: FastifyRequest, now: Date): CommandContext {
+  // A caller may tie the command to its own flow; otherwise the request id is the flow.
+  const header = request.headers['x-correlation-id'];
+  const correlationId =
+    typeof header === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(header) ? header : request.id;
+  return { now, correlationId, causationId: null };
+}
+
+function view(subjectId: string, state: AccountState) {
+  if (state.status === 'none' || state.status === 'erased')
+    asProblem(new AccountError('ACCOUNT_NOT_FOUND', 'no such account'));
+  return {
+    subjectId,
+    status: state.status,
+    ...state.profile,
+    lastActiveDay: state.lastActiveDay,
+    deletionRequestId: state.deletionRequestId,
+  };
+}
+
+type SubjectRequest = FastifyRequest<{ Params: { subjectId: string } }>;
+
+export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const newSubjectId = deps.newSubjectId ?? (() => `sub_${randomUUID().replace(/-/g, '')}`);
+  const newRequestId = deps.newRequestId ?? (() => `req_${randomUUID().replace(/-/g, '')}`);
+  const run = async (request: FastifyRequest, subjectId: string, command: (now: Date) => AccountCommand) => {
+    const now = deps.now();
+    return deps.handle(subjectId, command(now), contextOf(request, now)).catch(asProblem);
+  };
+
+  app.post<{ Body: Profile }>(
+    '/v1/accounts',
+    {
+      config: { access: { scopes: ['service', 'operator'] } },
+      schema: {
+        summary: 'Open an account',
+        body: {
+          type: 'object',
+          required: ['email', 'name'],
+          additionalProperties: false,
+          properties: { email, name, phone, timezone },
+        },
+        response: { 201: { type: 'object', properties: { subjectId: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      const subjectId = newSubjectId();
+      const { email: e, name: n, phone: p = null, timezone: t = null } = request.body;
+      await run(request, subjectId, (now) => ({
+        type: 'OpenAccount',
+        data: { email: e, name: n, phone: p, timezone: t, source: 'http' },
+        metadata: { now },
+      }));
+      return reply.status(201).send({ subjectId });
+    },
+  );
+
+  const readAccess = { scopes: ['service', 'operator', 'subject'] as const, subjectParam: 'subjectId' };
+
+  app.get(
+    '/v1/accounts/:subjectId',
+    {
+      config: { access: readAccess },
+      schema: {
+        summary: 'Read an account profile',
+        params: subjectParams,
+        response: { 200: profileResponse },
+      },
+    },
+    async (request: SubjectRequest) => {
+      const state = await deps.read(request.params.subjectId);
+      return view(request.params.subjectId, state ?? { status: 'none' });
+    },
+  );
+
+  app.patch<{ Params: { subjectId: string }; Body: Partial<Profile> }>(
+    '/v1/accounts/:subjectId',
+    {
+      config: { access: readAccess },
+      schema: {
+        summary: 'Change profile fields',
+        params: subjectParams,
+        body: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: false,
+          properties: { email, name, phone, timezone },
+        },
+        response: { 200: profileResponse },
+      },
+    },
+    async (request) => {
+      const { subjectId } = request.params;
+      const result = await run(request, subjectId, (now) => ({
+        type: 'UpdateProfile',
+        data: request.body,
+        metadata: { now },
+      }));
+      return view(subjectId, result.state);
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:subjectId/activity',
+    {
+      config: { access: readAccess },
+      schema: { summary: 'Record that the user was active', params: subjectParams },
+    },
+    async (request: SubjectRequest, reply) => {
+      await run(request, request.params.subjectId, (now) => ({
+        type: 'RecordActivity',
+        data: { channel: 'http' },
+        metadata: { now },
+      }));
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:subjectId/deactivate',
+    { config: { access: readAccess }, schema: { summary: 'Deactivate the account', params: subjectParams } },
+    async (request: SubjectRequest, reply) => {
+      await run(request, request.params.subjectId, (now) => ({
+        type: 'Deactivate',
+        data: { reason: null },
+        metadata: { now },
+      }));
+      return reply.status(204).send();
+    },
+  );
+
+  app.delete(
+    '/v1/accounts/:subjectId',
+    {
+      config: { access: readAccess },
+      schema: {
+        summary: 'Delete the account and all personal data ("delete my account")',
+        params: subjectParams,
+        response: { 202: { type: 'object', properties: { requestId: { type: 'string' } } } },
+      },
+    },
+    async (request: SubjectRequest, reply) => {
+      const requestId = newRequestId();
+      const result = await run(request, request.params.subjectId, (now) => ({
+        type: 'RequestDeletion',
+        data: { requestId, reason: 'user-request', regulation: null },
+        metadata: { now },
+      }));
+      // A request while one is open joins it: the caller gets the open request's id.
+      const open =
+        result.state.status === 'active' || result.state.status === 'deactivated'
+          ? result.state.deletionRequestId
+          : null;
+      return reply.status(202).send({ requestId: open ?? requestId });
+    },
+  );
+}

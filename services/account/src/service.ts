@@ -1,0 +1,62 @@
+import type { KeyObject } from 'node:crypto';
+
+import type { FastifyInstance } from 'fastify';
+import type { Db } from 'mongodb';
+
+import { createFieldCipher, createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
+import type { EventCodec } from '@lethe/events';
+import { createCommandHandler, createStreamStore, type StreamStore } from '@lethe/eventstore';
+import type { Logger } from '@lethe/logger';
+import { buildServiceApp } from '@lethe/service-kit';
+
+import { accountDecider } from './account/decider';
+import { accountRecords } from './events/to-records';
+import { accountRoutes } from './http/routes';
+import { ACCOUNT_STREAMS, accountStateCodec, type StoredAccountState } from './persistence/state-codec';
+
+export interface AccountServiceDeps {
+  db: Db;
+  codec: EventCodec;
+  kek: KeyEncryptionKey;
+  logger: Logger;
+  publicKeys: readonly KeyObject[];
+  now?: () => Date;
+  /** The physical account topic (tests use their own). */
+  topic?: string;
+  /** Told after each append: main.ts wakes the outbox relay with it. */
+  onAppended?: () => void;
+}
+
+export interface AccountService {
+  app: FastifyInstance;
+  streams: StreamStore<StoredAccountState>;
+}
+
+/** Wires the account service from its dependencies; main.ts adds config, Kafka and listen. */
+export async function createAccountService(deps: AccountServiceDeps): Promise<AccountService> {
+  const now = deps.now ?? (() => new Date());
+  const cipher = createFieldCipher({ vault: createKeyVault({ db: deps.db, kek: deps.kek }) });
+  const streams = await createStreamStore<StoredAccountState>({ db: deps.db, collection: ACCOUNT_STREAMS });
+  const stateCodec = accountStateCodec(cipher);
+  const handle = createCommandHandler({
+    store: streams,
+    decider: accountDecider,
+    stateCodec,
+    toRecords: accountRecords({ codec: deps.codec, cipher, ...(deps.topic ? { topic: deps.topic } : {}) }),
+    ...(deps.onAppended ? { onAppended: deps.onAppended } : {}),
+  });
+  const read = async (subjectId: string) => {
+    const loaded = await streams.load(subjectId);
+    return loaded ? stateCodec.fromStored(subjectId, loaded.state) : undefined;
+  };
+
+  const app = buildServiceApp({
+    name: 'account',
+    version: '0.1.0',
+    logger: deps.logger,
+    publicKeys: deps.publicKeys,
+    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+  });
+  await app.register(async (scope) => accountRoutes(scope, { handle, read, now }));
+  return { app, streams };
+}
