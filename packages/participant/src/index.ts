@@ -1,0 +1,12 @@
+export { canonicalJson, evidenceDigest } from './evidence';
+export {
+  ERASURE_EVENTS_TOPIC,
+  joinErasureProtocol,
+  PARTICIPANTS_TOPIC,
+  type ErasureTask,
+  type Participant,
+  type ParticipantDeclaration,
+  type ParticipantDeps,
+  type TaskOutcome,
+  type TaskResult,
+} from './participant';

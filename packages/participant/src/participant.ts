@@ -1,0 +1,194 @@
+import type { Kafka } from 'kafkajs';
+
+import { isEventOfType, makeEvent, type ErasureScope, type EventCodec } from '@lethe/events';
+import {
+  applyTopics,
+  createEventProducer,
+  describeCause,
+  isRetriable,
+  runConsumer,
+  taskTopicSpec,
+  type ConsumerRunner,
+  type EventProducer,
+} from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+
+import { evidenceDigest } from './evidence';
+
+export type TaskOutcome = 'erased' | 'anonymised' | 'not-found' | 'provider-retention' | 'retained-legal';
+
+/** One work item: erase (or anonymise) what this participant holds of a subject, in scope. */
+export interface ErasureTask {
+  readonly requestId: string;
+  readonly subjectId: string;
+  readonly scope: ErasureScope;
+  readonly attempt: number;
+  readonly deadlineAt: Date;
+}
+
+/** What the participant did, and what it read back to prove it. */
+export interface TaskResult {
+  readonly outcome: TaskOutcome;
+  /** Records affected per store, e.g. { 'mongodb:profiles': 3 }. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** The read-back after the erasure found nothing of the subject in scope. */
+  readonly verifiedEmpty: boolean;
+  /** What the read-back saw (no personal data); its digest goes on the certificate. */
+  readonly evidence: unknown;
+  /** For provider-retention and retained-legal: when the data will be gone. */
+  readonly retainedUntil?: Date;
+}
+
+export interface ParticipantDeclaration {
+  /** Lowercase letters, digits and dashes: it names the task topic. */
+  readonly participantId: string;
+  readonly stores: readonly string[];
+  readonly categories: readonly string[];
+  /** Lower phases run first; the key vault runs last of all. */
+  readonly phase: number;
+  readonly timeoutMs: number;
+}
+
+export interface ParticipantDeps {
+  kafka: Kafka;
+  codec: EventCodec;
+  logger: Logger;
+  declaration: ParticipantDeclaration;
+  /** Must be idempotent: a task can come twice, and running it twice must be harmless. */
+  erase: (task: ErasureTask) => Promise<TaskResult>;
+  /** Maps logical topics to physical ones (tests give each file its own). */
+  topicName?: (logicalTopic: string) => string;
+  now?: () => Date;
+}
+
+export interface Participant {
+  readonly taskTopic: string;
+  stop(): Promise<void>;
+}
+
+const PARTICIPANTS_TOPIC = 'lethe.erasure.participants.v1';
+
+/** The error's stable code, if it has one; never its message, which could hold anything. */
+function stableCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'PARTICIPANT_ERROR';
+}
+const ERASURE_EVENTS_TOPIC = 'lethe.erasure.events.v1';
+
+/**
+ * Joins the erasure protocol (DESIGN.md section 4): registers on the participants topic, takes
+ * the tasks on its own task topic, and answers each with ErasureTaskCompleted or
+ * ErasureTaskFailed on the erasure events topic. Retrying is the orchestrator's decision, so a
+ * failure is answered, not retried here; an answer is committed before the task's offset.
+ */
+export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Participant> {
+  const { kafka, codec, logger, declaration, erase } = deps;
+  const topicName = deps.topicName ?? ((topic: string) => topic);
+  const now = deps.now ?? (() => new Date());
+  const log = logger.child({ participantId: declaration.participantId });
+  const spec = taskTopicSpec(declaration.participantId);
+  const taskTopic = topicName(spec.name);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await applyTopics(admin, [{ ...spec, name: taskTopic }]);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const producer: EventProducer = await createEventProducer({ kafka, codec, topicName });
+  const envelope = (subjectId: string | null, correlationId: string, causationId: string | null) => ({
+    subjectId,
+    correlationId,
+    causationId,
+    producer: `participant:${declaration.participantId}`,
+    occurredAt: now().getTime(),
+  });
+
+  await producer.publish([
+    {
+      key: declaration.participantId,
+      event: makeEvent(
+        'ParticipantRegistered',
+        envelope(null, `register:${declaration.participantId}`, null),
+        {
+          participantId: declaration.participantId,
+          stores: [...declaration.stores],
+          categories: [...declaration.categories],
+          phase: declaration.phase,
+          timeoutMs: declaration.timeoutMs,
+          taskTopic: spec.name,
+        },
+      ),
+    },
+  ]);
+
+  const runner: ConsumerRunner = await runConsumer({
+    kafka,
+    codec,
+    logger: log,
+    groupId: `lethe.participant.${declaration.participantId}`,
+    topics: [taskTopic],
+    handle: async (record) => {
+      const event = record.decoded!.event;
+      if (
+        !isEventOfType(event, 'ErasureTaskIssued') ||
+        event.data.participantId !== declaration.participantId
+      )
+        return;
+      const subjectId = event.envelope.subjectId;
+      if (!subjectId) return;
+      const { requestId, attempt } = event.data;
+      const answer = envelope(subjectId, event.envelope.correlationId, event.envelope.eventId);
+      let result: TaskResult;
+      try {
+        result = await erase({
+          requestId,
+          subjectId,
+          scope: event.data.scope,
+          attempt,
+          deadlineAt: new Date(event.data.deadlineAt),
+        });
+      } catch (error) {
+        log.warn({ requestId, attempt, cause: describeCause(error) }, 'erasure task failed');
+        await producer.publish([
+          {
+            event: makeEvent('ErasureTaskFailed', answer, {
+              requestId,
+              participantId: declaration.participantId,
+              attempt,
+              retriable: isRetriable(error),
+              code: stableCode(error),
+            }),
+          },
+        ]);
+        return;
+      }
+      await producer.publish([
+        {
+          event: makeEvent('ErasureTaskCompleted', answer, {
+            requestId,
+            participantId: declaration.participantId,
+            attempt,
+            outcome: result.outcome,
+            counts: { ...result.counts },
+            verifiedEmpty: result.verifiedEmpty,
+            evidenceDigest: evidenceDigest(result.evidence),
+            retainedUntil: result.retainedUntil ? result.retainedUntil.getTime() : null,
+          }),
+        },
+      ]);
+    },
+  });
+
+  return {
+    taskTopic,
+    async stop() {
+      await runner.stop();
+      await producer.disconnect();
+    },
+  };
+}
+
+export { ERASURE_EVENTS_TOPIC, PARTICIPANTS_TOPIC };
