@@ -9,10 +9,13 @@ import {
   createSchemaRegistry,
   isEventOfType,
   loadCatalog,
+  makeEvent,
   type EventCodec,
   type LetheEvent,
 } from '@lethe/events';
 import { createOutboxRelay, type StreamDocument } from '@lethe/eventstore';
+import { createEventProducer } from '@lethe/kafka';
+import { joinErasureProtocol } from '@lethe/participant';
 import {
   generateSigningKeys,
   privateKeyFrom,
@@ -31,6 +34,7 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
+import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { createAccountService, type AccountService } from './service';
 
@@ -83,6 +87,30 @@ describe('the account service against the real servers', () => {
     await admin.disconnect();
     await drop();
   });
+
+  /** Every event on a topic so far, read once from the start. */
+  async function readTopic(name: string): Promise<LetheEvent[]> {
+    const consumer = kafka.consumer({ groupId: uniqueName('topic-reader'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [name], fromBeginning: true });
+    const events: LetheEvent[] = [];
+    const high = (await admin.fetchTopicOffsets(name)).reduce(
+      (sum, partition) => sum + Number(partition.high),
+      0,
+    );
+    await consumer.run({
+      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
+    });
+    try {
+      return await eventually(
+        async () => (events.length >= high ? events : undefined),
+        10_000,
+        `the events on ${name}`,
+      );
+    } finally {
+      await consumer.disconnect();
+    }
+  }
 
   async function relayAndRead(count: number): Promise<LetheEvent[]> {
     const relay = createOutboxRelay({
@@ -191,6 +219,88 @@ describe('the account service against the real servers', () => {
     // And for a process that never held the key (other processes see it within the cache TTL).
     const cold = createFieldCipher({ vault: createKeyVault({ db, kek }) });
     expect(await cold.decrypt(emailAddress, opened.data.email)).toEqual({ kind: 'erased' });
+  });
+
+  it('takes part in erasure: a task ends the stream, strips every commit, answers with proof', async () => {
+    const prefix = uniqueName('acct-erasure');
+    const topicName = (logical: string) => `${prefix}.${logical}`;
+    await createTestTopics(
+      admin,
+      ...['lethe.erasure.participants.v1', 'lethe.erasure.events.v1'].map((logical) => ({
+        name: topicName(logical),
+        partitions: 1,
+        replicationFactor: 1,
+        config: {},
+      })),
+    );
+    const participant = await joinErasureProtocol({
+      kafka,
+      codec,
+      logger: testLogger(),
+      topicName,
+      declaration: ACCOUNT_PARTICIPANT,
+      erase: service.erase,
+    });
+    try {
+      const created = await service.app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: operator,
+        payload: { email: 'grace@example.com', name: 'Grace' },
+      });
+      const { subjectId } = created.json() as { subjectId: string };
+      await service.app.inject({
+        method: 'PATCH',
+        url: `/v1/accounts/${subjectId}`,
+        headers: operator,
+        payload: { name: 'Grace H.' },
+      });
+
+      const producer = await createEventProducer({ kafka, codec });
+      await producer.publish([
+        {
+          topic: topicName('lethe.erasure.tasks.account.v1'),
+          event: makeEvent(
+            'ErasureTaskIssued',
+            { subjectId, correlationId: 'req_acct', producer: 'test', occurredAt: Date.now() },
+            {
+              requestId: 'req_acct',
+              participantId: 'account',
+              attempt: 1,
+              phase: 1,
+              scope: { all: true, categories: [] },
+              deadlineAt: Date.now() + 60_000,
+            },
+          ),
+        },
+      ]);
+      await producer.disconnect();
+
+      const completed = await eventually(
+        async () => {
+          const consumerEvents = await readTopic(topicName('lethe.erasure.events.v1'));
+          return consumerEvents.find(
+            (e) => isEventOfType(e, 'ErasureTaskCompleted') && e.data.requestId === 'req_acct',
+          );
+        },
+        30_000,
+        'the account task to complete',
+      );
+      expect(isEventOfType(completed, 'ErasureTaskCompleted') && completed.data).toMatchObject({
+        participantId: 'account',
+        outcome: 'erased',
+        verifiedEmpty: true,
+      });
+
+      expect(
+        (await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: operator })).statusCode,
+      ).toBe(404);
+      const commits = await service.streams.collection.find({ streamId: subjectId }).toArray();
+      expect(commits.every((commit) => commit.state.status === 'erased')).toBe(true);
+      expect(JSON.stringify(commits.map((commit) => commit.state))).not.toContain('profile');
+    } finally {
+      await participant.stop();
+    }
   });
 
   it('answers bad input, unknown accounts and wrong callers with problems', async () => {

@@ -9,7 +9,10 @@ import { createCommandHandler, createStreamStore, type StreamStore } from '@leth
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp } from '@lethe/service-kit';
 
+import type { ErasureTask, TaskResult } from '@lethe/participant';
+
 import { accountDecider } from './account/decider';
+import { eraseAccount } from './erasure/erase-account';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
 import { ACCOUNT_STREAMS, accountStateCodec, type StoredAccountState } from './persistence/state-codec';
@@ -30,6 +33,8 @@ export interface AccountServiceDeps {
 export interface AccountService {
   app: FastifyInstance;
   streams: StreamStore<StoredAccountState>;
+  /** The account participant's task (join it with @lethe/participant and ACCOUNT_PARTICIPANT). */
+  erase: (task: ErasureTask) => Promise<TaskResult>;
 }
 
 /** Wires the account service from its dependencies; main.ts adds config, Kafka and listen. */
@@ -58,5 +63,5 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
   });
   await app.register(async (scope) => accountRoutes(scope, { handle, read, now }));
-  return { app, streams };
+  return { app, streams, erase: eraseAccount({ streams, handle, now }) };
 }

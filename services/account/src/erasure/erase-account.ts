@@ -1,0 +1,70 @@
+import type { CommandContext, HandledCommand, StreamStore } from '@lethe/eventstore';
+import type { ErasureTask, TaskResult } from '@lethe/participant';
+
+import type { AccountCommand, AccountEvent, AccountState } from '../account/model';
+import { ACCOUNT_STREAMS, type StoredAccountState } from '../persistence/state-codec';
+
+export const ACCOUNT_PARTICIPANT = {
+  participantId: 'account',
+  stores: [`mongodb:${ACCOUNT_STREAMS}`],
+  categories: ['account', 'contact'],
+  phase: 1,
+  timeoutMs: 30_000,
+} as const;
+
+export interface EraseAccountDeps {
+  streams: StreamStore<StoredAccountState>;
+  handle: (
+    subjectId: string,
+    command: AccountCommand,
+    context: CommandContext,
+  ) => Promise<HandledCommand<AccountEvent, AccountState>>;
+  now: () => Date;
+}
+
+/**
+ * The account participant's task: end the stream with AccountErased, then strip the sealed
+ * profile from every older commit. Commits whose events are not yet relayed keep their outbox
+ * (the log must stay complete; those values are ciphertext that the key vault's shredding
+ * voids), the others are deleted. Running it twice changes nothing more.
+ */
+export function eraseAccount({ streams, handle, now }: EraseAccountDeps) {
+  return async (task: ErasureTask): Promise<TaskResult> => {
+    const { subjectId, requestId } = task;
+    const store = `mongodb:${ACCOUNT_STREAMS}`;
+    if (!(await streams.load(subjectId))) {
+      return {
+        outcome: 'not-found',
+        counts: { [store]: 0 },
+        verifiedEmpty: true,
+        evidence: { collection: ACCOUNT_STREAMS, commits: 0 },
+      };
+    }
+    const at = now();
+    const { version } = await handle(
+      subjectId,
+      { type: 'MarkErased', data: { requestId }, metadata: { now: at } },
+      { now: at, correlationId: requestId, causationId: null },
+    );
+    const erased: StoredAccountState = { status: 'erased', requestId };
+    const older = { streamId: subjectId, version: { $lt: version } };
+    const stripped = await streams.collection.updateMany(older, { $set: { state: erased } });
+    const deleted = await streams.collection.deleteMany({ ...older, pending: false });
+    const withProfile = await streams.collection.countDocuments({
+      streamId: subjectId,
+      'state.status': { $ne: 'erased' },
+    });
+    const remaining = await streams.collection.countDocuments({ streamId: subjectId });
+    return {
+      outcome: 'erased',
+      counts: { [store]: stripped.modifiedCount },
+      verifiedEmpty: withProfile === 0,
+      evidence: {
+        collection: ACCOUNT_STREAMS,
+        commitsWithProfile: withProfile,
+        commitsRemaining: remaining,
+        commitsDeleted: deleted.deletedCount,
+      },
+    };
+  };
+}
