@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import {
+  ACCOUNT_EVENTS_TOPIC,
+  ACCOUNT_PARTICIPANT,
+  createAccountService,
+  type AccountService,
+} from '@lethe/account';
+import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  type EventCodec,
+  type LetheEvent,
+} from '@lethe/events';
+import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
+import { joinErasureProtocol, type Participant } from '@lethe/participant';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
+import {
+  createTestTopics,
+  eventually,
+  testDatabase,
+  testKafka,
+  testLogger,
+  testServers,
+  uniqueName,
+} from '@lethe/test-harness';
+
+import { startErasureService, type ErasureService } from './service';
+
+// The erasure path end to end, in one process on the real servers: two accounts with data in
+// MongoDB (the account stream and a participant's own collection), the Kafka log and the key
+// vault; one is deleted through the account API; the request fans out, phase by phase, and ends
+// in exactly one ErasureCompleted. Each store is then read directly.
+
+const keys = generateSigningKeys();
+const kek = localKek(randomBytes(32).toString('base64'));
+const bearer = (scope: ('operator' | 'subject' | 'auditor')[], subjectId?: string) => ({
+  authorization: `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
+    sub: 'e2e',
+    scope,
+    ...(subjectId ? { subjectId } : {}),
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })}`,
+});
+
+describe('erasure end to end', () => {
+  const prefix = uniqueName('e2e');
+  const topicName = (logical: string) => `${prefix}.${logical}`;
+  let db: Db;
+  let drop: () => Promise<void>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let codec: EventCodec;
+  let producer: Producer;
+  let accounts: AccountService;
+  let accountRelay: OutboxRelay;
+  let erasure: ErasureService;
+  const participants: Participant[] = [];
+
+  beforeAll(async () => {
+    ({ db, drop } = await testDatabase('e2e'));
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    await createTestTopics(
+      admin,
+      ...[ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1'].map(
+        (logical) => ({
+          name: topicName(logical),
+          partitions: logical === 'lethe.erasure.participants.v1' ? 1 : 3,
+          replicationFactor: 1,
+          config: {},
+        }),
+      ),
+    );
+    codec = createEventCodec({
+      registry: createSchemaRegistry(testServers().registryUrl),
+      catalog: loadCatalog(),
+    });
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const publicKeys = [publicKeyFrom(keys.publicKey)];
+
+    accounts = await createAccountService({
+      db,
+      codec,
+      kek,
+      topic: topicName(ACCOUNT_EVENTS_TOPIC),
+      logger: testLogger(),
+      publicKeys,
+      onAppended: () => accountRelay.wake(),
+    });
+    accountRelay = createOutboxRelay({
+      streams: accounts.streams.collection as never,
+      producer,
+      logger: testLogger(),
+    });
+    accountRelay.start(100);
+    participants.push(
+      await joinErasureProtocol({
+        kafka,
+        codec,
+        logger: testLogger(),
+        topicName,
+        declaration: ACCOUNT_PARTICIPANT,
+        erase: accounts.erase,
+      }),
+    );
+
+    // A service's own collection, joined with the SDK in a few lines.
+    const notes = db.collection<{ subjectId: string; text: string }>('notes');
+    participants.push(
+      await joinErasureProtocol({
+        kafka,
+        codec,
+        logger: testLogger(),
+        topicName,
+        declaration: {
+          participantId: 'notes',
+          stores: ['mongodb:notes'],
+          categories: ['user-content'],
+          phase: 1,
+          timeoutMs: 30_000,
+        },
+        erase: async ({ subjectId }) => {
+          const { deletedCount } = await notes.deleteMany({ subjectId });
+          const remaining = await notes.countDocuments({ subjectId });
+          return {
+            outcome: 'erased',
+            counts: { 'mongodb:notes': deletedCount },
+            verifiedEmpty: remaining === 0,
+            evidence: { remaining },
+          };
+        },
+      }),
+    );
+
+    erasure = await startErasureService({
+      db,
+      kafka,
+      codec,
+      kek,
+      logger: testLogger(),
+      publicKeys,
+      topicName,
+    });
+    await eventually(
+      async () => (erasure.directory.list().length === 3 ? true : undefined),
+      30_000,
+      'three registered participants',
+    );
+  });
+
+  afterAll(async () => {
+    await erasure.stop();
+    await Promise.all(participants.map((p) => p.stop()));
+    await accountRelay.stop();
+    await accounts.app.close();
+    await producer.disconnect();
+    await admin.disconnect();
+    await drop();
+  });
+
+  async function readAll(logical: string): Promise<LetheEvent[]> {
+    const name = topicName(logical);
+    const high = (await admin.fetchTopicOffsets(name)).reduce((sum, p) => sum + Number(p.high), 0);
+    const consumer = kafka.consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [name], fromBeginning: true });
+    const events: LetheEvent[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
+    });
+    try {
+      return await eventually(
+        async () => (events.length >= high ? events : undefined),
+        20_000,
+        `all of ${name}`,
+      );
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  it('deletes one account everywhere, keeps the other, and completes exactly once with a certificate', async () => {
+    const open = async (email: string) => {
+      const response = await accounts.app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: bearer(['operator']),
+        payload: { email, name: email.split('@')[0] },
+      });
+      return (response.json() as { subjectId: string }).subjectId;
+    };
+    const gone = await open('gone@example.com');
+    const kept = await open('kept@example.com');
+    await db.collection('notes').insertMany([
+      { subjectId: gone, text: 'private' },
+      { subjectId: gone, text: 'also private' },
+      { subjectId: kept, text: 'stays' },
+    ]);
+
+    const deletion = await accounts.app.inject({
+      method: 'DELETE',
+      url: `/v1/accounts/${gone}`,
+      headers: bearer(['subject'], gone),
+    });
+    expect(deletion.statusCode).toBe(202);
+    const { requestId } = deletion.json() as { requestId: string };
+
+    const status = await eventually(
+      async () => {
+        const response = await erasure.app.inject({
+          url: `/v1/erasure-requests/${requestId}`,
+          headers: bearer(['auditor']),
+        });
+        const body = response.json() as { status?: string };
+        return body.status === 'completed' ? body : undefined;
+      },
+      60_000,
+      'the erasure to complete',
+    );
+    expect(status).toMatchObject({ requestId, subjectId: gone, result: 'complete' });
+    expect(
+      (status as { outcomes: { participantId: string; verifiedEmpty: boolean }[] }).outcomes.map((o) => [
+        o.participantId,
+        o.verifiedEmpty,
+      ]),
+    ).toEqual([
+      ['account', true],
+      ['key-vault', true],
+      ['notes', true],
+    ]);
+
+    // Exactly one ErasureCompleted for the request on the log, and the key vault went last.
+    const log = await readAll('lethe.erasure.events.v1');
+    const completions = log.filter(
+      (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
+    );
+    expect(new Set(completions.map((e) => e.envelope.eventId)).size).toBe(1);
+    const issued = log
+      .filter((e) => isEventOfType(e, 'ErasureTaskIssued') && e.data.requestId === requestId)
+      .map((e) => (isEventOfType(e, 'ErasureTaskIssued') ? e.data.participantId : ''));
+    expect(issued[issued.length - 1]).toBe('key-vault');
+
+    // Every store, read directly.
+    expect(await db.collection('notes').countDocuments({ subjectId: gone })).toBe(0);
+    expect(await db.collection('notes').countDocuments({ subjectId: kept })).toBe(1);
+    expect(
+      (await accounts.app.inject({ url: `/v1/accounts/${gone}`, headers: bearer(['operator']) })).statusCode,
+    ).toBe(404);
+    expect(
+      (await accounts.app.inject({ url: `/v1/accounts/${kept}`, headers: bearer(['operator']) })).json(),
+    ).toMatchObject({ email: 'kept@example.com' });
+
+    // The Kafka log from offset 0: the erased subject's personal fields read ERASED, the other's open.
+    const cipher = createFieldCipher({ vault: createKeyVault({ db, kek }) });
+    const created = (await readAll(ACCOUNT_EVENTS_TOPIC)).filter((e) => isEventOfType(e, 'AccountCreated'));
+    for (const event of created) {
+      if (!isEventOfType(event, 'AccountCreated')) continue;
+      const subjectId = event.envelope.subjectId!;
+      const opened = await cipher.decrypt(
+        { subjectId, context: ACCOUNT_EVENTS_TOPIC, recordId: event.envelope.eventId, field: 'email' },
+        event.data.email,
+      );
+      expect(opened).toEqual(
+        subjectId === gone ? { kind: 'erased' } : { kind: 'value', value: 'kept@example.com' },
+      );
+    }
+    expect(created).toHaveLength(2);
+  });
+});

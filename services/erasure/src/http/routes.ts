@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+
+import { ProblemError } from '@lethe/service-kit';
+
+import type { ErasureState } from '../request/model';
+import type { ParticipantDirectory } from '../runtime/directory';
+import type { RequestErasureInput } from '../service';
+
+export interface ErasureRoutesDeps {
+  requestErasure: (input: RequestErasureInput) => Promise<string>;
+  load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
+  directory: ParticipantDirectory;
+}
+
+const REASONS = ['user-request', 'retention-expired', 'consent-withdrawn', 'dsar'] as const;
+
+function notFound(): never {
+  throw new ProblemError({
+    status: 404,
+    code: 'ERASURE_REQUEST_NOT_FOUND',
+    title: 'Not Found',
+    detail: 'no such erasure request',
+  });
+}
+
+/** A request's status as its callers see it: open with each task, or completed with the certificate. */
+function view(requestId: string, subjectId: string, state: ErasureState) {
+  const done = state.completed.find((c) => c.request.requestId === requestId);
+  if (done) {
+    return {
+      requestId,
+      subjectId,
+      status: 'completed',
+      result: done.result,
+      dueAt: new Date(done.request.dueAt).toISOString(),
+      outcomes: done.outcomes,
+      certificate: done.certificate,
+    };
+  }
+  if (state.status === 'open') {
+    return {
+      requestId: state.request.requestId,
+      subjectId,
+      status: 'in-progress',
+      ...(state.request.requestId !== requestId ? { joinedTo: state.request.requestId } : {}),
+      dueAt: new Date(state.request.dueAt).toISOString(),
+      tasks: state.tasks.map((t) => ({
+        participantId: t.participantId,
+        phase: t.phase,
+        status: t.status,
+        attempts: t.attempt,
+        outcome: t.result?.outcome ?? null,
+        counts: t.result?.counts ?? {},
+        verifiedEmpty: t.result?.verifiedEmpty ?? null,
+      })),
+    };
+  }
+  return notFound();
+}
+
+export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
+  app.post<{ Body: { subjectId: string; reason: (typeof REASONS)[number]; regulation?: string } }>(
+    '/v1/erasure-requests',
+    {
+      config: { access: { scopes: ['service', 'operator'] } },
+      schema: {
+        summary: 'Request the erasure of a subject',
+        body: {
+          type: 'object',
+          required: ['subjectId', 'reason'],
+          additionalProperties: false,
+          properties: {
+            subjectId: { type: 'string', minLength: 1, maxLength: 64 },
+            reason: { type: 'string', enum: REASONS },
+            regulation: { type: 'string', enum: ['GDPR', 'CCPA'] },
+          },
+        },
+        response: { 202: { type: 'object', properties: { requestId: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      const requestId = await deps.requestErasure({
+        subjectId: request.body.subjectId,
+        reason: request.body.reason,
+        regulation: request.body.regulation ?? null,
+      });
+      return reply.status(202).send({ requestId });
+    },
+  );
+
+  app.get<{ Params: { requestId: string } }>(
+    '/v1/erasure-requests/:requestId',
+    {
+      config: { access: { scopes: ['service', 'operator', 'auditor'] } },
+      schema: {
+        summary: 'An erasure request: each participant, and the certificate once complete',
+        params: {
+          type: 'object',
+          required: ['requestId'],
+          properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+      },
+    },
+    async (request) => {
+      const found = await deps.load(request.params.requestId);
+      if (!found) return notFound();
+      return view(request.params.requestId, found.subjectId, found.state);
+    },
+  );
+
+  app.get(
+    '/v1/participants',
+    {
+      config: { access: { scopes: ['operator', 'auditor'] } },
+      schema: { summary: 'Registered erasure participants' },
+    },
+    async () => ({
+      participants: deps.directory.list(),
+    }),
+  );
+}

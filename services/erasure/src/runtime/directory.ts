@@ -1,0 +1,44 @@
+import type { Kafka } from 'kafkajs';
+
+import { isEventOfType, type EventCodec } from '@lethe/events';
+import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+
+import type { Registration } from '../request/model';
+
+export interface ParticipantDirectory {
+  list(): Registration[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Who takes part in erasure: the latest registration per participant, read from the compacted
+ * participants topic from its start by every instance (its own group, so each sees them all).
+ */
+export async function startParticipantDirectory(deps: {
+  kafka: Kafka;
+  codec: EventCodec;
+  logger: Logger;
+  topic: string;
+  instanceId: string;
+}): Promise<ParticipantDirectory> {
+  const registrations = new Map<string, Registration>();
+  const runner: ConsumerRunner = await runConsumer({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: deps.logger,
+    groupId: `lethe.erasure.directory.${deps.instanceId}`,
+    topics: [deps.topic],
+    fromBeginning: true,
+    handle: async (record) => {
+      const event = record.decoded!.event;
+      if (!isEventOfType(event, 'ParticipantRegistered')) return;
+      const { participantId, categories, phase, timeoutMs } = event.data;
+      registrations.set(participantId, { participantId, categories, phase, timeoutMs });
+    },
+  });
+  return {
+    list: () => [...registrations.values()].sort((a, b) => a.participantId.localeCompare(b.participantId)),
+    stop: () => runner.stop(),
+  };
+}

@@ -1,0 +1,248 @@
+import type { KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+
+import type { FastifyInstance } from 'fastify';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
+import { isEventOfType, type EventCodec } from '@lethe/events';
+import {
+  createCommandHandler,
+  createOutboxRelay,
+  createStreamStore,
+  type OutboxRelay,
+  type StreamDocument,
+} from '@lethe/eventstore';
+import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+import { joinErasureProtocol, type Participant } from '@lethe/participant';
+import { buildServiceApp } from '@lethe/service-kit';
+
+import { erasureRoutes } from './http/routes';
+import { erasureDecider } from './request/decider';
+import type { ErasureScope, ErasureState } from './request/model';
+import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
+import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
+
+export const ERASURE_STREAMS = 'erasure_streams';
+export const ERASURE_REQUESTS = 'erasure_requests';
+
+export interface ErasureServiceDeps {
+  db: Db;
+  kafka: Kafka;
+  codec: EventCodec;
+  kek: KeyEncryptionKey;
+  logger: Logger;
+  publicKeys: readonly KeyObject[];
+  topicName?: (logical: string) => string;
+  now?: () => Date;
+  instanceId?: string;
+}
+
+export interface ErasureService {
+  app: FastifyInstance;
+  directory: ParticipantDirectory;
+  stop(): Promise<void>;
+}
+
+export interface RequestErasureInput {
+  subjectId: string;
+  requestId?: string;
+  scope?: ErasureScope;
+  reason: string;
+  regulation: string | null;
+  causationId?: string | null;
+}
+
+/**
+ * The erasure service: takes requests (HTTP, or AccountDeletionRequested on the account log),
+ * plans and issues tasks, folds the participants' answers, and completes each request once.
+ * It also runs the key-vault participant, which shreds the subject's key last of all.
+ */
+export async function startErasureService(deps: ErasureServiceDeps): Promise<ErasureService> {
+  const topicName = deps.topicName ?? ((topic: string) => topic);
+  const now = deps.now ?? (() => new Date());
+  const log = deps.logger.child({ component: 'erasure' });
+  const streams = await createStreamStore<ErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
+  const requests = deps.db.collection<{ _id: string; subjectId: string }>(ERASURE_REQUESTS);
+
+  const producer: Producer = deps.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  const relay: OutboxRelay = createOutboxRelay({
+    streams: streams.collection as never,
+    producer,
+    logger: log,
+  });
+  const handle = createCommandHandler({
+    store: streams,
+    decider: erasureDecider,
+    toRecords: erasureRecords({ codec: deps.codec, topicName }),
+    onAppended: () => relay.wake(),
+  });
+
+  const directory = await startParticipantDirectory({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    topic: topicName('lethe.erasure.participants.v1'),
+    instanceId: deps.instanceId ?? randomUUID(),
+  });
+
+  async function requestErasure(input: RequestErasureInput): Promise<string> {
+    const requestId = input.requestId ?? `req_${randomUUID().replace(/-/g, '')}`;
+    // The request id names the subject's stream for GET; inserting it twice is harmless.
+    await requests.updateOne(
+      { _id: requestId },
+      { $setOnInsert: { subjectId: input.subjectId } },
+      { upsert: true },
+    );
+    const at = now();
+    const result = await handle(
+      input.subjectId,
+      {
+        type: 'RequestErasure',
+        data: {
+          requestId,
+          subjectId: input.subjectId,
+          scope: input.scope ?? { all: true, categories: [] },
+          reason: input.reason,
+          regulation: input.regulation,
+          participants: directory.list(),
+        },
+        metadata: { now: at },
+      },
+      { now: at, correlationId: requestId, causationId: input.causationId ?? null },
+    );
+    // Joined an open request: the caller follows that one.
+    return result.state.status === 'open' ? result.state.request.requestId : requestId;
+  }
+
+  const answers: ConsumerRunner = await runConsumer({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    groupId: 'lethe.erasure.orchestrator',
+    topics: [topicName('lethe.account.events.v1'), topicName(ERASURE_EVENTS)],
+    handle: async (record) => {
+      const event = record.decoded!.event;
+      const subjectId = event.envelope.subjectId;
+      if (!subjectId) return;
+      if (isEventOfType(event, 'AccountDeletionRequested')) {
+        await requestErasure({
+          subjectId,
+          requestId: event.data.requestId,
+          reason: 'user-request',
+          regulation: event.data.regulation,
+          causationId: event.envelope.eventId,
+        });
+        return;
+      }
+      const at = now();
+      const context = {
+        now: at,
+        correlationId: event.envelope.correlationId,
+        causationId: event.envelope.eventId,
+      };
+      if (isEventOfType(event, 'ErasureTaskCompleted')) {
+        const {
+          requestId,
+          participantId,
+          attempt,
+          outcome,
+          counts,
+          verifiedEmpty,
+          evidenceDigest,
+          retainedUntil,
+        } = event.data;
+        await handle(
+          subjectId,
+          {
+            type: 'RecordTaskOutcome',
+            data: {
+              requestId,
+              participantId,
+              attempt,
+              completed: { outcome, counts, verifiedEmpty, evidenceDigest, retainedUntil },
+              failed: null,
+            },
+            metadata: { now: at },
+          },
+          context,
+        );
+      } else if (isEventOfType(event, 'ErasureTaskFailed')) {
+        const { requestId, participantId, attempt, retriable, code } = event.data;
+        await handle(
+          subjectId,
+          {
+            type: 'RecordTaskOutcome',
+            data: { requestId, participantId, attempt, completed: null, failed: { retriable, code } },
+            metadata: { now: at },
+          },
+          context,
+        );
+      }
+    },
+  });
+
+  const vault = createKeyVault({ db: deps.db, kek: deps.kek });
+  const keyVault: Participant = await joinErasureProtocol({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    topicName,
+    // Whole-account scope only: shredding the key voids every sealed field of the subject.
+    declaration: {
+      participantId: 'key-vault',
+      stores: ['mongodb:subject_keys'],
+      categories: ['account'],
+      phase: 99,
+      timeoutMs: 30_000,
+    },
+    erase: async ({ subjectId, requestId }) => {
+      const evidence = await vault.shred(subjectId, { requestId, at: now() });
+      return {
+        outcome: 'erased',
+        counts: { 'mongodb:subject_keys': evidence.destroyed ? 1 : 0 },
+        verifiedEmpty: evidence.verifiedEmpty,
+        evidence: { keyPresent: !evidence.verifiedEmpty, forgottenRecorded: evidence.verifiedEmpty },
+      };
+    },
+  });
+
+  relay.start(200);
+
+  const app = buildServiceApp({
+    name: 'erasure',
+    version: '0.1.0',
+    logger: deps.logger,
+    publicKeys: deps.publicKeys,
+    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+  });
+  const load = async (requestId: string) => {
+    const index = await requests.findOne({ _id: requestId });
+    if (!index) return undefined;
+    const head = await streams.load(index.subjectId);
+    return head ? { subjectId: index.subjectId, state: head.state } : undefined;
+  };
+  await app.register(async (scope) => erasureRoutes(scope, { requestErasure, load, directory }));
+
+  return {
+    app,
+    directory,
+    async stop() {
+      await answers.stop();
+      await keyVault.stop();
+      await directory.stop();
+      await relay.stop();
+      await producer.disconnect();
+      await app.close();
+    },
+  };
+}
+
+export type { StreamDocument };
