@@ -3,7 +3,7 @@
 // comes up before `pnpm install` may have run). An open port is not enough: each probe sends a
 // real request of the server's own protocol and checks its answer.
 //
-//   node probe.mjs kafka|mongo|redis|registry HOST PORT  -> exit 0 when the server answers
+//   node probe.mjs kafka|mongo|redis|registry|service HOST PORT  -> exit 0 when it answers
 import net from 'node:net';
 
 const TIMEOUT_MS = 2000;
@@ -111,11 +111,23 @@ function bson(elements) {
   return Buffer.concat([int32(4 + body.length + 1), body, Buffer.from([0])]);
 }
 
-const probes = { kafka: probeKafka, mongo: probeMongo, redis: probeRedis, registry: probeRegistry };
+// A Lethe service: ready when /readyz answers 200 (its own checks passed).
+async function probeService(host, port) {
+  const res = await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (res.status !== 200) throw new Error('GET /readyz answered ' + res.status);
+}
+
+const probes = {
+  kafka: probeKafka,
+  mongo: probeMongo,
+  redis: probeRedis,
+  registry: probeRegistry,
+  service: probeService,
+};
 const [name, host, port] = process.argv.slice(2);
 const probe = probes[name];
 if (!probe || !host || !port) {
-  console.error('usage: probe.mjs kafka|mongo|redis|registry HOST PORT');
+  console.error('usage: probe.mjs kafka|mongo|redis|registry|service HOST PORT');
   process.exit(2);
 }
 try {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,17 @@ export function authInit(config: CliConfig): void {
   mkdirSync(path.dirname(config.authKeyFile), { recursive: true, mode: 0o700 });
   writeFileSync(config.authKeyFile, JSON.stringify(generateSigningKeys(), null, 2) + '\n', { mode: 0o600 });
   console.log(`auth: made a local signing key (${config.authKeyFile})`);
+}
+
+/** Makes the local key-encryption key once (32 random bytes, base64, mode 600). */
+export function kekInit(config: CliConfig): void {
+  if (existsSync(config.kekFile)) {
+    console.log(`kek: key-encryption key present (${config.kekFile})`);
+    return;
+  }
+  mkdirSync(path.dirname(config.kekFile), { recursive: true, mode: 0o700 });
+  writeFileSync(config.kekFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+  console.log(`kek: made a local key-encryption key (${config.kekFile})`);
 }
 
 function signingKey(config: CliConfig) {

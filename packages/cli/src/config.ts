@@ -8,6 +8,8 @@ export interface CliConfig {
   partitions: number;
   /** Where the local signing key pair lives (made by `lethe auth init`). */
   authKeyFile: string;
+  /** The local key-encryption key (made by `lethe kek init`); production uses a KMS. */
+  kekFile: string;
   /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
   authPrivateKey: string | undefined;
 }
@@ -21,17 +23,15 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
   return {
     kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
     partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
-    authKeyFile: path.join(
-      env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe'),
-      'auth',
-      'signing-key.json',
-    ),
+    authKeyFile: path.join(home, 'auth', 'signing-key.json'),
+    kekFile: path.join(home, 'secrets', 'kek'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,
   };
 }

@@ -3,7 +3,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
-import { authInit, mintToken } from './auth';
+import { authInit, kekInit, mintToken } from './auth';
 import { loadCliConfig, type CliConfig } from './config';
 
 const USAGE = `usage: lethe <command>
@@ -11,6 +11,7 @@ const USAGE = `usage: lethe <command>
   topics list        print the topic specs: partitions, replicas, configs, purpose
   schemas register   register every event schema with the registry (idempotent)
   auth init          make the local token signing key, if there is none
+  kek init           make the local key-encryption key, if there is none
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
                      print a bearer token (scopes: service, operator, auditor, subject)`;
 
@@ -63,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'auth init':
       authInit(config);
+      return 0;
+    case 'kek init':
+      kekInit(config);
       return 0;
     case 'topics apply':
       await topicsApply(config);

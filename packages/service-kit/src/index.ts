@@ -11,3 +11,4 @@ export {
   type Scope,
   type TokenClaims,
 } from './tokens';
+export { ConfigError, loadServiceConfig, topicNamer, type ServiceConfig } from './config';

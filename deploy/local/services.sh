@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Lethe's own services on the local stack, as background processes beside the servers.
+#
+#   services.sh up       start what is stopped, wait until each answers /readyz
+#   services.sh down     stop them (SIGTERM: each finishes and commits what it holds)
+#   services.sh status
+set -euo pipefail
+
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+SERVICES=(account erasure)
+LETHE_ACCOUNT_PORT=${LETHE_ACCOUNT_PORT:-3001}
+LETHE_ERASURE_PORT=${LETHE_ERASURE_PORT:-3004}
+export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_ERASURE_PORT
+
+service_port() {
+  case $1 in
+    account) echo "$LETHE_ACCOUNT_PORT" ;;
+    erasure) echo "$LETHE_ERASURE_PORT" ;;
+  esac
+}
+
+service_ready() {
+  node "$LOCAL_DIR/probe.mjs" service "$LETHE_HOST" "$(service_port "$1")" 2>/dev/null
+}
+
+cmd_up() {
+  local name started=()
+  for name in "${SERVICES[@]}"; do
+    running_pid "$name" >/dev/null && continue
+    if port_listening "$(service_port "$name")"; then
+      fail "$name cannot start: port $(service_port "$name") is already in use ($(port_holder "$(service_port "$name")")). Set LETHE_${name^^}_PORT=<port>."
+    fi
+    (cd "$REPO_DIR" && launch "$name" node --conditions=lethe-source --import tsx "services/$name/src/main.ts")
+    started+=("$name")
+  done
+  for name in "${SERVICES[@]}"; do
+    local deadline=$((SECONDS + LETHE_STACK_TIMEOUT))
+    until service_ready "$name"; do
+      if ! running_pid "$name" >/dev/null; then
+        tail -n 20 "$LOG_DIR/$name.log" >&2
+        fail "$name exited during start-up; its log is $LOG_DIR/$name.log (last lines above)."
+      fi
+      [ $SECONDS -lt $deadline ] || fail "$name did not answer within ${LETHE_STACK_TIMEOUT}s; see $LOG_DIR/$name.log."
+      sleep 0.25
+    done
+  done
+  [ ${#started[@]} -eq 0 ] && say "services already up" || say "started: ${started[*]}"
+}
+
+cmd_down() {
+  local name pid
+  for name in "${SERVICES[@]}"; do
+    pid=$(running_pid "$name") || { rm -f "$RUN_DIR/$name.pid"; continue; }
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 40))
+    while running_pid "$name" >/dev/null; do
+      [ $SECONDS -lt $deadline ] || kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.2
+    done
+    rm -f "$RUN_DIR/$name.pid"
+    say "stopped $name"
+  done
+}
+
+cmd_status() {
+  local name pid state
+  for name in "${SERVICES[@]}"; do
+    pid=$(running_pid "$name") || pid=-
+    if service_ready "$name"; then state=ready; elif [ "$pid" != - ]; then state="running, not ready"; else state=stopped; fi
+    printf '%-9s %-22s %-8s %s\n' "$name" "$LETHE_HOST:$(service_port "$name")" "$pid" "$state"
+  done
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *)
+    echo "usage: services.sh up|down|status" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KeyObject } from 'node:crypto';
+
+import { publicKeyFrom } from './tokens';
+
+// The one place a service reads its environment (STYLE.md section 4). Every value is checked
+// here, so a service with a bad setting refuses to start with a message naming the variable.
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  kafkaBrokers: string[];
+  mongoUrl: string;
+  mongoDatabase: string;
+  registryUrl: string;
+  /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
+  kek: string;
+  publicKeys: KeyObject[];
+  logLevel: string;
+  /** Prepended to every topic name: lets tests run isolated copies of the system. */
+  topicPrefix: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+function port(name: string, raw: string | undefined, fallback: number): number {
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new ConfigError(`${name} must be a TCP port, not ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function readLocal(file: string, what: string, variable: string): string {
+  if (!existsSync(file))
+    throw new ConfigError(`no ${what}: set ${variable}, or run ./lethe up to make a local one (${file})`);
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function loadServiceConfig(
+  service: { name: string; defaultPort: number },
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
+  const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
+  const upper = service.name.toUpperCase();
+  const kek =
+    env.LETHE_KEK || readLocal(path.join(home, 'secrets', 'kek'), 'key-encryption key', 'LETHE_KEK');
+  const publicKeyList = env.LETHE_AUTH_PUBLIC_KEYS
+    ? env.LETHE_AUTH_PUBLIC_KEYS.split(',')
+    : [
+        (
+          JSON.parse(
+            readLocal(
+              path.join(home, 'auth', 'signing-key.json'),
+              'token signing key',
+              'LETHE_AUTH_PUBLIC_KEYS',
+            ),
+          ) as { publicKey: string }
+        ).publicKey,
+      ];
+  let publicKeys: KeyObject[];
+  try {
+    publicKeys = publicKeyList.map((key) => publicKeyFrom(key.trim()));
+  } catch (cause) {
+    throw new ConfigError(
+      `LETHE_AUTH_PUBLIC_KEYS must be base64 SPKI DER Ed25519 keys (${(cause as Error).message})`,
+    );
+  }
+  return {
+    host: env[`LETHE_${upper}_HOST`] ?? '127.0.0.1',
+    port: port(`LETHE_${upper}_PORT`, env[`LETHE_${upper}_PORT`], service.defaultPort),
+    kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
+    mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/`,
+    mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',
+    registryUrl:
+      env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
+    kek,
+    publicKeys,
+    logLevel: env.LETHE_LOG_LEVEL ?? 'info',
+    topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
+  };
+}
+
+export function topicNamer(prefix: string): (logical: string) => string {
+  return prefix ? (logical) => `${prefix}.${logical}` : (logical) => logical;
+}

@@ -1,0 +1,73 @@
+// The account service process: configuration, connections, the outbox relay, the account
+// erasure participant, HTTP, and an orderly stop on SIGTERM.
+import { MongoClient } from 'mongodb';
+
+import { localKek } from '@lethe/crypto';
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { createOutboxRelay } from '@lethe/eventstore';
+import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { joinErasureProtocol } from '@lethe/participant';
+import { loadServiceConfig, topicNamer } from '@lethe/service-kit';
+
+import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
+import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
+import { createAccountService } from './service';
+
+async function main() {
+  const config = loadServiceConfig({ name: 'account', defaultPort: 3001 });
+  const logger = createLogger({ name: 'account', level: config.logLevel });
+  const topicName = topicNamer(config.topicPrefix);
+  const mongo = await MongoClient.connect(config.mongoUrl);
+  const db = mongo.db(config.mongoDatabase);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-account', logger });
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(config.registryUrl),
+    catalog: loadCatalog(),
+  });
+
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  let wake = () => undefined as void;
+  const service = await createAccountService({
+    db,
+    codec,
+    kek: localKek(config.kek),
+    logger,
+    publicKeys: config.publicKeys,
+    topic: topicName(ACCOUNT_EVENTS_TOPIC),
+    onAppended: () => wake(),
+  });
+  const relay = createOutboxRelay({ streams: service.streams.collection as never, producer, logger });
+  wake = () => relay.wake();
+  relay.start(200);
+  const participant = await joinErasureProtocol({
+    kafka,
+    codec,
+    logger,
+    topicName,
+    declaration: ACCOUNT_PARTICIPANT,
+    erase: service.erase,
+  });
+  await service.app.listen({ host: config.host, port: config.port });
+
+  closeOnSignals(
+    [
+      () => service.app.close(),
+      () => participant.stop(),
+      () => relay.stop(),
+      () => producer.disconnect(),
+      () => mongo.close(),
+    ],
+    logger,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`account: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

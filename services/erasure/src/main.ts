@@ -1,0 +1,35 @@
+// The erasure service process: configuration, connections, the orchestrator with its key-vault
+// participant, HTTP, and an orderly stop on SIGTERM.
+import { MongoClient } from 'mongodb';
+
+import { localKek } from '@lethe/crypto';
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { loadServiceConfig, topicNamer } from '@lethe/service-kit';
+
+import { startErasureService } from './service';
+
+async function main() {
+  const config = loadServiceConfig({ name: 'erasure', defaultPort: 3004 });
+  const logger = createLogger({ name: 'erasure', level: config.logLevel });
+  const mongo = await MongoClient.connect(config.mongoUrl);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-erasure', logger });
+  const service = await startErasureService({
+    db: mongo.db(config.mongoDatabase),
+    kafka,
+    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
+    kek: localKek(config.kek),
+    logger,
+    publicKeys: config.publicKeys,
+    topicName: topicNamer(config.topicPrefix),
+  });
+  await service.app.listen({ host: config.host, port: config.port });
+  logger.info({ port: config.port }, 'erasure service listening');
+  closeOnSignals([() => service.stop(), () => mongo.close()], logger);
+}
+
+main().catch((error: unknown) => {
+  console.error(`erasure: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
