@@ -93,6 +93,10 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
     groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: deps.maxWaitTimeMs ?? 1_000,
+    // A crashed member holds its partitions until its session expires: 15 s bounds how long
+    // work waits for a restarted instance (kafkajs' default is 30 s).
+    sessionTimeout: 15_000,
+    heartbeatInterval: 3_000,
   });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });

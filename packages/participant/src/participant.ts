@@ -128,7 +128,7 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
     kafka,
     codec,
     logger: log,
-    groupId: `lethe.participant.${declaration.participantId}`,
+    groupId: topicName(`lethe.participant.${declaration.participantId}`),
     topics: [taskTopic],
     handle: async (record) => {
       const event = record.decoded!.event;

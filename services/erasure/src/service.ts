@@ -90,7 +90,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     codec: deps.codec,
     logger: log,
     topic: topicName('lethe.erasure.participants.v1'),
-    instanceId: deps.instanceId ?? randomUUID(),
+    groupId: topicName(`lethe.erasure.directory.${deps.instanceId ?? randomUUID()}`),
   });
 
   async function requestErasure(input: RequestErasureInput): Promise<string> {
@@ -126,7 +126,8 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     kafka: deps.kafka,
     codec: deps.codec,
     logger: log,
-    groupId: 'lethe.erasure.orchestrator',
+    // Named through topicName too: an isolated copy of the system (a test) has its own groups.
+    groupId: topicName('lethe.erasure.orchestrator'),
     topics: [topicName('lethe.account.events.v1'), topicName(ERASURE_EVENTS)],
     handle: async (record) => {
       const event = record.decoded!.event;

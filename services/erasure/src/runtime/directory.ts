@@ -20,14 +20,15 @@ export async function startParticipantDirectory(deps: {
   codec: EventCodec;
   logger: Logger;
   topic: string;
-  instanceId: string;
+  /** Its own group per instance, so each instance reads every registration. */
+  groupId: string;
 }): Promise<ParticipantDirectory> {
   const registrations = new Map<string, Registration>();
   const runner: ConsumerRunner = await runConsumer({
     kafka: deps.kafka,
     codec: deps.codec,
     logger: deps.logger,
-    groupId: `lethe.erasure.directory.${deps.instanceId}`,
+    groupId: deps.groupId,
     topics: [deps.topic],
     fromBeginning: true,
     handle: async (record) => {

@@ -1,0 +1,213 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+
+import type { Admin, Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  type EventCodec,
+  type LetheEvent,
+} from '@lethe/events';
+import { joinErasureProtocol, type Participant } from '@lethe/participant';
+import { generateSigningKeys, privateKeyFrom, signToken } from '@lethe/service-kit';
+import {
+  createTestTopics,
+  eventually,
+  testDatabase,
+  testKafka,
+  testLogger,
+  testServers,
+  uniqueName,
+} from '@lethe/test-harness';
+
+// kill -9 the erasure service while a request is fanned out, start it again: the request
+// completes, and exactly one ErasureCompleted is on the log.
+
+const MAIN = path.resolve(__dirname, 'main.ts');
+const keys = generateSigningKeys();
+const operator = {
+  authorization: `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
+    sub: 'crash-test',
+    scope: ['operator'],
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })}`,
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the erasure service under kill -9', () => {
+  const prefix = uniqueName('crash');
+  const topicName = (logical: string) => `${prefix}.${logical}`;
+  let db: Db;
+  let drop: () => Promise<void>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let codec: EventCodec;
+  let port: number;
+  let child: ChildProcess | undefined;
+  let participant: Participant | undefined;
+
+  function startService(): ChildProcess {
+    const servers = testServers();
+    const process_ = spawn(process.execPath, ['--conditions=lethe-source', '--import', 'tsx', MAIN], {
+      env: {
+        ...process.env,
+        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+        LETHE_MONGO_URL: servers.mongoUrl,
+        LETHE_MONGO_DATABASE: db.databaseName,
+        LETHE_REGISTRY_URL: servers.registryUrl,
+        LETHE_KEK: randomBytesKek,
+        LETHE_AUTH_PUBLIC_KEYS: keys.publicKey,
+        LETHE_ERASURE_PORT: String(port),
+        LETHE_TOPIC_PREFIX: prefix,
+        LETHE_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return process_;
+  }
+  const randomBytesKek = randomBytes(32).toString('base64');
+
+  async function ready() {
+    await eventually(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        return response?.status === 200 ? true : undefined;
+      },
+      60_000,
+      'the erasure service to be ready',
+    );
+  }
+
+  beforeAll(async () => {
+    ({ db, drop } = await testDatabase('crash'));
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    await createTestTopics(
+      admin,
+      ...['lethe.account.events.v1', 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1'].map(
+        (logical) => ({
+          name: topicName(logical),
+          partitions: 1,
+          replicationFactor: 1,
+          config: {},
+        }),
+      ),
+    );
+    codec = createEventCodec({
+      registry: createSchemaRegistry(testServers().registryUrl),
+      catalog: loadCatalog(),
+    });
+    port = await freePort();
+  });
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await participant?.stop();
+    await admin.disconnect();
+    await drop();
+  });
+
+  it('completes the request once after a crash in the middle of the fan-out', async () => {
+    // A participant that holds its task until the test lets it go.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let taken = 0;
+    participant = await joinErasureProtocol({
+      kafka,
+      codec,
+      logger: testLogger(),
+      topicName,
+      declaration: {
+        participantId: 'slow-store',
+        stores: ['test:slow'],
+        categories: ['account'],
+        phase: 1,
+        timeoutMs: 60_000,
+      },
+      erase: async () => {
+        taken += 1;
+        await released;
+        return {
+          outcome: 'erased',
+          counts: { 'test:slow': 1 },
+          verifiedEmpty: true,
+          evidence: { remaining: 0 },
+        };
+      },
+    });
+
+    child = startService();
+    await ready();
+    // The directory must know both participants (slow-store, and the service's own key-vault).
+    await eventually(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/v1/participants`, { headers: operator });
+        const body = (await response.json()) as { participants: unknown[] };
+        return body.participants.length === 2 ? true : undefined;
+      },
+      30_000,
+      'two participants',
+    );
+
+    const response = await fetch(`http://127.0.0.1:${port}/v1/erasure-requests`, {
+      method: 'POST',
+      headers: { ...operator, 'content-type': 'application/json' },
+      body: JSON.stringify({ subjectId: 'sub_crash', reason: 'dsar', regulation: 'GDPR' }),
+    });
+    expect(response.status).toBe(202);
+    const { requestId } = (await response.json()) as { requestId: string };
+
+    await eventually(async () => (taken > 0 ? true : undefined), 30_000, 'the task to reach the participant');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    release(); // the answer lands on the log while the service is down
+
+    child = startService();
+    await ready();
+    const status = await eventually(
+      async () => {
+        const answer = await fetch(`http://127.0.0.1:${port}/v1/erasure-requests/${requestId}`, {
+          headers: operator,
+        });
+        const body = (await answer.json()) as { status?: string; result?: string };
+        return body.status === 'completed' ? body : undefined;
+      },
+      60_000,
+      'the request to complete after the restart',
+    );
+    expect(status.result).toBe('complete');
+
+    // Exactly one completion on the log.
+    const name = topicName('lethe.erasure.events.v1');
+    const high = (await admin.fetchTopicOffsets(name)).reduce((sum, p) => sum + Number(p.high), 0);
+    const consumer = kafka.consumer({ groupId: uniqueName('crash-reader'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [name], fromBeginning: true });
+    const events: LetheEvent[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
+    });
+    await eventually(async () => (events.length >= high ? true : undefined), 20_000, 'the erasure log');
+    await consumer.disconnect();
+    const completions = events.filter(
+      (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
+    );
+    expect(completions).toHaveLength(1);
+  }, 180_000);
+});
