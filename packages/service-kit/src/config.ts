@@ -13,6 +13,7 @@ export interface ServiceConfig {
   kafkaBrokers: string[];
   mongoUrl: string;
   mongoDatabase: string;
+  redisUrl: string;
   registryUrl: string;
   /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
   kek: string;
@@ -75,6 +76,7 @@ export function loadServiceConfig(
     kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
     mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/`,
     mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',
+    redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     kek,

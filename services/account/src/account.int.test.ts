@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
@@ -27,6 +28,7 @@ import {
   createTestTopics,
   eventually,
   testDatabase,
+  testRedis,
   testKafka,
   testLogger,
   testServers,
@@ -34,6 +36,7 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
+import { cacheKeys } from './cache/profile-cache';
 import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { createAccountService, type AccountService } from './service';
@@ -59,6 +62,7 @@ describe('the account service against the real servers', () => {
   let codec: EventCodec;
   let topic: string;
   let service: AccountService;
+  let redis: Redis;
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('account'));
@@ -72,8 +76,10 @@ describe('the account service against the real servers', () => {
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
     });
+    redis = testRedis();
     service = await createAccountService({
       db,
+      redis,
       codec,
       kek,
       topic,
@@ -83,6 +89,7 @@ describe('the account service against the real servers', () => {
   });
   afterAll(async () => {
     await service.app.close();
+    redis.disconnect();
     await producer.disconnect();
     await admin.disconnect();
     await drop();
@@ -301,6 +308,54 @@ describe('the account service against the real servers', () => {
     } finally {
       await participant.stop();
     }
+  });
+
+  it('caches profiles and sessions in Redis under a per-subject index that erasure empties', async () => {
+    const open = async (email: string) =>
+      (
+        (
+          await service.app.inject({
+            method: 'POST',
+            url: '/v1/accounts',
+            headers: operator,
+            payload: { email, name: 'X' },
+          })
+        ).json() as { subjectId: string }
+      ).subjectId;
+    const [a, b] = [await open('a@example.com'), await open('b@example.com')];
+    for (const subjectId of [a, b]) {
+      await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: operator }); // caches the profile
+      expect(
+        (
+          await service.app.inject({
+            method: 'POST',
+            url: `/v1/accounts/${subjectId}/sessions`,
+            headers: operator,
+          })
+        ).statusCode,
+      ).toBe(201);
+    }
+    const keysOf = async (subjectId: string) => redis.smembers(cacheKeys.index(subjectId));
+    expect(await keysOf(a)).toHaveLength(2);
+    // Sealed in Redis as at rest.
+    expect(await redis.get(cacheKeys.profile(a))).not.toContain('a@example.com');
+
+    const result = await service.eraseCache({
+      requestId: 'req_cache',
+      subjectId: a,
+      scope: { all: true, categories: [] },
+      attempt: 1,
+      deadlineAt: new Date(),
+    });
+
+    expect(result).toMatchObject({
+      outcome: 'erased',
+      verifiedEmpty: true,
+      counts: { 'redis:lethe:account': 3 },
+    });
+    expect(await redis.exists(cacheKeys.index(a), cacheKeys.profile(a))).toBe(0);
+    expect(await keysOf(b)).toHaveLength(2);
+    expect(await redis.exists(cacheKeys.profile(b))).toBe(1);
   });
 
   it('answers bad input, unknown accounts and wrong callers with problems', async () => {

@@ -1,3 +1,4 @@
 export { createAccountService, type AccountService, type AccountServiceDeps } from './service';
-export { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
+export { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
+export { cacheKeys } from './cache/profile-cache';
 export { ACCOUNT_EVENTS_TOPIC } from './events/to-records';

@@ -1,5 +1,6 @@
 // The account service process: configuration, connections, the outbox relay, the account
 // erasure participant, HTTP, and an orderly stop on SIGTERM.
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
@@ -10,7 +11,7 @@ import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
 import { loadServiceConfig, topicNamer } from '@lethe/service-kit';
 
-import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
+import { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { createAccountService } from './service';
 
@@ -21,6 +22,7 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const db = mongo.db(config.mongoDatabase);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-account', logger });
+  const redis = new Redis(config.redisUrl);
   const codec = createEventCodec({
     registry: createSchemaRegistry(config.registryUrl),
     catalog: loadCatalog(),
@@ -35,6 +37,7 @@ async function main() {
   let wake = () => undefined as void;
   const service = await createAccountService({
     db,
+    redis,
     codec,
     kek: localKek(config.kek),
     logger,
@@ -45,23 +48,34 @@ async function main() {
   const relay = createOutboxRelay({ streams: service.streams.collection as never, producer, logger });
   wake = () => relay.wake();
   relay.start(200);
-  const participant = await joinErasureProtocol({
-    kafka,
-    codec,
-    logger,
-    topicName,
-    declaration: ACCOUNT_PARTICIPANT,
-    erase: service.erase,
-  });
+  const participants = await Promise.all([
+    joinErasureProtocol({
+      kafka,
+      codec,
+      logger,
+      topicName,
+      declaration: ACCOUNT_PARTICIPANT,
+      erase: service.erase,
+    }),
+    joinErasureProtocol({
+      kafka,
+      codec,
+      logger,
+      topicName,
+      declaration: CACHE_PARTICIPANT,
+      erase: service.eraseCache,
+    }),
+  ]);
   await service.app.listen({ host: config.host, port: config.port });
 
   closeOnSignals(
     [
       () => service.app.close(),
-      () => participant.stop(),
+      ...participants.map((participant) => () => participant.stop()),
       () => relay.stop(),
       () => producer.disconnect(),
       () => mongo.close(),
+      async () => void (await redis.quit()),
     ],
     logger,
   );

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import { createFieldCipher, createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
@@ -12,13 +13,15 @@ import { buildServiceApp } from '@lethe/service-kit';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
 import { accountDecider } from './account/decider';
-import { eraseAccount } from './erasure/erase-account';
+import { createProfileCache } from './cache/profile-cache';
+import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
 import { ACCOUNT_STREAMS, accountStateCodec, type StoredAccountState } from './persistence/state-codec';
 
 export interface AccountServiceDeps {
   db: Db;
+  redis: Redis;
   codec: EventCodec;
   kek: KeyEncryptionKey;
   logger: Logger;
@@ -30,11 +33,15 @@ export interface AccountServiceDeps {
   onAppended?: () => void;
 }
 
+const SESSION_TTL_SECONDS = 24 * 60 * 60;
+
 export interface AccountService {
   app: FastifyInstance;
   streams: StreamStore<StoredAccountState>;
   /** The account participant's task (join it with @lethe/participant and ACCOUNT_PARTICIPANT). */
   erase: (task: ErasureTask) => Promise<TaskResult>;
+  /** The redis-cache participant's task (join it with CACHE_PARTICIPANT). */
+  eraseCache: (task: ErasureTask) => Promise<TaskResult>;
 }
 
 /** Wires the account service from its dependencies; main.ts adds config, Kafka and listen. */
@@ -43,16 +50,29 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   const cipher = createFieldCipher({ vault: createKeyVault({ db: deps.db, kek: deps.kek }) });
   const streams = await createStreamStore<StoredAccountState>({ db: deps.db, collection: ACCOUNT_STREAMS });
   const stateCodec = accountStateCodec(cipher);
-  const handle = createCommandHandler({
+  const cache = createProfileCache({ redis: deps.redis });
+  const handleCommand = createCommandHandler({
     store: streams,
     decider: accountDecider,
     stateCodec,
     toRecords: accountRecords({ codec: deps.codec, cipher, ...(deps.topic ? { topic: deps.topic } : {}) }),
     ...(deps.onAppended ? { onAppended: deps.onAppended } : {}),
   });
+  // Every change drops the cached profile; the next read caches the new one.
+  const handle: typeof handleCommand = async (subjectId, command, context) => {
+    const result = await handleCommand(subjectId, command, context);
+    if (result.events.length > 0) await cache.invalidate(subjectId);
+    return result;
+  };
   const read = async (subjectId: string) => {
+    const cached = await cache.get(subjectId);
+    if (cached) return stateCodec.fromStored(subjectId, cached);
     const loaded = await streams.load(subjectId);
-    return loaded ? stateCodec.fromStored(subjectId, loaded.state) : undefined;
+    if (!loaded) return undefined;
+    // Only a live account is cached: an erased one must never come back into Redis.
+    if (loaded.state.status === 'active' || loaded.state.status === 'deactivated')
+      await cache.put(subjectId, loaded.state);
+    return stateCodec.fromStored(subjectId, loaded.state);
   };
 
   const app = buildServiceApp({
@@ -62,6 +82,18 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     publicKeys: deps.publicKeys,
     readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
   });
-  await app.register(async (scope) => accountRoutes(scope, { handle, read, now }));
-  return { app, streams, erase: eraseAccount({ streams, handle, now }) };
+  await app.register(async (scope) =>
+    accountRoutes(scope, {
+      handle,
+      read,
+      now,
+      createSession: (subjectId) => cache.createSession(subjectId, SESSION_TTL_SECONDS),
+    }),
+  );
+  return {
+    app,
+    streams,
+    erase: eraseAccount({ streams, handle, now }),
+    eraseCache: eraseCachedSubject(cache),
+  };
 }

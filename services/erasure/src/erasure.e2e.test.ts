@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import {
   ACCOUNT_EVENTS_TOPIC,
   ACCOUNT_PARTICIPANT,
+  CACHE_PARTICIPANT,
+  cacheKeys,
   createAccountService,
   type AccountService,
 } from '@lethe/account';
@@ -25,6 +28,7 @@ import {
   createTestTopics,
   eventually,
   testDatabase,
+  testRedis,
   testKafka,
   testLogger,
   testServers,
@@ -60,6 +64,7 @@ describe('erasure end to end', () => {
   let codec: EventCodec;
   let producer: Producer;
   let accounts: AccountService;
+  let redis: Redis;
   let accountRelay: OutboxRelay;
   let erasure: ErasureService;
   const participants: Participant[] = [];
@@ -88,8 +93,10 @@ describe('erasure end to end', () => {
     await producer.connect();
     const publicKeys = [publicKeyFrom(keys.publicKey)];
 
+    redis = testRedis();
     accounts = await createAccountService({
       db,
+      redis,
       codec,
       kek,
       topic: topicName(ACCOUNT_EVENTS_TOPIC),
@@ -111,6 +118,16 @@ describe('erasure end to end', () => {
         topicName,
         declaration: ACCOUNT_PARTICIPANT,
         erase: accounts.erase,
+      }),
+    );
+    participants.push(
+      await joinErasureProtocol({
+        kafka,
+        codec,
+        logger: testLogger(),
+        topicName,
+        declaration: CACHE_PARTICIPANT,
+        erase: accounts.eraseCache,
       }),
     );
 
@@ -152,9 +169,9 @@ describe('erasure end to end', () => {
       topicName,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 3 ? true : undefined),
+      async () => (erasure.directory.list().length === 4 ? true : undefined),
       30_000,
-      'three registered participants',
+      'four registered participants',
     );
   });
 
@@ -163,6 +180,7 @@ describe('erasure end to end', () => {
     await Promise.all(participants.map((p) => p.stop()));
     await accountRelay.stop();
     await accounts.app.close();
+    redis.disconnect();
     await producer.disconnect();
     await admin.disconnect();
     await drop();
@@ -201,6 +219,15 @@ describe('erasure end to end', () => {
     };
     const gone = await open('gone@example.com');
     const kept = await open('kept@example.com');
+    for (const subjectId of [gone, kept]) {
+      await accounts.app.inject({ url: `/v1/accounts/${subjectId}`, headers: bearer(['operator']) }); // cached in Redis
+      await accounts.app.inject({
+        method: 'POST',
+        url: `/v1/accounts/${subjectId}/sessions`,
+        headers: bearer(['subject'], subjectId),
+      });
+    }
+    expect(await redis.scard(cacheKeys.index(gone))).toBe(2);
     await db.collection('notes').insertMany([
       { subjectId: gone, text: 'private' },
       { subjectId: gone, text: 'also private' },
@@ -237,6 +264,7 @@ describe('erasure end to end', () => {
       ['account', true],
       ['key-vault', true],
       ['notes', true],
+      ['redis-cache', true],
     ]);
 
     // Exactly one ErasureCompleted for the request on the log, and the key vault went last.
@@ -251,6 +279,8 @@ describe('erasure end to end', () => {
     expect(issued[issued.length - 1]).toBe('key-vault');
 
     // Every store, read directly.
+    expect(await redis.exists(cacheKeys.index(gone), cacheKeys.profile(gone))).toBe(0);
+    expect(await redis.scard(cacheKeys.index(kept))).toBe(2);
     expect(await db.collection('notes').countDocuments({ subjectId: gone })).toBe(0);
     expect(await db.collection('notes').countDocuments({ subjectId: kept })).toBe(1);
     expect(

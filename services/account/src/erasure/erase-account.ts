@@ -2,6 +2,7 @@ import type { CommandContext, HandledCommand, StreamStore } from '@lethe/eventst
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
 import type { AccountCommand, AccountEvent, AccountState } from '../account/model';
+import type { ProfileCache } from '../cache/profile-cache';
 import { ACCOUNT_STREAMS, type StoredAccountState } from '../persistence/state-codec';
 
 export const ACCOUNT_PARTICIPANT = {
@@ -11,6 +12,28 @@ export const ACCOUNT_PARTICIPANT = {
   phase: 1,
   timeoutMs: 30_000,
 } as const;
+
+/** Phase 2: after the account stream is erased, no read can put the profile back in Redis. */
+export const CACHE_PARTICIPANT = {
+  participantId: 'redis-cache',
+  stores: ['redis:lethe:account'],
+  categories: ['account', 'contact'],
+  phase: 2,
+  timeoutMs: 10_000,
+} as const;
+
+/** The redis-cache participant's task: every key in the subject's index set, and the set. */
+export function eraseCachedSubject(cache: ProfileCache) {
+  return async ({ subjectId }: ErasureTask): Promise<TaskResult> => {
+    const { deleted, remaining } = await cache.eraseSubject(subjectId);
+    return {
+      outcome: deleted > 0 ? 'erased' : 'not-found',
+      counts: { 'redis:lethe:account': deleted },
+      verifiedEmpty: remaining === 0,
+      evidence: { keysDeleted: deleted, keysRemaining: remaining },
+    };
+  };
+}
 
 export interface EraseAccountDeps {
   streams: StreamStore<StoredAccountState>;

@@ -21,6 +21,7 @@ export interface AccountRoutesDeps {
   ) => Promise<HandledCommand<AccountEvent, AccountState>>;
   read: (subjectId: string) => Promise<AccountState | undefined>;
   now: () => Date;
+  createSession: (subjectId: string) => Promise<string>;
   newSubjectId?: () => string;
   newRequestId?: () => string;
 }
@@ -178,6 +179,23 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
         metadata: { now },
       }));
       return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:subjectId/sessions',
+    {
+      config: { access: readAccess },
+      schema: {
+        summary: 'Open a session (kept in Redis, indexed for erasure)',
+        params: subjectParams,
+        response: { 201: { type: 'object', properties: { sessionId: { type: 'string' } } } },
+      },
+    },
+    async (request: SubjectRequest, reply) => {
+      const state = await deps.read(request.params.subjectId);
+      if (state?.status !== 'active') asProblem(new AccountError('ACCOUNT_NOT_FOUND', 'no active account'));
+      return reply.status(201).send({ sessionId: await deps.createSession(request.params.subjectId) });
     },
   );
 
