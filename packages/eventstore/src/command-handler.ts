@@ -31,6 +31,8 @@ export interface CommandHandlerDeps<Command, Event, State, Stored> {
   stateCodec?: StateCodec<State, Stored>;
   /** Told after each append, e.g. to wake the outbox relay. */
   onAppended?: () => void;
+  /** When the new state wants to be woken (a deadline), stored with it; see dueTimers. */
+  timerOf?: (state: State) => Date | null;
   maxAttempts?: number;
 }
 
@@ -68,6 +70,7 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
           await codec.toStored(streamId, next),
           records,
           context.now,
+          deps.timerOf?.(next) ?? null,
         );
         onAppended?.();
         return { version: appended, events, state: next };

@@ -25,6 +25,10 @@ export interface StreamDocument<State> {
   /** True until the relay has published the outbox. */
   pending: boolean;
   committedAt: Date;
+  /** True on the newest commit of its stream (older ones are cleared after each append). */
+  head: boolean;
+  /** When the stream wants to be woken (e.g. a task deadline), set on the head commit only. */
+  timer: Date | null;
 }
 
 // Header names such as `lethe.event-id` hold dots, which FerretDB refuses as document keys, so
@@ -57,7 +61,13 @@ export interface StreamStore<State> {
     state: State,
     records: readonly OutboxRecord[],
     now: Date,
+    timer?: Date | null,
   ): Promise<number>;
+  /**
+   * Streams whose head commit set a timer that is due. The timer is written in the same insert
+   * as the state, so a crash cannot lose it; callers re-check the state they load.
+   */
+  dueTimers(now: Date, limit?: number): Promise<string[]>;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -92,6 +102,7 @@ export async function createStreamStore<State>({
   const commits = db.collection<StreamDocument<State>>(collection);
   await commits.createIndex({ streamId: 1, version: -1 });
   await commits.createIndex({ pending: 1 });
+  await commits.createIndex({ head: 1, timer: 1 });
 
   return {
     collection: commits,
@@ -104,7 +115,7 @@ export async function createStreamStore<State>({
       return head ? { version: head.version, state: head.state } : undefined;
     },
 
-    async append(streamId, expectedVersion, state, records, now) {
+    async append(streamId, expectedVersion, state, records, now, timer = null) {
       const version = expectedVersion + 1;
       try {
         await commits.insertOne({
@@ -115,8 +126,9 @@ export async function createStreamStore<State>({
           outbox: records.map(toStored),
           pending: records.length > 0,
           committedAt: now,
+          head: true,
+          timer,
         } as StreamDocument<State>);
-        return version;
       } catch (error) {
         if ((error as { code?: unknown }).code === DUPLICATE_KEY) {
           throw new EventStoreError(
@@ -127,6 +139,29 @@ export async function createStreamStore<State>({
         }
         throw error;
       }
+      // Best effort: a crash here leaves an older commit marked head, which dueTimers skips.
+      await commits.updateMany(
+        { streamId, version: { $lt: version }, head: true },
+        { $set: { head: false, timer: null } },
+      );
+      return version;
+    },
+
+    async dueTimers(now, limit = 100) {
+      const due = await commits
+        .find({ head: true, timer: { $ne: null, $lte: now } }, { projection: { streamId: 1, version: 1 } })
+        .limit(limit)
+        .toArray();
+      const streamIds: string[] = [];
+      for (const commit of due) {
+        const head = await commits.findOne(
+          { streamId: commit.streamId },
+          { sort: { version: -1 }, projection: { version: 1 } },
+        );
+        if (head?.version === commit.version) streamIds.push(commit.streamId);
+        else await commits.updateOne({ _id: commit._id }, { $set: { head: false, timer: null } });
+      }
+      return streamIds;
     },
   };
 }

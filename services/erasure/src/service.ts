@@ -20,13 +20,14 @@ import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { buildServiceApp } from '@lethe/service-kit';
 
 import { erasureRoutes } from './http/routes';
-import { erasureDecider } from './request/decider';
+import { erasureDecider, nextDeadline } from './request/decider';
 import type { ErasureScope, ErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
 
 export const ERASURE_STREAMS = 'erasure_streams';
 export const ERASURE_REQUESTS = 'erasure_requests';
+const SWEEP_INTERVAL_MS = 500;
 
 export interface ErasureServiceDeps {
   db: Db;
@@ -83,7 +84,49 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     decider: erasureDecider,
     toRecords: erasureRecords({ codec: deps.codec, topicName }),
     onAppended: () => relay.wake(),
+    timerOf: nextDeadline,
   });
+
+  // A participant that never answers must not hang the request: a task past its deadline is a
+  // retriable failure (re-issued, then failed after MAX_ATTEMPTS, and the result says partial).
+  async function sweepTimeouts(): Promise<void> {
+    const at = now();
+    for (const subjectId of await streams.dueTimers(at)) {
+      const head = await streams.load(subjectId);
+      if (!head || head.state.status !== 'open') continue;
+      const { request, tasks } = head.state;
+      for (const task of tasks.filter(
+        (t) => t.status === 'issued' && t.deadlineAt !== null && t.deadlineAt <= at.getTime(),
+      )) {
+        log.warn(
+          { requestId: request.requestId, participantId: task.participantId, attempt: task.attempt },
+          'erasure task timed out',
+        );
+        await handle(
+          subjectId,
+          {
+            type: 'RecordTaskOutcome',
+            data: {
+              requestId: request.requestId,
+              participantId: task.participantId,
+              attempt: task.attempt,
+              completed: null,
+              failed: { retriable: true, code: 'TASK_TIMEOUT' },
+            },
+            metadata: { now: at },
+          },
+          { now: at, correlationId: request.requestId, causationId: null },
+        );
+      }
+    }
+  }
+  let sweeping = true;
+  const sweeper = (async () => {
+    while (sweeping) {
+      await sweepTimeouts().catch((error: unknown) => log.error({ err: error }, 'timeout sweep failed'));
+      await new Promise((resolve) => setTimeout(resolve, SWEEP_INTERVAL_MS));
+    }
+  })();
 
   const directory = await startParticipantDirectory({
     kafka: deps.kafka,
@@ -236,6 +279,8 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     app,
     directory,
     async stop() {
+      sweeping = false;
+      await sweeper;
       await answers.stop();
       await keyVault.stop();
       await directory.stop();

@@ -101,6 +101,7 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
           timeoutMs: p.timeoutMs,
           attempt: 0,
           status: 'waiting',
+          deadlineAt: null,
           result: null,
           failureCode: null,
         }));
@@ -174,7 +175,7 @@ function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
         ...state,
         tasks: state.tasks.map((t) =>
           t.participantId === event.data.participantId
-            ? { ...t, attempt: event.data.attempt, status: 'issued' }
+            ? { ...t, attempt: event.data.attempt, status: 'issued', deadlineAt: event.data.deadlineAt }
             : t,
         ),
       };
@@ -201,6 +202,15 @@ function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
     default:
       return assertNever(event);
   }
+}
+
+/** The earliest deadline among issued tasks: when the service must look at the request again. */
+export function nextDeadline(state: ErasureState): Date | null {
+  if (state.status !== 'open') return null;
+  const deadlines = state.tasks
+    .filter((t) => t.status === 'issued' && t.deadlineAt !== null)
+    .map((t) => t.deadlineAt!);
+  return deadlines.length > 0 ? new Date(Math.min(...deadlines)) : null;
 }
 
 export const erasureDecider: Decider<ErasureCommand, ErasureEvent, ErasureState> = {

@@ -30,6 +30,8 @@ export interface Task {
   readonly timeoutMs: number;
   readonly attempt: number;
   readonly status: TaskStatus;
+  /** When the issued attempt times out (ms since the epoch); null unless issued. */
+  readonly deadlineAt: number | null;
   readonly result: TaskResult | null;
   readonly failureCode: string | null;
 }
