@@ -154,15 +154,15 @@ describe('the erasure service under kill -9', () => {
 
     child = startService();
     await ready();
-    // The directory must know both participants (slow-store, and the service's own key-vault).
+    // The directory must know every participant (slow-store, and the service's key-vault and llm-providers).
     await eventually(
       async () => {
         const response = await fetch(`http://127.0.0.1:${port}/v1/participants`, { headers: operator });
         const body = (await response.json()) as { participants: unknown[] };
-        return body.participants.length === 2 ? true : undefined;
+        return body.participants.length === 3 ? true : undefined;
       },
       30_000,
-      'two participants',
+      'three participants',
     );
 
     const response = await fetch(`http://127.0.0.1:${port}/v1/erasure-requests`, {

@@ -44,7 +44,7 @@ import { startErasureService, type ErasureService } from './service';
 
 const keys = generateSigningKeys();
 const kek = localKek(randomBytes(32).toString('base64'));
-const bearer = (scope: ('operator' | 'subject' | 'auditor')[], subjectId?: string) => ({
+const bearer = (scope: ('operator' | 'subject' | 'auditor' | 'service')[], subjectId?: string) => ({
   authorization: `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
     sub: 'e2e',
     scope,
@@ -169,9 +169,9 @@ describe('erasure end to end', () => {
       topicName,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 4 ? true : undefined),
+      async () => (erasure.directory.list().length === 5 ? true : undefined),
       30_000,
-      'four registered participants',
+      'five registered participants',
     );
   });
 
@@ -234,6 +234,24 @@ describe('erasure end to end', () => {
       { subjectId: kept, text: 'stays' },
     ]);
 
+    // What was sent to an LLM provider stays there up to 30 days: the certificate says until when.
+    const sentAt = new Date();
+    for (const subjectId of [gone, kept]) {
+      const recorded = await erasure.app.inject({
+        method: 'POST',
+        url: '/v1/llm-disclosures',
+        headers: bearer(['service']),
+        payload: {
+          subjectId,
+          provider: 'openai',
+          model: 'gpt-4o',
+          purpose: 'scheduling-assistant',
+          sentAt: sentAt.toISOString(),
+        },
+      });
+      expect(recorded.statusCode).toBe(201);
+    }
+
     const deletion = await accounts.app.inject({
       method: 'DELETE',
       url: `/v1/accounts/${gone}`,
@@ -263,6 +281,7 @@ describe('erasure end to end', () => {
     ).toEqual([
       ['account', true],
       ['key-vault', true],
+      ['llm-providers', true],
       ['notes', true],
       ['redis-cache', true],
     ]);
@@ -277,6 +296,16 @@ describe('erasure end to end', () => {
       .filter((e) => isEventOfType(e, 'ErasureTaskIssued') && e.data.requestId === requestId)
       .map((e) => (isEventOfType(e, 'ErasureTaskIssued') ? e.data.participantId : ''));
     expect(issued[issued.length - 1]).toBe('key-vault');
+
+    const llm = (
+      status as { outcomes: { participantId: string; outcome: string; retainedUntil: number | null }[] }
+    ).outcomes.find((o) => o.participantId === 'llm-providers');
+    expect(llm).toMatchObject({
+      outcome: 'provider-retention',
+      retainedUntil: sentAt.getTime() + 30 * 24 * 60 * 60 * 1000,
+    });
+    expect(await db.collection('llm_disclosures').countDocuments({ subjectId: gone })).toBe(0);
+    expect(await db.collection('llm_disclosures').countDocuments({ subjectId: kept })).toBe(1);
 
     // Every store, read directly.
     expect(await redis.exists(cacheKeys.index(gone), cacheKeys.profile(gone))).toBe(0);

@@ -20,6 +20,7 @@ import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { buildServiceApp } from '@lethe/service-kit';
 
 import { erasureRoutes } from './http/routes';
+import { LLM_PARTICIPANT, llmDisclosures } from './llm/disclosures';
 import { erasureDecider, nextDeadline } from './request/decider';
 import type { ErasureScope, ErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
@@ -258,6 +259,16 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     },
   });
 
+  const llm = llmDisclosures(deps.db, now);
+  const llmProviders: Participant = await joinErasureProtocol({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    topicName,
+    declaration: LLM_PARTICIPANT,
+    erase: llm.erase,
+  });
+
   relay.start(200);
 
   const app = buildServiceApp({
@@ -273,7 +284,9 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     const head = await streams.load(index.subjectId);
     return head ? { subjectId: index.subjectId, state: head.state } : undefined;
   };
-  await app.register(async (scope) => erasureRoutes(scope, { requestErasure, load, directory }));
+  await app.register(async (scope) =>
+    erasureRoutes(scope, { requestErasure, load, directory, recordDisclosure: llm.record }),
+  );
 
   return {
     app,
@@ -283,6 +296,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       await sweeper;
       await answers.stop();
       await keyVault.stop();
+      await llmProviders.stop();
       await directory.stop();
       await relay.stop();
       await producer.disconnect();

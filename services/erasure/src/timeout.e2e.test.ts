@@ -110,9 +110,9 @@ describe('a participant that never answers', () => {
       topicName,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 3 ? true : undefined),
+      async () => (erasure.directory.list().length === 4 ? true : undefined),
       30_000,
-      'three participants',
+      'four participants',
     );
   });
 
@@ -149,6 +149,7 @@ describe('a participant that never answers', () => {
     expect(status.result).toBe('partial');
     expect(Object.fromEntries(status.outcomes.map((o) => [o.participantId, o.outcome]))).toEqual({
       'key-vault': 'erased',
+      'llm-providers': 'not-found',
       prompt: 'erased',
       silent: 'failed',
     });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { ProblemError } from '@lethe/service-kit';
 
+import type { LlmDisclosure } from '../llm/disclosures';
 import type { ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../service';
@@ -10,6 +11,7 @@ export interface ErasureRoutesDeps {
   requestErasure: (input: RequestErasureInput) => Promise<string>;
   load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
   directory: ParticipantDirectory;
+  recordDisclosure: (disclosure: Omit<LlmDisclosure, 'sentAt'> & { sentAt?: Date }) => Promise<void>;
 }
 
 const REASONS = ['user-request', 'retention-expired', 'consent-withdrawn', 'dsar'] as const;
@@ -105,6 +107,41 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
       const found = await deps.load(request.params.requestId);
       if (!found) return notFound();
       return view(request.params.requestId, found.subjectId, found.state);
+    },
+  );
+
+  app.post<{
+    Body: {
+      subjectId: string;
+      provider: 'openai' | 'anthropic';
+      model: string;
+      purpose: string;
+      sentAt?: string;
+    };
+  }>(
+    '/v1/llm-disclosures',
+    {
+      config: { access: { scopes: ['service'] } },
+      schema: {
+        summary: "Record that a subject's data was sent to an LLM provider (its 30-day retention is tracked)",
+        body: {
+          type: 'object',
+          required: ['subjectId', 'provider', 'model', 'purpose'],
+          additionalProperties: false,
+          properties: {
+            subjectId: { type: 'string', minLength: 1, maxLength: 64 },
+            provider: { type: 'string', enum: ['openai', 'anthropic'] },
+            model: { type: 'string', minLength: 1, maxLength: 100 },
+            purpose: { type: 'string', minLength: 1, maxLength: 100 },
+            sentAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { sentAt, ...rest } = request.body;
+      await deps.recordDisclosure({ ...rest, ...(sentAt ? { sentAt: new Date(sentAt) } : {}) });
+      return reply.status(201).send({ recorded: true });
     },
   );
 
