@@ -68,6 +68,16 @@ export interface Participant {
 
 const PARTICIPANTS_TOPIC = 'lethe.erasure.participants.v1';
 
+/**
+ * Count keys end up as document keys in the erasure service's state, and FerretDB refuses keys
+ * with '.', so a store named after a topic or collection path reports under '_' instead.
+ */
+function storeCounts(counts: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts).map(([store, count]) => [store.replace(/\./g, '_'), count]),
+  );
+}
+
 /** The error's stable code, if it has one; never its message, which could hold anything. */
 function stableCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -172,7 +182,7 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
             participantId: declaration.participantId,
             attempt,
             outcome: result.outcome,
-            counts: { ...result.counts },
+            counts: storeCounts(result.counts),
             verifiedEmpty: result.verifiedEmpty,
             evidenceDigest: evidenceDigest(result.evidence),
             retainedUntil: result.retainedUntil ? result.retainedUntil.getTime() : null,

@@ -19,6 +19,8 @@ export interface ServiceConfig {
   kek: string;
   publicKeys: KeyObject[];
   logLevel: string;
+  /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
+  compactedTopics: string[];
   /** Prepended to every topic name: lets tests run isolated copies of the system. */
   topicPrefix: string;
 }
@@ -83,6 +85,10 @@ export function loadServiceConfig(
     publicKeys,
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
+    compactedTopics: (env.LETHE_COMPACTED_TOPICS ?? '')
+      .split(',')
+      .map((topic) => topic.trim())
+      .filter(Boolean),
   };
 }
 

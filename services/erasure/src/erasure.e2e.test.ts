@@ -57,6 +57,7 @@ const bearer = (scope: ('operator' | 'subject' | 'auditor' | 'service')[], subje
 describe('erasure end to end', () => {
   const prefix = uniqueName('e2e');
   const topicName = (logical: string) => `${prefix}.${logical}`;
+  const preferences = `${prefix}.app.preferences.v1`;
   let db: Db;
   let drop: () => Promise<void>;
   let kafka: Kafka;
@@ -159,7 +160,15 @@ describe('erasure end to end', () => {
       }),
     );
 
+    // A service's own compacted topic keyed by subject (e.g. its users' preferences).
+    await createTestTopics(admin, {
+      name: preferences,
+      partitions: 1,
+      replicationFactor: 1,
+      config: { 'cleanup.policy': 'compact' },
+    });
     erasure = await startErasureService({
+      compactedTopics: [preferences],
       db,
       kafka,
       codec,
@@ -169,9 +178,9 @@ describe('erasure end to end', () => {
       topicName,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 5 ? true : undefined),
+      async () => (erasure.directory.list().length === 6 ? true : undefined),
       30_000,
-      'five registered participants',
+      'six registered participants',
     );
   });
 
@@ -234,6 +243,14 @@ describe('erasure end to end', () => {
       { subjectId: kept, text: 'stays' },
     ]);
 
+    await producer.send({
+      topic: preferences,
+      messages: [gone, kept].map((subjectId) => ({
+        key: subjectId,
+        value: JSON.stringify({ theme: 'dark', subjectId }),
+      })),
+    });
+
     // What was sent to an LLM provider stays there up to 30 days: the certificate says until when.
     const sentAt = new Date();
     for (const subjectId of [gone, kept]) {
@@ -280,6 +297,7 @@ describe('erasure end to end', () => {
       ]),
     ).toEqual([
       ['account', true],
+      ['kafka-compacted', true],
       ['key-vault', true],
       ['llm-providers', true],
       ['notes', true],
@@ -306,6 +324,18 @@ describe('erasure end to end', () => {
     });
     expect(await db.collection('llm_disclosures').countDocuments({ subjectId: gone })).toBe(0);
     expect(await db.collection('llm_disclosures').countDocuments({ subjectId: kept })).toBe(1);
+
+    // The compacted topic: the erased subject's latest record is a tombstone, the other's is data.
+    const latest = new Map<string, Buffer | null>();
+    const reader = kafka.consumer({ groupId: uniqueName('prefs-reader'), maxWaitTimeInMs: 200 });
+    await reader.connect();
+    await reader.subscribe({ topics: [preferences], fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => void latest.set(message.key!.toString(), message.value),
+    });
+    await eventually(async () => (latest.get(gone) === null ? true : undefined), 20_000, 'the tombstone');
+    await reader.disconnect();
+    expect(latest.get(kept)?.toString()).toContain('dark');
 
     // Every store, read directly.
     expect(await redis.exists(cacheKeys.index(gone), cacheKeys.profile(gone))).toBe(0);

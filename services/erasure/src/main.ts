@@ -23,6 +23,7 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     topicName: topicNamer(config.topicPrefix),
+    compactedTopics: config.compactedTopics,
   });
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ port: config.port }, 'erasure service listening');

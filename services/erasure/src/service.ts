@@ -19,6 +19,7 @@ import type { Logger } from '@lethe/logger';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { buildServiceApp } from '@lethe/service-kit';
 
+import { COMPACTED_PARTICIPANT, writeTombstones } from './compacted/tombstones';
 import { erasureRoutes } from './http/routes';
 import { LLM_PARTICIPANT, llmDisclosures } from './llm/disclosures';
 import { erasureDecider, nextDeadline } from './request/decider';
@@ -40,6 +41,8 @@ export interface ErasureServiceDeps {
   topicName?: (logical: string) => string;
   now?: () => Date;
   instanceId?: string;
+  /** Compacted topics keyed by subject id (physical names): erasure writes a tombstone on each. */
+  compactedTopics?: readonly string[];
 }
 
 export interface ErasureService {
@@ -269,6 +272,19 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     erase: llm.erase,
   });
 
+  const compactedTopics = deps.compactedTopics ?? [];
+  const compacted: Participant | undefined =
+    compactedTopics.length === 0
+      ? undefined
+      : await joinErasureProtocol({
+          kafka: deps.kafka,
+          codec: deps.codec,
+          logger: log,
+          topicName,
+          declaration: { ...COMPACTED_PARTICIPANT, stores: compactedTopics.map((topic) => `kafka:${topic}`) },
+          erase: writeTombstones({ producer, topics: compactedTopics }),
+        });
+
   relay.start(200);
 
   const app = buildServiceApp({
@@ -297,6 +313,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       await answers.stop();
       await keyVault.stop();
       await llmProviders.stop();
+      await compacted?.stop();
       await directory.stop();
       await relay.stop();
       await producer.disconnect();
