@@ -1,0 +1,180 @@
+// Erasure latency and throughput on the local stack, with the raw kafkajs round trip on the same
+// broker as the floor. Prints numbers; asserts nothing. Needs `./lethe up` (the servers).
+//
+//   node --conditions=lethe-source --import tsx bench/erasure-latency.ts [SUBJECTS] [RECORDS]
+import { randomBytes } from 'node:crypto';
+
+import { MongoClient } from 'mongodb';
+
+import { localKek } from '@lethe/crypto';
+import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog } from '@lethe/events';
+import { applyTopics, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { joinErasureProtocol } from '@lethe/participant';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
+import { startErasureService } from '@lethe/erasure';
+
+const SUBJECTS = Number(process.argv[2] ?? 40);
+const RECORDS = Number(process.argv[3] ?? 1000);
+const prefix = `bench-${Date.now().toString(36)}`;
+const topicName = (logical: string) => `${prefix}.${logical}`;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function main() {
+  const logger = createLogger({ name: 'bench', level: 'silent' });
+  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  await applyTopics(
+    admin,
+    ['lethe.account.events.v1', 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1', 'floor'].map(
+      (logical) => ({
+        name: topicName(logical),
+        partitions: logical.includes('participants') ? 1 : 3,
+        replicationFactor: 1,
+        config: {},
+        purpose: 'bench',
+      }),
+    ),
+  );
+
+  // The floor: one record produced and consumed, round trip, on the same broker.
+  const floorProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await floorProducer.connect();
+  const floorConsumer = kafka.consumer({ groupId: `${prefix}-floor`, maxWaitTimeInMs: 100 });
+  await floorConsumer.connect();
+  await floorConsumer.subscribe({ topics: [topicName('floor')], fromBeginning: false });
+  const waiting = new Map<string, () => void>();
+  await floorConsumer.run({ eachMessage: async ({ message }) => waiting.get(message.key!.toString())?.() });
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // let the group settle
+  const floor: number[] = [];
+  for (let i = 0; i < 100; i += 1) {
+    const key = `k${i}`;
+    const seen = new Promise<void>((resolve) => waiting.set(key, resolve));
+    const start = performance.now();
+    await floorProducer.send({ topic: topicName('floor'), acks: -1, messages: [{ key, value: 'x' }] });
+    await seen;
+    floor.push(performance.now() - start);
+  }
+  await floorConsumer.disconnect();
+  await floorProducer.disconnect();
+
+  const mongo = await MongoClient.connect('mongodb://127.0.0.1:27017/');
+  const db = mongo.db(prefix.replace(/-/g, '_'));
+  const codec = createEventCodec({
+    registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
+    catalog: loadCatalog(),
+  });
+  const records = db.collection<{ subjectId: string; n: number }>('records');
+  const subjects = Array.from({ length: SUBJECTS * 2 }, (_, i) => `sub_bench_${i}`);
+  for (const subjectId of subjects) {
+    await records.insertMany(Array.from({ length: RECORDS }, (_, n) => ({ subjectId, n })));
+  }
+  await records.createIndex({ subjectId: 1 });
+
+  const participant = await joinErasureProtocol({
+    kafka,
+    codec,
+    logger,
+    topicName,
+    declaration: {
+      participantId: 'records',
+      stores: ['mongodb:records'],
+      categories: ['account'],
+      phase: 1,
+      timeoutMs: 60_000,
+    },
+    erase: async ({ subjectId }) => {
+      const { deletedCount } = await records.deleteMany({ subjectId });
+      const remaining = await records.countDocuments({ subjectId });
+      return {
+        outcome: 'erased',
+        counts: { 'mongodb:records': deletedCount },
+        verifiedEmpty: remaining === 0,
+        evidence: { remaining },
+      };
+    },
+  });
+  const keys = generateSigningKeys();
+  const erasure = await startErasureService({
+    db,
+    kafka,
+    codec,
+    kek: localKek(randomBytes(32).toString('base64')),
+    logger,
+    publicKeys: [publicKeyFrom(keys.publicKey)],
+    topicName,
+  });
+  while (erasure.directory.list().length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+  const token = `Bearer ${signToken(privateKeyFrom(keys.privateKey), { sub: 'bench', scope: ['operator'], iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+
+  const completedAt = new Map<string, number>();
+  const watcher = kafka.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
+  await watcher.connect();
+  await watcher.subscribe({ topics: [topicName('lethe.erasure.events.v1')], fromBeginning: true });
+  await watcher.run({
+    eachMessage: async ({ message }) => {
+      const { event } = await codec.decode(message.value!);
+      if (isEventOfType(event, 'ErasureCompleted') && !completedAt.has(event.data.requestId))
+        completedAt.set(event.data.requestId, performance.now());
+    },
+  });
+
+  async function request(subjectId: string): Promise<{ requestId: string; start: number }> {
+    const start = performance.now();
+    const response = await erasure.app.inject({
+      method: 'POST',
+      url: '/v1/erasure-requests',
+      headers: { authorization: token },
+      payload: { subjectId, reason: 'dsar' },
+    });
+    return { requestId: (response.json() as { requestId: string }).requestId, start };
+  }
+  async function done(requestId: string) {
+    while (!completedAt.has(requestId)) await new Promise((resolve) => setTimeout(resolve, 2));
+    return completedAt.get(requestId)!;
+  }
+
+  // Latency: one request at a time.
+  const latencies: number[] = [];
+  for (const subjectId of subjects.slice(0, SUBJECTS)) {
+    const { requestId, start } = await request(subjectId);
+    latencies.push((await done(requestId)) - start);
+  }
+
+  // Throughput: all the other requests at once.
+  const burstStart = performance.now();
+  const burst = await Promise.all(subjects.slice(SUBJECTS).map(request));
+  const ends = await Promise.all(burst.map(({ requestId }) => done(requestId)));
+  const seconds = (Math.max(...ends) - burstStart) / 1000;
+
+  console.log(
+    `kafkajs produce->consume round trip (floor), 100 sequential: p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))}`,
+  );
+  console.log(
+    `erasure request -> ErasureCompleted, ${SUBJECTS} sequential, ${RECORDS} records each + key vault + llm: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}`,
+  );
+  console.log(
+    `burst of ${SUBJECTS} concurrent requests: ${(SUBJECTS / seconds).toFixed(1)} erasures/s (${seconds.toFixed(2)} s to the last completion)`,
+  );
+  console.log(
+    `bench process RSS (erasure service + participant + this driver, in one process): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
+
+  await watcher.disconnect();
+  await erasure.stop();
+  await participant.stop();
+  await db.dropDatabase();
+  await mongo.close();
+  await admin
+    .deleteTopics({ topics: (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)) })
+    .catch(() => undefined);
+  await admin.disconnect();
+}
+
+void main();

@@ -1,0 +1,1 @@
+export { startErasureService, type ErasureService, type ErasureServiceDeps } from './service';
