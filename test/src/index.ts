@@ -2,4 +2,5 @@ export { resolveServers, testServers, type Servers } from './servers';
 export { eventually, uniqueName } from './isolation';
 export { testDatabase } from './mongo';
 export { testRedis } from './redis';
+export { readAllEvents } from './events';
 export { createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';

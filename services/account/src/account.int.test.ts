@@ -29,6 +29,7 @@ import {
   eventually,
   testDatabase,
   testRedis,
+  readAllEvents,
   testKafka,
   testLogger,
   testServers,
@@ -94,30 +95,6 @@ describe('the account service against the real servers', () => {
     await admin.disconnect();
     await drop();
   });
-
-  /** Every event on a topic so far, read once from the start. */
-  async function readTopic(name: string): Promise<LetheEvent[]> {
-    const consumer = kafka.consumer({ groupId: uniqueName('topic-reader'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [name], fromBeginning: true });
-    const events: LetheEvent[] = [];
-    const high = (await admin.fetchTopicOffsets(name)).reduce(
-      (sum, partition) => sum + Number(partition.high),
-      0,
-    );
-    await consumer.run({
-      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
-    });
-    try {
-      return await eventually(
-        async () => (events.length >= high ? events : undefined),
-        10_000,
-        `the events on ${name}`,
-      );
-    } finally {
-      await consumer.disconnect();
-    }
-  }
 
   async function relayAndRead(count: number): Promise<LetheEvent[]> {
     const relay = createOutboxRelay({
@@ -285,7 +262,7 @@ describe('the account service against the real servers', () => {
 
       const completed = await eventually(
         async () => {
-          const consumerEvents = await readTopic(topicName('lethe.erasure.events.v1'));
+          const consumerEvents = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
           return consumerEvents.find(
             (e) => isEventOfType(e, 'ErasureTaskCompleted') && e.data.requestId === 'req_acct',
           );

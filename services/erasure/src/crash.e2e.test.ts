@@ -12,7 +12,6 @@ import {
   isEventOfType,
   loadCatalog,
   type EventCodec,
-  type LetheEvent,
 } from '@lethe/events';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { generateSigningKeys, privateKeyFrom, signToken } from '@lethe/service-kit';
@@ -20,6 +19,7 @@ import {
   createTestTopics,
   eventually,
   testDatabase,
+  readAllEvents,
   testKafka,
   testLogger,
   testServers,
@@ -194,17 +194,7 @@ describe('the erasure service under kill -9', () => {
     expect(status.result).toBe('complete');
 
     // Exactly one completion on the log.
-    const name = topicName('lethe.erasure.events.v1');
-    const high = (await admin.fetchTopicOffsets(name)).reduce((sum, p) => sum + Number(p.high), 0);
-    const consumer = kafka.consumer({ groupId: uniqueName('crash-reader'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [name], fromBeginning: true });
-    const events: LetheEvent[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
-    });
-    await eventually(async () => (events.length >= high ? true : undefined), 20_000, 'the erasure log');
-    await consumer.disconnect();
+    const events = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
     const completions = events.filter(
       (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
     );

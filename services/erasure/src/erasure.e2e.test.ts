@@ -19,7 +19,6 @@ import {
   isEventOfType,
   loadCatalog,
   type EventCodec,
-  type LetheEvent,
 } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
@@ -29,6 +28,7 @@ import {
   eventually,
   testDatabase,
   testRedis,
+  readAllEvents,
   testKafka,
   testLogger,
   testServers,
@@ -195,27 +195,6 @@ describe('erasure end to end', () => {
     await drop();
   });
 
-  async function readAll(logical: string): Promise<LetheEvent[]> {
-    const name = topicName(logical);
-    const high = (await admin.fetchTopicOffsets(name)).reduce((sum, p) => sum + Number(p.high), 0);
-    const consumer = kafka.consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [name], fromBeginning: true });
-    const events: LetheEvent[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => void events.push((await codec.decode(message.value!)).event),
-    });
-    try {
-      return await eventually(
-        async () => (events.length >= high ? events : undefined),
-        20_000,
-        `all of ${name}`,
-      );
-    } finally {
-      await consumer.disconnect();
-    }
-  }
-
   it('deletes one account everywhere, keeps the other, and completes exactly once with a certificate', async () => {
     const open = async (email: string) => {
       const response = await accounts.app.inject({
@@ -305,7 +284,7 @@ describe('erasure end to end', () => {
     ]);
 
     // Exactly one ErasureCompleted for the request on the log, and the key vault went last.
-    const log = await readAll('lethe.erasure.events.v1');
+    const log = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
     const completions = log.filter(
       (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
     );
@@ -351,7 +330,9 @@ describe('erasure end to end', () => {
 
     // The Kafka log from offset 0: the erased subject's personal fields read ERASED, the other's open.
     const cipher = createFieldCipher({ vault: createKeyVault({ db, kek }) });
-    const created = (await readAll(ACCOUNT_EVENTS_TOPIC)).filter((e) => isEventOfType(e, 'AccountCreated'));
+    const created = (await readAllEvents(kafka, codec, topicName(ACCOUNT_EVENTS_TOPIC))).filter((e) =>
+      isEventOfType(e, 'AccountCreated'),
+    );
     for (const event of created) {
       if (!isEventOfType(event, 'AccountCreated')) continue;
       const subjectId = event.envelope.subjectId!;
