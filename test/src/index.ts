@@ -3,4 +3,5 @@ export { eventually, uniqueName } from './isolation';
 export { testDatabase } from './mongo';
 export { testRedis } from './redis';
 export { readAllEvents } from './events';
-export { createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';
+export { createPrefixedTopics, createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';
+export { bearer } from './auth';

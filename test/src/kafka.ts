@@ -30,3 +30,21 @@ export async function createTestTopics(
 export function testTopicSpec(prefix: string, partitions = 1): Omit<TopicSpec, 'purpose'> {
   return { name: uniqueName(prefix), partitions, replicationFactor: 1, config: {} };
 }
+
+/** A copy of some of Lethe's topics under a test's own prefix (`<prefix>.<logical>`). */
+export async function createPrefixedTopics(
+  admin: Admin,
+  topicName: (logical: string) => string,
+  logicalTopics: readonly string[],
+  partitions = 1,
+): Promise<string[]> {
+  return createTestTopics(
+    admin,
+    ...logicalTopics.map((logical) => ({
+      name: topicName(logical),
+      partitions,
+      replicationFactor: 1,
+      config: {},
+    })),
+  );
+}

@@ -12,7 +12,7 @@ import {
 } from '@lethe/events';
 import { createEventProducer, type EventProducer } from '@lethe/kafka';
 import {
-  createTestTopics,
+  createPrefixedTopics,
   eventually,
   testDatabase,
   testKafka,
@@ -40,15 +40,10 @@ describe('a participant built with the SDK, against the real servers', () => {
     kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
-    await createTestTopics(
-      admin,
-      ...['lethe.erasure.participants.v1', 'lethe.erasure.events.v1'].map((logical) => ({
-        name: topicName(logical),
-        partitions: 1,
-        replicationFactor: 1,
-        config: {},
-      })),
-    );
+    await createPrefixedTopics(admin, topicName, [
+      'lethe.erasure.participants.v1',
+      'lethe.erasure.events.v1',
+    ]);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),

@@ -14,12 +14,13 @@ import {
   type EventCodec,
 } from '@lethe/events';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
-import { generateSigningKeys, privateKeyFrom, signToken } from '@lethe/service-kit';
+import { generateSigningKeys } from '@lethe/service-kit';
 import {
-  createTestTopics,
+  bearer,
+  createPrefixedTopics,
   eventually,
-  testDatabase,
   readAllEvents,
+  testDatabase,
   testKafka,
   testLogger,
   testServers,
@@ -31,14 +32,7 @@ import {
 
 const MAIN = path.resolve(__dirname, 'main.ts');
 const keys = generateSigningKeys();
-const operator = {
-  authorization: `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
-    sub: 'crash-test',
-    scope: ['operator'],
-    iat: Math.floor(Date.now() / 1000),
-    exp: Math.floor(Date.now() / 1000) + 600,
-  })}`,
-};
+const operator = bearer(keys.privateKey, ['operator']);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -98,17 +92,11 @@ describe('the erasure service under kill -9', () => {
     kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
-    await createTestTopics(
-      admin,
-      ...['lethe.account.events.v1', 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1'].map(
-        (logical) => ({
-          name: topicName(logical),
-          partitions: 1,
-          replicationFactor: 1,
-          config: {},
-        }),
-      ),
-    );
+    await createPrefixedTopics(admin, topicName, [
+      'lethe.account.events.v1',
+      'lethe.erasure.events.v1',
+      'lethe.erasure.participants.v1',
+    ]);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),

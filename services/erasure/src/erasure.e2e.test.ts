@@ -22,15 +22,17 @@ import {
 } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
-import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
+import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
 import {
+  bearer,
+  createPrefixedTopics,
   createTestTopics,
   eventually,
-  testDatabase,
-  testRedis,
   readAllEvents,
+  testDatabase,
   testKafka,
   testLogger,
+  testRedis,
   testServers,
   uniqueName,
 } from '@lethe/test-harness';
@@ -44,15 +46,7 @@ import { startErasureService, type ErasureService } from './service';
 
 const keys = generateSigningKeys();
 const kek = localKek(randomBytes(32).toString('base64'));
-const bearer = (scope: ('operator' | 'subject' | 'auditor' | 'service')[], subjectId?: string) => ({
-  authorization: `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
-    sub: 'e2e',
-    scope,
-    ...(subjectId ? { subjectId } : {}),
-    iat: Math.floor(Date.now() / 1000),
-    exp: Math.floor(Date.now() / 1000) + 600,
-  })}`,
-});
+const as = (scope: Scope[], subjectId?: string) => bearer(keys.privateKey, scope, subjectId);
 
 describe('erasure end to end', () => {
   const prefix = uniqueName('e2e');
@@ -75,17 +69,8 @@ describe('erasure end to end', () => {
     kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
-    await createTestTopics(
-      admin,
-      ...[ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1'].map(
-        (logical) => ({
-          name: topicName(logical),
-          partitions: logical === 'lethe.erasure.participants.v1' ? 1 : 3,
-          replicationFactor: 1,
-          config: {},
-        }),
-      ),
-    );
+    await createPrefixedTopics(admin, topicName, [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.events.v1'], 3);
+    await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1']);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
@@ -200,7 +185,7 @@ describe('erasure end to end', () => {
       const response = await accounts.app.inject({
         method: 'POST',
         url: '/v1/accounts',
-        headers: bearer(['operator']),
+        headers: as(['operator']),
         payload: { email, name: email.split('@')[0] },
       });
       return (response.json() as { subjectId: string }).subjectId;
@@ -208,11 +193,11 @@ describe('erasure end to end', () => {
     const gone = await open('gone@example.com');
     const kept = await open('kept@example.com');
     for (const subjectId of [gone, kept]) {
-      await accounts.app.inject({ url: `/v1/accounts/${subjectId}`, headers: bearer(['operator']) }); // cached in Redis
+      await accounts.app.inject({ url: `/v1/accounts/${subjectId}`, headers: as(['operator']) }); // cached in Redis
       await accounts.app.inject({
         method: 'POST',
         url: `/v1/accounts/${subjectId}/sessions`,
-        headers: bearer(['subject'], subjectId),
+        headers: as(['subject'], subjectId),
       });
     }
     expect(await redis.scard(cacheKeys.index(gone))).toBe(2);
@@ -236,7 +221,7 @@ describe('erasure end to end', () => {
       const recorded = await erasure.app.inject({
         method: 'POST',
         url: '/v1/llm-disclosures',
-        headers: bearer(['service']),
+        headers: as(['service']),
         payload: {
           subjectId,
           provider: 'openai',
@@ -251,7 +236,7 @@ describe('erasure end to end', () => {
     const deletion = await accounts.app.inject({
       method: 'DELETE',
       url: `/v1/accounts/${gone}`,
-      headers: bearer(['subject'], gone),
+      headers: as(['subject'], gone),
     });
     expect(deletion.statusCode).toBe(202);
     const { requestId } = deletion.json() as { requestId: string };
@@ -260,7 +245,7 @@ describe('erasure end to end', () => {
       async () => {
         const response = await erasure.app.inject({
           url: `/v1/erasure-requests/${requestId}`,
-          headers: bearer(['auditor']),
+          headers: as(['auditor']),
         });
         const body = response.json() as { status?: string };
         return body.status === 'completed' ? body : undefined;
@@ -322,10 +307,10 @@ describe('erasure end to end', () => {
     expect(await db.collection('notes').countDocuments({ subjectId: gone })).toBe(0);
     expect(await db.collection('notes').countDocuments({ subjectId: kept })).toBe(1);
     expect(
-      (await accounts.app.inject({ url: `/v1/accounts/${gone}`, headers: bearer(['operator']) })).statusCode,
+      (await accounts.app.inject({ url: `/v1/accounts/${gone}`, headers: as(['operator']) })).statusCode,
     ).toBe(404);
     expect(
-      (await accounts.app.inject({ url: `/v1/accounts/${kept}`, headers: bearer(['operator']) })).json(),
+      (await accounts.app.inject({ url: `/v1/accounts/${kept}`, headers: as(['operator']) })).json(),
     ).toMatchObject({ email: 'kept@example.com' });
 
     // The Kafka log from offset 0: the erased subject's personal fields read ERASED, the other's open.

@@ -6,9 +6,10 @@ import type { Db } from 'mongodb';
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
-import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
+import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
 import {
-  createTestTopics,
+  bearer,
+  createPrefixedTopics,
   eventually,
   testDatabase,
   testKafka,
@@ -23,14 +24,7 @@ import { startErasureService, type ErasureService } from './service';
 // to the limit, then counts as failed. The others finish, and the request completes as partial.
 
 const keys = generateSigningKeys();
-const operator = {
-  authorization: `Bearer ${signToken(privateKeyFrom(keys.privateKey), {
-    sub: 'timeout-test',
-    scope: ['operator'],
-    iat: Math.floor(Date.now() / 1000),
-    exp: Math.floor(Date.now() / 1000) + 600,
-  })}`,
-};
+const operator = bearer(keys.privateKey, ['operator']);
 
 describe('a participant that never answers', () => {
   const prefix = uniqueName('timeout');
@@ -51,12 +45,11 @@ describe('a participant that never answers', () => {
     kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
-    await createTestTopics(
-      admin,
-      ...['lethe.account.events.v1', 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1'].map(
-        (logical) => ({ name: topicName(logical), partitions: 1, replicationFactor: 1, config: {} }),
-      ),
-    );
+    await createPrefixedTopics(admin, topicName, [
+      'lethe.account.events.v1',
+      'lethe.erasure.events.v1',
+      'lethe.erasure.participants.v1',
+    ]);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
