@@ -2,6 +2,6 @@ export { resolveServers, testServers, type Servers } from './servers';
 export { eventually, uniqueName } from './isolation';
 export { testDatabase } from './mongo';
 export { testRedis } from './redis';
-export { readAllEvents } from './events';
+export { readAllEvents, readAllRecords, type RawRecord } from './events';
 export { createPrefixedTopics, createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';
 export { bearer } from './auth';

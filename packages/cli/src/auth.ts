@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { generateSealingKeys } from '@lethe/crypto';
 import { generateSigningKeys, privateKeyFrom, SCOPES, signToken, type Scope } from '@lethe/service-kit';
 
 import type { CliConfig } from './config';
@@ -12,26 +13,45 @@ interface KeyFile {
   publicKey: string;
 }
 
-/** Makes the local signing key pair once (mode 600); services trust its public half. */
-export function authInit(config: CliConfig): void {
-  if (existsSync(config.authKeyFile)) {
-    console.log(`auth: signing key present (${config.authKeyFile})`);
+/** Writes a local secret once (mode 600 in a mode 700 folder); an existing one is kept. */
+function writeSecretOnce(file: string, what: string, make: () => string): void {
+  if (existsSync(file)) {
+    console.log(`${what} present (${file})`);
     return;
   }
-  mkdirSync(path.dirname(config.authKeyFile), { recursive: true, mode: 0o700 });
-  writeFileSync(config.authKeyFile, JSON.stringify(generateSigningKeys(), null, 2) + '\n', { mode: 0o600 });
-  console.log(`auth: made a local signing key (${config.authKeyFile})`);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, make(), { mode: 0o600 });
+  console.log(`made ${what} (${file})`);
 }
 
-/** Makes the local key-encryption key once (32 random bytes, base64, mode 600). */
+/** The local token signing key pair; services trust its public half. */
+export function authInit(config: CliConfig): void {
+  writeSecretOnce(
+    config.authKeyFile,
+    'auth: signing key',
+    () => JSON.stringify(generateSigningKeys(), null, 2) + '\n',
+  );
+}
+
+/** The local key-encryption key (32 random bytes, base64). */
 export function kekInit(config: CliConfig): void {
-  if (existsSync(config.kekFile)) {
-    console.log(`kek: key-encryption key present (${config.kekFile})`);
-    return;
-  }
-  mkdirSync(path.dirname(config.kekFile), { recursive: true, mode: 0o700 });
-  writeFileSync(config.kekFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-  console.log(`kek: made a local key-encryption key (${config.kekFile})`);
+  writeSecretOnce(config.kekFile, 'kek: key-encryption key', () => randomBytes(32).toString('base64') + '\n');
+}
+
+/** The account service's X25519 key pair: other services seal ingest fields to its public half. */
+export function ingestKeyInit(config: CliConfig): void {
+  writeSecretOnce(
+    config.ingestKeyFile,
+    'ingest: sealing key',
+    () => JSON.stringify(generateSealingKeys(), null, 2) + '\n',
+  );
+}
+
+/** The public half, for services that emit account events (LETHE_ACCOUNT_INGEST_PUBLIC_KEY). */
+export function ingestPublicKey(config: CliConfig): string {
+  if (!existsSync(config.ingestKeyFile))
+    throw new Error('no ingest sealing key: run `./lethe up` (or `./lethe ingest-key init`)');
+  return (JSON.parse(readFileSync(config.ingestKeyFile, 'utf8')) as KeyFile).publicKey;
 }
 
 function signingKey(config: CliConfig) {

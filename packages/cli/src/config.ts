@@ -10,6 +10,8 @@ export interface CliConfig {
   authKeyFile: string;
   /** The local key-encryption key (made by `lethe kek init`); production uses a KMS. */
   kekFile: string;
+  /** The account service's X25519 sealing key pair (made by `lethe ingest-key init`). */
+  ingestKeyFile: string;
   /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
   authPrivateKey: string | undefined;
 }
@@ -32,6 +34,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
     authKeyFile: path.join(home, 'auth', 'signing-key.json'),
     kekFile: path.join(home, 'secrets', 'kek'),
+    ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,
   };
 }

@@ -3,7 +3,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
-import { authInit, kekInit, mintToken } from './auth';
+import { authInit, ingestKeyInit, ingestPublicKey, kekInit, mintToken } from './auth';
 import { loadCliConfig, type CliConfig } from './config';
 
 const USAGE = `usage: lethe <command>
@@ -12,6 +12,8 @@ const USAGE = `usage: lethe <command>
   schemas register   register every event schema with the registry (idempotent)
   auth init          make the local token signing key, if there is none
   kek init           make the local key-encryption key, if there is none
+  ingest-key init    make the account service's X25519 sealing key, if there is none
+  ingest-key public  print its public half (LETHE_ACCOUNT_INGEST_PUBLIC_KEY for emitters)
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
                      print a bearer token (scopes: service, operator, auditor, subject)`;
 
@@ -67,6 +69,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'kek init':
       kekInit(config);
+      return 0;
+    case 'ingest-key init':
+      ingestKeyInit(config);
+      return 0;
+    case 'ingest-key public':
+      console.log(ingestPublicKey(config));
       return 0;
     case 'topics apply':
       await topicsApply(config);

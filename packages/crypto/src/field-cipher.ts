@@ -27,7 +27,7 @@ export interface FieldCipher {
   decrypt(address: FieldAddress, sealed: Buffer): Promise<Decrypted>;
 }
 
-function associatedData({ subjectId, context, recordId, field }: FieldAddress): Buffer {
+export function fieldAssociatedData({ subjectId, context, recordId, field }: FieldAddress): Buffer {
   // JSON keeps the parts apart: no separator inside an id can shift one into the next.
   return Buffer.from(JSON.stringify(['lethe.field.v1', subjectId, context, recordId, field]));
 }
@@ -36,7 +36,7 @@ export function createFieldCipher({ vault }: { vault: KeyVault }): FieldCipher {
   return {
     async encrypt(address, plaintext) {
       const key = await vault.keyFor(address.subjectId);
-      return seal(key, Buffer.from(plaintext, 'utf8'), associatedData(address));
+      return seal(key, Buffer.from(plaintext, 'utf8'), fieldAssociatedData(address));
     },
 
     async decrypt(address, sealed) {
@@ -44,7 +44,10 @@ export function createFieldCipher({ vault }: { vault: KeyVault }): FieldCipher {
       if (found.kind === 'erased') return ERASED;
       if (found.kind === 'missing') return { kind: 'error', code: 'CRYPTO_KEY_MISSING' };
       try {
-        return { kind: 'value', value: open(found.key, sealed, associatedData(address)).toString('utf8') };
+        return {
+          kind: 'value',
+          value: open(found.key, sealed, fieldAssociatedData(address)).toString('utf8'),
+        };
       } catch (error) {
         if (error instanceof CryptoError) return { kind: 'error', code: error.code };
         throw error;

@@ -16,3 +16,13 @@ export {
 } from './key-vault';
 export { localKek, type KeyEncryptionKey } from './kek';
 export { CryptoError, CRYPTO_ERROR_CODES, type CryptoErrorCode } from './errors';
+export {
+  generateSealingKeys,
+  openSealed,
+  openSealedField,
+  sealingPrivateKeyFrom,
+  sealingPublicKeyFrom,
+  sealFieldTo,
+  sealTo,
+  type SealingKeys,
+} from './sealed-box';

@@ -20,8 +20,11 @@ export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 export { closeOnSignals, type Closer } from './shutdown';
 export {
   applyTopics,
+  DEAD_LETTER_COPY_LIFETIME_MS,
   deadLetterTopicName,
   deadLetterTopicSpec,
+  INGEST_COPY_LIFETIME_MS,
+  INGEST_RETENTION,
   letheTopics,
   LOCAL_LAYOUT,
   taskTopicSpec,

@@ -25,6 +25,19 @@ export const LOCAL_LAYOUT: TopicLayout = { partitions: 3, replicationFactor: 1 }
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FOREVER = { 'retention.ms': '-1', 'retention.bytes': '-1' };
 
+/**
+ * How long a record can outlive its production on the ingest topic: the retention, plus one
+ * segment (Kafka deletes whole segments once their newest record is past retention). Sealed
+ * copies of personal fields there are not reached by crypto-shredding, so erasure certificates
+ * state this bound.
+ */
+export const INGEST_RETENTION = { retentionMs: 7 * DAY_MS, segmentMs: DAY_MS } as const;
+export const INGEST_COPY_LIFETIME_MS = INGEST_RETENTION.retentionMs + INGEST_RETENTION.segmentMs;
+const DEAD_LETTER_RETENTION = { retentionMs: 30 * DAY_MS, segmentMs: DAY_MS } as const;
+/** The same bound for dead letters, which keep the original bytes. */
+export const DEAD_LETTER_COPY_LIFETIME_MS =
+  DEAD_LETTER_RETENTION.retentionMs + DEAD_LETTER_RETENTION.segmentMs;
+
 // With 3 replicas an acked write survives a broker loss only if 2 of them have it.
 const durability = (layout: TopicLayout) => ({
   'min.insync.replicas': String(Math.min(2, layout.replicationFactor)),
@@ -42,7 +55,8 @@ export function letheTopics(layout: TopicLayout = LOCAL_LAYOUT): TopicSpec[] {
   const base: TopicSpec[] = [
     keyed('lethe.account.events.v1', 'The account log of record; personal fields are ciphertext.', FOREVER),
     keyed('lethe.account.ingest.v1', 'Account events from other services, validated then folded.', {
-      'retention.ms': String(7 * DAY_MS),
+      'retention.ms': String(INGEST_RETENTION.retentionMs),
+      'segment.ms': String(INGEST_RETENTION.segmentMs),
     }),
     keyed('lethe.consent.events.v1', 'Every consent grant and withdrawal, with its proof.', FOREVER),
     keyed('lethe.retention.events.v1', 'Retention clocks, expiries, legal holds, policy versions.', FOREVER),
@@ -103,7 +117,12 @@ export function deadLetterTopicSpec(sourceTopic: string, layout: TopicLayout = L
     name: deadLetterTopicName(sourceTopic),
     partitions: 1,
     replicationFactor: layout.replicationFactor,
-    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS), ...durability(layout) },
+    config: {
+      'cleanup.policy': 'delete',
+      'retention.ms': String(DEAD_LETTER_RETENTION.retentionMs),
+      'segment.ms': String(DEAD_LETTER_RETENTION.segmentMs),
+      ...durability(layout),
+    },
     purpose: `Dead letters of ${sourceTopic}.`,
   };
 }

@@ -43,27 +43,36 @@ function readLocal(file: string, what: string, variable: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+const letheHome = (env: NodeJS.ProcessEnv) =>
+  env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
+
+/**
+ * A secret from its variable, or else from the local file under .lethe/ that `./lethe up` made;
+ * `pick` takes the part wanted out of the file's text.
+ */
+export function secretFrom(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  localFile: string,
+  what: string,
+  pick: (text: string) => string = (text) => text,
+): string {
+  return env[variable] || pick(readLocal(path.join(letheHome(env), localFile), what, variable));
+}
+
 export function loadServiceConfig(
   service: { name: string; defaultPort: number },
   env: NodeJS.ProcessEnv = process.env,
 ): ServiceConfig {
-  const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
   const upper = service.name.toUpperCase();
-  const kek =
-    env.LETHE_KEK || readLocal(path.join(home, 'secrets', 'kek'), 'key-encryption key', 'LETHE_KEK');
-  const publicKeyList = env.LETHE_AUTH_PUBLIC_KEYS
-    ? env.LETHE_AUTH_PUBLIC_KEYS.split(',')
-    : [
-        (
-          JSON.parse(
-            readLocal(
-              path.join(home, 'auth', 'signing-key.json'),
-              'token signing key',
-              'LETHE_AUTH_PUBLIC_KEYS',
-            ),
-          ) as { publicKey: string }
-        ).publicKey,
-      ];
+  const kek = secretFrom(env, 'LETHE_KEK', 'secrets/kek', 'key-encryption key');
+  const publicKeyList = secretFrom(
+    env,
+    'LETHE_AUTH_PUBLIC_KEYS',
+    'auth/signing-key.json',
+    'token signing key',
+    (text) => (JSON.parse(text) as { publicKey: string }).publicKey,
+  ).split(',');
   let publicKeys: KeyObject[];
   try {
     publicKeys = publicKeyList.map((key) => publicKeyFrom(key.trim()));

@@ -11,4 +11,4 @@ export {
   type Scope,
   type TokenClaims,
 } from './tokens';
-export { ConfigError, loadServiceConfig, topicNamer, type ServiceConfig } from './config';
+export { ConfigError, loadServiceConfig, secretFrom, topicNamer, type ServiceConfig } from './config';

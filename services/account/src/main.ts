@@ -1,5 +1,5 @@
 // The account service process: configuration, connections, the outbox relay, the account
-// erasure participant, HTTP, and an orderly stop on SIGTERM.
+// erasure participants, the ingest consumer, HTTP, and an orderly stop on SIGTERM.
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
@@ -9,14 +9,16 @@ import { createOutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, createKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { loadServiceConfig, topicNamer } from '@lethe/service-kit';
+import { topicNamer } from '@lethe/service-kit';
 
+import { loadAccountConfig } from './config';
 import { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
+import { startIngestConsumer } from './ingest/ingest-consumer';
 import { createAccountService } from './service';
 
 async function main() {
-  const config = loadServiceConfig({ name: 'account', defaultPort: 3001 });
+  const config = loadAccountConfig();
   const logger = createLogger({ name: 'account', level: config.logLevel });
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
@@ -66,11 +68,21 @@ async function main() {
       erase: service.eraseCache,
     }),
   ]);
+  const ingest = await startIngestConsumer({
+    kafka,
+    codec,
+    logger,
+    sealingKey: config.ingestSealingKey,
+    handle: service.handle,
+    now: () => new Date(),
+    topicName,
+  });
   await service.app.listen({ host: config.host, port: config.port });
 
   closeOnSignals(
     [
       () => service.app.close(),
+      () => ingest.stop(),
       ...participants.map((participant) => () => participant.stop()),
       () => relay.stop(),
       () => producer.disconnect(),

@@ -6,13 +6,20 @@ import type { Db } from 'mongodb';
 
 import { createFieldCipher, createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
-import { createCommandHandler, createStreamStore, type StreamStore } from '@lethe/eventstore';
+import {
+  createCommandHandler,
+  createStreamStore,
+  type CommandContext,
+  type HandledCommand,
+  type StreamStore,
+} from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp } from '@lethe/service-kit';
 
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
 import { accountDecider } from './account/decider';
+import type { AccountCommand, AccountEvent, AccountState } from './account/model';
 import { createProfileCache } from './cache/profile-cache';
 import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
 import { accountRecords } from './events/to-records';
@@ -35,9 +42,17 @@ export interface AccountServiceDeps {
 
 const SESSION_TTL_SECONDS = 24 * 60 * 60;
 
+export type AccountCommandHandler = (
+  subjectId: string,
+  command: AccountCommand,
+  context: CommandContext,
+) => Promise<HandledCommand<AccountEvent, AccountState>>;
+
 export interface AccountService {
   app: FastifyInstance;
   streams: StreamStore<StoredAccountState>;
+  /** The one write path (HTTP routes and the ingest consumer both use it). */
+  handle: AccountCommandHandler;
   /** The account participant's task (join it with @lethe/participant and ACCOUNT_PARTICIPANT). */
   erase: (task: ErasureTask) => Promise<TaskResult>;
   /** The redis-cache participant's task (join it with CACHE_PARTICIPANT). */
@@ -59,7 +74,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     ...(deps.onAppended ? { onAppended: deps.onAppended } : {}),
   });
   // Every change drops the cached profile; the next read caches the new one.
-  const handle: typeof handleCommand = async (subjectId, command, context) => {
+  const handle: AccountCommandHandler = async (subjectId, command, context) => {
     const result = await handleCommand(subjectId, command, context);
     if (result.events.length > 0) await cache.invalidate(subjectId);
     return result;
@@ -93,6 +108,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   return {
     app,
     streams,
+    handle,
     erase: eraseAccount({ streams, handle, now }),
     eraseCache: eraseCachedSubject(cache),
   };

@@ -36,6 +36,9 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
   switch (command.type) {
     case 'OpenAccount':
       if (state.status === 'erased') throw new AccountError('ACCOUNT_ERASED', 'the account was erased');
+      // The same sign-up again (an ingest record delivered twice) changes nothing.
+      if (state.status !== 'none' && Object.keys(changedFields(state.profile, command.data)).length === 0)
+        return [];
       if (state.status !== 'none') throw new AccountError('ACCOUNT_EXISTS', 'the account exists');
       return [
         { type: 'AccountCreated', data: command.data },
@@ -54,8 +57,9 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       if (account.status === 'deactivated')
         throw new AccountError('ACCOUNT_DEACTIVATED', 'the account is deactivated');
       const day = utcDay(command.metadata.now);
-      // At most one a day: the retention clock needs days, not every request.
-      return day === account.lastActiveDay
+      // At most one a day, and never backwards (a late report of an older day changes nothing):
+      // the retention clock needs the newest day, not every request.
+      return day <= account.lastActiveDay
         ? []
         : [{ type: 'AccountActivityRecorded', data: { day, channel: command.data.channel } }];
     }

@@ -12,6 +12,7 @@ import {
   type AccountState,
   type Profile,
 } from '../account/model';
+import { NEW_PROFILE_SCHEMA, PROFILE_CHANGES_SCHEMA } from '../account/profile-schema';
 
 export interface AccountRoutesDeps {
   handle: (
@@ -26,10 +27,6 @@ export interface AccountRoutesDeps {
   newRequestId?: () => string;
 }
 
-const email = { type: 'string', format: 'email', maxLength: 320 } as const;
-const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
-const phone = { type: 'string', pattern: '^\\+?[0-9 ()-]{5,32}$' } as const;
-const timezone = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const subjectParams = {
   type: 'object',
   required: ['subjectId'],
@@ -100,12 +97,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       config: { access: { scopes: ['service', 'operator'] } },
       schema: {
         summary: 'Open an account',
-        body: {
-          type: 'object',
-          required: ['email', 'name'],
-          additionalProperties: false,
-          properties: { email, name, phone, timezone },
-        },
+        body: NEW_PROFILE_SCHEMA,
         response: { 201: { type: 'object', properties: { subjectId: { type: 'string' } } } },
       },
     },
@@ -146,12 +138,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       schema: {
         summary: 'Change profile fields',
         params: subjectParams,
-        body: {
-          type: 'object',
-          minProperties: 1,
-          additionalProperties: false,
-          properties: { email, name, phone, timezone },
-        },
+        body: PROFILE_CHANGES_SCHEMA,
         response: { 200: profileResponse },
       },
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { DEAD_LETTER_COPY_LIFETIME_MS, INGEST_COPY_LIFETIME_MS } from '@lethe/kafka';
 import { canonicalJson } from '@lethe/participant';
 
 import type { Outcome, RequestInfo } from './model';
@@ -22,6 +23,19 @@ export function certificateOf(
     completedAt: new Date(completedAt).toISOString(),
     result,
     outcomes: [...outcomes].sort((a, b) => (a.participantId < b.participantId ? -1 : 1)),
+    // What no participant can reach, stated rather than hidden (DESIGN.md section 5).
+    residualCopies: [
+      {
+        store: 'kafka:lethe.account.ingest.v1',
+        form: 'personal fields other services sent, sealed to the account service key (not the subject key)',
+        goneBy: new Date(completedAt + INGEST_COPY_LIFETIME_MS).toISOString(),
+      },
+      {
+        store: 'kafka:lethe.account.ingest.v1.dlq',
+        form: 'ingest records refused by the account service, sealed the same way',
+        goneBy: new Date(completedAt + DEAD_LETTER_COPY_LIFETIME_MS).toISOString(),
+      },
+    ],
   });
   return { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` };
 }

@@ -145,5 +145,15 @@ describe('the erasure decider', () => {
     const b = run(steps).events.find((e) => e.type === 'ErasureCompleted');
     expect(a).toEqual(b);
     expect(a?.type === 'ErasureCompleted' && a.data.certificate.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The sealed copies no participant reaches are named, with the day they are gone.
+    const certificate = JSON.parse(a?.type === 'ErasureCompleted' ? a.data.certificate.json : '{}') as {
+      completedAt: string;
+      residualCopies: { store: string; goneBy: string }[];
+    };
+    const daysAfter = (iso: string) => (Date.parse(iso) - Date.parse(certificate.completedAt)) / 86_400_000;
+    expect(certificate.residualCopies.map((copy) => [copy.store, daysAfter(copy.goneBy)])).toEqual([
+      ['kafka:lethe.account.ingest.v1', 8],
+      ['kafka:lethe.account.ingest.v1.dlq', 31],
+    ]);
   });
 });

@@ -1,0 +1,166 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+
+import type { Kafka } from 'kafkajs';
+
+import { sealFieldTo, sealingPublicKeyFrom } from '@lethe/crypto';
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  loadCatalog,
+  makeEvent,
+  type EnvelopeInput,
+  type LetheEvent,
+} from '@lethe/events';
+import { createEventProducer, createKafka, type EventProducer } from '@lethe/kafka';
+import { createLogger, type Logger } from '@lethe/logger';
+
+export const ACCOUNT_INGEST_TOPIC = 'lethe.account.ingest.v1';
+
+export interface AccountEventsClientOptions {
+  /** Names the emitting service on every event (envelope `producer`). */
+  producer: string;
+  /** The account service's X25519 public key, base64 SPKI DER (`./lethe ingest-key public`). */
+  accountPublicKey: string;
+  brokers: string[];
+  registryUrl: string;
+  logger?: Logger;
+  /** For tests and side-by-side deployments: maps the logical topic to the physical one. */
+  topicName?: (logicalTopic: string) => string;
+  /** An existing kafkajs client, instead of one made from `brokers`. */
+  kafka?: Kafka;
+  now?: () => Date;
+}
+
+export interface ContactFields {
+  email: string;
+  name: string;
+  phone?: string | null;
+  timezone?: string | null;
+}
+
+export interface EmitOptions {
+  /** Ties the event to the caller's flow (e.g. its request id); a fresh one otherwise. */
+  correlationId?: string;
+}
+
+export interface Emitted {
+  subjectId: string;
+  eventId: string;
+}
+
+export interface AccountEventsClient {
+  /** A user signed up with the calling service; `subjectId` is made unless given. */
+  signedUp(fields: ContactFields & { subjectId?: string }, options?: EmitOptions): Promise<Emitted>;
+  /** Only the fields given change. */
+  profileChanged(subjectId: string, changes: Partial<ContactFields>, options?: EmitOptions): Promise<Emitted>;
+  activitySeen(
+    subjectId: string,
+    activity?: { channel?: string; at?: Date },
+    options?: EmitOptions,
+  ): Promise<Emitted>;
+  deactivated(subjectId: string, details?: { reason?: string }, options?: EmitOptions): Promise<Emitted>;
+  /** The user asked the calling service to delete the account; Lethe runs the erasure. */
+  deletionRequested(
+    subjectId: string,
+    request: { reason: 'user-request' | 'dsar'; regulation?: 'GDPR' | 'CCPA' },
+    options?: EmitOptions,
+  ): Promise<Emitted>;
+  close(): Promise<void>;
+}
+
+const newSubjectId = () => `sub_${randomUUID().replace(/-/g, '')}`;
+
+/**
+ * Emits account events on the ingest topic without the caller knowing Kafka or Avro. Personal
+ * fields are sealed to the account service's public key before they leave the process, bound to
+ * the subject, the topic, the event and the field, so no copy can be moved to another record.
+ */
+export async function createAccountEventsClient(
+  options: AccountEventsClientOptions,
+): Promise<AccountEventsClient> {
+  const logger = options.logger ?? createLogger({ name: `${options.producer}-lethe-client`, level: 'warn' });
+  const recipient: KeyObject = sealingPublicKeyFrom(options.accountPublicKey);
+  const kafka =
+    options.kafka ?? createKafka({ brokers: options.brokers, clientId: options.producer, logger });
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(options.registryUrl),
+    catalog: loadCatalog(),
+  });
+  const producer: EventProducer = await createEventProducer({
+    kafka,
+    codec,
+    ...(options.topicName ? { topicName: options.topicName } : {}),
+  });
+  const now = options.now ?? (() => new Date());
+
+  const envelope = (
+    subjectId: string,
+    emit: EmitOptions | undefined,
+    at = now(),
+  ): EnvelopeInput & { eventId: string } => {
+    const eventId = randomUUID();
+    return {
+      eventId,
+      subjectId,
+      correlationId: emit?.correlationId ?? eventId,
+      producer: options.producer,
+      occurredAt: at.getTime(),
+    };
+  };
+  const sealer = (subjectId: string, eventId: string) => (field: string, value: string | null | undefined) =>
+    value === null || value === undefined
+      ? null
+      : sealFieldTo(recipient, { subjectId, context: ACCOUNT_INGEST_TOPIC, recordId: eventId, field }, value);
+  const send = async (event: LetheEvent): Promise<Emitted> => {
+    await producer.publish([{ event }]);
+    return { subjectId: event.envelope.subjectId as string, eventId: event.envelope.eventId };
+  };
+
+  return {
+    async signedUp({ subjectId = newSubjectId(), ...fields }, emit) {
+      const input = envelope(subjectId, emit);
+      const seal = sealer(subjectId, input.eventId);
+      return send(
+        makeEvent('SignedUp', input, {
+          email: seal('email', fields.email) as Buffer,
+          name: seal('name', fields.name) as Buffer,
+          phone: seal('phone', fields.phone),
+          timezone: seal('timezone', fields.timezone),
+        }),
+      );
+    },
+    async profileChanged(subjectId, changes, emit) {
+      const input = envelope(subjectId, emit);
+      const seal = sealer(subjectId, input.eventId);
+      return send(
+        makeEvent('ProfileChanged', input, {
+          email: seal('email', changes.email),
+          name: seal('name', changes.name),
+          phone: seal('phone', changes.phone),
+          timezone: seal('timezone', changes.timezone),
+        }),
+      );
+    },
+    async activitySeen(subjectId, activity = {}, emit) {
+      const at = activity.at ?? now();
+      return send(
+        makeEvent('ActivitySeen', envelope(subjectId, emit, at), {
+          day: at.toISOString().slice(0, 10),
+          channel: activity.channel ?? null,
+        }),
+      );
+    },
+    async deactivated(subjectId, details = {}, emit) {
+      return send(makeEvent('Deactivated', envelope(subjectId, emit), { reason: details.reason ?? null }));
+    },
+    async deletionRequested(subjectId, request, emit) {
+      return send(
+        makeEvent('DeletionRequested', envelope(subjectId, emit), {
+          reason: request.reason,
+          regulation: request.regulation ?? null,
+        }),
+      );
+    },
+    close: () => producer.disconnect(),
+  };
+}

@@ -1,0 +1,55 @@
+import type { KeyObject } from 'node:crypto';
+
+import type { Kafka } from 'kafkajs';
+
+import { openSealedField } from '@lethe/crypto';
+import type { EventCodec } from '@lethe/events';
+import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+
+import { ACCOUNT_INGEST_TOPIC, IngestError, ingestCommand, type IngestCommand } from './ingest-command';
+
+export interface IngestConsumerDeps {
+  kafka: Kafka;
+  codec: EventCodec;
+  logger: Logger;
+  /** The account service's X25519 private key: senders seal personal fields to its public half. */
+  sealingKey: KeyObject;
+  /** The command handler the HTTP routes use too. */
+  handle: (
+    subjectId: string,
+    command: IngestCommand['command'],
+    context: IngestCommand['context'],
+  ) => Promise<unknown>;
+  now: () => Date;
+  topicName?: (logicalTopic: string) => string;
+}
+
+/**
+ * Folds what other services emit on the ingest topic exactly like the matching HTTP command. A
+ * record that does not decode, does not open, breaks a rule or is refused by the account (say, a
+ * profile change for an erased subject) goes to `lethe.account.ingest.v1.dlq` with its reason; a
+ * failure of our own stores is retried. Offsets are committed after the command is stored.
+ */
+export function startIngestConsumer(deps: IngestConsumerDeps): Promise<ConsumerRunner> {
+  const topicName = deps.topicName ?? ((topic: string) => topic);
+  const openField = (subjectId: string, eventId: string, field: string, sealed: Buffer) =>
+    openSealedField(
+      deps.sealingKey,
+      { subjectId, context: ACCOUNT_INGEST_TOPIC, recordId: eventId, field },
+      sealed,
+    );
+  return runConsumer({
+    kafka: deps.kafka,
+    groupId: topicName('lethe.account.ingest'),
+    topics: [topicName(ACCOUNT_INGEST_TOPIC)],
+    codec: deps.codec,
+    logger: deps.logger,
+    handle: async (record) => {
+      const event = record.decoded?.event;
+      if (!event) throw new IngestError('INGEST_UNEXPECTED_EVENT', 'a record without an event');
+      const { subjectId, command, context } = ingestCommand(event, openField, deps.now());
+      await deps.handle(subjectId, command, context);
+    },
+  });
+}
