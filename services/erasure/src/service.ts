@@ -22,7 +22,7 @@ import { buildServiceApp } from '@lethe/service-kit';
 import { COMPACTED_PARTICIPANT, writeTombstones } from './compacted/tombstones';
 import { erasureRoutes } from './http/routes';
 import { LLM_PARTICIPANT, llmDisclosures } from './llm/disclosures';
-import { erasureDecider, nextDeadline } from './request/decider';
+import { erasureDecider, nextWakeup } from './request/decider';
 import type { ErasureScope, ErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
@@ -88,46 +88,41 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     decider: erasureDecider,
     toRecords: erasureRecords({ codec: deps.codec, topicName }),
     onAppended: () => relay.wake(),
-    timerOf: nextDeadline,
+    timerOf: nextWakeup,
   });
 
-  // A participant that never answers must not hang the request: a task past its deadline is a
-  // retriable failure (re-issued, then failed after MAX_ATTEMPTS, and the result says partial).
-  async function sweepTimeouts(): Promise<void> {
+  // Streams whose timer is due (a task timeout, the end of a backoff, the at-risk warning) get
+  // a Tick; the decider decides what the passing of time means.
+  async function sweepTimers(): Promise<void> {
     const at = now();
     for (const subjectId of await streams.dueTimers(at)) {
       const head = await streams.load(subjectId);
-      if (!head || head.state.status !== 'open') continue;
-      const { request, tasks } = head.state;
-      for (const task of tasks.filter(
-        (t) => t.status === 'issued' && t.deadlineAt !== null && t.deadlineAt <= at.getTime(),
-      )) {
-        log.warn(
-          { requestId: request.requestId, participantId: task.participantId, attempt: task.attempt },
-          'erasure task timed out',
-        );
-        await handle(
-          subjectId,
-          {
-            type: 'RecordTaskOutcome',
-            data: {
-              requestId: request.requestId,
-              participantId: task.participantId,
-              attempt: task.attempt,
-              completed: null,
-              failed: { retriable: true, code: 'TASK_TIMEOUT' },
-            },
-            metadata: { now: at },
-          },
-          { now: at, correlationId: request.requestId, causationId: null },
-        );
+      if (head?.state.status !== 'open') continue;
+      // The request is the flow a tick belongs to.
+      const correlationId = head.state.request.requestId;
+      const result = await handle(
+        subjectId,
+        { type: 'Tick', metadata: { now: at } },
+        { now: at, correlationId, causationId: null },
+      );
+      for (const event of result.events) {
+        if (event.type === 'TaskOutcomeRecorded' && event.data.failureCode === 'TASK_TIMEOUT')
+          log.warn(
+            { participantId: event.data.participantId, attempt: event.data.attempt },
+            'erasure task timed out',
+          );
+        if (event.type === 'ErasureDeadlineAtRisk')
+          log.warn(
+            { requestId: event.data.requestId, open: event.data.openParticipants },
+            'erasure deadline at risk',
+          );
       }
     }
   }
   let sweeping = true;
   const sweeper = (async () => {
     while (sweeping) {
-      await sweepTimeouts().catch((error: unknown) => log.error({ err: error }, 'timeout sweep failed'));
+      await sweepTimers().catch((error: unknown) => log.error({ err: error }, 'timer sweep failed'));
       await new Promise((resolve) => setTimeout(resolve, SWEEP_INTERVAL_MS));
     }
   })();

@@ -46,6 +46,7 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       status: 'in-progress',
       ...(state.request.requestId !== requestId ? { joinedTo: state.request.requestId } : {}),
       dueAt: new Date(state.request.dueAt).toISOString(),
+      deadlineAtRisk: state.atRiskRaised ?? false,
       tasks: state.tasks.map((t) => ({
         participantId: t.participantId,
         phase: t.phase,
@@ -54,6 +55,8 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
         outcome: t.result?.outcome ?? null,
         counts: t.result?.counts ?? {},
         verifiedEmpty: t.result?.verifiedEmpty ?? null,
+        lastFailure: t.failureCode,
+        nextAttemptAt: t.status === 'backoff' && t.retryAt != null ? new Date(t.retryAt).toISOString() : null,
       })),
     };
   }

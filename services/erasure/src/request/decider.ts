@@ -2,8 +2,10 @@ import type { Decider } from '@lethe/eventstore';
 
 import { certificateOf } from './certificate';
 import {
+  AT_RISK_BEFORE_DUE_MS,
   deadlineFor,
   MAX_ATTEMPTS,
+  retryBackoffMs,
   type ErasureCommand,
   type ErasureEvent,
   type ErasureState,
@@ -42,10 +44,34 @@ function issue(
   };
 }
 
+/** A failed attempt: retried after a backoff while attempts remain and a retry can help. */
+function attemptFailed(task: Task, failed: { retriable: boolean; code: string }, now: Date): ErasureEvent {
+  const retry = failed.retriable && task.attempt < MAX_ATTEMPTS;
+  return {
+    type: 'TaskOutcomeRecorded',
+    data: {
+      participantId: task.participantId,
+      attempt: task.attempt,
+      status: retry ? 'retrying' : 'failed',
+      result: null,
+      failureCode: failed.code,
+      retryAt: retry ? now.getTime() + retryBackoffMs(task.attempt) : null,
+    },
+  };
+}
+
+/** `events`, then whatever they make due: the next phase, or the completion. */
+function andWhatFollows(state: OpenState, events: ErasureEvent[], now: Date): ErasureEvent[] {
+  const next = events.reduce(evolve, state) as OpenState;
+  return [...events, ...advance(next, now)];
+}
+
+type OpenState = Extract<ErasureState, { status: 'open' }>;
+
 /** After the tasks changed: the next phase's tasks, or the completion once every task is terminal. */
-function advance(state: Extract<ErasureState, { status: 'open' }>, now: Date): ErasureEvent[] {
+function advance(state: OpenState, now: Date): ErasureEvent[] {
   const { request, tasks } = state;
-  if (tasks.some((task) => task.status === 'issued')) return [];
+  if (tasks.some((task) => task.status === 'issued' || task.status === 'backoff')) return [];
   const waiting = tasks.filter((task) => task.status === 'waiting');
   if (waiting.length > 0) {
     const phase = Math.min(...waiting.map((task) => task.phase));
@@ -109,7 +135,7 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
         { type: 'ErasureRequested', data: request },
         { type: 'ErasurePlanned', data: { requestId: request.requestId, tasks } },
       ];
-      const next = opened.reduce(evolve, state) as Extract<ErasureState, { status: 'open' }>;
+      const next = opened.reduce(evolve, state) as OpenState;
       return [...opened, ...advance(next, now)];
     }
     case 'RecordTaskOutcome': {
@@ -118,45 +144,44 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
       // Answers to an older attempt, or repeated answers, change nothing: tasks are idempotent.
       if (!task || task.status !== 'issued' || task.attempt !== command.data.attempt) return [];
       const { completed, failed } = command.data;
-      let recorded: ErasureEvent;
-      const retry: ErasureEvent[] = [];
-      if (completed) {
-        recorded = {
-          type: 'TaskOutcomeRecorded',
+      const recorded: ErasureEvent = completed
+        ? {
+            type: 'TaskOutcomeRecorded',
+            data: {
+              participantId: task.participantId,
+              attempt: task.attempt,
+              status: 'done',
+              result: completed,
+              failureCode: null,
+            },
+          }
+        : attemptFailed(task, failed ?? { retriable: false, code: 'UNKNOWN' }, now);
+      return andWhatFollows(state, [recorded], now);
+    }
+    case 'Tick': {
+      if (state.status !== 'open') return [];
+      const at = now.getTime();
+      const events: ErasureEvent[] = [];
+      // A participant that never answers must not hang the request: a silent attempt past its
+      // deadline counts as a retriable failure.
+      for (const task of state.tasks)
+        if (task.status === 'issued' && task.deadlineAt !== null && task.deadlineAt <= at)
+          events.push(attemptFailed(task, { retriable: true, code: 'TASK_TIMEOUT' }, now));
+      for (const task of state.tasks)
+        if (task.status === 'backoff' && (task.retryAt ?? 0) <= at)
+          events.push(issue(state.request.requestId, state.request.scope, task, task.attempt + 1, now));
+      if (!state.atRiskRaised && at >= state.request.dueAt - AT_RISK_BEFORE_DUE_MS)
+        events.push({
+          type: 'ErasureDeadlineAtRisk',
           data: {
-            participantId: task.participantId,
-            attempt: task.attempt,
-            status: 'done',
-            result: completed,
-            failureCode: null,
+            requestId: state.request.requestId,
+            dueAt: state.request.dueAt,
+            openParticipants: state.tasks
+              .filter((t) => t.status !== 'done' && t.status !== 'failed')
+              .map((t) => t.participantId),
           },
-        };
-      } else if (failed?.retriable && task.attempt < MAX_ATTEMPTS) {
-        recorded = {
-          type: 'TaskOutcomeRecorded',
-          data: {
-            participantId: task.participantId,
-            attempt: task.attempt,
-            status: 'retrying',
-            result: null,
-            failureCode: failed.code,
-          },
-        };
-        retry.push(issue(state.request.requestId, state.request.scope, task, task.attempt + 1, now));
-      } else {
-        recorded = {
-          type: 'TaskOutcomeRecorded',
-          data: {
-            participantId: task.participantId,
-            attempt: task.attempt,
-            status: 'failed',
-            result: null,
-            failureCode: failed?.code ?? 'UNKNOWN',
-          },
-        };
-      }
-      const next = [recorded, ...retry].reduce(evolve, state) as Extract<ErasureState, { status: 'open' }>;
-      return [recorded, ...retry, ...advance(next, now)];
+        });
+      return events.length === 0 ? [] : andWhatFollows(state, events, now);
     }
     default:
       return assertNever(command);
@@ -175,22 +200,37 @@ function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
         ...state,
         tasks: state.tasks.map((t) =>
           t.participantId === event.data.participantId
-            ? { ...t, attempt: event.data.attempt, status: 'issued', deadlineAt: event.data.deadlineAt }
+            ? {
+                ...t,
+                attempt: event.data.attempt,
+                status: 'issued',
+                deadlineAt: event.data.deadlineAt,
+                retryAt: null,
+              }
             : t,
         ),
       };
     case 'TaskOutcomeRecorded': {
       if (state.status !== 'open') return state;
-      const status = event.data.status === 'retrying' ? 'issued' : event.data.status;
+      const status = event.data.status === 'retrying' ? 'backoff' : event.data.status;
       return {
         ...state,
         tasks: state.tasks.map((t) =>
           t.participantId === event.data.participantId
-            ? { ...t, status, result: event.data.result, failureCode: event.data.failureCode }
+            ? {
+                ...t,
+                status,
+                result: event.data.result,
+                failureCode: event.data.failureCode,
+                deadlineAt: null,
+                retryAt: event.data.retryAt ?? null,
+              }
             : t,
         ),
       };
     }
+    case 'ErasureDeadlineAtRisk':
+      return state.status === 'open' ? { ...state, atRiskRaised: true } : state;
     case 'ErasureCompleted': {
       if (state.status !== 'open') return state;
       const { result, outcomes, certificate } = event.data;
@@ -204,13 +244,19 @@ function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
   }
 }
 
-/** The earliest deadline among issued tasks: when the service must look at the request again. */
-export function nextDeadline(state: ErasureState): Date | null {
+/** When the service must look at the request again: a task's timeout, the end of a backoff,
+ * or the at-risk warning before the legal deadline. */
+export function nextWakeup(state: ErasureState): Date | null {
   if (state.status !== 'open') return null;
-  const deadlines = state.tasks
-    .filter((t) => t.status === 'issued' && t.deadlineAt !== null)
-    .map((t) => t.deadlineAt!);
-  return deadlines.length > 0 ? new Date(Math.min(...deadlines)) : null;
+  const times = state.tasks.flatMap((t) =>
+    t.status === 'issued' && t.deadlineAt !== null
+      ? [t.deadlineAt]
+      : t.status === 'backoff' && t.retryAt != null
+        ? [t.retryAt]
+        : [],
+  );
+  if (!state.atRiskRaised) times.push(state.request.dueAt - AT_RISK_BEFORE_DUE_MS);
+  return times.length > 0 ? new Date(Math.min(...times)) : null;
 }
 
 export const erasureDecider: Decider<ErasureCommand, ErasureEvent, ErasureState> = {

@@ -1,7 +1,14 @@
 import { foldEvents } from '@lethe/eventstore';
 
-import { erasureDecider } from './decider';
-import type { ErasureCommand, ErasureEvent, ErasureState, TaskResult } from './model';
+import { erasureDecider, nextWakeup } from './decider';
+import {
+  AT_RISK_BEFORE_DUE_MS,
+  retryBackoffMs,
+  type ErasureCommand,
+  type ErasureEvent,
+  type ErasureState,
+  type TaskResult,
+} from './model';
 
 const now = new Date('2026-11-27T12:00:00Z');
 const participants = [
@@ -50,6 +57,12 @@ const answer = (
   metadata: { now },
 });
 
+/** Time passing: `ms` after the request. */
+const tick = (ms: number): ErasureCommand => ({
+  type: 'Tick',
+  metadata: { now: new Date(now.getTime() + ms) },
+});
+
 /** Runs commands in order, returning every event decided and the final state. */
 function run(commands: ErasureCommand[], start: ErasureState = erasureDecider.initialState()) {
   let state = start;
@@ -61,7 +74,7 @@ function run(commands: ErasureCommand[], start: ErasureState = erasureDecider.in
   }
   return { events, state };
 }
-const types = (events: ErasureEvent[]) =>
+const types = (events: readonly ErasureEvent[]) =>
   events.map((e) =>
     e.type === 'ErasureTaskIssued' ? `Issued:${e.data.participantId}#${e.data.attempt}` : e.type,
   );
@@ -88,6 +101,7 @@ describe('the erasure decider', () => {
       answer('account', 1, { completed: done() }),
       answer('notes', 1, { failed: { retriable: true, code: 'STORE_UNAVAILABLE' } }),
       answer('marketing', 1, { completed: done('not-found') }),
+      tick(retryBackoffMs(1)),
       answer('notes', 2, { completed: done() }),
       answer('key-vault', 1, { completed: done() }),
       answer('key-vault', 1, { completed: done() }), // a duplicate answer
@@ -112,7 +126,10 @@ describe('the erasure decider', () => {
       request,
       answer('account', 1, { completed: done() }),
       answer('marketing', 1, { completed: done() }),
-      ...[1, 2, 3].map((attempt) => answer('notes', attempt, { failed: { retriable: true, code: 'DOWN' } })),
+      ...[1, 2, 3].flatMap((attempt) => [
+        answer('notes', attempt, { failed: { retriable: true, code: 'DOWN' } }),
+        ...(attempt < 3 ? [tick(retryBackoffMs(attempt))] : []), // the third failure is final
+      ]),
       answer('key-vault', 1, { completed: done() }),
     ]);
     const completed = events.find((e) => e.type === 'ErasureCompleted');
@@ -155,5 +172,58 @@ describe('the erasure decider', () => {
       ['kafka:lethe.account.ingest.v1', 8],
       ['kafka:lethe.account.ingest.v1.dlq', 31],
     ]);
+  });
+
+  it('waits out a backoff before the next attempt, and says when it will be', () => {
+    const failed = run([request, answer('notes', 1, { failed: { retriable: true, code: 'DOWN' } })]);
+    const retryAt = now.getTime() + retryBackoffMs(1);
+    expect(nextWakeup(failed.state)?.getTime()).toBe(retryAt);
+    expect(erasureDecider.decide(tick(retryBackoffMs(1) - 1), failed.state)).toEqual([]);
+    expect(types(erasureDecider.decide(tick(retryBackoffMs(1)), failed.state))).toEqual(['Issued:notes#2']);
+    expect(retryBackoffMs(2)).toBeGreaterThan(retryBackoffMs(1));
+  });
+
+  it('counts a silent attempt past its timeout as a retriable failure', () => {
+    const { state } = run([request, answer('account', 1, { completed: done() })]);
+    const decided = erasureDecider.decide(tick(1000), state);
+    expect(decided).toEqual([
+      expect.objectContaining({
+        type: 'TaskOutcomeRecorded',
+        data: expect.objectContaining({
+          participantId: 'notes',
+          status: 'retrying',
+          failureCode: 'TASK_TIMEOUT',
+        }),
+      }),
+      expect.objectContaining({
+        type: 'TaskOutcomeRecorded',
+        data: expect.objectContaining({ participantId: 'marketing', status: 'retrying' }),
+      }),
+    ]);
+  });
+
+  it('raises ErasureDeadlineAtRisk once, a week before the legal deadline, naming who is still open', () => {
+    const slow = participants.map((p) => ({ ...p, timeoutMs: 40 * 86_400_000 }));
+    const { state } = run([
+      { ...request, data: { ...request.data, participants: slow } },
+      answer('account', 1, { completed: done() }),
+    ]);
+    if (state.status !== 'open') throw new Error('not open');
+    const warnAt = state.request.dueAt - AT_RISK_BEFORE_DUE_MS;
+    expect(nextWakeup(state)?.getTime()).toBe(warnAt);
+    expect(erasureDecider.decide(tick(warnAt - now.getTime() - 1), state)).toEqual([]);
+    const warned = run([tick(warnAt - now.getTime())], state);
+    expect(warned.events).toEqual([
+      {
+        type: 'ErasureDeadlineAtRisk',
+        data: {
+          requestId: 'req_1',
+          dueAt: state.request.dueAt,
+          openParticipants: ['notes', 'marketing', 'key-vault'],
+        },
+      },
+    ]);
+    expect(erasureDecider.decide(tick(warnAt - now.getTime() + 1000), warned.state)).toEqual([]);
+    expect(nextWakeup(warned.state)?.getTime()).toBe(now.getTime() + 40 * 86_400_000);
   });
 });

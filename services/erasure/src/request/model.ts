@@ -21,7 +21,8 @@ export interface TaskResult {
   readonly retainedUntil: number | null;
 }
 
-export type TaskStatus = 'waiting' | 'issued' | 'done' | 'failed';
+/** `backoff`: the last attempt failed and can be retried; the next is issued at `retryAt`. */
+export type TaskStatus = 'waiting' | 'issued' | 'backoff' | 'done' | 'failed';
 
 export interface Task {
   readonly participantId: string;
@@ -32,6 +33,9 @@ export interface Task {
   readonly status: TaskStatus;
   /** When the issued attempt times out (ms since the epoch); null unless issued. */
   readonly deadlineAt: number | null;
+  /** When the next attempt is issued (ms since the epoch); null unless in backoff. Absent in
+   * states stored before backoff existed. */
+  readonly retryAt?: number | null;
   readonly result: TaskResult | null;
   readonly failureCode: string | null;
 }
@@ -60,6 +64,8 @@ export type ErasureState =
       readonly request: RequestInfo;
       readonly tasks: readonly Task[];
       readonly completed: readonly CompletedRequest[];
+      /** ErasureDeadlineAtRisk was raised (once per request). */
+      readonly atRiskRaised?: boolean;
     };
 
 export type ErasureCommand =
@@ -80,7 +86,10 @@ export type ErasureCommand =
         readonly failed: { readonly retriable: boolean; readonly code: string } | null;
       };
       readonly metadata: { readonly now: Date };
-    };
+    }
+  /** Time passed: issue retries whose backoff is over, time out silent attempts, warn of the
+   * legal deadline. The service sends it when the stream's timer is due. */
+  | { readonly type: 'Tick'; readonly metadata: { readonly now: Date } };
 
 export interface Outcome {
   readonly participantId: string;
@@ -117,6 +126,16 @@ export type ErasureEvent =
         readonly status: 'done' | 'failed' | 'retrying';
         readonly result: TaskResult | null;
         readonly failureCode: string | null;
+        /** For `retrying`: when the next attempt goes out. */
+        readonly retryAt?: number | null;
+      };
+    }
+  | {
+      readonly type: 'ErasureDeadlineAtRisk';
+      readonly data: {
+        readonly requestId: string;
+        readonly dueAt: number;
+        readonly openParticipants: readonly string[];
       };
     }
   | {
@@ -131,8 +150,17 @@ export type ErasureEvent =
 
 export const MAX_ATTEMPTS = 3;
 
+/** The wait before attempt `attempt + 1` after attempt `attempt` failed: 0.5 s, then 2 s. */
+export function retryBackoffMs(attempt: number): number {
+  return 500 * 4 ** (attempt - 1);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** ErasureDeadlineAtRisk is raised this long before the legal deadline if the request is open. */
+export const AT_RISK_BEFORE_DUE_MS = 7 * DAY_MS;
+
 /** GDPR: one month; CCPA: 45 days; anything else: GDPR's, the stricter. */
 export function deadlineFor(regulation: string | null, requestedAt: number): number {
-  const day = 24 * 60 * 60 * 1000;
-  return requestedAt + (regulation?.toUpperCase() === 'CCPA' ? 45 : 30) * day;
+  return requestedAt + (regulation?.toUpperCase() === 'CCPA' ? 45 : 30) * DAY_MS;
 }

@@ -73,6 +73,15 @@ export function erasureRecords({
         }
         case 'TaskOutcomeRecorded':
           break;
+        case 'ErasureDeadlineAtRisk':
+          wires.push({
+            wire: makeEvent('ErasureDeadlineAtRisk', envelope, {
+              ...event.data,
+              openParticipants: [...event.data.openParticipants],
+            }),
+            topics: [ERASURE_EVENTS],
+          });
+          break;
         case 'ErasureCompleted':
           wires.push({
             wire: makeEvent('ErasureCompleted', envelope, {

@@ -4,13 +4,20 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
-import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  type EventCodec,
+} from '@lethe/events';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
 import {
   bearer,
   createPrefixedTopics,
   eventually,
+  readAllEvents,
   testDatabase,
   testKafka,
   testLogger,
@@ -18,15 +25,17 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
+import { retryBackoffMs } from './request/model';
 import { startErasureService, type ErasureService } from './service';
 
-// A participant that takes its task and never answers: the task times out, is issued again up
-// to the limit, then counts as failed. The others finish, and the request completes as partial.
+// Two participants that fail. One takes its task and never answers: the task times out, is issued
+// again up to the limit, then counts as failed. One fails twice and then succeeds: it is retried
+// after a backoff and ends erased. The others finish, and the request completes as partial.
 
 const keys = generateSigningKeys();
 const operator = bearer(keys.privateKey, ['operator']);
 
-describe('a participant that never answers', () => {
+describe('participants that fail', () => {
   const prefix = uniqueName('timeout');
   const topicName = (logical: string) => `${prefix}.${logical}`;
   let db: Db;
@@ -37,6 +46,7 @@ describe('a participant that never answers', () => {
   let erasure: ErasureService;
   const participants: Participant[] = [];
   let attemptsSeen = 0;
+  let flakyAttempts = 0;
   let wakeSilent!: () => void;
   const silentUntilTheEnd = new Promise<void>((resolve) => (wakeSilent = resolve));
 
@@ -93,6 +103,30 @@ describe('a participant that never answers', () => {
         }),
       }),
     );
+    participants.push(
+      await joinErasureProtocol({
+        kafka,
+        codec,
+        logger: testLogger(),
+        topicName,
+        declaration: {
+          participantId: 'flaky',
+          stores: ['test:flaky'],
+          categories: ['account'],
+          phase: 1,
+          timeoutMs: 10_000,
+        },
+        erase: async () => {
+          flakyAttempts += 1;
+          if (flakyAttempts <= 2)
+            throw Object.assign(new Error('store unavailable'), {
+              code: 'STORE_UNAVAILABLE',
+              retriable: true,
+            });
+          return { outcome: 'erased', counts: { 'test:flaky': 1 }, verifiedEmpty: true, evidence: {} };
+        },
+      }),
+    );
     erasure = await startErasureService({
       db,
       kafka,
@@ -103,9 +137,9 @@ describe('a participant that never answers', () => {
       topicName,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 4 ? true : undefined),
+      async () => (erasure.directory.list().length === 5 ? true : undefined),
       30_000,
-      'four participants',
+      'five participants',
     );
   });
 
@@ -117,7 +151,7 @@ describe('a participant that never answers', () => {
     await drop();
   });
 
-  it('times the task out, retries it, then completes as partial without waiting for it', async () => {
+  it('retries with backoff, times out the silent one, and completes as partial without waiting for it', async () => {
     const created = await erasure.app.inject({
       method: 'POST',
       url: '/v1/erasure-requests',
@@ -141,6 +175,7 @@ describe('a participant that never answers', () => {
     );
     expect(status.result).toBe('partial');
     expect(Object.fromEntries(status.outcomes.map((o) => [o.participantId, o.outcome]))).toEqual({
+      flaky: 'erased',
       'key-vault': 'erased',
       'llm-providers': 'not-found',
       prompt: 'erased',
@@ -149,5 +184,24 @@ describe('a participant that never answers', () => {
     // The silent task went out once per attempt; only the first reached the hung handler (the
     // participant works one task at a time), which is how a stuck store looks from outside.
     expect(attemptsSeen).toBeGreaterThanOrEqual(1);
+
+    // On the log: the flaky participant failed twice, and each retry waited out its backoff.
+    const onLog = (await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'))).filter(
+      (event) => (event.data as { participantId?: string }).participantId === 'flaky',
+    );
+    const failures = onLog.filter((event) => isEventOfType(event, 'ErasureTaskFailed'));
+    expect(failures.map((event) => (event.data as { code: string }).code)).toEqual([
+      'STORE_UNAVAILABLE',
+      'STORE_UNAVAILABLE',
+    ]);
+    const issued = onLog.filter((event) => isEventOfType(event, 'ErasureTaskIssued'));
+    expect(issued.map((event) => (event.data as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+    for (const attempt of [1, 2]) {
+      const failedAt = failures[attempt - 1]!.envelope.occurredAt;
+      expect(issued[attempt]!.envelope.occurredAt - failedAt).toBeGreaterThanOrEqual(
+        retryBackoffMs(attempt) - 50,
+      );
+    }
+    expect(flakyAttempts).toBe(3);
   });
 });
