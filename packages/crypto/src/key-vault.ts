@@ -144,20 +144,23 @@ export function createKeyVault({
     async shred(subjectId, { requestId, at }) {
       // Forgotten first, then the key: a crash between the two leaves a key that the next
       // (idempotent) run deletes, never a subject without either.
-      await forgotten.updateOne(
-        { _id: forgottenId(subjectId) },
-        { $setOnInsert: { erasedAt: at, requestId } },
-        { upsert: true },
-      );
-      const { deletedCount } = await keys.deleteOne({ _id: subjectId });
+      // Inserts and finds by _id only: FerretDB does those in constant time, and an upsert or a
+      // count scans the collection (one document per subject).
+      await forgotten
+        .insertOne({ _id: forgottenId(subjectId), erasedAt: at, requestId })
+        .catch((error: unknown) => {
+          if (!isDuplicateKey(error)) throw error; // recorded by an earlier run: kept as it was
+        });
+      const present = await keys.findOne({ _id: subjectId }, { projection: { _id: 1 } });
+      const deletedCount = present ? (await keys.deleteOne({ _id: subjectId })).deletedCount : 0;
       cache.delete(subjectId);
       const [keyLeft, record] = await Promise.all([
-        keys.countDocuments({ _id: subjectId }),
+        keys.findOne({ _id: subjectId }, { projection: { _id: 1 } }),
         forgottenRecord(subjectId),
       ]);
       return {
         destroyed: deletedCount === 1,
-        verifiedEmpty: keyLeft === 0 && record !== null,
+        verifiedEmpty: keyLeft === null && record !== null,
         erasedAt: record?.erasedAt ?? at,
       };
     },

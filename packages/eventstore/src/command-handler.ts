@@ -56,7 +56,8 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
     context: CommandContext,
   ): Promise<HandledCommand<Event, State>> {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const loaded = await store.load(streamId);
+      // First from what this process last saw; a conflict means it was stale, so then afresh.
+      const loaded = await store.load(streamId, { trustCache: attempt === 1 });
       const version = loaded?.version ?? 0;
       const state = loaded ? await codec.fromStored(streamId, loaded.state) : decider.initialState();
       const events = decider.decide(command, state);

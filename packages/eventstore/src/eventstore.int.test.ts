@@ -15,7 +15,7 @@ import { createCommandHandler } from './command-handler';
 import type { Decider } from './decider';
 import { EventStoreError } from './errors';
 import { createOutboxRelay } from './outbox-relay';
-import { createStreamStore, type OutboxRecord, type StreamDocument } from './stream-store';
+import { createStreamStore, type OutboxRecord } from './stream-store';
 
 // A tiny counter domain: enough to exercise versions, conflicts and the outbox.
 type Command = { type: 'Add'; amount: number };
@@ -90,7 +90,7 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     });
     expect(await store.append('s1', 1, { total: 2 }, [], now)).toBe(2);
     await expect(store.append('s1', 1, { total: 9 }, [], now)).rejects.toBeInstanceOf(EventStoreError);
-    expect(await store.load('s1')).toEqual({ version: 2, state: { total: 2 } });
+    expect(await store.load('s1')).toMatchObject({ version: 2, state: { total: 2 } });
   });
 
   it('decides again on the newer state when commands race, losing none', async () => {
@@ -100,36 +100,41 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     await Promise.all(
       Array.from({ length: 8 }, () => handle('race', { type: 'Add', amount: 1 }, context(now))),
     );
-    expect(await store.load('race')).toEqual({ version: 8, state: { total: 8 } });
+    expect(await store.load('race')).toMatchObject({ version: 8, state: { total: 8 } });
     const commits = await store.collection.find({ streamId: 'race' }).toArray();
     expect(commits.map((commit) => commit.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(commits.every((commit) => commit.outbox.length === 1)).toBe(true);
   });
 
-  it('relays the outbox to Kafka in order and clears it; a relay crash before clearing republishes', async () => {
+  it('relays the outbox to Kafka in order and marks it; a relay crash before marking republishes', async () => {
     const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
     const handle = createCommandHandler({ store, decider: counter, toRecords });
     const now = new Date();
     for (const amount of [1, 2, 3]) await handle('relayed', { type: 'Add', amount }, context(now));
-    const streams = store.collection as unknown as import('mongodb').Collection<StreamDocument<unknown>>;
+    const unpublished = async () => (await store.unpublished(100, now)).map((commit) => commit.version);
+    expect(await unpublished()).toEqual([1, 2, 3]);
 
-    // A relay that dies after publishing, before clearing: the outbox stays.
-    const failingStreams = new Proxy(streams, {
-      get: (target, prop) =>
-        prop === 'updateOne'
-          ? async () => {
-              throw new Error('crash before clear');
-            }
-          : Reflect.get(target, prop, target),
+    // A relay that dies after publishing, before marking: the outboxes stay pending.
+    const crashing = {
+      unpublished: store.unpublished,
+      onCommitted: store.onCommitted,
+      markPublished: async () => {
+        throw new Error('crash before marking');
+      },
+    };
+    const crashingRelay = createOutboxRelay({
+      store: crashing,
+      producer,
+      logger: testLogger(),
+      batchSize: 1,
     });
-    const crashingRelay = createOutboxRelay({ streams: failingStreams, producer, logger: testLogger() });
-    await expect(crashingRelay.flush()).rejects.toThrow('crash before clear');
-    expect(await streams.countDocuments({ streamId: 'relayed', pending: true })).toBe(3);
+    await expect(crashingRelay.flush()).rejects.toThrow('crash before marking');
+    expect(await unpublished()).toEqual([1, 2, 3]);
 
-    const relay = createOutboxRelay({ streams, producer, logger: testLogger() });
+    const relay = createOutboxRelay({ store, producer, logger: testLogger() });
     expect(await relay.flush()).toBe(3);
-    expect(await streams.countDocuments({ streamId: 'relayed', pending: true })).toBe(0);
-    expect(await store.load('relayed')).toEqual({ version: 3, state: { total: 6 } });
+    expect(await unpublished()).toEqual([]);
+    expect(await store.load('relayed')).toMatchObject({ version: 3, state: { total: 6 } });
 
     // At least once, in order, with stable event ids for consumers to dedupe.
     // The crashed relay got the first commit out; the next relay sends it again, then the rest.
@@ -137,5 +142,36 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     expect(events.map((event) => event.amount)).toEqual([1, 1, 2, 3]);
     expect(new Set(events.map((event) => event.eventId)).size).toBe(3);
     expect(await relay.flush()).toBe(0);
+  });
+
+  it('finds the newest version cold, from another process, by probing commit ids', async () => {
+    const collection = uniqueName('streams');
+    const writer = await createStreamStore<State>({ db, collection });
+    const now = new Date();
+    for (let version = 1; version <= 37; version += 1)
+      await writer.append('long', version - 1, { total: version }, [], now);
+    // A second store has seen nothing: it gallops and bisects to version 37.
+    const reader = await createStreamStore<State>({ db, collection });
+    expect(await reader.load('long')).toMatchObject({ version: 37, state: { total: 37 } });
+    // The writer's view is not stale after another writer moves the stream.
+    await reader.append('long', 37, { total: 38 }, [], now);
+    expect(await writer.load('long')).toMatchObject({ version: 38, state: { total: 38 } });
+    expect(await reader.load('absent')).toBeUndefined();
+  });
+
+  it('wakes a stream when its newest timer is due, and heals timers that are stale', async () => {
+    const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
+    const t0 = new Date('2026-11-27T12:00:00Z');
+    const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+    await store.append('timed', 0, { total: 1 }, [], t0, later(10));
+    await store.append('untimed', 0, { total: 1 }, [], t0, later(5));
+    await store.append('untimed', 1, { total: 2 }, [], t0, null); // the newest commit wants no wake-up
+    await store.append('moved', 0, { total: 1 }, [], t0, later(5));
+    await store.append('moved', 1, { total: 2 }, [], t0, later(60)); // moved later
+    expect(await store.dueTimers(later(1))).toEqual([]);
+    expect((await store.dueTimers(later(10))).sort()).toEqual(['timed']);
+    // The stale ones were healed: 'untimed' is gone, 'moved' waits for its newest time.
+    expect((await store.dueTimers(later(30))).sort()).toEqual(['timed']);
+    expect((await store.dueTimers(later(60))).sort()).toEqual(['moved', 'timed']);
   });
 });

@@ -11,7 +11,9 @@ export { createOutboxRelay, type OutboxRelay, type OutboxRelayDeps } from './out
 export {
   createStreamStore,
   type LoadedStream,
+  type LoadOptions,
   type OutboxRecord,
   type StreamDocument,
   type StreamStore,
+  type UnpublishedCommit,
 } from './stream-store';

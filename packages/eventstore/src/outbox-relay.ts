@@ -1,101 +1,136 @@
-import type { Collection } from 'mongodb';
 import type { Message, Producer } from 'kafkajs';
 
 import type { Logger } from '@lethe/logger';
 
-import { toOutboxRecord, type OutboxRecord, type StreamDocument } from './stream-store';
+import { toOutboxRecord, type CommittedOutbox, type OutboxRecord, type StreamStore } from './stream-store';
 
 export interface OutboxRelay {
-  /** Publishes every pending outbox once and clears what was published; returns the count. */
+  /** Publishes every pending outbox once and marks it published; returns the record count. */
   flush(): Promise<number>;
-  /** Flushes now and then every `intervalMs`, until stop(). `wake()` flushes sooner. */
+  /** Publishes this process's new commits as they come, and sweeps up what others (or a crash)
+   * left every `intervalMs`, until stop(). */
   start(intervalMs?: number): void;
   wake(): void;
   stop(): Promise<void>;
 }
 
 export interface OutboxRelayDeps {
-  streams: Collection<StreamDocument<unknown>>;
+  store: Pick<StreamStore<unknown>, 'unpublished' | 'markPublished' | 'onCommitted'>;
   /** An idempotent producer (acks=all), connected. */
   producer: Producer;
   logger: Logger;
   batchSize?: number;
+  now?: () => Date;
 }
 
-function toMessages(records: readonly OutboxRecord[]): { topic: string; messages: Message[] }[] {
+/** A pending outbox younger than this is left to the process that wrote it (its fast path). */
+const SWEEP_GRACE_MS = 2_000;
+
+function toTopicMessages(records: readonly OutboxRecord[]): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
   for (const record of records) {
-    byTopic.set(record.topic, [
-      ...(byTopic.get(record.topic) ?? []),
-      { key: record.key, value: record.value, headers: { ...record.headers } },
-    ]);
+    const messages = byTopic.get(record.topic) ?? [];
+    messages.push({ key: record.key, value: record.value, headers: { ...record.headers } });
+    byTopic.set(record.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
 /**
- * Publishes pending commits' events to Kafka, then marks the commits published. A crash between
- * the two publishes those records again on the next flush: consumers dedupe on eventId.
+ * Publishes commits' events to Kafka, then marks them published. Commits this process wrote are
+ * handed over in memory and sent at once, in one produce request per flush (each stream's
+ * commits in order; the idempotent producer keeps that order per partition). A sweep of the
+ * pending marks publishes what a crashed or other process left. A crash between publishing and
+ * marking publishes those records again: consumers dedupe on eventId.
  */
 export function createOutboxRelay({
-  streams,
+  store,
   producer,
   logger,
-  batchSize = 100,
+  batchSize = 200,
+  now = () => new Date(),
 }: OutboxRelayDeps): OutboxRelay {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
   let intervalMs = 200;
+  let unsubscribe: (() => void) | undefined;
+  let lastSweepAt = 0;
+  const handedOver: CommittedOutbox[] = [];
 
-  async function flushOnce(): Promise<number> {
-    // Oldest commit first within each stream, so a stream's events reach Kafka in order.
-    const commits = await streams
-      .find({ pending: true })
-      .sort({ streamId: 1, version: 1 })
-      .limit(batchSize)
-      .toArray();
-    let count = 0;
-    for (const commit of commits) {
-      const records = commit.outbox.map(toOutboxRecord);
-      if (records.length > 0) await producer.sendBatch({ acks: -1, topicMessages: toMessages(records) });
-      // Only the relay writes a commit after its insert, so this needs no compare-and-set.
-      await streams.updateOne({ _id: commit._id }, { $set: { pending: false, outbox: [] } });
-      count += records.length;
-    }
-    return count;
+  async function publish(markIds: string[], records: OutboxRecord[]): Promise<number> {
+    if (records.length > 0) await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) });
+    await store.markPublished(markIds);
+    return records.length;
   }
 
-  function flush(): Promise<number> {
+  async function flushHandedOver(): Promise<number> {
+    const commits = handedOver.splice(0, handedOver.length);
+    if (commits.length === 0) return 0;
+    try {
+      return await publish(
+        commits.map((commit) => commit.markId),
+        commits.flatMap((commit) => commit.records),
+      );
+    } catch (error) {
+      handedOver.unshift(...commits); // in order, for the next flush
+      throw error;
+    }
+  }
+
+  async function sweep(olderThanMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const waiting = new Set(handedOver.map((commit) => commit.markId));
+      const commits = (await store.unpublished(batchSize, now(), { olderThanMs })).filter(
+        (commit) => !waiting.has(commit.markId),
+      );
+      total += await publish(
+        commits.map((commit) => commit.markId),
+        commits.flatMap((commit) => commit.outbox.map(toOutboxRecord)),
+      );
+      if (commits.length < batchSize) return total; // a full batch may have more behind it
+    }
+  }
+
+  function enqueue(run: () => Promise<number>): Promise<number> {
     // One flush at a time: a second caller waits for the one in progress, then runs its own.
-    const next = (running ?? Promise.resolve(0)).catch(() => 0).then(flushOnce);
+    const next = (running ?? Promise.resolve(0)).catch(() => 0).then(run);
     running = next;
     return next;
   }
 
   // At most one timer is pending, however wake() and finished flushes interleave.
-  function schedule(delayMs: number) {
+  function schedule(delayMs: number, sweepToo: boolean) {
     if (stopped) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      flush()
+      // Under steady load the fast path runs all the time; the sweep still gets its turn.
+      const sweeping = sweepToo || now().getTime() - lastSweepAt >= intervalMs;
+      if (sweeping) lastSweepAt = now().getTime();
+      enqueue(async () => (await flushHandedOver()) + (sweeping ? await sweep(SWEEP_GRACE_MS) : 0))
         .catch((error: unknown) => logger.error({ err: error }, 'outbox flush failed; retrying'))
-        .finally(() => schedule(intervalMs));
+        .finally(() => schedule(intervalMs, true));
     }, delayMs);
   }
 
   return {
-    flush,
+    flush: () => enqueue(async () => (await flushHandedOver()) + (await sweep(0))),
     start(every = 200) {
       intervalMs = every;
       stopped = false;
-      schedule(0);
+      unsubscribe = store.onCommitted((commit) => {
+        handedOver.push(commit);
+        schedule(0, false);
+      });
+      schedule(0, true);
     },
     wake() {
-      schedule(0);
+      schedule(0, false);
     },
     async stop() {
       stopped = true;
+      unsubscribe?.();
       clearTimeout(timer);
       await running?.catch(() => 0);
     },

@@ -40,6 +40,9 @@ export interface ConsumerRunnerDeps {
   maxWaitTimeMs?: number;
   layout?: TopicLayout;
   sleep?: (ms: number) => Promise<void>;
+  /** Partitions handled at once (records within a partition stay in order). Lethe's topics are
+   * keyed by subject, so different partitions never hold the same stream. Default 3. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface ConsumerRunner {
@@ -145,7 +148,7 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
   // hand finish and commit, and only then disconnects. Records not started are left uncommitted
   // and come again after the restart.
   let stopping = false;
-  let inFlight: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
 
   async function processRecord(
     topic: string,
@@ -198,13 +201,15 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
 
   await consumer.run({
     autoCommit: false,
+    partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 3,
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
       if (stopping) return;
-      inFlight = processRecord(topic, partition, message, heartbeat);
+      const processing = processRecord(topic, partition, message, heartbeat);
+      inFlight.add(processing);
       try {
-        await inFlight;
+        await processing;
       } finally {
-        inFlight = undefined;
+        inFlight.delete(processing);
       }
     },
   });
@@ -212,7 +217,8 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
   return {
     async stop() {
       stopping = true;
-      await inFlight?.catch(() => undefined); // its failure is kafkajs' to handle, not stop's
+      // Their failures are kafkajs' to handle, not stop's.
+      await Promise.all([...inFlight].map((processing) => processing.catch(() => undefined)));
       await consumer.disconnect();
       await deadLetters.disconnect();
     },

@@ -87,7 +87,7 @@ describe('the account service against the real servers', () => {
 
   async function relayAndRead(): Promise<LetheEvent[]> {
     await createOutboxRelay({
-      streams: service.streams.collection as never,
+      store: service.streams,
       producer,
       logger: testLogger(),
     }).flush();

@@ -47,7 +47,7 @@ async function main() {
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     onAppended: () => wake(),
   });
-  const relay = createOutboxRelay({ streams: service.streams.collection as never, producer, logger });
+  const relay = createOutboxRelay({ store: service.streams, producer, logger });
   wake = () => relay.wake();
   relay.start(200);
   const participants = await Promise.all([

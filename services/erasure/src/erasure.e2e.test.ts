@@ -91,7 +91,7 @@ describe('erasure end to end', () => {
       onAppended: () => accountRelay.wake(),
     });
     accountRelay = createOutboxRelay({
-      streams: accounts.streams.collection as never,
+      store: accounts.streams,
       producer,
       logger: testLogger(),
     });

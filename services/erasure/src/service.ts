@@ -79,7 +79,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   });
   await producer.connect();
   const relay: OutboxRelay = createOutboxRelay({
-    streams: streams.collection as never,
+    store: streams,
     producer,
     logger: log,
   });
@@ -137,12 +137,11 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
   async function requestErasure(input: RequestErasureInput): Promise<string> {
     const requestId = input.requestId ?? `req_${randomUUID().replace(/-/g, '')}`;
-    // The request id names the subject's stream for GET; inserting it twice is harmless.
-    await requests.updateOne(
-      { _id: requestId },
-      { $setOnInsert: { subjectId: input.subjectId } },
-      { upsert: true },
-    );
+    // The request id names the subject's stream for GET. An insert, not an upsert: FerretDB
+    // scans the collection for an upsert and finds a primary key in constant time.
+    await requests.insertOne({ _id: requestId, subjectId: input.subjectId }).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 11000) throw error; // already indexed
+    });
     const at = now();
     const result = await handle(
       input.subjectId,

@@ -27,13 +27,15 @@ describe('the account decider', () => {
     ).toEqual(created);
   });
 
-  it('refuses to open an account twice, or one that was erased', () => {
+  it('refuses to open an account twice with other data, or one that was erased; the same sign-up again is a no-op', () => {
     const open: AccountCommand = {
       type: 'OpenAccount',
-      data: { ...profile, source: 'http' },
+      data: { ...profile, source: 'ingest' },
       metadata: at('2026-11-02T00:00:00Z'),
     };
-    expect(() => given(created).when(open)).toThrow(expect.objectContaining({ code: 'ACCOUNT_EXISTS' }));
+    expect(given(created).when(open)).toEqual([]); // a redelivered sign-up
+    const other: AccountCommand = { ...open, data: { ...open.data, email: 'someone.else@example.com' } };
+    expect(() => given(created).when(other)).toThrow(expect.objectContaining({ code: 'ACCOUNT_EXISTS' }));
     const erased: AccountEvent[] = [...created, { type: 'AccountErased', data: { requestId: 'req_1' } }];
     expect(() => given(erased).when(open)).toThrow(expect.objectContaining({ code: 'ACCOUNT_ERASED' }));
   });

@@ -47,9 +47,9 @@ export interface EraseAccountDeps {
 
 /**
  * The account participant's task: end the stream with AccountErased, then strip the sealed
- * profile from every older commit. Commits whose events are not yet relayed keep their outbox
- * (the log must stay complete; those values are ciphertext that the key vault's shredding
- * voids), the others are deleted. Running it twice changes nothing more.
+ * profile from every older commit. The commits stay (versions have no gaps, which the stream
+ * store relies on), and so do their outboxes: the log's events, ciphertext that the key vault's
+ * shredding voids. Running it twice changes nothing more.
  */
 export function eraseAccount({ streams, handle, now }: EraseAccountDeps) {
   return async (task: ErasureTask): Promise<TaskResult> => {
@@ -69,25 +69,20 @@ export function eraseAccount({ streams, handle, now }: EraseAccountDeps) {
       { type: 'MarkErased', data: { requestId }, metadata: { now: at } },
       { now: at, correlationId: requestId, causationId: null },
     );
+    // Every older commit's state is replaced, so no copy of the sealed profile stays at rest
+    // (the commits' outboxes are ciphertext under the subject key, which the key vault shreds).
     const erased: StoredAccountState = { status: 'erased', requestId };
     const older = { streamId: subjectId, version: { $lt: version } };
     const stripped = await streams.collection.updateMany(older, { $set: { state: erased } });
-    const deleted = await streams.collection.deleteMany({ ...older, pending: false });
     const withProfile = await streams.collection.countDocuments({
       streamId: subjectId,
       'state.status': { $ne: 'erased' },
     });
-    const remaining = await streams.collection.countDocuments({ streamId: subjectId });
     return {
       outcome: 'erased',
       counts: { [store]: stripped.modifiedCount },
       verifiedEmpty: withProfile === 0,
-      evidence: {
-        collection: ACCOUNT_STREAMS,
-        commitsWithProfile: withProfile,
-        commitsRemaining: remaining,
-        commitsDeleted: deleted.deletedCount,
-      },
+      evidence: { collection: ACCOUNT_STREAMS, commitsWithProfile: withProfile, commits: version },
     };
   };
 }

@@ -163,7 +163,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
 
     // The account log: the same events as the HTTP path, caused by the ingest events.
     await createOutboxRelay({
-      streams: service.streams.collection as never,
+      store: service.streams,
       producer: rawBytes,
       logger: testLogger(),
     }).flush();
@@ -254,7 +254,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
     );
 
     await createOutboxRelay({
-      streams: service.streams.collection as never,
+      store: service.streams,
       producer: rawBytes,
       logger: testLogger(),
     }).flush();

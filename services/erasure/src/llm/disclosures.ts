@@ -39,8 +39,9 @@ export function llmDisclosures(db: Db, now: () => Date) {
       const retainedUntil = lastSent
         ? new Date(lastSent.getTime() + PROVIDER_RETENTION_DAYS * DAY_MS)
         : undefined;
-      const { deletedCount } = await disclosures.deleteMany({ subjectId });
-      const remaining = await disclosures.countDocuments({ subjectId });
+      // Nothing found is its own read-back: no delete and no second scan (FerretDB scans for both).
+      const deletedCount = sent.length === 0 ? 0 : (await disclosures.deleteMany({ subjectId })).deletedCount;
+      const remaining = sent.length === 0 ? 0 : await disclosures.countDocuments({ subjectId });
       const providers = [...new Set(sent.map((d) => d.provider))].sort();
       const stillAtProvider = retainedUntil !== undefined && retainedUntil > now();
       return {
