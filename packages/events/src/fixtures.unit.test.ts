@@ -34,6 +34,10 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'LegalHoldPlaced',
     'LegalHoldReleased',
     'PolicyVersionActivated',
+    // Beyond the design's list: a clock that stops (consent granted again) and the notice an
+    // inactive account gets before it is erased.
+    'RetentionClockStopped',
+    'RetentionExpiryNoticed',
   ],
   'lethe.erasure.events.v1': [
     'ErasureRequested',

@@ -478,6 +478,20 @@ export interface RetentionClockStarted {
   readonly data: RetentionClockStartedData;
 }
 
+export interface RetentionClockStoppedData {
+  /** e.g. account-inactivity, marketing-contact. */
+  readonly clock: string;
+  readonly policyVersion: string;
+  readonly stoppedAt: number;
+  readonly reason: string;
+}
+
+/** A retention clock stopped without expiring: its reason to keep the data stands again (e.g. marketing consent granted again). */
+export interface RetentionClockStopped {
+  readonly envelope: Envelope;
+  readonly data: RetentionClockStoppedData;
+}
+
 export interface RetentionExpiredData {
   readonly clock: string;
   readonly policyVersion: string;
@@ -489,6 +503,19 @@ export interface RetentionExpiredData {
 export interface RetentionExpired {
   readonly envelope: Envelope;
   readonly data: RetentionExpiredData;
+}
+
+export interface RetentionExpiryNoticedData {
+  readonly clock: string;
+  readonly policyVersion: string;
+  readonly noticedAt: number;
+  readonly expiresAt: number;
+}
+
+/** A clock is near expiry: the subject is given notice (e.g. an inactive account is told before it is erased). */
+export interface RetentionExpiryNoticed {
+  readonly envelope: Envelope;
+  readonly data: RetentionExpiryNoticedData;
 }
 
 export type AccountActivityRecordedEvent = AccountActivityRecorded & { readonly envelope: Envelope & { readonly type: 'AccountActivityRecorded' } };
@@ -521,7 +548,9 @@ export type LegalHoldReleasedEvent = LegalHoldReleased & { readonly envelope: En
 export type PolicyVersionActivatedEvent = PolicyVersionActivated & { readonly envelope: Envelope & { readonly type: 'PolicyVersionActivated' } };
 export type RetentionClockResetEvent = RetentionClockReset & { readonly envelope: Envelope & { readonly type: 'RetentionClockReset' } };
 export type RetentionClockStartedEvent = RetentionClockStarted & { readonly envelope: Envelope & { readonly type: 'RetentionClockStarted' } };
+export type RetentionClockStoppedEvent = RetentionClockStopped & { readonly envelope: Envelope & { readonly type: 'RetentionClockStopped' } };
 export type RetentionExpiredEvent = RetentionExpired & { readonly envelope: Envelope & { readonly type: 'RetentionExpired' } };
+export type RetentionExpiryNoticedEvent = RetentionExpiryNoticed & { readonly envelope: Envelope & { readonly type: 'RetentionExpiryNoticed' } };
 
 export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreatedEvent | AccountDeactivatedEvent | AccountDeletionRequestedEvent | AccountErasedEvent | AccountProfileUpdatedEvent | AccountReactivatedEvent;
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
@@ -529,7 +558,7 @@ export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
 export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasurePlannedEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
-export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionExpiredEvent;
+export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
 export type LetheEvent = AccountEventsV1Event | AccountIngestV1Event | AuditLedgerV1Event | ConsentEventsV1Event | ErasureEventsV1Event | ErasureParticipantsV1Event | RetentionEventsV1Event;
 
@@ -566,7 +595,9 @@ export const TOPIC_OF_EVENT_TYPE = {
   ProfileChanged: 'lethe.account.ingest.v1',
   RetentionClockReset: 'lethe.retention.events.v1',
   RetentionClockStarted: 'lethe.retention.events.v1',
+  RetentionClockStopped: 'lethe.retention.events.v1',
   RetentionExpired: 'lethe.retention.events.v1',
+  RetentionExpiryNoticed: 'lethe.retention.events.v1',
   SignedUp: 'lethe.account.ingest.v1',
 } as const satisfies Record<EventType, string>;
 
@@ -601,6 +632,8 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ProfileChanged: 1,
   RetentionClockReset: 1,
   RetentionClockStarted: 1,
+  RetentionClockStopped: 1,
   RetentionExpired: 1,
+  RetentionExpiryNoticed: 1,
   SignedUp: 1,
 } as const satisfies Record<EventType, number>;
