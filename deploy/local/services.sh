@@ -9,14 +9,16 @@ set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-SERVICES=(account erasure)
+SERVICES=(account consent erasure)
 LETHE_ACCOUNT_PORT=${LETHE_ACCOUNT_PORT:-3001}
+LETHE_CONSENT_PORT=${LETHE_CONSENT_PORT:-3002}
 LETHE_ERASURE_PORT=${LETHE_ERASURE_PORT:-3004}
-export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_ERASURE_PORT
+export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_CONSENT_PORT LETHE_ERASURE_PORT
 
 service_port() {
   case $1 in
     account) echo "$LETHE_ACCOUNT_PORT" ;;
+    consent) echo "$LETHE_CONSENT_PORT" ;;
     erasure) echo "$LETHE_ERASURE_PORT" ;;
   esac
 }

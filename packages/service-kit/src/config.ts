@@ -23,6 +23,8 @@ export interface ServiceConfig {
   compactedTopics: string[];
   /** Prepended to every topic name: lets tests run isolated copies of the system. */
   topicPrefix: string;
+  /** `system`, or `shared-offset`: system time moved by an offset in Redis (demos, e2e tests). */
+  clock: 'system' | 'shared-offset';
 }
 
 export class ConfigError extends Error {
@@ -41,6 +43,12 @@ function readLocal(file: string, what: string, variable: string): string {
   if (!existsSync(file))
     throw new ConfigError(`no ${what}: set ${variable}, or run ./lethe up to make a local one (${file})`);
   return readFileSync(file, 'utf8').trim();
+}
+
+function clockKind(raw: string | undefined): ServiceConfig['clock'] {
+  if (raw === undefined || raw === '' || raw === 'system') return 'system';
+  if (raw === 'shared-offset') return raw;
+  throw new ConfigError(`LETHE_CLOCK must be system or shared-offset, not ${JSON.stringify(raw)}`);
 }
 
 const letheHome = (env: NodeJS.ProcessEnv) =>
@@ -96,6 +104,7 @@ export function loadServiceConfig(
     publicKeys,
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
+    clock: clockKind(env.LETHE_CLOCK),
     compactedTopics: (env.LETHE_COMPACTED_TOPICS ?? '')
       .split(',')
       .map((topic) => topic.trim())

@@ -12,3 +12,13 @@ export {
   type TokenClaims,
 } from './tokens';
 export { ConfigError, loadServiceConfig, secretFrom, topicNamer, type ServiceConfig } from './config';
+export {
+  CLOCK_OFFSET_KEY,
+  createClock,
+  parseDuration,
+  sharedOffsetClock,
+  systemClock,
+  type Clock,
+  type OffsetSource,
+  type SharedOffsetClock,
+} from './clock';

@@ -1,0 +1,243 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+
+import { localKek } from '@lethe/crypto';
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  type EventCodec,
+} from '@lethe/events';
+import { createOutboxRelay } from '@lethe/eventstore';
+import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
+import {
+  bearer,
+  createTestTopics,
+  readAllEvents,
+  testDatabase,
+  testKafka,
+  testLogger,
+  testRedis,
+  testServers,
+  testTopicSpec,
+  uniqueName,
+} from '@lethe/test-harness';
+
+import { loadPurposes } from './consent/purposes';
+import { consentKey } from './read-model/consent-cache';
+import { MARKETING_CONTACTS } from './consent/marketing-contacts';
+import { createConsentService, type ConsentService } from './service';
+
+const keys = generateSigningKeys();
+const token = (scopes: Scope[], subjectId?: string) => bearer(keys.privateKey, scopes, subjectId);
+const service_ = token(['service']);
+const textHash = `sha256:${createHash('sha256').update('We will email you about new features.').digest('hex')}`;
+const proof = { source: 'signup-form', policyVersion: '2026-11-01', textHash };
+
+describe('the consent service against the real servers', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let codec: EventCodec;
+  let redis: Redis;
+  let topic: string;
+  let consent: ConsentService;
+
+  beforeAll(async () => {
+    ({ db, drop } = await testDatabase('consent'));
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    [topic] = (await createTestTopics(admin, testTopicSpec('consent-events', 3))) as [string];
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    codec = createEventCodec({
+      registry: createSchemaRegistry(testServers().registryUrl),
+      catalog: loadCatalog(),
+    });
+    redis = testRedis();
+    consent = await createConsentService({
+      db,
+      redis,
+      codec,
+      kek: localKek(randomBytes(32).toString('base64')),
+      logger: testLogger(),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+      purposes: loadPurposes(),
+      topic,
+      policyVersion: '2026-11-01',
+    });
+  });
+  afterAll(async () => {
+    await consent.app.close();
+    redis.disconnect();
+    await producer.disconnect();
+    await admin.disconnect();
+    await drop();
+  });
+
+  const put = (
+    subjectId: string,
+    purpose: string,
+    body: object,
+    headers: Record<string, string> = service_,
+  ) =>
+    consent.app.inject({
+      method: 'PUT',
+      url: `/v1/subjects/${subjectId}/consents/${purpose}`,
+      headers,
+      payload: body,
+    });
+  const check = async (subjectId: string, purpose: string) =>
+    (
+      (
+        await consent.app.inject({ url: `/v1/subjects/${subjectId}/consents/${purpose}`, headers: service_ })
+      ).json() as {
+        granted: boolean;
+      }
+    ).granted;
+  const events = async (subjectId: string) => {
+    await createOutboxRelay({ store: consent.streams, producer, logger: testLogger() }).flush();
+    return (await readAllEvents(kafka, codec, topic)).filter(
+      (event) => event.envelope.subjectId === subjectId,
+    );
+  };
+
+  it('records grants and withdrawals with their proof; the fast check follows; the log has each decision', async () => {
+    const subjectId = uniqueName('sub');
+    const granted = await put(subjectId, 'marketing-email', {
+      granted: true,
+      ...proof,
+      contact: { address: 'ada@example.com' },
+    });
+    expect(granted.statusCode).toBe(200);
+    expect(granted.json()).toMatchObject({ purpose: 'marketing-email', granted: true, ...proof, gpc: false });
+    expect(await check(subjectId, 'marketing-email')).toBe(true);
+    expect(await check(subjectId, 'analytics')).toBe(false); // never asked: no consent
+    // The same request again changes nothing.
+    await put(subjectId, 'marketing-email', { granted: true, ...proof });
+    await put(subjectId, 'marketing-email', { granted: false, ...proof, source: 'preferences-page' });
+    expect(await check(subjectId, 'marketing-email')).toBe(false);
+
+    const listed = (
+      await consent.app.inject({
+        url: `/v1/subjects/${subjectId}/consents`,
+        headers: token(['subject'], subjectId),
+      })
+    ).json() as {
+      consents: Record<string, { granted: boolean }>;
+      history: { granted: boolean; source: string }[];
+    };
+    expect(listed.consents['marketing-email']).toMatchObject({ granted: false, source: 'preferences-page' });
+    expect(listed.history.map((d) => [d.granted, d.source])).toEqual([
+      [true, 'signup-form'],
+      [false, 'preferences-page'],
+    ]);
+
+    const onLog = await events(subjectId);
+    expect(onLog.map((e) => e.envelope.type)).toEqual(['ConsentGranted', 'ConsentWithdrawn']);
+    expect(onLog[0]!.data).toEqual({ purpose: 'marketing-email', ...proof, gpc: false });
+    // The contact address is at rest only sealed, and never on the log.
+    const stored = await db.collection(MARKETING_CONTACTS).findOne({ subjectId });
+    expect(JSON.stringify(stored)).not.toContain('ada@example.com');
+    expect(await consent.contacts.read(subjectId)).toEqual([
+      { purpose: 'marketing-email', channel: 'email', address: 'ada@example.com' },
+    ]);
+    for (const event of onLog) expect(JSON.stringify(event)).not.toContain('ada@example.com');
+  });
+
+  it('takes Sec-GPC: 1 as an opt-out of sale and sharing, once', async () => {
+    const subjectId = uniqueName('sub');
+    await put(subjectId, 'data-sale', { granted: true, ...proof });
+    await put(subjectId, 'analytics', { granted: true, ...proof });
+    const gpc = { ...service_, 'sec-gpc': '1' };
+    await consent.app.inject({ url: `/v1/subjects/${subjectId}/consents`, headers: gpc });
+    await consent.app.inject({ url: `/v1/subjects/${subjectId}/consents`, headers: gpc });
+    expect(await check(subjectId, 'data-sale')).toBe(false);
+    expect(await check(subjectId, 'cross-context-advertising')).toBe(false);
+    expect(await check(subjectId, 'analytics')).toBe(true); // not a sale or sharing
+    const withdrawn = (await events(subjectId)).filter((e) => isEventOfType(e, 'ConsentWithdrawn'));
+    expect(withdrawn.map((e) => e.data)).toEqual([
+      expect.objectContaining({ purpose: 'cross-context-advertising', gpc: true, source: 'gpc-signal' }),
+      expect.objectContaining({ purpose: 'data-sale', gpc: true, source: 'gpc-signal' }),
+    ]);
+  });
+
+  it('answers bad input with a clear problem', async () => {
+    const subjectId = uniqueName('sub');
+    const unknown = await put(subjectId, 'telepathy', { granted: true, ...proof });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'CONSENT_PURPOSE_UNKNOWN' });
+    expect(
+      (await put(subjectId, 'analytics', { granted: true, ...proof, textHash: 'md5:x' })).statusCode,
+    ).toBe(400);
+    const contact = await put(subjectId, 'analytics', {
+      granted: true,
+      ...proof,
+      contact: { address: 'a@b.c' },
+    });
+    expect(contact.statusCode).toBe(422);
+    expect(contact.json()).toMatchObject({ code: 'CONSENT_CONTACT_NOT_EXPECTED' });
+    const otherSubject = await put(
+      subjectId,
+      'analytics',
+      { granted: true, ...proof },
+      token(['subject'], 'sub_other'),
+    );
+    expect(otherSubject.statusCode).toBe(403);
+    expect((await put(subjectId, 'analytics', { granted: true, ...proof }, {})).statusCode).toBe(401);
+  });
+
+  it('rebuilds the fast-check read model from the ledger when it is missing', async () => {
+    const subjectId = uniqueName('sub');
+    await put(subjectId, 'llm-processing', { granted: true, ...proof });
+    await redis.del(consentKey(subjectId));
+    expect(await check(subjectId, 'llm-processing')).toBe(true);
+    expect(await redis.hget(consentKey(subjectId), 'llm-processing')).toBe('1');
+  });
+
+  it('erases marketing contacts for that scope, and for the whole account keeps only the ledger, closed', async () => {
+    const subjectId = uniqueName('sub');
+    await put(subjectId, 'marketing-sms', {
+      granted: true,
+      ...proof,
+      contact: { address: '+44 20 7946 0000' },
+    });
+    await put(subjectId, 'marketing-sms', { granted: false, ...proof });
+    const task = { requestId: 'req_1', subjectId, attempt: 1, deadlineAt: new Date(Date.now() + 60_000) };
+
+    const scoped = await consent.erase({ ...task, scope: { all: false, categories: ['marketing-contact'] } });
+    expect(scoped).toMatchObject({
+      outcome: 'erased',
+      verifiedEmpty: true,
+      counts: { 'mongodb:marketing_contacts': 1 },
+    });
+    expect(await db.collection(MARKETING_CONTACTS).countDocuments({ subjectId })).toBe(0);
+    expect(await check(subjectId, 'marketing-sms')).toBe(false); // the ledger is untouched
+
+    const all = await consent.erase({ ...task, requestId: 'req_2', scope: { all: true, categories: [] } });
+    expect(all).toMatchObject({
+      outcome: 'retained-legal',
+      verifiedEmpty: true,
+      evidence: { ledgerDecisionsKept: 2, ledgerContainsContactData: false },
+    });
+    expect(await redis.exists(consentKey(subjectId))).toBe(0);
+    expect(await check(subjectId, 'marketing-sms')).toBe(false);
+    expect(await redis.exists(consentKey(subjectId))).toBe(0); // a read does not bring it back
+    const refused = await put(subjectId, 'analytics', { granted: true, ...proof });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'CONSENT_LEDGER_CLOSED' });
+    // Running the task again is harmless.
+    expect(
+      await consent.erase({ ...task, requestId: 'req_2', scope: { all: true, categories: [] } }),
+    ).toMatchObject({
+      verifiedEmpty: true,
+    });
+  });
+});

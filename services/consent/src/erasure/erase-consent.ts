@@ -1,0 +1,54 @@
+import type { ErasureTask, ParticipantDeclaration, TaskResult } from '@lethe/participant';
+
+import type { MarketingContacts } from '../consent/marketing-contacts';
+import type { ConsentCache } from '../read-model/consent-cache';
+
+export const CONSENT_PARTICIPANT: ParticipantDeclaration = {
+  participantId: 'consent',
+  stores: ['mongodb:consent_streams', 'mongodb:marketing_contacts', 'redis:consent'],
+  categories: ['consent', 'marketing-contact'],
+  phase: 1,
+  timeoutMs: 30_000,
+};
+
+export interface EraseConsentDeps {
+  contacts: MarketingContacts;
+  cache: ConsentCache;
+  /** Closes the subject's ledger (kept as proof) and says how many decisions it holds. */
+  closeLedger: (subjectId: string, requestId: string) => Promise<number>;
+}
+
+/**
+ * The consent participant. Marketing contact addresses go in every scope that names them. For a
+ * whole-account erasure the fast-check cache goes too, and the ledger is closed and kept: it is
+ * the proof of each grant and withdrawal (purpose, source, policy version, text hash, time) and
+ * holds no contact data, which the outcome says (`retained-legal`, containsContactData: false).
+ */
+export function eraseConsent(deps: EraseConsentDeps) {
+  return async ({ subjectId, requestId, scope }: ErasureTask): Promise<TaskResult> => {
+    const contacts = await deps.contacts.erase(subjectId);
+    if (!scope.all) {
+      return {
+        outcome: contacts.deleted > 0 ? 'erased' : 'not-found',
+        counts: { 'mongodb:marketing_contacts': contacts.deleted },
+        verifiedEmpty: contacts.remaining === 0,
+        evidence: { marketingContactsRemaining: contacts.remaining },
+      };
+    }
+    // Closed first: a closed ledger is never cached again, so the cache stays empty after this.
+    const decisionsKept = await deps.closeLedger(subjectId, requestId);
+    const cache = await deps.cache.erase(subjectId);
+    return {
+      outcome:
+        decisionsKept > 0 ? 'retained-legal' : contacts.deleted + cache.deleted > 0 ? 'erased' : 'not-found',
+      counts: { 'mongodb:marketing_contacts': contacts.deleted, 'redis:consent': cache.deleted },
+      verifiedEmpty: contacts.remaining === 0 && cache.remaining === 0,
+      evidence: {
+        marketingContactsRemaining: contacts.remaining,
+        cacheKeysRemaining: cache.remaining,
+        ledgerDecisionsKept: decisionsKept,
+        ledgerContainsContactData: false,
+      },
+    };
+  };
+}

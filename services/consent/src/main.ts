@@ -1,0 +1,80 @@
+// The consent service process: configuration, connections, the outbox relay, the consent
+// erasure participant, HTTP, and an orderly stop on SIGTERM.
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+
+import { localKek } from '@lethe/crypto';
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { createOutboxRelay } from '@lethe/eventstore';
+import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { joinErasureProtocol } from '@lethe/participant';
+import { createClock, topicNamer } from '@lethe/service-kit';
+
+import { loadConsentConfig } from './config';
+import { loadPurposes } from './consent/purposes';
+import { CONSENT_EVENTS_TOPIC } from './consent/to-records';
+import { CONSENT_PARTICIPANT } from './erasure/erase-consent';
+import { createConsentService } from './service';
+
+async function main() {
+  const config = loadConsentConfig();
+  const purposes = loadPurposes(config.purposesFile);
+  const logger = createLogger({ name: 'consent', level: config.logLevel });
+  const topicName = topicNamer(config.topicPrefix);
+  const mongo = await MongoClient.connect(config.mongoUrl);
+  const redis = new Redis(config.redisUrl);
+  const clock = await createClock(config.clock, redis);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-consent', logger });
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(config.registryUrl),
+    catalog: loadCatalog(),
+  });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+
+  const service = await createConsentService({
+    db: mongo.db(config.mongoDatabase),
+    redis,
+    codec,
+    kek: localKek(config.kek),
+    logger,
+    publicKeys: config.publicKeys,
+    purposes,
+    clock,
+    topic: topicName(CONSENT_EVENTS_TOPIC),
+    policyVersion: config.policyVersion,
+  });
+  const relay = createOutboxRelay({ store: service.streams, producer, logger });
+  relay.start(200);
+  const participant = await joinErasureProtocol({
+    kafka,
+    codec,
+    logger,
+    topicName,
+    declaration: CONSENT_PARTICIPANT,
+    erase: service.erase,
+  });
+  await service.app.listen({ host: config.host, port: config.port });
+
+  closeOnSignals(
+    [
+      () => service.app.close(),
+      () => participant.stop(),
+      () => relay.stop(),
+      () => producer.disconnect(),
+      () => mongo.close(),
+      async () => void (await redis.quit()),
+    ],
+    logger,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`consent: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
