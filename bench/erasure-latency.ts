@@ -32,15 +32,19 @@ async function main() {
   await admin.connect();
   await applyTopics(
     admin,
-    ['lethe.account.events.v1', 'lethe.erasure.events.v1', 'lethe.erasure.participants.v1', 'floor'].map(
-      (logical) => ({
-        name: topicName(logical),
-        partitions: logical.includes('participants') ? 1 : 3,
-        replicationFactor: 1,
-        config: {},
-        purpose: 'bench',
-      }),
-    ),
+    [
+      'lethe.account.events.v1',
+      'lethe.erasure.events.v1',
+      'lethe.retention.events.v1',
+      'lethe.erasure.participants.v1',
+      'floor',
+    ].map((logical) => ({
+      name: topicName(logical),
+      partitions: logical.includes('participants') ? 1 : 3,
+      replicationFactor: 1,
+      config: {},
+      purpose: 'bench',
+    })),
   );
 
   // The floor: one record produced and consumed, round trip, on the same broker.

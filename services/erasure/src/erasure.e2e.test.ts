@@ -69,7 +69,12 @@ describe('erasure end to end', () => {
     kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
-    await createPrefixedTopics(admin, topicName, [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.events.v1'], 3);
+    await createPrefixedTopics(
+      admin,
+      topicName,
+      [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.events.v1', 'lethe.retention.events.v1'],
+      3,
+    );
     await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1']);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),

@@ -59,6 +59,7 @@ describe('participants that fail', () => {
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
       'lethe.erasure.participants.v1',
+      'lethe.retention.events.v1',
     ]);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),

@@ -75,6 +75,7 @@ describe('a participant process under kill -9', () => {
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
       'lethe.erasure.participants.v1',
+      'lethe.retention.events.v1',
     ]);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),

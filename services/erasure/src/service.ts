@@ -58,6 +58,8 @@ export interface RequestErasureInput {
   reason: string;
   regulation: string | null;
   causationId?: string | null;
+  /** Already on the erasure log (emitted by another service). */
+  announced?: boolean;
 }
 
 /**
@@ -154,6 +156,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
           reason: input.reason,
           regulation: input.regulation,
           participants: directory.list(),
+          ...(input.announced ? { announced: true } : {}),
         },
         metadata: { now: at },
       },
@@ -169,11 +172,55 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     logger: log,
     // Named through topicName too: an isolated copy of the system (a test) has its own groups.
     groupId: topicName('lethe.erasure.orchestrator'),
-    topics: [topicName('lethe.account.events.v1'), topicName(ERASURE_EVENTS)],
+    topics: [
+      topicName('lethe.account.events.v1'),
+      topicName(ERASURE_EVENTS),
+      topicName('lethe.retention.events.v1'),
+    ],
     handle: async (record) => {
       const event = record.decoded!.event;
       const subjectId = event.envelope.subjectId;
       if (!subjectId) return;
+      const at = now();
+      const context = {
+        now: at,
+        correlationId: event.envelope.correlationId,
+        causationId: event.envelope.eventId,
+      };
+      // Legal holds from the retention log: a held subject's erasure waits for the last release.
+      if (isEventOfType(event, 'LegalHoldPlaced')) {
+        await handle(
+          subjectId,
+          { type: 'PlaceHold', data: { holdId: event.data.holdId }, metadata: { now: at } },
+          context,
+        );
+        return;
+      }
+      if (isEventOfType(event, 'LegalHoldReleased')) {
+        await handle(
+          subjectId,
+          {
+            type: 'ReleaseHold',
+            data: { holdId: event.data.holdId, participants: directory.list() },
+            metadata: { now: at },
+          },
+          context,
+        );
+        return;
+      }
+      // A request another service put on the erasure log (retention's expiries) is taken up here.
+      if (isEventOfType(event, 'ErasureRequested') && event.envelope.producer !== 'erasure') {
+        await requestErasure({
+          subjectId,
+          requestId: event.data.requestId,
+          scope: event.data.scope,
+          reason: event.data.reason,
+          regulation: event.data.regulation,
+          causationId: event.envelope.eventId,
+          announced: true,
+        });
+        return;
+      }
       if (isEventOfType(event, 'AccountDeletionRequested')) {
         await requestErasure({
           subjectId,
@@ -184,12 +231,6 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
         });
         return;
       }
-      const at = now();
-      const context = {
-        now: at,
-        correlationId: event.envelope.correlationId,
-        causationId: event.envelope.eventId,
-      };
       if (isEventOfType(event, 'ErasureTaskCompleted')) {
         const {
           requestId,

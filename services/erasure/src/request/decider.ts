@@ -10,6 +10,7 @@ import {
   type ErasureEvent,
   type ErasureState,
   type Outcome,
+  type Registration,
   type Task,
 } from './model';
 
@@ -44,6 +45,24 @@ function issue(
   };
 }
 
+/** Every registered participant whose categories meet the scope, waiting for its phase. */
+function plan(request: OpenState['request'], participants: readonly Registration[]): ErasureEvent {
+  const tasks: Task[] = participants
+    .filter((p) => inScope(p.categories, request.scope))
+    .map((p) => ({
+      participantId: p.participantId,
+      phase: p.phase,
+      categories: p.categories,
+      timeoutMs: p.timeoutMs,
+      attempt: 0,
+      status: 'waiting',
+      deadlineAt: null,
+      result: null,
+      failureCode: null,
+    }));
+  return { type: 'ErasurePlanned', data: { requestId: request.requestId, tasks } };
+}
+
 /** A failed attempt: retried after a backoff while attempts remain and a retry can help. */
 function attemptFailed(task: Task, failed: { retriable: boolean; code: string }, now: Date): ErasureEvent {
   const retry = failed.retriable && task.attempt < MAX_ATTEMPTS;
@@ -71,6 +90,7 @@ type OpenState = Extract<ErasureState, { status: 'open' }>;
 /** After the tasks changed: the next phase's tasks, or the completion once every task is terminal. */
 function advance(state: OpenState, now: Date): ErasureEvent[] {
   const { request, tasks } = state;
+  if (state.blocked) return []; // nothing moves under a hold
   if (tasks.some((task) => task.status === 'issued' || task.status === 'backoff')) return [];
   const waiting = tasks.filter((task) => task.status === 'waiting');
   if (waiting.length > 0) {
@@ -118,25 +138,29 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
         requestedAt: now.getTime(),
         dueAt: deadlineFor(info.regulation, now.getTime()),
       };
-      const tasks: Task[] = participants
-        .filter((p) => inScope(p.categories, request.scope))
-        .map((p) => ({
-          participantId: p.participantId,
-          phase: p.phase,
-          categories: p.categories,
-          timeoutMs: p.timeoutMs,
-          attempt: 0,
-          status: 'waiting',
-          deadlineAt: null,
-          result: null,
-          failureCode: null,
-        }));
-      const opened: ErasureEvent[] = [
-        { type: 'ErasureRequested', data: request },
-        { type: 'ErasurePlanned', data: { requestId: request.requestId, tasks } },
-      ];
-      const next = opened.reduce(evolve, state) as OpenState;
-      return [...opened, ...advance(next, now)];
+      const requested: ErasureEvent = { type: 'ErasureRequested', data: request };
+      // Under a legal hold nothing is planned or erased; the block itself is on the log.
+      const holds = state.holds ?? [];
+      if (holds.length > 0)
+        return [
+          requested,
+          { type: 'ErasureBlocked', data: { requestId: request.requestId, holdIds: [...holds] } },
+        ];
+      const opened = evolve(state, requested) as OpenState;
+      return [requested, ...andWhatFollows(opened, [plan(opened.request, participants)], now)];
+    }
+    case 'PlaceHold':
+      return (state.holds ?? []).includes(command.data.holdId)
+        ? []
+        : [{ type: 'HoldPlaced', data: { holdId: command.data.holdId } }];
+    case 'ReleaseHold': {
+      const holds = state.holds ?? [];
+      if (!holds.includes(command.data.holdId)) return [];
+      const released: ErasureEvent = { type: 'HoldReleased', data: { holdId: command.data.holdId } };
+      // The last hold released: the blocked request goes ahead, planned over today's participants.
+      if (state.status === 'open' && state.blocked && holds.length === 1)
+        return andWhatFollows(state, [released, plan(state.request, command.data.participants)], now);
+      return [released];
     }
     case 'RecordTaskOutcome': {
       if (state.status !== 'open' || state.request.requestId !== command.data.requestId) return [];
@@ -190,10 +214,18 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
 
 function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
   switch (event.type) {
-    case 'ErasureRequested':
-      return { status: 'open', request: event.data, tasks: [], completed: state.completed };
+    case 'ErasureRequested': {
+      const { announced: _announced, ...request } = event.data;
+      return { status: 'open', request, tasks: [], completed: state.completed, holds: state.holds ?? [] };
+    }
+    case 'ErasureBlocked':
+      return state.status === 'open' ? { ...state, blocked: true } : state;
     case 'ErasurePlanned':
-      return state.status === 'open' ? { ...state, tasks: event.data.tasks } : state;
+      return state.status === 'open' ? { ...state, tasks: event.data.tasks, blocked: false } : state;
+    case 'HoldPlaced':
+      return { ...state, holds: [...(state.holds ?? []), event.data.holdId] };
+    case 'HoldReleased':
+      return { ...state, holds: (state.holds ?? []).filter((holdId) => holdId !== event.data.holdId) };
     case 'ErasureTaskIssued':
       if (state.status !== 'open') return state;
       return {
@@ -237,6 +269,7 @@ function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
       return {
         status: 'idle',
         completed: [...state.completed, { request: state.request, result, outcomes, certificate }],
+        holds: state.holds ?? [],
       };
     }
     default:

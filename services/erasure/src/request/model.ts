@@ -58,12 +58,20 @@ export interface CompletedRequest {
 }
 
 export type ErasureState =
-  | { readonly status: 'idle'; readonly completed: readonly CompletedRequest[] }
+  | {
+      readonly status: 'idle';
+      readonly completed: readonly CompletedRequest[];
+      /** Legal holds on the subject (from the retention log); absent in older stored states. */
+      readonly holds?: readonly string[];
+    }
   | {
       readonly status: 'open';
       readonly request: RequestInfo;
       readonly tasks: readonly Task[];
       readonly completed: readonly CompletedRequest[];
+      readonly holds?: readonly string[];
+      /** Blocked by legal holds: nothing is planned or erased until the last one is released. */
+      readonly blocked?: boolean;
       /** ErasureDeadlineAtRisk was raised (once per request). */
       readonly atRiskRaised?: boolean;
     };
@@ -73,6 +81,8 @@ export type ErasureCommand =
       readonly type: 'RequestErasure';
       readonly data: Omit<RequestInfo, 'requestedAt' | 'dueAt'> & {
         readonly participants: readonly Registration[];
+        /** The request is already on the erasure log (another service emitted ErasureRequested). */
+        readonly announced?: boolean;
       };
       readonly metadata: { readonly now: Date };
     }
@@ -89,7 +99,17 @@ export type ErasureCommand =
     }
   /** Time passed: issue retries whose backoff is over, time out silent attempts, warn of the
    * legal deadline. The service sends it when the stream's timer is due. */
-  | { readonly type: 'Tick'; readonly metadata: { readonly now: Date } };
+  | { readonly type: 'Tick'; readonly metadata: { readonly now: Date } }
+  | {
+      readonly type: 'PlaceHold';
+      readonly data: { readonly holdId: string };
+      readonly metadata: { readonly now: Date };
+    }
+  | {
+      readonly type: 'ReleaseHold';
+      readonly data: { readonly holdId: string; readonly participants: readonly Registration[] };
+      readonly metadata: { readonly now: Date };
+    };
 
 export interface Outcome {
   readonly participantId: string;
@@ -101,7 +121,14 @@ export interface Outcome {
 }
 
 export type ErasureEvent =
-  | { readonly type: 'ErasureRequested'; readonly data: RequestInfo }
+  | { readonly type: 'ErasureRequested'; readonly data: RequestInfo & { readonly announced?: boolean } }
+  | {
+      readonly type: 'ErasureBlocked';
+      readonly data: { readonly requestId: string; readonly holdIds: readonly string[] };
+    }
+  /** Kept in the stream only: the hold's own events are on the retention log. */
+  | { readonly type: 'HoldPlaced'; readonly data: { readonly holdId: string } }
+  | { readonly type: 'HoldReleased'; readonly data: { readonly holdId: string } }
   | {
       readonly type: 'ErasurePlanned';
       readonly data: { readonly requestId: string; readonly tasks: readonly Task[] };

@@ -39,7 +39,9 @@ export function erasureRecords({
       const wires: { wire: LetheEvent; topics: string[] }[] = [];
       switch (event.type) {
         case 'ErasureRequested': {
-          const { subjectId: _subject, scope, ...rest } = event.data;
+          // Announced by another service (retention): already on the log, not written twice.
+          if (event.data.announced) break;
+          const { subjectId: _subject, scope, announced: _announced, ...rest } = event.data;
           wires.push({
             wire: makeEvent('ErasureRequested', envelope, {
               ...rest,
@@ -72,6 +74,17 @@ export function erasureRecords({
           break;
         }
         case 'TaskOutcomeRecorded':
+        case 'HoldPlaced':
+        case 'HoldReleased':
+          break;
+        case 'ErasureBlocked':
+          wires.push({
+            wire: makeEvent('ErasureBlocked', envelope, {
+              requestId: event.data.requestId,
+              holdIds: [...event.data.holdIds],
+            }),
+            topics: [ERASURE_EVENTS],
+          });
           break;
         case 'ErasureDeadlineAtRisk':
           wires.push({

@@ -1,0 +1,8 @@
+export {
+  startRetentionService,
+  RETENTION_STREAMS,
+  type RetentionService,
+  type RetentionServiceDeps,
+} from './service';
+export { loadPolicy, PolicyInvalid, SEED_POLICY_FILE, type RetentionPolicy } from './policy/policy';
+export { expiryRequestId } from './retention/decider';

@@ -1,0 +1,40 @@
+// The retention service process: configuration (a bad policy stops it here, naming the line),
+// connections, the service, HTTP, and an orderly stop on SIGTERM.
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { createClock, topicNamer } from '@lethe/service-kit';
+
+import { loadRetentionConfig } from './config';
+import { loadPolicy } from './policy/policy';
+import { startRetentionService } from './service';
+
+async function main() {
+  const config = loadRetentionConfig();
+  const policy = loadPolicy(config.policyFile);
+  const logger = createLogger({ name: 'retention', level: config.logLevel });
+  const mongo = await MongoClient.connect(config.mongoUrl);
+  const redis = new Redis(config.redisUrl);
+  const clock = await createClock(config.clock, redis);
+  const service = await startRetentionService({
+    db: mongo.db(config.mongoDatabase),
+    kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-retention', logger }),
+    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
+    logger,
+    publicKeys: config.publicKeys,
+    policy,
+    clock,
+    topicName: topicNamer(config.topicPrefix),
+  });
+  await service.app.listen({ host: config.host, port: config.port });
+  logger.info({ policyVersion: policy.version, digest: policy.digest }, 'retention policy active');
+  closeOnSignals([() => service.stop(), () => mongo.close(), async () => void (await redis.quit())], logger);
+}
+
+main().catch((error: unknown) => {
+  console.error(`retention: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+
+import type { Decider } from '@lethe/eventstore';
+
+import type { ClockPolicy, RetentionPolicy } from '../policy/policy';
+import {
+  RetentionError,
+  type RetentionCommand,
+  type RetentionEvent,
+  type RetentionState,
+  type RunningClock,
+} from './model';
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}
+
+/** The erasure a clock's expiry asks for has an id derived from the clock run, so an expiry
+ * decided twice (a crash, a retry) asks for the same erasure, which the erasure service joins. */
+export function expiryRequestId(subjectId: string, clock: string, startedAt: number): string {
+  return `ret_${createHash('sha256').update(`${subjectId}|${clock}|${startedAt}`).digest('hex').slice(0, 32)}`;
+}
+
+function running(policy: RetentionPolicy, clock: ClockPolicy, from: number): RunningClock {
+  const expiresAt = from + clock.expiresAfterMs;
+  return {
+    startedAt: from,
+    expiresAt,
+    noticeAt: clock.noticeBeforeMs === null ? null : expiresAt - clock.noticeBeforeMs,
+    noticed: false,
+    policyVersion: policy.version,
+  };
+}
+
+/** The policy's clocks as a pure decider: the same events for the same commands, state and policy. */
+export function retentionDecider(
+  policy: RetentionPolicy,
+): Decider<RetentionCommand, RetentionEvent, RetentionState> {
+  const inactivity = policy.clocks.filter((c) => c.kind === 'inactivity');
+  const consent = policy.clocks.filter(
+    (c): c is Extract<ClockPolicy, { kind: 'consent' }> => c.kind === 'consent',
+  );
+
+  function decide(command: RetentionCommand, state: RetentionState): RetentionEvent[] {
+    const now = command.metadata.now.getTime();
+    const seen: RetentionEvent[] = state.known ? [] : [{ type: 'SubjectSeen', data: {} }];
+    switch (command.type) {
+      case 'ObserveAccount': {
+        if (state.accountErased) return [];
+        const { event, at } = command.data;
+        if (event === 'erased')
+          return [
+            { type: 'AccountErasureSeen', data: {} },
+            ...Object.entries(state.clocks).map(([clock, run]): RetentionEvent => ({
+              type: 'RetentionClockStopped',
+              data: { clock, policyVersion: run.policyVersion, stoppedAt: now, reason: 'account-erased' },
+            })),
+          ];
+        const events: RetentionEvent[] = [...seen];
+        for (const clock of inactivity) {
+          const current = state.clocks[clock.id];
+          if (!current)
+            events.push({
+              type: 'RetentionClockStarted',
+              data: { clock: clock.id, ...running(policy, clock, at) },
+            });
+          // Activity reported late (an older day) never moves the clock back.
+          else if (at > current.startedAt)
+            events.push({
+              type: 'RetentionClockReset',
+              data: { clock: clock.id, ...running(policy, clock, at) },
+            });
+        }
+        return events;
+      }
+      case 'ObserveConsent': {
+        const { purpose, granted, at } = command.data;
+        const purposes = new Set(state.grantedPurposes);
+        if (granted) purposes.add(purpose);
+        else purposes.delete(purpose);
+        const events: RetentionEvent[] = [...seen];
+        if (
+          purposes.size !== state.grantedPurposes.length ||
+          !state.grantedPurposes.every((p) => purposes.has(p))
+        )
+          events.push({ type: 'PurposesGranted', data: { purposes: [...purposes].sort() } });
+        for (const clock of consent) {
+          if (!clock.whileAnyGranted.includes(purpose)) continue;
+          const anyGranted = clock.whileAnyGranted.some((p) => purposes.has(p));
+          const current = state.clocks[clock.id];
+          if (anyGranted && current)
+            events.push({
+              type: 'RetentionClockStopped',
+              data: {
+                clock: clock.id,
+                policyVersion: current.policyVersion,
+                stoppedAt: now,
+                reason: 'consent-granted',
+              },
+            });
+          else if (!anyGranted && !granted && !current)
+            events.push({
+              type: 'RetentionClockStarted',
+              data: { clock: clock.id, ...running(policy, clock, at) },
+            });
+        }
+        return events;
+      }
+      case 'PlaceHold': {
+        if (!state.known)
+          throw new RetentionError(
+            'RETENTION_SUBJECT_UNKNOWN',
+            'no such subject on the account or consent log',
+          );
+        if (state.holds[command.data.holdId]) return [];
+        return [{ type: 'LegalHoldPlaced', data: { ...command.data, placedAt: now } }];
+      }
+      case 'ReleaseHold':
+        if (!state.holds[command.data.holdId])
+          throw new RetentionError('RETENTION_HOLD_UNKNOWN', 'no such active hold');
+        return [{ type: 'LegalHoldReleased', data: command.data }];
+      case 'Tick': {
+        const events: RetentionEvent[] = [];
+        for (const hold of Object.values(state.holds))
+          if (hold.until !== null && hold.until <= now)
+            events.push({
+              type: 'LegalHoldReleased',
+              data: { holdId: hold.holdId, releasedBy: 'hold-expiry' },
+            });
+        for (const [clockId, run] of Object.entries(state.clocks)) {
+          const clock = policy.clocks.find((c) => c.id === clockId);
+          if (run.expiresAt <= now) {
+            events.push({
+              type: 'RetentionExpired',
+              data: {
+                clock: clockId,
+                expiredAt: run.expiresAt,
+                policyVersion: run.policyVersion,
+                requestId: expiryRequestId(command.data.subjectId, clockId, run.startedAt),
+                scope: clock?.erase ?? { all: true, categories: [] },
+                reason: clock?.kind === 'consent' ? 'consent-withdrawn' : 'retention-expired',
+              },
+            });
+          } else if (run.noticeAt !== null && !run.noticed && run.noticeAt <= now) {
+            events.push({
+              type: 'RetentionExpiryNoticed',
+              data: {
+                clock: clockId,
+                policyVersion: run.policyVersion,
+                noticedAt: now,
+                expiresAt: run.expiresAt,
+              },
+            });
+          }
+        }
+        return events;
+      }
+      default:
+        return assertNever(command);
+    }
+  }
+
+  function evolve(state: RetentionState, event: RetentionEvent): RetentionState {
+    switch (event.type) {
+      case 'SubjectSeen':
+        return { ...state, known: true };
+      case 'AccountErasureSeen':
+        return { ...state, accountErased: true };
+      case 'PurposesGranted':
+        return { ...state, grantedPurposes: event.data.purposes };
+      case 'RetentionClockStarted':
+      case 'RetentionClockReset': {
+        const { clock, ...run } = event.data;
+        return { ...state, clocks: { ...state.clocks, [clock]: run } };
+      }
+      case 'RetentionClockStopped': {
+        const { [event.data.clock]: _stopped, ...clocks } = state.clocks;
+        return { ...state, clocks };
+      }
+      case 'RetentionExpiryNoticed': {
+        const run = state.clocks[event.data.clock];
+        return run
+          ? { ...state, clocks: { ...state.clocks, [event.data.clock]: { ...run, noticed: true } } }
+          : state;
+      }
+      case 'RetentionExpired': {
+        const { [event.data.clock]: _expired, ...clocks } = state.clocks;
+        const { clock, expiredAt, requestId, policyVersion } = event.data;
+        return {
+          ...state,
+          clocks,
+          expired: [...state.expired, { clock, expiredAt, requestId, policyVersion }],
+        };
+      }
+      case 'LegalHoldPlaced':
+        return { ...state, holds: { ...state.holds, [event.data.holdId]: event.data } };
+      case 'LegalHoldReleased': {
+        const { [event.data.holdId]: _released, ...holds } = state.holds;
+        return { ...state, holds };
+      }
+      default:
+        return assertNever(event);
+    }
+  }
+
+  return {
+    initialState: () => ({
+      known: false,
+      accountErased: false,
+      grantedPurposes: [],
+      clocks: {},
+      holds: {},
+      expired: [],
+    }),
+    decide,
+    evolve,
+  };
+}
+
+/** When the subject's stream wants waking: a notice, an expiry, or a hold's end. */
+export function nextWakeup(state: RetentionState): Date | null {
+  const times = [
+    ...Object.values(state.clocks).flatMap((run) => [
+      run.expiresAt,
+      ...(run.noticeAt !== null && !run.noticed ? [run.noticeAt] : []),
+    ]),
+    ...Object.values(state.holds).flatMap((hold) => (hold.until === null ? [] : [hold.until])),
+  ];
+  return times.length > 0 ? new Date(Math.min(...times)) : null;
+}

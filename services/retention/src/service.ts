@@ -1,0 +1,197 @@
+import type { KeyObject } from 'node:crypto';
+
+import type { FastifyInstance } from 'fastify';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import { isEventOfType, type EventCodec } from '@lethe/events';
+import {
+  createCommandHandler,
+  createOutboxRelay,
+  createStreamStore,
+  type StreamStore,
+} from '@lethe/eventstore';
+import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+import { buildServiceApp, systemClock, type Clock } from '@lethe/service-kit';
+
+import { retentionRoutes } from './http/routes';
+import { activatePolicy } from './policy/activation';
+import type { RetentionPolicy } from './policy/policy';
+import { nextWakeup, retentionDecider } from './retention/decider';
+import type { RetentionCommand, RetentionState } from './retention/model';
+import { RETENTION_EVENTS_TOPIC, retentionRecords } from './retention/to-records';
+
+export const RETENTION_STREAMS = 'retention_streams';
+export const LEGAL_HOLDS = 'legal_holds';
+const SWEEP_INTERVAL_MS = 500;
+
+export interface RetentionServiceDeps {
+  db: Db;
+  kafka: Kafka;
+  codec: EventCodec;
+  logger: Logger;
+  publicKeys: readonly KeyObject[];
+  policy: RetentionPolicy;
+  clock?: Clock;
+  topicName?: (logical: string) => string;
+}
+
+export interface RetentionService {
+  app: FastifyInstance;
+  streams: StreamStore<RetentionState>;
+  /** Fires what is due now (also done every 500 ms). */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The retention service: folds the account and consent logs into per-subject clocks, keeps legal
+ * holds, and when a clock runs out emits RetentionExpired and the ErasureRequested it causes.
+ * Its scheduler is the stream store's timers: each subject's stream stores when it next wants
+ * waking in the same insert as its state, so a restart loses no expiry, and an expiry is decided
+ * once because the commit that records it is written once.
+ */
+export async function startRetentionService(deps: RetentionServiceDeps): Promise<RetentionService> {
+  const topicName = deps.topicName ?? ((topic: string) => topic);
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger.child({ component: 'retention' });
+  const streams = await createStreamStore<RetentionState>({ db: deps.db, collection: RETENTION_STREAMS });
+  const holds = deps.db.collection<{ _id: string; subjectId: string }>(LEGAL_HOLDS);
+  const decider = retentionDecider(deps.policy);
+  const producer: Producer = deps.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  const relay = createOutboxRelay({ store: streams, producer, logger: log });
+  const { store: policyStream } = await activatePolicy({
+    db: deps.db,
+    codec: deps.codec,
+    policy: deps.policy,
+    now: clock.now(),
+    topic: topicName(RETENTION_EVENTS_TOPIC),
+    activatedBy: 'retention-service',
+  });
+  const policyRelay = createOutboxRelay({ store: policyStream, producer, logger: log });
+  await policyRelay.flush();
+
+  const handleCommand = createCommandHandler({
+    store: streams,
+    decider,
+    toRecords: retentionRecords({ codec: deps.codec, topicName }),
+    timerOf: nextWakeup,
+  });
+  const handle = (
+    subjectId: string,
+    command: RetentionCommand,
+    correlationId: string,
+    causationId: string | null = null,
+  ) => handleCommand(subjectId, command, { now: command.metadata.now, correlationId, causationId });
+
+  async function sweep(): Promise<void> {
+    const now = clock.now();
+    for (const subjectId of await streams.dueTimers(now))
+      await handle(
+        subjectId,
+        { type: 'Tick', data: { subjectId }, metadata: { now } },
+        `retention:${subjectId}`,
+      );
+  }
+  let sweeping = true;
+  const sweeper = (async () => {
+    while (sweeping) {
+      await sweep().catch((error: unknown) => log.error({ err: error }, 'retention sweep failed'));
+      await new Promise((resolve) => setTimeout(resolve, SWEEP_INTERVAL_MS));
+    }
+  })();
+
+  const observer: ConsumerRunner = await runConsumer({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    groupId: topicName('lethe.retention'),
+    topics: [topicName('lethe.account.events.v1'), topicName('lethe.consent.events.v1')],
+    handle: async (record) => {
+      const event = record.decoded!.event;
+      const subjectId = event.envelope.subjectId;
+      if (!subjectId) return;
+      const now = clock.now();
+      const at = event.envelope.occurredAt;
+      const { correlationId, eventId } = event.envelope;
+      let command: RetentionCommand | undefined;
+      if (isEventOfType(event, 'AccountCreated'))
+        command = { type: 'ObserveAccount', data: { event: 'created', at }, metadata: { now } };
+      else if (
+        isEventOfType(event, 'AccountActivityRecorded') ||
+        isEventOfType(event, 'AccountReactivated')
+      ) {
+        const day = isEventOfType(event, 'AccountActivityRecorded')
+          ? Date.parse(`${event.data.day}T00:00:00Z`)
+          : at;
+        command = { type: 'ObserveAccount', data: { event: 'active', at: day }, metadata: { now } };
+      } else if (isEventOfType(event, 'AccountErased'))
+        command = { type: 'ObserveAccount', data: { event: 'erased', at }, metadata: { now } };
+      else if (isEventOfType(event, 'ConsentGranted') || isEventOfType(event, 'ConsentWithdrawn'))
+        command = {
+          type: 'ObserveConsent',
+          data: { purpose: event.data.purpose, granted: isEventOfType(event, 'ConsentGranted'), at },
+          metadata: { now },
+        };
+      if (command) await handle(subjectId, command, correlationId, eventId);
+    },
+  });
+  relay.start(200);
+
+  const app = buildServiceApp({
+    name: 'retention',
+    version: '0.1.0',
+    logger: deps.logger,
+    publicKeys: deps.publicKeys,
+    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+  });
+  await app.register(async (scope) =>
+    retentionRoutes(scope, {
+      policy: deps.policy,
+      activations: async () => (await policyStream.load('retention-policy'))?.state.history ?? [],
+      read: async (subjectId) => (await streams.load(subjectId))?.state,
+      now: () => clock.now(),
+      placeHold: async ({ subjectId, ...hold }) => {
+        const now = clock.now();
+        // Indexed first, so a hold that is placed can always be found to release.
+        await holds.insertOne({ _id: hold.holdId, subjectId });
+        await handle(subjectId, { type: 'PlaceHold', data: hold, metadata: { now } }, hold.holdId).catch(
+          async (error: unknown) => {
+            await holds.deleteOne({ _id: hold.holdId });
+            throw error;
+          },
+        );
+      },
+      releaseHold: async (holdId, releasedBy) => {
+        const index = await holds.findOne({ _id: holdId });
+        const now = clock.now();
+        // An unknown id goes to the decider too, which refuses it with RETENTION_HOLD_UNKNOWN.
+        await handle(
+          index?.subjectId ?? `unknown-hold:${holdId}`,
+          { type: 'ReleaseHold', data: { holdId, releasedBy }, metadata: { now } },
+          holdId,
+        );
+      },
+    }),
+  );
+
+  return {
+    app,
+    streams,
+    sweep,
+    async stop() {
+      sweeping = false;
+      await sweeper;
+      await observer.stop();
+      await relay.stop();
+      await producer.disconnect();
+      await app.close();
+    },
+  };
+}
