@@ -5,3 +5,4 @@ export { testRedis } from './redis';
 export { readAllEvents, readAllRecords, type RawRecord } from './events';
 export { createPrefixedTopics, createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';
 export { bearer } from './auth';
+export { manualClock, DAY_MS, type ManualClock } from './clock';

@@ -29,12 +29,12 @@ export interface SharedOffsetClock extends Clock {
  */
 export async function sharedOffsetClock(
   source: OffsetSource,
-  { refreshMs = 500 } = {},
+  { refreshMs = 500, key = CLOCK_OFFSET_KEY } = {},
 ): Promise<SharedOffsetClock> {
   let offsetMs = 0;
   let latest = 0;
   const refresh = async () => {
-    const raw = await source.get(CLOCK_OFFSET_KEY);
+    const raw = await source.get(key);
     const parsed = raw === null ? 0 : Number(raw);
     if (Number.isFinite(parsed)) offsetMs = parsed;
   };
@@ -60,6 +60,11 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** The clock configuration names (LETHE_CLOCK). */
-export async function createClock(kind: 'system' | 'shared-offset', source: OffsetSource): Promise<Clock> {
-  return kind === 'shared-offset' ? sharedOffsetClock(source) : systemClock;
+export async function createClock(
+  config: { clock: 'system' | 'shared-offset'; clockOffsetKey: string },
+  source: OffsetSource,
+): Promise<Clock> {
+  return config.clock === 'shared-offset'
+    ? sharedOffsetClock(source, { key: config.clockOffsetKey })
+    : systemClock;
 }

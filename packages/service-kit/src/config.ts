@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 
+import { CLOCK_OFFSET_KEY } from './clock';
 import { publicKeyFrom } from './tokens';
 
 // The one place a service reads its environment (STYLE.md section 4). Every value is checked
@@ -25,6 +26,8 @@ export interface ServiceConfig {
   topicPrefix: string;
   /** `system`, or `shared-offset`: system time moved by an offset in Redis (demos, e2e tests). */
   clock: 'system' | 'shared-offset';
+  /** The Redis key of the shared offset (one per isolated copy of the system). */
+  clockOffsetKey: string;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +108,7 @@ export function loadServiceConfig(
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
     clock: clockKind(env.LETHE_CLOCK),
+    clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
     compactedTopics: (env.LETHE_COMPACTED_TOPICS ?? '')
       .split(',')
       .map((topic) => topic.trim())

@@ -24,7 +24,7 @@ async function main() {
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl);
-  const clock = await createClock(config.clock, redis);
+  const clock = await createClock(config, redis);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-consent', logger });
   const codec = createEventCodec({
     registry: createSchemaRegistry(config.registryUrl),

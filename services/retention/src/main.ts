@@ -18,7 +18,7 @@ async function main() {
   const logger = createLogger({ name: 'retention', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl);
-  const clock = await createClock(config.clock, redis);
+  const clock = await createClock(config, redis);
   const service = await startRetentionService({
     db: mongo.db(config.mongoDatabase),
     kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-retention', logger }),

@@ -1,0 +1,403 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+
+import {
+  ACCOUNT_EVENTS_TOPIC,
+  ACCOUNT_PARTICIPANT,
+  CACHE_PARTICIPANT,
+  createAccountService,
+  type AccountService,
+} from '@lethe/account';
+import { CONSENT_PARTICIPANT, createConsentService, loadPurposes, type ConsentService } from '@lethe/consent';
+import { localKek } from '@lethe/crypto';
+import { startErasureService, type ErasureService } from '@lethe/erasure';
+import {
+  createEventCodec,
+  createSchemaRegistry,
+  isEventOfType,
+  loadCatalog,
+  type EventCodec,
+  type LetheEvent,
+} from '@lethe/events';
+import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
+import { joinErasureProtocol, type Participant } from '@lethe/participant';
+import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import {
+  bearer,
+  createPrefixedTopics,
+  DAY_MS,
+  eventually,
+  manualClock,
+  readAllEvents,
+  testDatabase,
+  testKafka,
+  testLogger,
+  testRedis,
+  testServers,
+  uniqueName,
+} from '@lethe/test-harness';
+
+import { loadPolicy } from './policy/policy';
+import { startRetentionService, type RetentionService } from './service';
+
+// The policy's clocks end to end, on one controllable clock shared by every service: consent
+// withdrawn -> marketing contact erased after the delay; an inactive account -> notice -> erased;
+// activity resets the clock; legal holds block an erasure until the last one is released.
+
+const keys = generateSigningKeys();
+const operator = bearer(keys.privateKey, ['operator']);
+const proof = {
+  source: 'preferences-page',
+  policyVersion: '2026-11-01',
+  textHash: `sha256:${createHash('sha256').update('Marketing email').digest('hex')}`,
+};
+
+describe('retention and consent drive erasure on a controllable clock', () => {
+  const topicName = topicNamer(uniqueName('ret'));
+  const clock = manualClock(new Date('2026-11-27T09:00:00Z'));
+  const kek = localKek(randomBytes(32).toString('base64'));
+  let db: Db;
+  let drop: () => Promise<void>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let codec: EventCodec;
+  let redis: Redis;
+  let producer: Producer;
+  let accounts: AccountService;
+  let consent: ConsentService;
+  let erasure: ErasureService;
+  let retention: RetentionService;
+  const relays: OutboxRelay[] = [];
+  const participants: Participant[] = [];
+
+  beforeAll(async () => {
+    ({ db, drop } = await testDatabase('retention'));
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    await createPrefixedTopics(
+      admin,
+      topicName,
+      [
+        ACCOUNT_EVENTS_TOPIC,
+        'lethe.consent.events.v1',
+        'lethe.retention.events.v1',
+        'lethe.erasure.events.v1',
+      ],
+      3,
+    );
+    await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1']);
+    codec = createEventCodec({
+      registry: createSchemaRegistry(testServers().registryUrl),
+      catalog: loadCatalog(),
+    });
+    redis = testRedis();
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const common = {
+      db,
+      redis,
+      codec,
+      kek,
+      logger: testLogger(),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+    };
+    accounts = await createAccountService({
+      ...common,
+      now: clock.now,
+      topic: topicName(ACCOUNT_EVENTS_TOPIC),
+    });
+    consent = await createConsentService({
+      ...common,
+      purposes: loadPurposes(),
+      clock,
+      topic: topicName('lethe.consent.events.v1'),
+    });
+    for (const store of [accounts.streams, consent.streams]) {
+      const relay = createOutboxRelay({ store, producer, logger: testLogger() });
+      relay.start(100);
+      relays.push(relay);
+    }
+    for (const [declaration, erase] of [
+      [ACCOUNT_PARTICIPANT, accounts.erase],
+      [CACHE_PARTICIPANT, accounts.eraseCache],
+      [CONSENT_PARTICIPANT, consent.erase],
+    ] as const)
+      participants.push(
+        await joinErasureProtocol({ kafka, codec, logger: testLogger(), topicName, declaration, erase }),
+      );
+    erasure = await startErasureService({ ...common, kafka, topicName, now: clock.now });
+    retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
+    await eventually(
+      async () => (erasure.directory.list().length === 5 ? true : undefined),
+      30_000,
+      'five participants',
+    );
+  });
+
+  afterAll(async () => {
+    await retention.stop();
+    await erasure.stop();
+    await Promise.all(participants.map((p) => p.stop()));
+    await Promise.all(relays.map((r) => r.stop()));
+    await accounts.app.close();
+    await consent.app.close();
+    await producer.disconnect();
+    redis.disconnect();
+    await admin.disconnect();
+    await drop();
+  });
+
+  const openAccount = async (name: string) => {
+    const response = await accounts.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email: `${name}@example.com`, name },
+    });
+    return (response.json() as { subjectId: string }).subjectId;
+  };
+  const retentionOf = async (subjectId: string) => {
+    const response = await retention.app.inject({
+      url: `/v1/subjects/${subjectId}/retention`,
+      headers: operator,
+    });
+    return response.statusCode === 200
+      ? (response.json() as {
+          clocks: { clock: string; expiresAt: string; noticed: boolean }[];
+          erasureBlocked: boolean;
+        })
+      : undefined;
+  };
+  const hasClock = (
+    subjectId: string,
+    clockId: string,
+    check: (c: { expiresAt: string }) => boolean = () => true,
+  ) =>
+    eventually(
+      async () =>
+        (await retentionOf(subjectId))?.clocks.some((c) => c.clock === clockId && check(c))
+          ? true
+          : undefined,
+      20_000,
+      `${clockId} running for ${subjectId}`,
+    );
+  const eventsOf = async (logical: string, subjectId: string): Promise<LetheEvent[]> =>
+    (await readAllEvents(kafka, codec, topicName(logical))).filter((e) => e.envelope.subjectId === subjectId);
+  const completion = (subjectId: string) =>
+    eventually(
+      async () =>
+        (await eventsOf('lethe.erasure.events.v1', subjectId)).find((e) =>
+          isEventOfType(e, 'ErasureCompleted'),
+        ),
+      30_000,
+      `ErasureCompleted for ${subjectId}`,
+    );
+  /** Moves time on and lets the retention sweeper see it. */
+  const advance = async (ms: number) => {
+    clock.advance(ms);
+    await retention.sweep();
+  };
+  /** Waits until a consumer group has committed everything now on a topic. */
+  const consumedUpTo = async (group: string, logical: string) => {
+    const high = await admin.fetchTopicOffsets(topicName(logical));
+    await eventually(
+      async () => {
+        const [committed] = await admin.fetchOffsets({
+          groupId: topicName(group),
+          topics: [topicName(logical)],
+        });
+        return high.every(
+          (p) =>
+            Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1) >=
+            Number(p.high),
+        )
+          ? true
+          : undefined;
+      },
+      20_000,
+      `${group} to read ${logical}`,
+    );
+  };
+  const accountStatus = async (subjectId: string) =>
+    (await accounts.app.inject({ url: `/v1/accounts/${subjectId}`, headers: operator })).statusCode;
+
+  it('erases the marketing contact data after consent is withdrawn, and nothing else', async () => {
+    const subjectId = await openAccount('mara');
+    const put = (granted: boolean, extra: object = {}) =>
+      consent.app.inject({
+        method: 'PUT',
+        url: `/v1/subjects/${subjectId}/consents/marketing-email`,
+        headers: operator,
+        payload: { granted, ...proof, ...extra },
+      });
+    expect((await put(true, { contact: { address: 'mara.news@example.com' } })).statusCode).toBe(200);
+    expect((await put(false)).statusCode).toBe(200);
+    await hasClock(subjectId, 'marketing-contact');
+
+    await advance(DAY_MS); // within the policy's two days: nothing yet
+    expect(await consent.contacts.read(subjectId)).toHaveLength(1);
+    await advance(DAY_MS + 60_000);
+
+    const completed = await completion(subjectId);
+    if (!isEventOfType(completed, 'ErasureCompleted')) throw new Error('unreachable');
+    expect(completed.data.result).toBe('complete');
+    expect(completed.data.outcomes.map((o) => [o.participantId, o.outcome])).toEqual([['consent', 'erased']]);
+    expect(JSON.parse(completed.data.certificate.json)).toMatchObject({
+      reason: 'consent-withdrawn',
+      scope: { all: false, categories: ['marketing-contact'] },
+    });
+    expect(await consent.contacts.read(subjectId)).toEqual([]);
+    expect(await accountStatus(subjectId)).toBe(200); // the account and its own email stay
+    const onRetention = await eventsOf('lethe.retention.events.v1', subjectId);
+    expect(onRetention.filter((e) => isEventOfType(e, 'RetentionExpired'))).toHaveLength(1);
+    const requested = (await eventsOf('lethe.erasure.events.v1', subjectId)).filter((e) =>
+      isEventOfType(e, 'ErasureRequested'),
+    );
+    expect(requested).toHaveLength(1); // announced by retention, not written again by erasure
+  });
+
+  it('gives an inactive account notice, then erases it; activity before the deadline resets the clock', async () => {
+    const idle = await openAccount('ida');
+    const busy = await openAccount('bo');
+    await hasClock(idle, 'account-inactivity');
+    await hasClock(busy, 'account-inactivity');
+
+    await advance(400 * DAY_MS);
+    const activity = await accounts.app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${busy}/activity`,
+      headers: operator,
+    });
+    expect(activity.statusCode).toBe(204);
+    const resetTo = new Date(clock.now().getTime() + 730 * DAY_MS).toISOString().slice(0, 10);
+    await hasClock(busy, 'account-inactivity', (c) => c.expiresAt.startsWith(resetTo));
+
+    await advance(301 * DAY_MS); // day 701: inside the 30-day notice window for `idle` only
+    await eventually(
+      async () =>
+        (await eventsOf('lethe.retention.events.v1', idle)).some((e) =>
+          isEventOfType(e, 'RetentionExpiryNoticed'),
+        ) || undefined,
+      20_000,
+      'the notice',
+    );
+    expect(await accountStatus(idle)).toBe(200);
+
+    await advance(30 * DAY_MS); // day 731: expired
+    const completed = await completion(idle);
+    if (!isEventOfType(completed, 'ErasureCompleted')) throw new Error('unreachable');
+    expect(completed.data.result).toBe('complete');
+    expect(JSON.parse(completed.data.certificate.json)).toMatchObject({
+      reason: 'retention-expired',
+      scope: { all: true },
+    });
+    expect(await accountStatus(idle)).toBe(404);
+    expect(await accountStatus(busy)).toBe(200);
+    expect(
+      (await eventsOf('lethe.retention.events.v1', busy)).some((e) =>
+        isEventOfType(e, 'RetentionExpiryNoticed'),
+      ),
+    ).toBe(false);
+  });
+
+  it('blocks an erasure under legal holds until the last is released', async () => {
+    const subjectId = await openAccount('hal');
+    await hasClock(subjectId, 'account-inactivity');
+    const place = async (reference: string) => {
+      const response = await retention.app.inject({
+        method: 'POST',
+        url: '/v1/legal-holds',
+        headers: operator,
+        payload: { subjectId, reference, reason: 'litigation' },
+      });
+      expect(response.statusCode).toBe(201);
+      return (response.json() as { holdId: string }).holdId;
+    };
+    const [first, second] = [await place('case-1'), await place('case-2')];
+    // The erasure service has both holds once they are on the retention log.
+    await eventually(
+      async () =>
+        (await eventsOf('lethe.retention.events.v1', subjectId)).filter((e) =>
+          isEventOfType(e, 'LegalHoldPlaced'),
+        ).length === 2 || undefined,
+      20_000,
+      'two holds on the log',
+    );
+    await consumedUpTo('lethe.erasure.orchestrator', 'lethe.retention.events.v1'); // the erasure service has them
+
+    const deleted = await accounts.app.inject({
+      method: 'DELETE',
+      url: `/v1/accounts/${subjectId}`,
+      headers: operator,
+    });
+    const { requestId } = deleted.json() as { requestId: string };
+    const blocked = await eventually(
+      async () =>
+        (await eventsOf('lethe.erasure.events.v1', subjectId)).find((e) =>
+          isEventOfType(e, 'ErasureBlocked'),
+        ),
+      20_000,
+      'ErasureBlocked',
+    );
+    expect(blocked.data).toEqual({ requestId, holdIds: [first, second] });
+
+    const release = (holdId: string) =>
+      retention.app.inject({ method: 'DELETE', url: `/v1/legal-holds/${holdId}`, headers: operator });
+    const request = async () =>
+      (await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })).json() as {
+        status: string;
+        blockedByHolds: string[];
+      };
+    expect(await request()).toMatchObject({ status: 'in-progress', blockedByHolds: [first, second] });
+    expect((await release(first)).statusCode).toBe(204);
+    await eventually(
+      async () => ((await request()).blockedByHolds.length === 1 ? true : undefined),
+      20_000,
+      'the first release to reach the erasure service',
+    );
+    expect(await request()).toMatchObject({ status: 'in-progress', blockedByHolds: [second] });
+    expect(
+      (await eventsOf('lethe.erasure.events.v1', subjectId)).some((e) => isEventOfType(e, 'ErasurePlanned')),
+    ).toBe(false);
+    expect(await accountStatus(subjectId)).toBe(200);
+
+    expect((await release(second)).statusCode).toBe(204);
+    const completed = await completion(subjectId);
+    if (!isEventOfType(completed, 'ErasureCompleted')) throw new Error('unreachable');
+    expect(completed.data).toMatchObject({ requestId, result: 'complete' });
+    expect(await accountStatus(subjectId)).toBe(404);
+  });
+
+  it('answers bad hold requests clearly', async () => {
+    const unknown = await retention.app.inject({
+      method: 'POST',
+      url: '/v1/legal-holds',
+      headers: operator,
+      payload: { subjectId: 'sub_nobody', reference: 'x', reason: 'y' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'RETENTION_SUBJECT_UNKNOWN' });
+    const released = await retention.app.inject({
+      method: 'DELETE',
+      url: '/v1/legal-holds/hold_nothing',
+      headers: operator,
+    });
+    expect(released.json()).toMatchObject({ code: 'RETENTION_HOLD_UNKNOWN' });
+    const auditor = await retention.app.inject({
+      method: 'POST',
+      url: '/v1/legal-holds',
+      headers: bearer(keys.privateKey, ['auditor']),
+      payload: { subjectId: 'sub_nobody', reference: 'x', reason: 'y' },
+    });
+    expect(auditor.statusCode).toBe(403);
+    const policies = await retention.app.inject({ url: '/v1/policies', headers: operator });
+    expect(policies.json()).toMatchObject({
+      active: { version: 'seed-policy.v1' },
+      activations: [{ policyVersion: 'seed-policy.v1' }],
+    });
+  });
+});
