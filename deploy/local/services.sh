@@ -9,16 +9,18 @@ set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-SERVICES=(account consent erasure)
+SERVICES=(account consent retention erasure)
 LETHE_ACCOUNT_PORT=${LETHE_ACCOUNT_PORT:-3001}
 LETHE_CONSENT_PORT=${LETHE_CONSENT_PORT:-3002}
+LETHE_RETENTION_PORT=${LETHE_RETENTION_PORT:-3003}
 LETHE_ERASURE_PORT=${LETHE_ERASURE_PORT:-3004}
-export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_CONSENT_PORT LETHE_ERASURE_PORT
+export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_CONSENT_PORT LETHE_RETENTION_PORT LETHE_ERASURE_PORT
 
 service_port() {
   case $1 in
     account) echo "$LETHE_ACCOUNT_PORT" ;;
     consent) echo "$LETHE_CONSENT_PORT" ;;
+    retention) echo "$LETHE_RETENTION_PORT" ;;
     erasure) echo "$LETHE_ERASURE_PORT" ;;
   esac
 }

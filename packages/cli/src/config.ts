@@ -1,5 +1,7 @@
 import path from 'node:path';
 
+import { CLOCK_OFFSET_KEY } from '@lethe/service-kit';
+
 // The one place the CLI reads its environment (STYLE.md section 4).
 export interface CliConfig {
   kafkaBrokers: string[];
@@ -14,6 +16,9 @@ export interface CliConfig {
   ingestKeyFile: string;
   /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
   authPrivateKey: string | undefined;
+  redisUrl: string;
+  /** The shared clock offset (services run with LETHE_CLOCK=shared-offset read it). */
+  clockOffsetKey: string;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -36,5 +41,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     kekFile: path.join(home, 'secrets', 'kek'),
     ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,
+    redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
+    clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
   };
 }

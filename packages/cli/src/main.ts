@@ -4,6 +4,7 @@ import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
 import { authInit, ingestKeyInit, ingestPublicKey, kekInit, mintToken } from './auth';
+import { clockCommand } from './clock';
 import { loadCliConfig, type CliConfig } from './config';
 
 const USAGE = `usage: lethe <command>
@@ -14,6 +15,8 @@ const USAGE = `usage: lethe <command>
   kek init           make the local key-encryption key, if there is none
   ingest-key init    make the account service's X25519 sealing key, if there is none
   ingest-key public  print its public half (LETHE_ACCOUNT_INGEST_PUBLIC_KEY for emitters)
+  clock advance 400d | clock show | clock reset
+                     move the shared clock (services started with LETHE_CLOCK=shared-offset)
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
                      print a bearer token (scopes: service, operator, auditor, subject)`;
 
@@ -58,6 +61,10 @@ async function schemasRegister(config: CliConfig) {
 
 async function main(argv: string[]): Promise<number> {
   const config = loadCliConfig();
+  if (argv[0] === 'clock') {
+    console.log(await clockCommand(config, argv.slice(1)));
+    return 0;
+  }
   if (argv[0] === 'token') {
     console.log(mintToken(config, argv.slice(1)));
     return 0;

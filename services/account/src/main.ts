@@ -9,7 +9,7 @@ import { createOutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, createKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { topicNamer } from '@lethe/service-kit';
+import { createClock, topicNamer } from '@lethe/service-kit';
 
 import { loadAccountConfig } from './config';
 import { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
@@ -25,6 +25,7 @@ async function main() {
   const db = mongo.db(config.mongoDatabase);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-account', logger });
   const redis = new Redis(config.redisUrl);
+  const clock = await createClock(config, redis);
   const codec = createEventCodec({
     registry: createSchemaRegistry(config.registryUrl),
     catalog: loadCatalog(),
@@ -36,7 +37,6 @@ async function main() {
     allowAutoTopicCreation: false,
   });
   await producer.connect();
-  let wake = () => undefined as void;
   const service = await createAccountService({
     db,
     redis,
@@ -45,10 +45,10 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
-    onAppended: () => wake(),
+    now: () => clock.now(),
   });
+  // The relay hears of each new commit from the store itself and sends it at once.
   const relay = createOutboxRelay({ store: service.streams, producer, logger });
-  wake = () => relay.wake();
   relay.start(200);
   const participants = await Promise.all([
     joinErasureProtocol({
@@ -74,7 +74,7 @@ async function main() {
     logger,
     sealingKey: config.ingestSealingKey,
     handle: service.handle,
-    now: () => new Date(),
+    now: () => clock.now(),
     topicName,
   });
   await service.app.listen({ host: config.host, port: config.port });

@@ -1,12 +1,13 @@
 // The erasure service process: configuration, connections, the orchestrator with its key-vault
 // participant, HTTP, and an orderly stop on SIGTERM.
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, createKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { loadServiceConfig, topicNamer } from '@lethe/service-kit';
+import { createClock, loadServiceConfig, topicNamer } from '@lethe/service-kit';
 
 import { startErasureService } from './service';
 
@@ -15,6 +16,11 @@ async function main() {
   const logger = createLogger({ name: 'erasure', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-erasure', logger });
+  // Redis only for the shared clock, when LETHE_CLOCK=shared-offset (demos); not otherwise used.
+  const redis = config.clock === 'shared-offset' ? new Redis(config.redisUrl) : undefined;
+  const clock = redis
+    ? await createClock(config, redis)
+    : await createClock(config, { get: async () => null });
   const service = await startErasureService({
     db: mongo.db(config.mongoDatabase),
     kafka,
@@ -24,10 +30,11 @@ async function main() {
     publicKeys: config.publicKeys,
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
+    now: () => clock.now(),
   });
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ port: config.port }, 'erasure service listening');
-  closeOnSignals([() => service.stop(), () => mongo.close()], logger);
+  closeOnSignals([() => service.stop(), () => mongo.close(), async () => void (await redis?.quit())], logger);
 }
 
 main().catch((error: unknown) => {
