@@ -11,7 +11,7 @@ import type { Logger } from '@lethe/logger';
 
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
-import { verifyToken, type Scope, type TokenClaims } from './tokens';
+import { cachedTokenVerifier, type Scope, type TokenClaims, type TokenVerifier } from './tokens';
 
 /** Per-route access, in the route's `config`. Routes are closed unless they say `public: true`. */
 export interface RouteAccess {
@@ -60,13 +60,8 @@ function bearerToken(request: FastifyRequest): string {
   return header.slice('Bearer '.length).trim();
 }
 
-function authorize(
-  request: FastifyRequest,
-  access: RouteAccess,
-  publicKeys: readonly KeyObject[],
-  nowSeconds: number,
-) {
-  const caller = verifyToken(publicKeys, bearerToken(request), nowSeconds);
+function authorize(request: FastifyRequest, access: RouteAccess, verify: TokenVerifier, nowSeconds: number) {
+  const caller = verify(bearerToken(request), nowSeconds);
   const allowed = access.scopes ?? [];
   const granted = caller.scope.filter((scope) => allowed.includes(scope));
   if (granted.length === 0) {
@@ -131,6 +126,7 @@ function toProblemError(error: FastifyError | ProblemError | Error): ProblemErro
  */
 export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiInfo> }): FastifyInstance {
   const now = deps.now ?? Date.now;
+  const verify = cachedTokenVerifier(deps.publicKeys);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     disableRequestLogging: false,
@@ -146,7 +142,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     const access = request.routeOptions.config.access;
     if (!request.routeOptions.url) return; // no route: the 404 handler answers
     if (access?.public) return;
-    authorize(request, access ?? {}, deps.publicKeys, Math.floor(now() / 1000));
+    authorize(request, access ?? {}, verify, Math.floor(now() / 1000));
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -84,3 +84,23 @@ export function verifyToken(
   }
   return claims;
 }
+
+export type TokenVerifier = (token: string, nowSeconds: number) => TokenClaims;
+
+/**
+ * verifyToken with the answers remembered: an Ed25519 verification was a third of a consent
+ * check's CPU time (bench/consent-checks.ts). A token verified once is trusted again until its
+ * own `exp`, and only the exact same string hits; failures are never remembered.
+ */
+export function cachedTokenVerifier(publicKeys: readonly KeyObject[], maxEntries = 10_000): TokenVerifier {
+  const verified = new Map<string, TokenClaims>();
+  return (token, nowSeconds) => {
+    const known = verified.get(token);
+    if (known && known.exp > nowSeconds) return known;
+    verified.delete(token);
+    const claims = verifyToken(publicKeys, token, nowSeconds);
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(token, claims);
+    return claims;
+  };
+}

@@ -25,6 +25,7 @@ import { RETENTION_EVENTS_TOPIC, retentionRecords } from './retention/to-records
 export const RETENTION_STREAMS = 'retention_streams';
 export const LEGAL_HOLDS = 'legal_holds';
 const SWEEP_INTERVAL_MS = 500;
+const SWEEP_BATCH = 500;
 
 export interface RetentionServiceDeps {
   db: Db;
@@ -90,14 +91,19 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     causationId: string | null = null,
   ) => handleCommand(subjectId, command, { now: command.metadata.now, correlationId, causationId });
 
+  // Everything due, in batches: 100,000 subjects expiring at once must not wait for later sweeps.
   async function sweep(): Promise<void> {
     const now = clock.now();
-    for (const subjectId of await streams.dueTimers(now))
-      await handle(
-        subjectId,
-        { type: 'Tick', data: { subjectId }, metadata: { now } },
-        `retention:${subjectId}`,
-      );
+    for (;;) {
+      const due = await streams.dueTimers(now, SWEEP_BATCH);
+      for (const subjectId of due)
+        await handle(
+          subjectId,
+          { type: 'Tick', data: { subjectId }, metadata: { now } },
+          `retention:${subjectId}`,
+        );
+      if (due.length < SWEEP_BATCH) return;
+    }
   }
   let sweeping = true;
   const sweeper = (async () => {

@@ -19,11 +19,9 @@ const EMPTY = '__none__'; // a subject with no decisions still gets a hash, so a
 export function createConsentCache(redis: Redis): ConsentCache {
   return {
     async check(subjectId, purpose) {
-      const [value, exists] = await Promise.all([
-        redis.hget(consentKey(subjectId), purpose),
-        redis.exists(consentKey(subjectId)),
-      ]);
-      if (exists === 0) return undefined;
+      // One round trip: the marker field says whether the hash exists at all.
+      const [marker, value] = await redis.hmget(consentKey(subjectId), EMPTY, purpose);
+      if (marker === null) return undefined;
       return value === '1';
     },
     async put(subjectId, state) {

@@ -1,0 +1,157 @@
+// A retention sweep: SUBJECTS accounts expire at the same moment (the clock jumps past the
+// policy's 730 days). Measures the time from the jump to the last ErasureCompleted, and the
+// rates of expiries and erasures. In-process retention + erasure services (with the built-in
+// key-vault and llm-providers participants) on the local stack. Prints numbers; asserts nothing.
+//
+//   node --conditions=lethe-source --import tsx bench/retention-sweep.ts [SUBJECTS]
+import { randomBytes } from 'node:crypto';
+
+import { MongoClient } from 'mongodb';
+
+import { localKek } from '@lethe/crypto';
+import { startErasureService } from '@lethe/erasure';
+import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog, makeEvent } from '@lethe/events';
+import { applyTopics, createEventProducer, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { loadPolicy, startRetentionService } from '@lethe/retention';
+import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+
+const SUBJECTS = Number(process.argv[2] ?? 1000);
+const DAY_MS = 86_400_000;
+const prefix = `bench-sweep-${Date.now().toString(36)}`;
+const topicName = topicNamer(prefix);
+
+async function main() {
+  const logger = createLogger({ name: 'bench', level: 'silent' });
+  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  const logical = [
+    'lethe.account.events.v1',
+    'lethe.consent.events.v1',
+    'lethe.retention.events.v1',
+    'lethe.erasure.events.v1',
+    'lethe.erasure.participants.v1',
+  ];
+  await applyTopics(
+    admin,
+    logical.map((name) => ({
+      name: topicName(name),
+      partitions: name.includes('participants') ? 1 : 3,
+      replicationFactor: 1,
+      config: {},
+      purpose: 'bench',
+    })),
+  );
+  const mongo = await MongoClient.connect('mongodb://127.0.0.1:27017/?maxPoolSize=4', {
+    monitorCommands: true,
+  });
+  const commandTime = new Map<string, { count: number; ms: number }>();
+  const startedCommands = new Map<number, string>();
+  mongo.on('commandStarted', (event) => {
+    const target = String((event.command as Record<string, unknown>)[event.commandName] ?? '');
+    startedCommands.set(event.requestId, `${event.commandName} ${target}`);
+  });
+  mongo.on('commandSucceeded', (event) => {
+    const key = startedCommands.get(event.requestId);
+    if (!key) return;
+    startedCommands.delete(event.requestId);
+    const entry = commandTime.get(key) ?? { count: 0, ms: 0 };
+    entry.count += 1;
+    entry.ms += event.duration;
+    commandTime.set(key, entry);
+  });
+  const db = mongo.db(prefix.replace(/-/g, '_'));
+  const codec = createEventCodec({
+    registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
+    catalog: loadCatalog(),
+  });
+  let offset = 0;
+  const clock = { now: () => new Date(Date.now() + offset) };
+  const keys = generateSigningKeys();
+  const common = { db, kafka, codec, logger, publicKeys: [publicKeyFrom(keys.publicKey)], topicName };
+  const erasure = await startErasureService({
+    ...common,
+    kek: localKek(randomBytes(32).toString('base64')),
+    now: clock.now,
+  });
+  const retention = await startRetentionService({ ...common, policy: loadPolicy(), clock });
+  while (erasure.directory.list().length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+
+  // Watch the logs: clocks started, expiries, completions.
+  let started = 0;
+  let expired = 0;
+  const completedAt: number[] = [];
+  const watcher = kafka.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
+  await watcher.connect();
+  await watcher.subscribe({
+    topics: [topicName('lethe.retention.events.v1'), topicName('lethe.erasure.events.v1')],
+    fromBeginning: true,
+  });
+  await watcher.run({
+    partitionsConsumedConcurrently: 3,
+    eachMessage: async ({ message }) => {
+      const { event } = await codec.decode(message.value!);
+      if (isEventOfType(event, 'RetentionClockStarted')) started += 1;
+      else if (isEventOfType(event, 'RetentionExpired')) expired += 1;
+      else if (isEventOfType(event, 'ErasureCompleted')) completedAt.push(performance.now());
+    },
+  });
+
+  const producer = await createEventProducer({ kafka, codec, topicName });
+  const created = Date.now();
+  for (let i = 0; i < SUBJECTS; i += 500)
+    await producer.publish(
+      Array.from({ length: Math.min(500, SUBJECTS - i) }, (_, n) => ({
+        event: makeEvent(
+          'AccountCreated',
+          {
+            subjectId: `sub_${prefix.replace(/-/g, '')}_${i + n}`,
+            correlationId: 'bench',
+            producer: 'account',
+            occurredAt: created,
+          },
+          { email: randomBytes(16), name: randomBytes(16), phone: null, timezone: null, source: 'http' },
+        ),
+      })),
+    );
+  const startClocks = performance.now();
+  while (started < SUBJECTS) await new Promise((resolve) => setTimeout(resolve, 100));
+  console.log(
+    `${SUBJECTS} retention clocks started in ${((performance.now() - startClocks) / 1000).toFixed(1)} s`,
+  );
+
+  offset = 731 * DAY_MS; // two years pass at once
+  const jump = performance.now();
+  await retention.sweep();
+  const swept = performance.now();
+  while (completedAt.length < SUBJECTS) await new Promise((resolve) => setTimeout(resolve, 100));
+  const last = Math.max(...completedAt);
+  console.log(
+    `sweep: ${expired} expiries decided in ${((swept - jump) / 1000).toFixed(1)} s (${(SUBJECTS / ((swept - jump) / 1000)).toFixed(0)}/s)`,
+  );
+  console.log(
+    `jump -> last ErasureCompleted: ${((last - jump) / 1000).toFixed(1)} s, ${(SUBJECTS / ((last - jump) / 1000)).toFixed(1)} erasures/s`,
+  );
+  console.log('MongoDB commands by total time (whole run):');
+  for (const [key, { count, ms }] of [...commandTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
+    console.log(
+      `  ${key.padEnd(40)} ${String(count).padStart(6)} calls ${ms.toFixed(0).padStart(7)} ms  ${(ms / count).toFixed(1)} ms each`,
+    );
+  console.log(
+    `bench process RSS (retention + erasure services + driver): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
+
+  await watcher.disconnect();
+  await producer.disconnect();
+  await retention.stop();
+  await erasure.stop();
+  await db.dropDatabase();
+  await mongo.close();
+  await admin
+    .deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) })
+    .catch(() => undefined);
+  await admin.disconnect();
+}
+
+void main();
