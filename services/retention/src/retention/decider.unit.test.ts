@@ -1,0 +1,104 @@
+import { foldEvents } from '@lethe/eventstore';
+
+import { loadPolicy } from '../policy/policy';
+import { expiryRequestId, nextWakeup, retentionDecider } from './decider';
+import type { RetentionCommand, RetentionEvent, RetentionState } from './model';
+
+const DAY = 86_400_000;
+const t0 = Date.parse('2026-11-27T00:00:00Z');
+const at = (days: number) => ({ now: new Date(t0 + days * DAY) });
+const decider = retentionDecider(loadPolicy());
+
+function run(commands: RetentionCommand[], start: RetentionState = decider.initialState()) {
+  let state = start;
+  const events: RetentionEvent[] = [];
+  for (const command of commands) {
+    const decided = decider.decide(command, state);
+    events.push(...decided);
+    state = foldEvents(decider, state, decided);
+  }
+  return { events, state };
+}
+const consent = (purpose: string, granted: boolean, days: number): RetentionCommand => ({
+  type: 'ObserveConsent',
+  data: { purpose, granted, at: t0 + days * DAY },
+  metadata: at(days),
+});
+const tick = (days: number): RetentionCommand => ({
+  type: 'Tick',
+  data: { subjectId: 'sub_1' },
+  metadata: at(days),
+});
+const types = (events: RetentionEvent[]) => events.map((e) => e.type);
+
+describe('the retention decider', () => {
+  it('starts the marketing-contact clock only when no marketing purpose is granted any more', () => {
+    const both = run([
+      consent('marketing-email', true, 0),
+      consent('marketing-sms', true, 0),
+      consent('marketing-email', false, 1),
+    ]);
+    expect(both.state.clocks['marketing-contact']).toBeUndefined(); // sms still stands
+    const none = run([consent('marketing-sms', false, 2)], both.state);
+    expect(none.state.clocks['marketing-contact']).toMatchObject({
+      startedAt: t0 + 2 * DAY,
+      expiresAt: t0 + 4 * DAY,
+    });
+    // A new grant stops it; analytics is not a marketing purpose and changes nothing.
+    expect(types(run([consent('analytics', true, 3)], none.state).events)).toEqual(['PurposesGranted']);
+    const regranted = run([consent('marketing-email', true, 3)], none.state);
+    expect(types(regranted.events)).toContain('RetentionClockStopped');
+    expect(regranted.state.clocks['marketing-contact']).toBeUndefined();
+  });
+
+  it('expires once, with a request id derived from the clock run, and scoped to the category', () => {
+    const { state } = run([consent('marketing-email', true, 0), consent('marketing-email', false, 1)]);
+    const expired = run([tick(3)], state);
+    expect(expired.events).toEqual([
+      {
+        type: 'RetentionExpired',
+        data: {
+          clock: 'marketing-contact',
+          expiredAt: t0 + 3 * DAY,
+          policyVersion: 'seed-policy.v1',
+          requestId: expiryRequestId('sub_1', 'marketing-contact', t0 + DAY),
+          scope: { all: false, categories: ['marketing-contact'] },
+          reason: 'consent-withdrawn',
+        },
+      },
+    ]);
+    expect(decider.decide(tick(4), expired.state)).toEqual([]); // fired once
+  });
+
+  it('gives notice before an inactive account expires, and never moves the clock back', () => {
+    const created = run([{ type: 'ObserveAccount', data: { event: 'created', at: t0 }, metadata: at(0) }]);
+    expect(nextWakeup(created.state)?.getTime()).toBe(t0 + 700 * DAY); // the notice
+    const late = run(
+      [{ type: 'ObserveAccount', data: { event: 'active', at: t0 - DAY }, metadata: at(1) }],
+      created.state,
+    );
+    expect(late.events).toEqual([]);
+    const noticed = run([tick(700)], created.state);
+    expect(types(noticed.events)).toEqual(['RetentionExpiryNoticed']);
+    expect(decider.decide(tick(701), noticed.state)).toEqual([]);
+    expect(types(run([tick(730)], noticed.state).events)).toEqual(['RetentionExpired']);
+  });
+
+  it('refuses a hold on an unknown subject, and releases a hold with an end date when it ends', () => {
+    const hold = {
+      holdId: 'hold_1',
+      reference: 'case-1',
+      reason: 'litigation',
+      placedBy: 'op',
+      until: t0 + 10 * DAY,
+    };
+    expect(() =>
+      decider.decide({ type: 'PlaceHold', data: hold, metadata: at(0) }, decider.initialState()),
+    ).toThrow(expect.objectContaining({ code: 'RETENTION_SUBJECT_UNKNOWN' }));
+    const held = run([consent('analytics', true, 0), { type: 'PlaceHold', data: hold, metadata: at(0) }]);
+    expect(nextWakeup(held.state)?.getTime()).toBe(t0 + 10 * DAY);
+    expect(run([tick(10)], held.state).events).toEqual([
+      { type: 'LegalHoldReleased', data: { holdId: 'hold_1', releasedBy: 'hold-expiry' } },
+    ]);
+  });
+});
