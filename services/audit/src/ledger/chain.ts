@@ -1,0 +1,76 @@
+import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+
+// The ledger's hash chain, as pure functions shared by the writer (the audit service) and the
+// verifier (`lethe audit verify`), so both compute exactly the same bytes.
+
+export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
+
+export interface EventRef {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly eventId: string | null;
+  readonly type: string | null;
+}
+
+export interface ChainEntry {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly eventRef: EventRef;
+  readonly eventDigest: string;
+  readonly entryHash: string;
+}
+
+/** sha256 of the record's value bytes: ciphertext where personal, so it verifies after erasure. */
+export function recordDigest(value: Buffer | null): string {
+  return `sha256:${createHash('sha256')
+    .update(value ?? Buffer.alloc(0))
+    .digest('hex')}`;
+}
+
+export function entryHashOf(entry: Omit<ChainEntry, 'entryHash'>): string {
+  // A fixed field order: the same entry always hashes to the same value.
+  const canonical = JSON.stringify([
+    entry.seq,
+    entry.prevHash,
+    entry.eventRef.topic,
+    entry.eventRef.partition,
+    entry.eventRef.offset,
+    entry.eventRef.eventId,
+    entry.eventRef.type,
+    entry.eventDigest,
+  ]);
+  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+export function nextEntry(
+  previous: { seq: number; entryHash: string } | null,
+  eventRef: EventRef,
+  eventDigest: string,
+): ChainEntry {
+  const seq = (previous?.seq ?? 0) + 1;
+  const prevHash = previous?.entryHash ?? GENESIS_HASH;
+  return {
+    seq,
+    prevHash,
+    eventRef,
+    eventDigest,
+    entryHash: entryHashOf({ seq, prevHash, eventRef, eventDigest }),
+  };
+}
+
+const checkpointBytes = (seq: number, entryHash: string) =>
+  Buffer.from(`lethe.audit.checkpoint.v1|${seq}|${entryHash}`);
+
+export function signCheckpoint(privateKey: KeyObject, seq: number, entryHash: string): Buffer {
+  return sign(null, checkpointBytes(seq, entryHash), privateKey);
+}
+
+export function checkpointValid(
+  publicKey: KeyObject,
+  seq: number,
+  entryHash: string,
+  signature: Buffer,
+): boolean {
+  return verify(null, checkpointBytes(seq, entryHash), publicKey, signature);
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+export interface TopicRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+}
+
+/** Quiet this long after the last record means the end (covers a tail of aborted transactions). */
+const IDLE_END_MS = 2_000;
+/** Joining a consumer group takes seconds: nothing at all for this long means nothing readable. */
+const NOTHING_READABLE_MS = 30_000;
+
+/**
+ * Reads a topic from offset 0 to its end as of the call, committed records only, in order per
+ * partition. The end is the high watermark; a transactionally written topic ends one offset
+ * early (the commit marker is not delivered), and an aborted tail is recognised by quiet.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  onRecord: (record: TopicRecord) => void | Promise<void>,
+  { transactional = false } = {},
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
+  if (remaining.size === 0) return 0;
+  const consumer = kafka.consumer({
+    groupId: `lethe-reader-${randomUUID()}`,
+    maxWaitTimeInMs: 250,
+    readUncommitted: false,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let count = 0;
+  const startedAt = Date.now();
+  let lastProgress = Date.now();
+  let failed: unknown;
+  const done = new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      const quiet =
+        count > 0 ? Date.now() - lastProgress > IDLE_END_MS : Date.now() - startedAt > NOTHING_READABLE_MS;
+      if (remaining.size === 0 || failed || quiet) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }: { partition: number; message: KafkaMessage }) => {
+      const offset = Number(message.offset);
+      const high = ends.get(partition) ?? 0;
+      if (offset >= high) return; // written after the call: not part of this read
+      try {
+        await onRecord({
+          topic,
+          partition,
+          offset,
+          key: message.key,
+          value: message.value,
+          timestamp: Number(message.timestamp),
+        });
+      } catch (error) {
+        failed = error;
+      }
+      count += 1;
+      lastProgress = Date.now();
+      if (offset >= high - (transactional ? 2 : 1)) remaining.delete(partition);
+    },
+  });
+  await done;
+  await consumer.disconnect();
+  if (failed) throw failed;
+  return count;
+}

@@ -1,0 +1,34 @@
+// The audit service process: configuration, connections, the ledger writer, HTTP, and an orderly
+// stop on SIGTERM.
+import { MongoClient } from 'mongodb';
+
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { topicNamer } from '@lethe/service-kit';
+
+import { loadAuditConfig } from './config';
+import { startAuditService } from './service';
+
+async function main() {
+  const config = loadAuditConfig();
+  const logger = createLogger({ name: 'audit', level: config.logLevel });
+  const mongo = await MongoClient.connect(config.mongoUrl);
+  const service = await startAuditService({
+    db: mongo.db(config.mongoDatabase),
+    kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit', logger }),
+    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
+    logger,
+    publicKeys: config.publicKeys,
+    signingKey: config.signingKey,
+    checkpointEvery: config.checkpointEvery,
+    topicName: topicNamer(config.topicPrefix),
+  });
+  await service.app.listen({ host: config.host, port: config.port });
+  closeOnSignals([() => service.stop(), () => mongo.close()], logger);
+}
+
+main().catch((error: unknown) => {
+  console.error(`audit: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

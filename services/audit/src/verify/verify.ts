@@ -1,0 +1,351 @@
+import type { KeyObject } from 'node:crypto';
+
+import type { Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import { forgottenId, KEY_VAULT_COLLECTIONS } from '@lethe/crypto';
+import { isEventOfType, type EventCodec, type LetheEvent } from '@lethe/events';
+
+import { checkpointValid, entryHashOf, GENESIS_HASH, recordDigest, type ChainEntry } from '../ledger/chain';
+import { readTopic } from '../ledger/read-topic';
+import { AUDITED_TOPICS, LEDGER_TOPIC } from '../ledger/writer';
+
+export type ProblemKind =
+  | 'ledger-chain-broken'
+  | 'ledger-checkpoint-invalid'
+  | 'record-altered'
+  | 'record-forged'
+  | 'record-not-in-ledger'
+  | 'ledger-entry-without-record'
+  | 'request-completed-twice'
+  | 'request-completed-late'
+  | 'request-overdue'
+  | 'erased-subject-key-present';
+
+export interface Problem {
+  readonly kind: ProblemKind;
+  /** Where: `<topic>/<partition>@<offset>`, and the ledger seq when there is one. */
+  readonly position: string;
+  readonly detail: string;
+}
+
+export interface RequestTimeline {
+  readonly requestId: string;
+  readonly subjectId: string | null;
+  readonly requestedAt: number | null;
+  readonly dueAt: number | null;
+  readonly status: 'completed' | 'blocked' | 'open' | 'overdue';
+  readonly result: string | null;
+  readonly completedAt: number | null;
+  readonly completions: number;
+  readonly steps: { readonly type: string; readonly at: number; readonly detail: string }[];
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly verifiedAt: string;
+  readonly ledger: { readonly entries: number; readonly checkpoints: number; readonly lastSeq: number };
+  readonly records: number;
+  readonly problems: readonly Problem[];
+  readonly requests: readonly RequestTimeline[];
+  readonly erasedSubjectsChecked: number | null;
+}
+
+export interface VerifyDeps {
+  kafka: Kafka;
+  codec: EventCodec;
+  /** The checkpoint signing key's public half: nothing else secret is needed. */
+  publicKey: KeyObject;
+  topicName?: (logical: string) => string;
+  /** Read access to the key vault: then erased subjects are checked to have no key left. */
+  keyVault?: Db;
+  now?: Date;
+  onProgress?: (records: number) => void;
+}
+
+const at = (topic: string, partition: number, offset: number) => `${topic}/${partition}@${offset}`;
+
+/**
+ * Replays the ledger and every audited topic from offset 0 with only the broker, the registry
+ * and the public key: checks the chain and its signatures, matches every record to its entry by
+ * position and digest, rebuilds each erasure request's timeline, and (given the key vault)
+ * confirms that no erased subject's key remains. `ok` only when nothing is wrong.
+ */
+export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
+  const topicName = deps.topicName ?? ((topic: string) => topic);
+  const now = (deps.now ?? new Date()).getTime();
+  const problems: Problem[] = [];
+  const byPosition = new Map<string, ChainEntry>();
+  const digestByEventId = new Map<string, string>();
+  const hashBySeq = new Map<number, string>();
+  let previous: { seq: number; entryHash: string } | null = null;
+  let entries = 0;
+  let checkpoints = 0;
+  let records = 0;
+  const progress = () => {
+    records += 1;
+    if (records % 10_000 === 0) deps.onProgress?.(records);
+  };
+
+  const ledger = topicName(LEDGER_TOPIC);
+  const pendingCheckpoints: { seq: number; entryHash: string; signature: Buffer; position: string }[] = [];
+  await readTopic(
+    deps.kafka,
+    ledger,
+    async (record) => {
+      progress();
+      const position = at(ledger, record.partition, record.offset);
+      const { event } = await deps.codec.decode(record.value!);
+      if (isEventOfType(event, 'AuditEntry')) {
+        entries += 1;
+        const entry = {
+          ...event.data,
+          seq: Number(event.data.seq),
+          eventRef: { ...event.data.eventRef, offset: Number(event.data.eventRef.offset) },
+        };
+        const expectedSeq = (previous?.seq ?? 0) + 1;
+        const expectedPrev = previous?.entryHash ?? GENESIS_HASH;
+        if (entry.seq !== expectedSeq)
+          problems.push({
+            kind: 'ledger-chain-broken',
+            position: `${position} seq ${entry.seq}`,
+            detail: `expected seq ${expectedSeq}`,
+          });
+        else if (entry.prevHash !== expectedPrev)
+          problems.push({
+            kind: 'ledger-chain-broken',
+            position: `${position} seq ${entry.seq}`,
+            detail: 'prevHash does not match the entry before',
+          });
+        else if (entryHashOf(entry) !== entry.entryHash)
+          problems.push({
+            kind: 'ledger-chain-broken',
+            position: `${position} seq ${entry.seq}`,
+            detail: 'entryHash does not match the entry',
+          });
+        previous = { seq: entry.seq, entryHash: entry.entryHash };
+        hashBySeq.set(entry.seq, entry.entryHash);
+        byPosition.set(at(entry.eventRef.topic, entry.eventRef.partition, entry.eventRef.offset), entry);
+        if (entry.eventRef.eventId) digestByEventId.set(entry.eventRef.eventId, entry.eventDigest);
+      } else if (isEventOfType(event, 'AuditCheckpoint')) {
+        checkpoints += 1;
+        pendingCheckpoints.push({
+          seq: Number(event.data.seq),
+          entryHash: event.data.entryHash,
+          signature: event.data.signature,
+          position,
+        });
+      }
+    },
+    { transactional: true },
+  );
+  for (const checkpoint of pendingCheckpoints) {
+    const signed = checkpointValid(
+      deps.publicKey,
+      checkpoint.seq,
+      checkpoint.entryHash,
+      checkpoint.signature,
+    );
+    if (!signed || hashBySeq.get(checkpoint.seq) !== checkpoint.entryHash)
+      problems.push({
+        kind: 'ledger-checkpoint-invalid',
+        position: `${checkpoint.position} seq ${checkpoint.seq}`,
+        detail: signed
+          ? 'the signed hash is not the ledger entry at that seq'
+          : 'the signature does not verify',
+      });
+  }
+
+  const erasureEvents: { event: LetheEvent; position: string }[] = [];
+  const seenPositions = new Set<string>();
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  const lowWatermarks = new Map<string, number>();
+  for (const logical of AUDITED_TOPICS) {
+    const topic = topicName(logical);
+    for (const p of await admin.fetchTopicOffsets(topic))
+      lowWatermarks.set(`${topic}/${p.partition}`, Number(p.low));
+    await readTopic(deps.kafka, topic, async (record) => {
+      progress();
+      const position = at(topic, record.partition, record.offset);
+      seenPositions.add(position);
+      const digest = recordDigest(record.value);
+      let event: LetheEvent | undefined;
+      try {
+        event = record.value ? (await deps.codec.decode(record.value)).event : undefined;
+      } catch {
+        event = undefined;
+      }
+      const entry = byPosition.get(position);
+      if (entry) {
+        if (entry.eventDigest !== digest)
+          problems.push({
+            kind: 'record-altered',
+            position: `${position} seq ${entry.seq}`,
+            detail: 'the record bytes differ from the digest in the ledger',
+          });
+      } else {
+        const known = event ? digestByEventId.get(event.envelope.eventId) : undefined;
+        if (known === undefined)
+          problems.push({
+            kind: 'record-not-in-ledger',
+            position,
+            detail: 'no ledger entry for this record or its event id',
+          });
+        else if (known !== digest)
+          problems.push({
+            kind: 'record-forged',
+            position,
+            detail: `a copy of event ${event!.envelope.eventId} with other bytes`,
+          });
+        // Same event id, same bytes: an outbox publishing twice, ledgered once. Not a problem.
+      }
+      if (event && logical === 'lethe.erasure.events.v1') erasureEvents.push({ event, position });
+    });
+  }
+  await admin.disconnect();
+  for (const [position, entry] of byPosition) {
+    if (seenPositions.has(position)) continue;
+    const partitionKey = position.slice(0, position.lastIndexOf('@'));
+    // Below the low watermark the topic's retention removed it (the ingest topic keeps 7 days).
+    if (entry.eventRef.offset < (lowWatermarks.get(partitionKey) ?? 0)) continue;
+    problems.push({
+      kind: 'ledger-entry-without-record',
+      position: `${position} seq ${entry.seq}`,
+      detail: 'the ledger names a record the topic does not hold',
+    });
+  }
+
+  const requests = timelines(erasureEvents, now, problems);
+  let erasedSubjectsChecked: number | null = null;
+  if (deps.keyVault) {
+    erasedSubjectsChecked = 0;
+    const keys = deps.keyVault.collection(KEY_VAULT_COLLECTIONS.keys);
+    const forgotten = deps.keyVault.collection(KEY_VAULT_COLLECTIONS.forgotten);
+    for (const request of requests) {
+      if (request.status !== 'completed' || request.result !== 'complete' || !request.subjectId) continue;
+      if (!request.steps.some((s) => s.type === 'ErasureTaskCompleted' && s.detail.startsWith('key-vault')))
+        continue;
+      erasedSubjectsChecked += 1;
+      const [key, record] = await Promise.all([
+        keys.findOne({ _id: request.subjectId as never }, { projection: { _id: 1 } }),
+        forgotten.findOne({ _id: forgottenId(request.subjectId) as never }, { projection: { _id: 1 } }),
+      ]);
+      if (key || !record)
+        problems.push({
+          kind: 'erased-subject-key-present',
+          position: `request ${request.requestId}`,
+          detail: key
+            ? 'the subject key is still in the vault: its data still decrypts'
+            : 'no forgotten record for the erased subject',
+        });
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    verifiedAt: new Date(now).toISOString(),
+    ledger: { entries, checkpoints, lastSeq: (previous as { seq: number } | null)?.seq ?? 0 },
+    records,
+    problems,
+    requests,
+    erasedSubjectsChecked,
+  };
+}
+
+function timelines(
+  events: { event: LetheEvent; position: string }[],
+  now: number,
+  problems: Problem[],
+): RequestTimeline[] {
+  const byRequest = new Map<
+    string,
+    {
+      subjectId: string | null;
+      requestedAt: number | null;
+      dueAt: number | null;
+      blocked: boolean;
+      completions: Map<string, { at: number; result: string; position: string }>;
+      steps: { type: string; at: number; detail: string }[];
+      seen: Set<string>;
+    }
+  >();
+  for (const { event, position } of events) {
+    const requestId = (event.data as { requestId?: string }).requestId;
+    if (!requestId) continue;
+    const request = byRequest.get(requestId) ?? {
+      subjectId: event.envelope.subjectId,
+      requestedAt: null,
+      dueAt: null,
+      blocked: false,
+      completions: new Map<string, { at: number; result: string; position: string }>(),
+      steps: [] as { type: string; at: number; detail: string }[],
+      seen: new Set<string>(),
+    };
+    byRequest.set(requestId, request);
+    if (request.seen.has(event.envelope.eventId)) continue; // a faithful duplicate
+    request.seen.add(event.envelope.eventId);
+    const occurredAt = event.envelope.occurredAt;
+    let detail = '';
+    if (isEventOfType(event, 'ErasureRequested')) {
+      request.requestedAt = Number(event.data.requestedAt);
+      request.dueAt = Number(event.data.dueAt);
+      detail = `${event.data.reason}${event.data.regulation ? ` (${event.data.regulation})` : ''}`;
+    } else if (isEventOfType(event, 'ErasureBlocked')) {
+      request.blocked = true;
+      detail = `held by ${event.data.holdIds.length} legal hold(s)`;
+    } else if (isEventOfType(event, 'ErasurePlanned')) {
+      request.blocked = false;
+      detail = event.data.tasks.map((t) => t.participantId).join(', ');
+    } else if (isEventOfType(event, 'ErasureTaskCompleted')) {
+      detail = `${event.data.participantId}: ${event.data.outcome}${event.data.verifiedEmpty ? ', verified empty' : ''}`;
+    } else if (isEventOfType(event, 'ErasureTaskFailed')) {
+      detail = `${event.data.participantId}: ${event.data.code}`;
+    } else if (isEventOfType(event, 'ErasureTaskIssued')) {
+      detail = `${event.data.participantId} attempt ${event.data.attempt}`;
+    } else if (isEventOfType(event, 'ErasureCompleted')) {
+      request.completions.set(event.envelope.eventId, {
+        at: occurredAt,
+        result: event.data.result,
+        position,
+      });
+      detail = event.data.result;
+    } else if (isEventOfType(event, 'ErasureDeadlineAtRisk')) {
+      detail = `open: ${event.data.openParticipants.join(', ')}`;
+    }
+    request.steps.push({ type: event.envelope.type, at: occurredAt, detail });
+  }
+  return [...byRequest].map(([requestId, request]) => {
+    const completions = [...request.completions.values()].sort((a, b) => a.at - b.at);
+    const first = completions[0];
+    if (completions.length > 1)
+      problems.push({
+        kind: 'request-completed-twice',
+        position: completions[1]!.position,
+        detail: `request ${requestId} has ${completions.length} ErasureCompleted events`,
+      });
+    if (first && request.dueAt !== null && first.at > request.dueAt)
+      problems.push({
+        kind: 'request-completed-late',
+        position: first.position,
+        detail: `request ${requestId} completed after its deadline ${new Date(request.dueAt).toISOString()}`,
+      });
+    const overdue = !first && request.dueAt !== null && now > request.dueAt;
+    if (overdue)
+      problems.push({
+        kind: 'request-overdue',
+        position: `request ${requestId}`,
+        detail: `no completion, due ${new Date(request.dueAt!).toISOString()}`,
+      });
+    return {
+      requestId,
+      subjectId: request.subjectId,
+      requestedAt: request.requestedAt,
+      dueAt: request.dueAt,
+      status: first ? 'completed' : overdue ? 'overdue' : request.blocked ? 'blocked' : 'open',
+      result: first?.result ?? null,
+      completedAt: first?.at ?? null,
+      completions: completions.length,
+      steps: request.steps.sort((a, b) => a.at - b.at),
+    } satisfies RequestTimeline;
+  });
+}
