@@ -9,12 +9,13 @@ set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-SERVICES=(account consent retention erasure)
+SERVICES=(account consent retention erasure audit)
 LETHE_ACCOUNT_PORT=${LETHE_ACCOUNT_PORT:-3001}
 LETHE_CONSENT_PORT=${LETHE_CONSENT_PORT:-3002}
 LETHE_RETENTION_PORT=${LETHE_RETENTION_PORT:-3003}
 LETHE_ERASURE_PORT=${LETHE_ERASURE_PORT:-3004}
-export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_CONSENT_PORT LETHE_RETENTION_PORT LETHE_ERASURE_PORT
+LETHE_AUDIT_PORT=${LETHE_AUDIT_PORT:-3005}
+export LETHE_HOME LETHE_ACCOUNT_PORT LETHE_CONSENT_PORT LETHE_RETENTION_PORT LETHE_ERASURE_PORT LETHE_AUDIT_PORT
 
 service_port() {
   case $1 in
@@ -22,6 +23,7 @@ service_port() {
     consent) echo "$LETHE_CONSENT_PORT" ;;
     retention) echo "$LETHE_RETENTION_PORT" ;;
     erasure) echo "$LETHE_ERASURE_PORT" ;;
+    audit) echo "$LETHE_AUDIT_PORT" ;;
   esac
 }
 

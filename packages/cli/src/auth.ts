@@ -47,6 +47,15 @@ export function ingestKeyInit(config: CliConfig): void {
   );
 }
 
+/** The audit service's Ed25519 checkpoint key; auditors verify with the public half. */
+export function auditKeyInit(config: CliConfig): void {
+  writeSecretOnce(
+    config.auditKeyFile,
+    'audit: checkpoint signing key',
+    () => JSON.stringify(generateSigningKeys(), null, 2) + '\n',
+  );
+}
+
 /** The public half, for services that emit account events (LETHE_ACCOUNT_INGEST_PUBLIC_KEY). */
 export function ingestPublicKey(config: CliConfig): string {
   if (!existsSync(config.ingestKeyFile))

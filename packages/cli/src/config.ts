@@ -17,6 +17,13 @@ export interface CliConfig {
   /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
   authPrivateKey: string | undefined;
   redisUrl: string;
+  mongoDatabase: string;
+  /** Prepended to every topic name (an isolated copy of the system). */
+  topicPrefix: string;
+  /** The audit checkpoint key pair (made by `lethe audit-key init`). */
+  auditKeyFile: string;
+  /** The checkpoint verification key given instead of the local file (base64 SPKI DER). */
+  auditPublicKey: string | undefined;
   /** The shared clock offset (services run with LETHE_CLOCK=shared-offset read it). */
   clockOffsetKey: string;
 }
@@ -41,6 +48,10 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     kekFile: path.join(home, 'secrets', 'kek'),
     ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,
+    mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',
+    topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
+    auditKeyFile: path.join(home, 'secrets', 'audit-key.json'),
+    auditPublicKey: env.LETHE_AUDIT_PUBLIC_KEY || undefined,
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
   };

@@ -3,7 +3,8 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
-import { authInit, ingestKeyInit, ingestPublicKey, kekInit, mintToken } from './auth';
+import { auditVerify } from './audit';
+import { auditKeyInit, authInit, ingestKeyInit, ingestPublicKey, kekInit, mintToken } from './auth';
 import { clockCommand } from './clock';
 import { loadCliConfig, type CliConfig } from './config';
 
@@ -15,6 +16,9 @@ const USAGE = `usage: lethe <command>
   kek init           make the local key-encryption key, if there is none
   ingest-key init    make the account service's X25519 sealing key, if there is none
   ingest-key public  print its public half (LETHE_ACCOUNT_INGEST_PUBLIC_KEY for emitters)
+  audit-key init     make the audit service's checkpoint signing key, if there is none
+  audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]
+                     replay the ledger and every topic from offset 0; exit 0 only if all holds
   clock advance 400d | clock show | clock reset
                      move the shared clock (services started with LETHE_CLOCK=shared-offset)
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
@@ -77,6 +81,11 @@ async function main(argv: string[]): Promise<number> {
     case 'kek init':
       kekInit(config);
       return 0;
+    case 'audit-key init':
+      auditKeyInit(config);
+      return 0;
+    case 'audit verify':
+      return auditVerify(config, argv.slice(2));
     case 'ingest-key init':
       ingestKeyInit(config);
       return 0;

@@ -1,0 +1,72 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { MongoClient } from 'mongodb';
+
+import { renderHtmlReport, verifyLedger } from '@lethe/audit';
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { publicKeyFrom, topicNamer } from '@lethe/service-kit';
+
+import type { CliConfig } from './config';
+
+function auditPublicKey(config: CliConfig, given: string | undefined): string {
+  if (given) return given;
+  if (config.auditPublicKey) return config.auditPublicKey;
+  if (existsSync(config.auditKeyFile))
+    return (JSON.parse(readFileSync(config.auditKeyFile, 'utf8')) as { publicKey: string }).publicKey;
+  throw new Error(
+    'no audit verification key: pass --public-key, set LETHE_AUDIT_PUBLIC_KEY, or run ./lethe up',
+  );
+}
+
+/**
+ * `lethe audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]`:
+ * replays the ledger and every audited topic from offset 0 and prints what holds and what does
+ * not. Exit code 0 only when everything holds.
+ */
+export async function auditVerify(config: CliConfig, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'string' },
+      html: { type: 'string' },
+      'public-key': { type: 'string' },
+      'key-vault': { type: 'string' },
+      database: { type: 'string', default: config.mongoDatabase },
+    },
+  });
+  const logger = createLogger({ name: 'lethe-audit', level: 'warn' });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit-verify', logger });
+  const mongo = values['key-vault'] ? await MongoClient.connect(values['key-vault']) : undefined;
+  try {
+    const report = await verifyLedger({
+      kafka,
+      codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
+      publicKey: publicKeyFrom(auditPublicKey(config, values['public-key'])),
+      topicName: topicNamer(config.topicPrefix),
+      ...(mongo ? { keyVault: mongo.db(values.database) } : {}),
+      onProgress: (records) => process.stderr.write(`verify: ${records} records replayed\n`),
+    });
+    if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+    if (values.html) writeFileSync(values.html, renderHtmlReport(report));
+    const count = (status: string) => report.requests.filter((r) => r.status === status).length;
+    console.log(
+      `${report.ok ? 'PASS' : 'FAIL'}: ${report.ledger.entries} ledger entries (last seq ${report.ledger.lastSeq}), ` +
+        `${report.ledger.checkpoints} signed checkpoints, ${report.records} records replayed; ` +
+        `${report.requests.length} erasure requests (${count('completed')} completed, ${count('open')} open, ` +
+        `${count('blocked')} blocked by holds, ${count('overdue')} overdue)` +
+        (report.erasedSubjectsChecked === null
+          ? ''
+          : `; ${report.erasedSubjectsChecked} erased subjects have no key left`),
+    );
+    for (const problem of report.problems.slice(0, 50))
+      console.log(`  ${problem.kind} at ${problem.position}: ${problem.detail}`);
+    if (report.problems.length > 50)
+      console.log(`  ... and ${report.problems.length - 50} more (see --json)`);
+    return report.ok ? 0 : 1;
+  } finally {
+    await mongo?.close();
+  }
+}
