@@ -129,7 +129,6 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   const verify = cachedTokenVerifier(deps.publicKeys);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     ajv: { customOptions: { allErrors: true } },
   });
   const routes: RouteRecord[] = [];

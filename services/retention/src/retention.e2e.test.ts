@@ -5,6 +5,13 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import {
+  AUDITED_TOPICS,
+  LEDGER_TOPIC,
+  startAuditService,
+  verifyLedger,
+  type AuditService,
+} from '@lethe/audit';
+import {
   ACCOUNT_EVENTS_TOPIC,
   ACCOUNT_PARTICIPANT,
   CACHE_PARTICIPANT,
@@ -24,7 +31,7 @@ import {
 } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
-import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import {
   bearer,
   createPrefixedTopics,
@@ -48,6 +55,7 @@ import { startRetentionService, type RetentionService } from './service';
 // activity resets the clock; legal holds block an erasure until the last one is released.
 
 const keys = generateSigningKeys();
+const ledgerKeys = generateSigningKeys();
 const operator = bearer(keys.privateKey, ['operator']);
 const proof = {
   source: 'preferences-page',
@@ -70,6 +78,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
   let consent: ConsentService;
   let erasure: ErasureService;
   let retention: RetentionService;
+  let audit: AuditService;
   const relays: OutboxRelay[] = [];
   const participants: Participant[] = [];
 
@@ -78,18 +87,14 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
+    // Every audited topic (the workload's own, ingest and participants), and the ledger.
     await createPrefixedTopics(
       admin,
       topicName,
-      [
-        ACCOUNT_EVENTS_TOPIC,
-        'lethe.consent.events.v1',
-        'lethe.retention.events.v1',
-        'lethe.erasure.events.v1',
-      ],
+      AUDITED_TOPICS.filter((t) => t !== 'lethe.erasure.participants.v1'),
       3,
     );
-    await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1']);
+    await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1', LEDGER_TOPIC]);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
@@ -131,6 +136,13 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       );
     erasure = await startErasureService({ ...common, kafka, topicName, now: clock.now });
     retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
+    audit = await startAuditService({
+      ...common,
+      kafka,
+      topicName,
+      signingKey: privateKeyFrom(ledgerKeys.privateKey),
+      checkpointEvery: 20,
+    });
     await eventually(
       async () => (erasure.directory.list().length === 5 ? true : undefined),
       30_000,
@@ -139,6 +151,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
   });
 
   afterAll(async () => {
+    await audit.stop();
     await retention.stop();
     await erasure.stop();
     await Promise.all(participants.map((p) => p.stop()));
@@ -401,5 +414,27 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       active: { version: 'seed-policy.v1' },
       activations: [{ policyVersion: 'seed-policy.v1' }],
     });
+  });
+
+  it('leaves a ledger that proves the whole workload from offset 0', async () => {
+    // Accounts, consents, deletions, a held erasure, retention expiries: all of it, replayed.
+    const report = await eventually(
+      async () => {
+        const result = await verifyLedger({
+          kafka,
+          codec,
+          publicKey: publicKeyFrom(ledgerKeys.publicKey),
+          topicName,
+          keyVault: db,
+        });
+        return result.ok ? result : undefined;
+      },
+      60_000,
+      'the ledger to cover the workload and verify',
+    );
+    expect(report.ledger.checkpoints).toBeGreaterThan(0);
+    expect(report.requests.filter((r) => r.status === 'completed').length).toBeGreaterThanOrEqual(3);
+    expect(report.erasedSubjectsChecked).toBeGreaterThanOrEqual(2);
+    expect(report.requests.some((r) => r.steps.some((step) => step.type === 'ErasureBlocked'))).toBe(true);
   });
 });
