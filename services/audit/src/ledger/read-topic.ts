@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 
 export interface TopicRecord {
   readonly topic: string;
@@ -56,25 +56,28 @@ export async function readTopic(
   });
   await consumer.run({
     autoCommit: false,
-    eachMessage: async ({ partition, message }: { partition: number; message: KafkaMessage }) => {
-      const offset = Number(message.offset);
-      const high = ends.get(partition) ?? 0;
-      if (offset >= high) return; // written after the call: not part of this read
-      try {
-        await onRecord({
-          topic,
-          partition,
-          offset,
-          key: message.key,
-          value: message.value,
-          timestamp: Number(message.timestamp),
-        });
-      } catch (error) {
-        failed = error;
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      const high = ends.get(batch.partition) ?? 0;
+      for (const message of batch.messages) {
+        const offset = Number(message.offset);
+        if (offset >= high) break; // written after the call: not part of this read
+        try {
+          await onRecord({
+            topic,
+            partition: batch.partition,
+            offset,
+            key: message.key,
+            value: message.value,
+            timestamp: Number(message.timestamp),
+          });
+        } catch (error) {
+          failed = error;
+        }
+        count += 1;
+        lastProgress = Date.now();
+        if (offset >= high - (transactional ? 2 : 1)) remaining.delete(batch.partition);
       }
-      count += 1;
-      lastProgress = Date.now();
-      if (offset >= high - (transactional ? 2 : 1)) remaining.delete(partition);
     },
   });
   await done;

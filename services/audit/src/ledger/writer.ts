@@ -10,6 +10,8 @@ import { nextEntry, recordDigest, signCheckpoint, type ChainEntry } from './chai
 import { readTopic } from './read-topic';
 
 export const LEDGER_TOPIC = 'lethe.audit.ledger.v1';
+/** Source records per ledger transaction (its entries must fit one produce request). */
+const TRANSACTION_RECORDS = 500;
 /** Every domain topic (DESIGN.md section 2); task topics repeat ErasureTaskIssued, DLQs hold copies. */
 export const AUDITED_TOPICS = [
   'lethe.account.events.v1',
@@ -89,60 +91,66 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
 
   await consumer.run({
     autoCommit: false,
-    eachBatch: async ({ batch, heartbeat }) => {
-      if (batch.messages.length === 0) return;
-      let chainHead = head;
-      let checkpointAt = lastCheckpoint;
-      const batchIds = new Set<string>();
-      const records: LetheEvent[] = [];
-      for (const message of batch.messages) {
-        let event: LetheEvent | undefined;
-        try {
-          event = message.value ? (await deps.codec.decode(message.value)).event : undefined;
-        } catch {
-          event = undefined; // still ledgered, by its bytes: no record is silently dropped
-        }
-        const eventId = event?.envelope.eventId ?? null;
-        if (eventId && (ledgered.has(eventId) || batchIds.has(eventId))) continue;
-        if (eventId) batchIds.add(eventId);
-        const entry = nextEntry(
-          chainHead,
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: Number(message.offset),
-            eventId,
-            type: event?.envelope.type ?? null,
-          },
-          recordDigest(message.value),
-        );
-        chainHead = entry;
-        await deps.onEntry?.(entry, event);
-        records.push(makeEvent('AuditEntry', envelope(), { ...entry, eventRef: { ...entry.eventRef } }));
-        if (entry.seq - checkpointAt >= deps.checkpointEvery) {
-          checkpointAt = entry.seq;
-          records.push(
-            makeEvent('AuditCheckpoint', envelope(), {
-              seq: entry.seq,
-              entryHash: entry.entryHash,
-              signature: signCheckpoint(deps.signingKey, entry.seq, entry.entryHash),
-              keyId: deps.keyId,
-            }),
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning }) => {
+      // One transaction per chunk: a fetched batch can hold thousands of records, and a
+      // transaction's records must fit in one produce request (message.max.bytes, 1 MiB).
+      for (let from = 0; from < batch.messages.length && isRunning(); from += TRANSACTION_RECORDS) {
+        const chunk = batch.messages.slice(from, from + TRANSACTION_RECORDS);
+        let chainHead = head;
+        let checkpointAt = lastCheckpoint;
+        const chunkIds = new Set<string>();
+        const records: LetheEvent[] = [];
+        for (const message of chunk) {
+          let event: LetheEvent | undefined;
+          try {
+            event = message.value ? (await deps.codec.decode(message.value)).event : undefined;
+          } catch {
+            event = undefined; // still ledgered, by its bytes: no record is silently dropped
+          }
+          const eventId = event?.envelope.eventId ?? null;
+          if (eventId && (ledgered.has(eventId) || chunkIds.has(eventId))) continue;
+          if (eventId) chunkIds.add(eventId);
+          const entry = nextEntry(
+            chainHead,
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: Number(message.offset),
+              eventId,
+              type: event?.envelope.type ?? null,
+            },
+            recordDigest(message.value),
           );
+          chainHead = entry;
+          await deps.onEntry?.(entry, event);
+          records.push(makeEvent('AuditEntry', envelope(), { ...entry, eventRef: { ...entry.eventRef } }));
+          if (entry.seq - checkpointAt >= deps.checkpointEvery) {
+            checkpointAt = entry.seq;
+            records.push(
+              makeEvent('AuditCheckpoint', envelope(), {
+                seq: entry.seq,
+                entryHash: entry.entryHash,
+                signature: signCheckpoint(deps.signingKey, entry.seq, entry.entryHash),
+                keyId: deps.keyId,
+              }),
+            );
+          }
         }
+        const last = chunk[chunk.length - 1]!;
+        await producer.inTransaction(async (tx) => {
+          await tx.publish(records.map((event) => ({ event, key: null })));
+          await tx.commitConsumed(groupId, [
+            { topic: batch.topic, partition: batch.partition, offset: last.offset },
+          ]);
+        });
+        // Only after the commit: the chain moves on, and these events count as ledgered.
+        head = chainHead;
+        lastCheckpoint = checkpointAt;
+        for (const id of chunkIds) ledgered.add(id);
+        resolveOffset(last.offset);
+        await heartbeat();
       }
-      const last = batch.messages[batch.messages.length - 1]!;
-      await producer.inTransaction(async (tx) => {
-        await tx.publish(records.map((event) => ({ event, key: null })));
-        await tx.commitConsumed(groupId, [
-          { topic: batch.topic, partition: batch.partition, offset: last.offset },
-        ]);
-      });
-      // Only after the commit: the chain moves on, and these events count as ledgered.
-      head = chainHead;
-      lastCheckpoint = checkpointAt;
-      for (const id of batchIds) ledgered.add(id);
-      await heartbeat();
     },
   });
 

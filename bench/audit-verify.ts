@@ -1,0 +1,136 @@
+// Replay-and-verify rate of `lethe audit verify` against the raw kafkajs consume rate on the same
+// topics, on the local stack. EVENTS events go to the account log, the audit service ledgers
+// them, then both readers go through everything from offset 0. Prints numbers; asserts nothing.
+//
+//   node --conditions=lethe-source --import tsx bench/audit-verify.ts [EVENTS]
+import { randomUUID } from 'node:crypto';
+
+import { MongoClient } from 'mongodb';
+
+import { AUDITED_TOPICS, LEDGER_TOPIC, startAuditService, verifyLedger } from '@lethe/audit';
+import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
+import { applyTopics, createKafka } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+
+const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const prefix = `bench-audit-${Date.now().toString(36)}`;
+const topicName = topicNamer(prefix);
+const seconds = (from: number) => (performance.now() - from) / 1000;
+
+async function main() {
+  const logger = createLogger({ name: 'bench', level: 'silent' });
+  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  await applyTopics(admin, [
+    ...AUDITED_TOPICS.map((name) => ({
+      name: topicName(name),
+      partitions: 3,
+      replicationFactor: 1,
+      config: {},
+      purpose: 'bench',
+    })),
+    { name: topicName(LEDGER_TOPIC), partitions: 1, replicationFactor: 1, config: {}, purpose: 'bench' },
+  ]);
+  const codec = createEventCodec({
+    registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
+    catalog: loadCatalog(),
+  });
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const produceStart = performance.now();
+  for (let i = 0; i < EVENTS; i += 2000) {
+    const messages = await Promise.all(
+      Array.from({ length: Math.min(2000, EVENTS - i) }, async (_, n) => {
+        const subjectId = `sub_${(i + n) % 5000}`;
+        const value = await codec.encode(
+          makeEvent(
+            'AccountActivityRecorded',
+            {
+              eventId: randomUUID(),
+              subjectId,
+              correlationId: 'bench',
+              producer: 'bench',
+              occurredAt: Date.now(),
+            },
+            { day: '2026-11-27', channel: 'bench' },
+          ),
+        );
+        return { key: subjectId, value };
+      }),
+    );
+    await producer.send({ topic: topicName('lethe.account.events.v1'), acks: -1, messages });
+  }
+  await producer.disconnect();
+  console.log(`produced ${EVENTS} events in ${seconds(produceStart).toFixed(1)} s`);
+
+  const mongo = await MongoClient.connect('mongodb://127.0.0.1:27017/?maxPoolSize=4');
+  const db = mongo.db(prefix.replace(/-/g, '_'));
+  const ledgerKeys = generateSigningKeys();
+  const ledgerStart = performance.now();
+  const audit = await startAuditService({
+    db,
+    kafka,
+    codec,
+    logger,
+    publicKeys: [publicKeyFrom(generateSigningKeys().publicKey)],
+    signingKey: privateKeyFrom(ledgerKeys.privateKey),
+    checkpointEvery: 1000,
+    topicName,
+  });
+  while ((audit.writer.head()?.seq ?? 0) < EVENTS) await new Promise((resolve) => setTimeout(resolve, 200));
+  const ledgerSeconds = seconds(ledgerStart);
+  await audit.stop();
+  console.log(
+    `audit service ledgered ${EVENTS} events in ${ledgerSeconds.toFixed(1)} s: ${(EVENTS / ledgerSeconds).toFixed(0)} entries/s`,
+  );
+
+  // The floor: kafkajs reading the same topics (the events and the ledger) and doing nothing.
+  const topics = [topicName('lethe.account.events.v1'), topicName(LEDGER_TOPIC)];
+  const expected = EVENTS + EVENTS + Math.floor(EVENTS / 1000); // events, entries, checkpoints
+  let consumed = 0;
+  const consumer = kafka.consumer({
+    groupId: `${prefix}-raw`,
+    maxWaitTimeInMs: 100,
+    readUncommitted: false,
+    maxBytes: 10 * 2 ** 20,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  const rawStart = performance.now();
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => void (consumed += batch.messages.length),
+  });
+  while (consumed < expected) await new Promise((resolve) => setTimeout(resolve, 20));
+  const rawSeconds = seconds(rawStart);
+  await consumer.disconnect();
+  console.log(
+    `raw kafkajs consume of the same ${consumed} records: ${rawSeconds.toFixed(1)} s, ${(consumed / rawSeconds).toFixed(0)} records/s`,
+  );
+
+  const verifyStart = performance.now();
+  const report = await verifyLedger({
+    kafka,
+    codec,
+    publicKey: publicKeyFrom(ledgerKeys.publicKey),
+    topicName,
+  });
+  const verifySeconds = seconds(verifyStart);
+  console.log(
+    `verifyLedger: ${report.records} records in ${verifySeconds.toFixed(1)} s, ${(report.records / verifySeconds).toFixed(0)} records/s ` +
+      `(${((report.records / verifySeconds / (consumed / rawSeconds)) * 100).toFixed(0)}% of raw); ok=${report.ok}, problems ${report.problems.length}`,
+  );
+  console.log(`bench process RSS: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+
+  await db.dropDatabase();
+  await mongo.close();
+  await admin
+    .deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) })
+    .catch(() => undefined);
+  await admin.disconnect();
+}
+
+void main();
