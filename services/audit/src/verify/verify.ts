@@ -6,7 +6,7 @@ import type { Db } from 'mongodb';
 import { forgottenId, KEY_VAULT_COLLECTIONS } from '@lethe/crypto';
 import { isEventOfType, type EventCodec, type LetheEvent } from '@lethe/events';
 
-import { checkpointValid, entryHashOf, GENESIS_HASH, recordDigest, type ChainEntry } from '../ledger/chain';
+import { checkpointValid, entryHashOf, GENESIS_HASH, recordDigest } from '../ledger/chain';
 import { readTopic } from '../ledger/read-topic';
 import { AUDITED_TOPICS, LEDGER_TOPIC } from '../ledger/writer';
 
