@@ -151,16 +151,15 @@ describe('the audit ledger and its verification, on the real broker', () => {
     expect(renderHtmlReport(report)).toContain('PASS');
   });
 
-  it('reports a request without completion past its deadline, and one completed late', async () => {
+  it('reports a request without completion past its deadline, one completed late, one completed twice', async () => {
     const longAgo = Date.now() - 60 * DAY;
     await send(request('sub_5', 'req_overdue', longAgo));
     await send(request('sub_6', 'req_late', longAgo));
     await send(completed('sub_6', 'req_late', longAgo + 31 * DAY));
-    await eventually(
-      async () => (audit.writer.head()?.seq === 14 ? true : undefined),
-      30_000,
-      'fourteen entries',
-    );
+    await send(request('sub_7', 'req_twice', Date.now()));
+    await send(completed('sub_7', 'req_twice', Date.now())); // two completions, each its own id
+    await send(completed('sub_7', 'req_twice', Date.now()));
+    await eventually(async () => (audit.writer.head()?.seq === 17 ? true : undefined), 30_000, '17 entries');
     const report = await verify();
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual(
@@ -170,9 +169,13 @@ describe('the audit ledger and its verification, on the real broker', () => {
           kind: 'request-completed-late',
           detail: expect.stringContaining('req_late'),
         }),
+        expect.objectContaining({
+          kind: 'request-completed-twice',
+          detail: expect.stringContaining('req_twice'),
+        }),
       ]),
     );
-    expect(report.problems).toHaveLength(2);
+    expect(report.problems).toHaveLength(3);
   });
 
   it('names the position of a forged record, a rewritten ledger entry, and a deleted one', async () => {
