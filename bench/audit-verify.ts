@@ -4,6 +4,8 @@
 //
 //   node --conditions=lethe-source --import tsx bench/audit-verify.ts [EVENTS]
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 
 import { MongoClient } from 'mongodb';
 
@@ -111,6 +113,14 @@ async function main() {
     `raw kafkajs consume of the same ${consumed} records: ${rawSeconds.toFixed(1)} s, ${(consumed / rawSeconds).toFixed(0)} records/s`,
   );
 
+  // BENCH_PROFILE=file.cpuprofile: a CPU profile of the verification alone.
+  const profiler = process.env.BENCH_PROFILE ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await new Promise((resolve) =>
+      profiler.post('Profiler.enable', () => profiler.post('Profiler.start', resolve)),
+    );
+  }
   const verifyStart = performance.now();
   const report = await verifyLedger({
     kafka,
@@ -123,6 +133,13 @@ async function main() {
     `verifyLedger: ${report.records} records in ${verifySeconds.toFixed(1)} s, ${(report.records / verifySeconds).toFixed(0)} records/s ` +
       `(${((report.records / verifySeconds / (consumed / rawSeconds)) * 100).toFixed(0)}% of raw); ok=${report.ok}, problems ${report.problems.length}`,
   );
+  if (profiler)
+    await new Promise<void>((resolve) =>
+      profiler.post('Profiler.stop', (_error, { profile }) => {
+        writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+        resolve();
+      }),
+    );
   console.log(`bench process RSS: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 
   await db.dropDatabase();

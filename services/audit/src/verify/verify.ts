@@ -8,6 +8,7 @@ import { isEventOfType, type EventCodec, type LetheEvent } from '@lethe/events';
 
 import { checkpointValid, entryHashOf, GENESIS_HASH, recordDigest } from '../ledger/chain';
 import { readTopic } from '../ledger/read-topic';
+import { PositionIndex } from './position-index';
 import { AUDITED_TOPICS, LEDGER_TOPIC } from '../ledger/writer';
 
 export type ProblemKind =
@@ -76,7 +77,7 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
   const now = (deps.now ?? new Date()).getTime();
   const problems: Problem[] = [];
   // Per record position only what the check needs: 1,000,000 full entries would not fit.
-  const byPosition = new Map<string, { seq: number; eventDigest: string; offset: number }>();
+  const byPosition = new PositionIndex<{ seq: number; eventDigest: string }>();
   const digestByEventId = new Map<string, string>();
   const hashBySeq = new Map<number, string>();
   let previous: { seq: number; entryHash: string } | null = null;
@@ -90,12 +91,12 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
 
   const ledger = topicName(LEDGER_TOPIC);
   const pendingCheckpoints: { seq: number; entryHash: string; signature: Buffer; position: string }[] = [];
-  await readTopic(
+  const ledgerRead = readTopic(
     deps.kafka,
     ledger,
     async (record) => {
       progress();
-      const position = at(ledger, record.partition, record.offset);
+      const position = () => at(ledger, record.partition, record.offset); // only for problems
       const { event } = await deps.codec.decode(record.value!);
       if (isEventOfType(event, 'AuditEntry')) {
         entries += 1;
@@ -109,27 +110,26 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
         if (entry.seq !== expectedSeq)
           problems.push({
             kind: 'ledger-chain-broken',
-            position: `${position} seq ${entry.seq}`,
+            position: `${position()} seq ${entry.seq}`,
             detail: `expected seq ${expectedSeq}`,
           });
         else if (entry.prevHash !== expectedPrev)
           problems.push({
             kind: 'ledger-chain-broken',
-            position: `${position} seq ${entry.seq}`,
+            position: `${position()} seq ${entry.seq}`,
             detail: 'prevHash does not match the entry before',
           });
         else if (entryHashOf(entry) !== entry.entryHash)
           problems.push({
             kind: 'ledger-chain-broken',
-            position: `${position} seq ${entry.seq}`,
+            position: `${position()} seq ${entry.seq}`,
             detail: 'entryHash does not match the entry',
           });
         previous = { seq: entry.seq, entryHash: entry.entryHash };
         hashBySeq.set(entry.seq, entry.entryHash);
-        byPosition.set(at(entry.eventRef.topic, entry.eventRef.partition, entry.eventRef.offset), {
+        byPosition.set(entry.eventRef.topic, entry.eventRef.partition, entry.eventRef.offset, {
           seq: entry.seq,
           eventDigest: entry.eventDigest,
-          offset: entry.eventRef.offset,
         });
         if (entry.eventRef.eventId) digestByEventId.set(entry.eventRef.eventId, entry.eventDigest);
       } else if (isEventOfType(event, 'AuditCheckpoint')) {
@@ -138,12 +138,83 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
           seq: Number(event.data.seq),
           entryHash: event.data.entryHash,
           signature: event.data.signature,
-          position,
+          position: position(),
         });
       }
     },
     { transactional: true },
   );
+
+  const decodeEvent = async (value: Buffer | null): Promise<LetheEvent | undefined> => {
+    try {
+      return value ? (await deps.codec.decode(value)).event : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const erasureEvents: { event: LetheEvent; position: string }[] = [];
+  const seenPositions = new PositionIndex<true>();
+  type SourceRecord = {
+    topic: string;
+    partition: number;
+    offset: number;
+    digest: string;
+    value: Buffer | null;
+  };
+  // Records read before the ledger reached their entry: checked once both reads are done.
+  const unmatched: SourceRecord[] = [];
+  const checkRecord = async ({ topic, partition, offset, digest, value }: SourceRecord) => {
+    const position = at(topic, partition, offset);
+    const entry = byPosition.get(topic, partition, offset);
+    if (entry) {
+      if (entry.eventDigest !== digest)
+        problems.push({
+          kind: 'record-altered',
+          position: `${position} seq ${entry.seq}`,
+          detail: 'the record bytes differ from the digest in the ledger',
+        });
+      return;
+    }
+    const event = await decodeEvent(value);
+    const known = event ? digestByEventId.get(event.envelope.eventId) : undefined;
+    if (known === undefined)
+      problems.push({
+        kind: 'record-not-in-ledger',
+        position,
+        detail: 'no ledger entry for this record or its event id',
+      });
+    else if (known !== digest)
+      problems.push({
+        kind: 'record-forged',
+        position,
+        detail: `a copy of event ${event!.envelope.eventId} with other bytes`,
+      });
+    // Same event id, same bytes: an outbox publishing twice, ledgered once. Not a problem.
+  };
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  const lowWatermarks = new Map<string, number>();
+  // The ledger and the topics are read at once: their fetches overlap instead of queueing.
+  const topicReads = AUDITED_TOPICS.map(async (logical) => {
+    const topic = topicName(logical);
+    for (const p of await admin.fetchTopicOffsets(topic))
+      lowWatermarks.set(`${topic}/${p.partition}`, Number(p.low));
+    await readTopic(deps.kafka, topic, async (record) => {
+      progress();
+      const { partition, offset, value } = record;
+      seenPositions.set(topic, partition, offset, true);
+      const source = { topic, partition, offset, digest: recordDigest(value), value };
+      if (byPosition.get(topic, partition, offset)) await checkRecord(source);
+      else unmatched.push(source);
+      if (logical === 'lethe.erasure.events.v1') {
+        const event = await decodeEvent(value);
+        if (event) erasureEvents.push({ event, position: at(topic, partition, offset) });
+      }
+    });
+  });
+  await Promise.all([ledgerRead, ...topicReads]);
+  await admin.disconnect();
+  for (const record of unmatched) await checkRecord(record);
   for (const checkpoint of pendingCheckpoints) {
     const signed = checkpointValid(
       deps.publicKey,
@@ -161,68 +232,13 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
       });
   }
 
-  const decodeEvent = async (value: Buffer | null): Promise<LetheEvent | undefined> => {
-    try {
-      return value ? (await deps.codec.decode(value)).event : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const erasureEvents: { event: LetheEvent; position: string }[] = [];
-  const seenPositions = new Set<string>();
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  const lowWatermarks = new Map<string, number>();
-  for (const logical of AUDITED_TOPICS) {
-    const topic = topicName(logical);
-    for (const p of await admin.fetchTopicOffsets(topic))
-      lowWatermarks.set(`${topic}/${p.partition}`, Number(p.low));
-    await readTopic(deps.kafka, topic, async (record) => {
-      progress();
-      const position = at(topic, record.partition, record.offset);
-      seenPositions.add(position);
-      const digest = recordDigest(record.value);
-      // Decoding costs more than the rest together: only erasure events (for the timelines) and
-      // records the ledger does not name at their position are decoded.
-      let event: LetheEvent | undefined;
-      const entry = byPosition.get(position);
-      if (entry) {
-        if (entry.eventDigest !== digest)
-          problems.push({
-            kind: 'record-altered',
-            position: `${position} seq ${entry.seq}`,
-            detail: 'the record bytes differ from the digest in the ledger',
-          });
-      } else {
-        event = await decodeEvent(record.value);
-        const known = event ? digestByEventId.get(event.envelope.eventId) : undefined;
-        if (known === undefined)
-          problems.push({
-            kind: 'record-not-in-ledger',
-            position,
-            detail: 'no ledger entry for this record or its event id',
-          });
-        else if (known !== digest)
-          problems.push({
-            kind: 'record-forged',
-            position,
-            detail: `a copy of event ${event!.envelope.eventId} with other bytes`,
-          });
-        // Same event id, same bytes: an outbox publishing twice, ledgered once. Not a problem.
-      }
-      if (logical === 'lethe.erasure.events.v1') event ??= await decodeEvent(record.value);
-      if (event && logical === 'lethe.erasure.events.v1') erasureEvents.push({ event, position });
-    });
-  }
-  await admin.disconnect();
-  for (const [position, entry] of byPosition) {
-    if (seenPositions.has(position)) continue;
-    const partitionKey = position.slice(0, position.lastIndexOf('@'));
+  for (const [topic, partition, offset, entry] of byPosition.entries()) {
+    if (seenPositions.get(topic, partition, offset)) continue;
     // Below the low watermark the topic's retention removed it (the ingest topic keeps 7 days).
-    if (entry.offset < (lowWatermarks.get(partitionKey) ?? 0)) continue;
+    if (offset < (lowWatermarks.get(`${topic}/${partition}`) ?? 0)) continue;
     problems.push({
       kind: 'ledger-entry-without-record',
-      position: `${position} seq ${entry.seq}`,
+      position: `${at(topic, partition, offset)} seq ${entry.seq}`,
       detail: 'the ledger names a record the topic does not hold',
     });
   }
