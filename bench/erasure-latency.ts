@@ -14,6 +14,8 @@ import { joinErasureProtocol } from '@lethe/participant';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
 import { startErasureService } from '@lethe/erasure';
 
+import { timeMongoCommands } from './mongo-timing';
+
 const SUBJECTS = Number(process.argv[2] ?? 40);
 const RECORDS = Number(process.argv[3] ?? 1000);
 const prefix = `bench-${Date.now().toString(36)}`;
@@ -73,22 +75,7 @@ async function main() {
     process.env.LETHE_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?maxPoolSize=4',
     { monitorCommands: true },
   );
-  const commandTime = new Map<string, { count: number; ms: number }>();
-  const started = new Map<number, string>();
-  mongo.on('commandStarted', (event) => {
-    const command = event.command as Record<string, unknown>;
-    const target = String(command[event.commandName] ?? '');
-    started.set(event.requestId, `${event.commandName} ${target.replace(/^bench[-_a-z0-9]*$/, '')}`);
-  });
-  mongo.on('commandSucceeded', (event) => {
-    const key = started.get(event.requestId);
-    if (!key) return;
-    started.delete(event.requestId);
-    const entry = commandTime.get(key) ?? { count: 0, ms: 0 };
-    entry.count += 1;
-    entry.ms += event.duration;
-    commandTime.set(key, entry);
-  });
+  const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({
     registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
@@ -186,11 +173,7 @@ async function main() {
   console.log(
     `burst of ${SUBJECTS} concurrent requests: ${(SUBJECTS / seconds).toFixed(1)} erasures/s (${seconds.toFixed(2)} s to the last completion)`,
   );
-  console.log('MongoDB commands by total time (whole run):');
-  for (const [key, { count, ms: total }] of [...commandTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12))
-    console.log(
-      `  ${key.padEnd(48)} ${String(count).padStart(6)} calls ${total.toFixed(0).padStart(7)} ms  ${(total / count).toFixed(1)} ms each`,
-    );
+  for (const line of timing.report(12)) console.log(line);
   console.log(
     `bench process RSS (erasure service + participant + this driver, in one process): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
   );

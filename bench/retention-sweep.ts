@@ -16,6 +16,8 @@ import { createLogger } from '@lethe/logger';
 import { loadPolicy, startRetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
+import { timeMongoCommands } from './mongo-timing';
+
 const SUBJECTS = Number(process.argv[2] ?? 1000);
 const DAY_MS = 86_400_000;
 const prefix = `bench-sweep-${Date.now().toString(36)}`;
@@ -46,21 +48,7 @@ async function main() {
   const mongo = await MongoClient.connect('mongodb://127.0.0.1:27017/?maxPoolSize=4', {
     monitorCommands: true,
   });
-  const commandTime = new Map<string, { count: number; ms: number }>();
-  const startedCommands = new Map<number, string>();
-  mongo.on('commandStarted', (event) => {
-    const target = String((event.command as Record<string, unknown>)[event.commandName] ?? '');
-    startedCommands.set(event.requestId, `${event.commandName} ${target}`);
-  });
-  mongo.on('commandSucceeded', (event) => {
-    const key = startedCommands.get(event.requestId);
-    if (!key) return;
-    startedCommands.delete(event.requestId);
-    const entry = commandTime.get(key) ?? { count: 0, ms: 0 };
-    entry.count += 1;
-    entry.ms += event.duration;
-    commandTime.set(key, entry);
-  });
+  const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({
     registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
@@ -133,11 +121,7 @@ async function main() {
   console.log(
     `jump -> last ErasureCompleted: ${((last - jump) / 1000).toFixed(1)} s, ${(SUBJECTS / ((last - jump) / 1000)).toFixed(1)} erasures/s`,
   );
-  console.log('MongoDB commands by total time (whole run):');
-  for (const [key, { count, ms }] of [...commandTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
-    console.log(
-      `  ${key.padEnd(40)} ${String(count).padStart(6)} calls ${ms.toFixed(0).padStart(7)} ms  ${(ms / count).toFixed(1)} ms each`,
-    );
+  for (const line of timing.report(10)) console.log(line);
   console.log(
     `bench process RSS (retention + erasure services + driver): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
   );

@@ -6,3 +6,4 @@ export { readAllEvents, readAllRecords, type RawRecord } from './events';
 export { createPrefixedTopics, createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';
 export { bearer } from './auth';
 export { manualClock, DAY_MS, type ManualClock } from './clock';
+export { freePort } from './ports';

@@ -11,6 +11,7 @@ import { createEventProducer, createKafka } from '@lethe/kafka';
 
 import { eventually, uniqueName } from './isolation';
 import { testLogger } from './kafka';
+import { freePort } from './ports';
 
 // A second, private stack (own LETHE_HOME, own ports; the installed servers are shared) proves
 // what the system of record promises: a record and a document written before `down`/`up` are
@@ -18,17 +19,6 @@ import { testLogger } from './kafka';
 
 const REPO_DIR = path.resolve(__dirname, '..', '..');
 const STACK = path.join(REPO_DIR, 'deploy', 'local', 'stack.sh');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the local stack (deploy/local/stack.sh)', () => {
   const home = mkdtempSync(path.join(tmpdir(), 'lethe-stack-'));

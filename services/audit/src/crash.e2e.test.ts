@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 
 import type { Admin, Kafka } from 'kafkajs';
@@ -22,6 +21,7 @@ import {
   testKafka,
   testServers,
   uniqueName,
+  freePort,
 } from '@lethe/test-harness';
 
 import { readTopic } from './ledger/read-topic';
@@ -34,15 +34,6 @@ import { verifyLedger } from './verify/verify';
 const MAIN = path.resolve(__dirname, 'main.ts');
 const EVENTS = 3000;
 const ledgerKeys = generateSigningKeys();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the audit service under kill -9', () => {
   const prefix = uniqueName('auditcrash');

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 
 import type { Admin, Kafka } from 'kafkajs';
@@ -25,6 +24,7 @@ import {
   testLogger,
   testServers,
   uniqueName,
+  freePort,
 } from '@lethe/test-harness';
 
 // kill -9 the erasure service while a request is fanned out, start it again: the request
@@ -33,15 +33,6 @@ import {
 const MAIN = path.resolve(__dirname, 'main.ts');
 const keys = generateSigningKeys();
 const operator = bearer(keys.privateKey, ['operator']);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the erasure service under kill -9', () => {
   const prefix = uniqueName('crash');

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 
 import type { Admin, Kafka } from 'kafkajs';
@@ -27,6 +26,7 @@ import {
   testRedis,
   testServers,
   uniqueName,
+  freePort,
 } from '@lethe/test-harness';
 
 // kill -9 the retention service while expiries are due; start it again: every expiry fires, and
@@ -35,15 +35,6 @@ import {
 
 const MAIN = path.resolve(__dirname, 'main.ts');
 const SUBJECTS = 300;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the retention service under kill -9 with expiries due', () => {
   const prefix = uniqueName('retcrash');
