@@ -7,3 +7,4 @@ export { createPrefixedTopics, createTestTopics, testKafka, testLogger, testTopi
 export { bearer } from './auth';
 export { manualClock, DAY_MS, type ManualClock } from './clock';
 export { freePort } from './ports';
+export { killHard, spawnLetheProcess } from './processes';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -17,11 +17,13 @@ import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-k
 import {
   createPrefixedTopics,
   eventually,
+  freePort,
+  killHard,
+  spawnLetheProcess,
   testDatabase,
   testKafka,
   testServers,
   uniqueName,
-  freePort,
 } from '@lethe/test-harness';
 
 import { readTopic } from './ledger/read-topic';
@@ -47,23 +49,14 @@ describe('the audit service under kill -9', () => {
   let child: ChildProcess | undefined;
 
   const start = () => {
-    const servers = testServers();
-    return spawn(process.execPath, ['--conditions=lethe-source', '--import', 'tsx', MAIN], {
-      env: {
-        ...process.env,
-        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-        LETHE_MONGO_URL: servers.mongoUrl,
-        LETHE_MONGO_DATABASE: db.databaseName,
-        LETHE_REGISTRY_URL: servers.registryUrl,
-        LETHE_KEK: randomBytes(32).toString('base64'),
-        LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
-        LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
-        LETHE_AUDIT_CHECKPOINT_EVERY: '250',
-        LETHE_AUDIT_PORT: String(port),
-        LETHE_TOPIC_PREFIX: prefix,
-        LETHE_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    return spawnLetheProcess(MAIN, db.databaseName, {
+      LETHE_KEK: randomBytes(32).toString('base64'),
+      LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
+      LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
+      LETHE_AUDIT_CHECKPOINT_EVERY: '250',
+      LETHE_AUDIT_PORT: String(port),
+      LETHE_TOPIC_PREFIX: prefix,
+      LETHE_LOG_LEVEL: 'warn',
     });
   };
   const entries = async () => {
@@ -114,8 +107,7 @@ describe('the audit service under kill -9', () => {
     const more = (async () => {
       for (let i = EVENTS / 2; i < EVENTS; i += 250) await producer.publish(batch(i, 250));
     })();
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await killHard(child);
     await more;
     await producer.disconnect();
     const beforeRestart = await entries();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -18,13 +18,15 @@ import {
   bearer,
   createPrefixedTopics,
   eventually,
+  freePort,
+  killHard,
   readAllEvents,
+  spawnLetheProcess,
   testDatabase,
   testKafka,
   testLogger,
   testServers,
   uniqueName,
-  freePort,
 } from '@lethe/test-harness';
 
 // kill -9 the erasure service while a request is fanned out, start it again: the request
@@ -47,23 +49,13 @@ describe('the erasure service under kill -9', () => {
   let participant: Participant | undefined;
 
   function startService(): ChildProcess {
-    const servers = testServers();
-    const process_ = spawn(process.execPath, ['--conditions=lethe-source', '--import', 'tsx', MAIN], {
-      env: {
-        ...process.env,
-        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-        LETHE_MONGO_URL: servers.mongoUrl,
-        LETHE_MONGO_DATABASE: db.databaseName,
-        LETHE_REGISTRY_URL: servers.registryUrl,
-        LETHE_KEK: randomBytesKek,
-        LETHE_AUTH_PUBLIC_KEYS: keys.publicKey,
-        LETHE_ERASURE_PORT: String(port),
-        LETHE_TOPIC_PREFIX: prefix,
-        LETHE_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    return spawnLetheProcess(MAIN, db.databaseName, {
+      LETHE_KEK: randomBytesKek,
+      LETHE_AUTH_PUBLIC_KEYS: keys.publicKey,
+      LETHE_ERASURE_PORT: String(port),
+      LETHE_TOPIC_PREFIX: prefix,
+      LETHE_LOG_LEVEL: 'warn',
     });
-    return process_;
   }
   const randomBytesKek = randomBytes(32).toString('base64');
 
@@ -154,8 +146,7 @@ describe('the erasure service under kill -9', () => {
     const { requestId } = (await response.json()) as { requestId: string };
 
     await eventually(async () => (taken > 0 ? true : undefined), 30_000, 'the task to reach the participant');
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await killHard(child);
     release(); // the answer lands on the log while the service is down
 
     child = startService();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -18,7 +18,9 @@ import {
   bearer,
   createPrefixedTopics,
   eventually,
+  killHard,
   readAllEvents,
+  spawnLetheProcess,
   testDatabase,
   testKafka,
   testLogger,
@@ -48,18 +50,9 @@ describe('a participant process under kill -9', () => {
   let child: ChildProcess | undefined;
 
   function startParticipant(hangAfterErase: boolean): ChildProcess {
-    const servers = testServers();
-    return spawn(process.execPath, ['--conditions=lethe-source', '--import', 'tsx', PARTICIPANT], {
-      env: {
-        ...process.env,
-        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-        LETHE_MONGO_URL: servers.mongoUrl,
-        LETHE_MONGO_DATABASE: db.databaseName,
-        LETHE_REGISTRY_URL: servers.registryUrl,
-        LETHE_TOPIC_PREFIX: prefix,
-        LETHE_TEST_HANG_AFTER_ERASE: hangAfterErase ? '1' : '0',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    return spawnLetheProcess(PARTICIPANT, db.databaseName, {
+      LETHE_TOPIC_PREFIX: prefix,
+      LETHE_TEST_HANG_AFTER_ERASE: hangAfterErase ? '1' : '0',
     });
   }
   const mark = (id: string) => db.collection<{ _id: string }>('participant_marks').findOne({ _id: id });
@@ -121,8 +114,7 @@ describe('a participant process under kill -9', () => {
 
     // Erased, not yet answered: kill it there.
     await until('the first erase', () => mark(`erased:${first}:1`));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await killHard(child);
 
     child = startParticipant(false);
     const second = child.pid!;

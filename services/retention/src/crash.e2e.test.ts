@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -20,13 +20,15 @@ import {
   createPrefixedTopics,
   DAY_MS,
   eventually,
+  freePort,
+  killHard,
   readAllEvents,
+  spawnLetheProcess,
   testDatabase,
   testKafka,
   testRedis,
   testServers,
   uniqueName,
-  freePort,
 } from '@lethe/test-harness';
 
 // kill -9 the retention service while expiries are due; start it again: every expiry fires, and
@@ -50,24 +52,14 @@ describe('the retention service under kill -9 with expiries due', () => {
   let child: ChildProcess | undefined;
 
   function startService(): ChildProcess {
-    const servers = testServers();
-    return spawn(process.execPath, ['--conditions=lethe-source', '--import', 'tsx', MAIN], {
-      env: {
-        ...process.env,
-        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-        LETHE_MONGO_URL: servers.mongoUrl,
-        LETHE_MONGO_DATABASE: db.databaseName,
-        LETHE_REGISTRY_URL: servers.registryUrl,
-        LETHE_REDIS_URL: servers.redisUrl,
-        LETHE_KEK: randomBytes(32).toString('base64'),
-        LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
-        LETHE_RETENTION_PORT: String(port),
-        LETHE_TOPIC_PREFIX: prefix,
-        LETHE_CLOCK: 'shared-offset',
-        LETHE_CLOCK_OFFSET_KEY: offsetKey,
-        LETHE_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    return spawnLetheProcess(MAIN, db.databaseName, {
+      LETHE_KEK: randomBytes(32).toString('base64'),
+      LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
+      LETHE_RETENTION_PORT: String(port),
+      LETHE_TOPIC_PREFIX: prefix,
+      LETHE_CLOCK: 'shared-offset',
+      LETHE_CLOCK_OFFSET_KEY: offsetKey,
+      LETHE_LOG_LEVEL: 'warn',
     });
   }
   const retentionEvents = () => readAllEvents(kafka, codec, topicName('lethe.retention.events.v1'));
@@ -136,8 +128,7 @@ describe('the retention service under kill -9 with expiries due', () => {
       30_000,
       'the first expiry',
     );
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await killHard(child);
     const beforeRestart = new Set(
       (await retentionEvents())
         .filter((e) => isEventOfType(e, 'RetentionExpired'))
