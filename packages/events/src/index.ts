@@ -8,5 +8,6 @@ export {
   type RegisteredSchema,
 } from './codec';
 export { isEventOfType, makeEvent, topicOf, type EnvelopeInput, type EventOf } from './envelope';
+export { newRequestId, requestIdFrom } from './request-id';
 export { EventsError, EVENTS_ERROR_CODES, type EventsErrorCode } from './errors';
 export * from './generated/types';

@@ -8,6 +8,7 @@ export {
 export { foldEvents, type Decider } from './decider';
 export { EventStoreError, EVENTSTORE_ERROR_CODES, type EventStoreErrorCode } from './errors';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayDeps } from './outbox-relay';
+export { startTimerSweeper, type TimerSweeper, type TimerSweeperDeps } from './timer-sweeper';
 export {
   createStreamStore,
   type LoadedStream,

@@ -11,6 +11,9 @@ export interface OutboxRelay {
    * left every `intervalMs`, until stop(). */
   start(intervalMs?: number): void;
   wake(): void;
+  /** Resolves once every commit this process stored before the call is on Kafka (acks=all):
+   * for an answer that must mean "the event is on the log", not only "it is stored". */
+  published(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +59,17 @@ export function createOutboxRelay({
   let intervalMs = 200;
   let unsubscribe: (() => void) | undefined;
   let lastSweepAt = 0;
-  const handedOver: CommittedOutbox[] = [];
+  const handedOver: (CommittedOutbox & { seq: number })[] = [];
+  // Commits handed over are numbered; `publishedUpTo` is the highest number on Kafka.
+  let handedOverSeq = 0;
+  let publishedUpTo = 0;
+  const waiters: { seq: number; resolve: () => void }[] = [];
+
+  function settle(seq: number) {
+    publishedUpTo = Math.max(publishedUpTo, seq);
+    for (let i = waiters.length - 1; i >= 0; i -= 1)
+      if (waiters[i]!.seq <= publishedUpTo) waiters.splice(i, 1)[0]!.resolve();
+  }
 
   async function publish(markIds: string[], records: OutboxRecord[]): Promise<number> {
     if (records.length > 0) await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) });
@@ -68,10 +81,12 @@ export function createOutboxRelay({
     const commits = handedOver.splice(0, handedOver.length);
     if (commits.length === 0) return 0;
     try {
-      return await publish(
+      const count = await publish(
         commits.map((commit) => commit.markId),
         commits.flatMap((commit) => commit.records),
       );
+      settle(Math.max(...commits.map((commit) => commit.seq)));
+      return count;
     } catch (error) {
       handedOver.unshift(...commits); // in order, for the next flush
       throw error;
@@ -120,13 +135,19 @@ export function createOutboxRelay({
       intervalMs = every;
       stopped = false;
       unsubscribe = store.onCommitted((commit) => {
-        handedOver.push(commit);
+        handedOverSeq += 1;
+        handedOver.push({ ...commit, seq: handedOverSeq });
         schedule(0, false);
       });
       schedule(0, true);
     },
     wake() {
       schedule(0, false);
+    },
+    published() {
+      const seq = handedOverSeq;
+      if (seq <= publishedUpTo) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ seq, resolve }));
     },
     async stop() {
       stopped = true;

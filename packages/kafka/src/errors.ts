@@ -3,7 +3,8 @@ export type KafkaPortErrorCode =
   | 'KAFKA_TOPIC_SPEC_INVALID'
   | 'KAFKA_TOPIC_NOT_READY'
   | 'KAFKA_RECORD_WITHOUT_VALUE'
-  | 'KAFKA_DEAD_LETTER_FAILED';
+  | 'KAFKA_DEAD_LETTER_FAILED'
+  | 'KAFKA_BARRIER_TIMEOUT';
 
 export class KafkaPortError extends Error {
   override readonly name = 'KafkaPortError';
@@ -23,6 +24,7 @@ export const KAFKA_PORT_ERROR_CODES: readonly KafkaPortErrorCode[] = [
   'KAFKA_TOPIC_NOT_READY',
   'KAFKA_RECORD_WITHOUT_VALUE',
   'KAFKA_DEAD_LETTER_FAILED',
+  'KAFKA_BARRIER_TIMEOUT',
 ];
 
 /**

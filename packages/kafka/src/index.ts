@@ -17,6 +17,7 @@ export {
   type ConsumerRunnerDeps,
 } from './consumer';
 export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
+export { createConsumedBarrier, type ConsumedBarrier, type ConsumedBarrierDeps } from './consumed-barrier';
 export { closeOnSignals, type Closer } from './shutdown';
 export {
   applyTopics,

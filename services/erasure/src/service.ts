@@ -5,31 +5,41 @@ import type { FastifyInstance } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
 
-import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
-import { isEventOfType, type EventCodec } from '@lethe/events';
+import type { KeyEncryptionKey } from '@lethe/crypto';
+import { newRequestId, type EventCodec, type LetheEvent } from '@lethe/events';
 import {
   createCommandHandler,
   createOutboxRelay,
   createStreamStore,
+  startTimerSweeper,
   type OutboxRelay,
   type StreamDocument,
 } from '@lethe/eventstore';
-import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import { createConsumedBarrier, runConsumer, type ConsumerRunner } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { buildServiceApp } from '@lethe/service-kit';
 
 import { COMPACTED_PARTICIPANT, writeTombstones } from './compacted/tombstones';
 import { erasureRoutes } from './http/routes';
+import { KEY_VAULT_PARTICIPANT, shredSubjectKey } from './key-vault/key-vault-participant';
 import { LLM_PARTICIPANT, llmDisclosures } from './llm/disclosures';
+import {
+  reactToAccountEvent,
+  reactToRetentionEvent,
+  reactToTaskAnswer,
+  type Reaction,
+  type RequestErasureInput,
+} from './reactions';
 import { erasureDecider, nextWakeup } from './request/decider';
-import type { ErasureScope, ErasureState } from './request/model';
+import type { ErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
 
 export const ERASURE_STREAMS = 'erasure_streams';
 export const ERASURE_REQUESTS = 'erasure_requests';
-const SWEEP_INTERVAL_MS = 500;
+const RETENTION_EVENTS = 'lethe.retention.events.v1';
+const ACCOUNT_EVENTS = 'lethe.account.events.v1';
 
 export interface ErasureServiceDeps {
   db: Db;
@@ -51,21 +61,18 @@ export interface ErasureService {
   stop(): Promise<void>;
 }
 
-export interface RequestErasureInput {
-  subjectId: string;
-  requestId?: string;
-  scope?: ErasureScope;
-  reason: string;
-  regulation: string | null;
-  causationId?: string | null;
-  /** Already on the erasure log (emitted by another service). */
-  announced?: boolean;
-}
+export type { RequestErasureInput };
 
 /**
- * The erasure service: takes requests (HTTP, or AccountDeletionRequested on the account log),
- * plans and issues tasks, folds the participants' answers, and completes each request once.
- * It also runs the key-vault participant, which shreds the subject's key last of all.
+ * The erasure service: takes requests (HTTP, AccountDeletionRequested on the account log,
+ * RetentionExpired on the retention log), plans and issues tasks, folds the participants'
+ * answers, and completes each request once. It is the only writer of ErasureRequested. It also
+ * runs the key-vault participant, which shreds the subject's key last of all.
+ *
+ * Legal holds come on the retention log, read by their own consumer group. A request from any
+ * other path waits until that group has applied everything on the subject's retention partition
+ * (a ConsumedBarrier): a hold acknowledged before the request was made is then in the subject's
+ * stream when the request is decided, so it is blocked, never planned.
  */
 export async function startErasureService(deps: ErasureServiceDeps): Promise<ErasureService> {
   const topicName = deps.topicName ?? ((topic: string) => topic);
@@ -95,11 +102,13 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
   // Streams whose timer is due (a task timeout, the end of a backoff, the at-risk warning) get
   // a Tick; the decider decides what the passing of time means.
-  async function sweepTimers(): Promise<void> {
-    const at = now();
-    for (const subjectId of await streams.dueTimers(at)) {
+  const sweeper = startTimerSweeper({
+    store: streams,
+    now,
+    logger: log,
+    onDue: async (subjectId, at) => {
       const head = await streams.load(subjectId);
-      if (head?.state.status !== 'open') continue;
+      if (head?.state.status !== 'open') return;
       // The request is the flow a tick belongs to.
       const correlationId = head.state.request.requestId;
       const result = await handle(
@@ -119,15 +128,8 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
             'erasure deadline at risk',
           );
       }
-    }
-  }
-  let sweeping = true;
-  const sweeper = (async () => {
-    while (sweeping) {
-      await sweepTimers().catch((error: unknown) => log.error({ err: error }, 'timer sweep failed'));
-      await new Promise((resolve) => setTimeout(resolve, SWEEP_INTERVAL_MS));
-    }
-  })();
+    },
+  });
 
   const directory = await startParticipantDirectory({
     kafka: deps.kafka,
@@ -137,8 +139,15 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     groupId: topicName(`lethe.erasure.directory.${deps.instanceId ?? randomUUID()}`),
   });
 
-  async function requestErasure(input: RequestErasureInput): Promise<string> {
-    const requestId = input.requestId ?? `req_${randomUUID().replace(/-/g, '')}`;
+  const holdsGroup = topicName('lethe.erasure.holds');
+  const holdsApplied = await createConsumedBarrier({
+    kafka: deps.kafka,
+    topic: topicName(RETENTION_EVENTS),
+    groupId: holdsGroup,
+  });
+
+  async function decideRequest(input: RequestErasureInput): Promise<string> {
+    const requestId = input.requestId ?? newRequestId();
     // The request id names the subject's stream for GET. An insert, not an upsert: FerretDB
     // scans the collection for an upsert and finds a primary key in constant time.
     await requests.insertOne({ _id: requestId, subjectId: input.subjectId }).catch((error: unknown) => {
@@ -156,7 +165,6 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
           reason: input.reason,
           regulation: input.regulation,
           participants: directory.list(),
-          ...(input.announced ? { announced: true } : {}),
         },
         metadata: { now: at },
       },
@@ -166,135 +174,64 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     return result.state.status === 'open' ? result.state.request.requestId : requestId;
   }
 
+  /** A request from outside the hold log: decided only once every hold placed before it is applied. */
+  async function requestErasure(input: RequestErasureInput): Promise<string> {
+    await holdsApplied.passed(input.subjectId);
+    return decideRequest(input);
+  }
+
+  async function run(reaction: Reaction | undefined, event: LetheEvent, ordered: boolean): Promise<void> {
+    if (!reaction) return;
+    if (reaction.kind === 'request') {
+      await (ordered ? decideRequest(reaction.input) : requestErasure(reaction.input));
+      return;
+    }
+    const at = reaction.command.metadata.now;
+    await handle(reaction.subjectId, reaction.command, {
+      now: at,
+      correlationId: event.envelope.correlationId,
+      causationId: event.envelope.eventId,
+    });
+  }
+
+  // Holds and expiries: one ordered partition per subject, committed after each effect (the
+  // barrier above reads these commits).
+  const holds: ConsumerRunner = await runConsumer({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    groupId: holdsGroup,
+    topics: [topicName(RETENTION_EVENTS)],
+    handle: async (record) => {
+      const event = record.decoded!.event;
+      await run(
+        reactToRetentionEvent(event, now(), () => directory.list()),
+        event,
+        true,
+      );
+    },
+  });
+
   const answers: ConsumerRunner = await runConsumer({
     kafka: deps.kafka,
     codec: deps.codec,
     logger: log,
     // Named through topicName too: an isolated copy of the system (a test) has its own groups.
     groupId: topicName('lethe.erasure.orchestrator'),
-    topics: [
-      topicName('lethe.account.events.v1'),
-      topicName(ERASURE_EVENTS),
-      topicName('lethe.retention.events.v1'),
-    ],
+    topics: [topicName(ACCOUNT_EVENTS), topicName(ERASURE_EVENTS)],
     handle: async (record) => {
       const event = record.decoded!.event;
-      const subjectId = event.envelope.subjectId;
-      if (!subjectId) return;
-      const at = now();
-      const context = {
-        now: at,
-        correlationId: event.envelope.correlationId,
-        causationId: event.envelope.eventId,
-      };
-      // Legal holds from the retention log: a held subject's erasure waits for the last release.
-      if (isEventOfType(event, 'LegalHoldPlaced')) {
-        await handle(
-          subjectId,
-          { type: 'PlaceHold', data: { holdId: event.data.holdId }, metadata: { now: at } },
-          context,
-        );
-        return;
-      }
-      if (isEventOfType(event, 'LegalHoldReleased')) {
-        await handle(
-          subjectId,
-          {
-            type: 'ReleaseHold',
-            data: { holdId: event.data.holdId, participants: directory.list() },
-            metadata: { now: at },
-          },
-          context,
-        );
-        return;
-      }
-      // A request another service put on the erasure log (retention's expiries) is taken up here.
-      if (isEventOfType(event, 'ErasureRequested') && event.envelope.producer !== 'erasure') {
-        await requestErasure({
-          subjectId,
-          requestId: event.data.requestId,
-          scope: event.data.scope,
-          reason: event.data.reason,
-          regulation: event.data.regulation,
-          causationId: event.envelope.eventId,
-          announced: true,
-        });
-        return;
-      }
-      if (isEventOfType(event, 'AccountDeletionRequested')) {
-        await requestErasure({
-          subjectId,
-          requestId: event.data.requestId,
-          reason: 'user-request',
-          regulation: event.data.regulation,
-          causationId: event.envelope.eventId,
-        });
-        return;
-      }
-      if (isEventOfType(event, 'ErasureTaskCompleted')) {
-        const {
-          requestId,
-          participantId,
-          attempt,
-          outcome,
-          counts,
-          verifiedEmpty,
-          evidenceDigest,
-          retainedUntil,
-        } = event.data;
-        await handle(
-          subjectId,
-          {
-            type: 'RecordTaskOutcome',
-            data: {
-              requestId,
-              participantId,
-              attempt,
-              completed: { outcome, counts, verifiedEmpty, evidenceDigest, retainedUntil },
-              failed: null,
-            },
-            metadata: { now: at },
-          },
-          context,
-        );
-      } else if (isEventOfType(event, 'ErasureTaskFailed')) {
-        const { requestId, participantId, attempt, retriable, code } = event.data;
-        await handle(
-          subjectId,
-          {
-            type: 'RecordTaskOutcome',
-            data: { requestId, participantId, attempt, completed: null, failed: { retriable, code } },
-            metadata: { now: at },
-          },
-          context,
-        );
-      }
+      await run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false);
     },
   });
 
-  const vault = createKeyVault({ db: deps.db, kek: deps.kek });
   const keyVault: Participant = await joinErasureProtocol({
     kafka: deps.kafka,
     codec: deps.codec,
     logger: log,
     topicName,
-    // Whole-account scope only: shredding the key voids every sealed field of the subject.
-    declaration: {
-      participantId: 'key-vault',
-      stores: ['mongodb:subject_keys'],
-      categories: ['account'],
-      phase: 99,
-      timeoutMs: 30_000,
-    },
-    erase: async ({ subjectId, requestId }) => {
-      const evidence = await vault.shred(subjectId, { requestId, at: now() });
-      return {
-        outcome: 'erased',
-        counts: { 'mongodb:subject_keys': evidence.destroyed ? 1 : 0 },
-        verifiedEmpty: evidence.verifiedEmpty,
-        evidence: { keyPresent: !evidence.verifiedEmpty, forgottenRecorded: evidence.verifiedEmpty },
-      };
-    },
+    declaration: KEY_VAULT_PARTICIPANT,
+    erase: shredSubjectKey({ db: deps.db, kek: deps.kek, now }),
   });
 
   const llm = llmDisclosures(deps.db, now);
@@ -343,9 +280,10 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     app,
     directory,
     async stop() {
-      sweeping = false;
-      await sweeper;
+      await sweeper.stop();
+      await holds.stop();
       await answers.stop();
+      await holdsApplied.stop();
       await keyVault.stop();
       await llmProviders.stop();
       await compacted?.stop();

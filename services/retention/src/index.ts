@@ -5,4 +5,3 @@ export {
   type RetentionServiceDeps,
 } from './service';
 export { loadPolicy, PolicyInvalid, SEED_POLICY_FILE, type RetentionPolicy } from './policy/policy';
-export { expiryRequestId } from './retention/decider';

@@ -9,6 +9,8 @@ import {
   createCommandHandler,
   createOutboxRelay,
   createStreamStore,
+  startTimerSweeper,
+  type OutboxRelay,
   type StreamStore,
 } from '@lethe/eventstore';
 import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
@@ -19,13 +21,34 @@ import { retentionRoutes } from './http/routes';
 import { activatePolicy } from './policy/activation';
 import type { RetentionPolicy } from './policy/policy';
 import { nextWakeup, retentionDecider } from './retention/decider';
-import type { RetentionCommand, RetentionState } from './retention/model';
+import { RetentionError, type RetentionCommand, type RetentionState } from './retention/model';
 import { RETENTION_EVENTS_TOPIC, retentionRecords } from './retention/to-records';
 
 export const RETENTION_STREAMS = 'retention_streams';
 export const LEGAL_HOLDS = 'legal_holds';
-const SWEEP_INTERVAL_MS = 500;
-const SWEEP_BATCH = 500;
+/** How long a hold's answer waits for its event to be on the retention log. */
+const HOLD_PUBLISH_TIMEOUT_MS = 10_000;
+
+async function publishedWithin(relay: OutboxRelay, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new RetentionError(
+            'RETENTION_HOLD_NOT_YET_EFFECTIVE',
+            'the hold is recorded but not yet on the retention log; it takes effect once Kafka accepts it',
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([relay.published(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface RetentionServiceDeps {
   db: Db;
@@ -48,7 +71,7 @@ export interface RetentionService {
 
 /**
  * The retention service: folds the account and consent logs into per-subject clocks, keeps legal
- * holds, and when a clock runs out emits RetentionExpired and the ErasureRequested it causes.
+ * holds, and when a clock runs out emits RetentionExpired (the erasure service asks for the erasure).
  * Its scheduler is the stream store's timers: each subject's stream stores when it next wants
  * waking in the same insert as its state, so a restart loses no expiry, and an expiry is decided
  * once because the commit that records it is written once.
@@ -91,27 +114,18 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     causationId: string | null = null,
   ) => handleCommand(subjectId, command, { now: command.metadata.now, correlationId, causationId });
 
-  // Everything due, in batches: 100,000 subjects expiring at once must not wait for later sweeps.
-  async function sweep(): Promise<void> {
-    const now = clock.now();
-    for (;;) {
-      const due = await streams.dueTimers(now, SWEEP_BATCH);
-      for (const subjectId of due)
-        await handle(
-          subjectId,
-          { type: 'Tick', data: { subjectId }, metadata: { now } },
-          `retention:${subjectId}`,
-        );
-      if (due.length < SWEEP_BATCH) return;
-    }
-  }
-  let sweeping = true;
-  const sweeper = (async () => {
-    while (sweeping) {
-      await sweep().catch((error: unknown) => log.error({ err: error }, 'retention sweep failed'));
-      await new Promise((resolve) => setTimeout(resolve, SWEEP_INTERVAL_MS));
-    }
-  })();
+  const sweeper = startTimerSweeper({
+    store: streams,
+    now: () => clock.now(),
+    logger: log,
+    onDue: async (subjectId, now) => {
+      await handle(
+        subjectId,
+        { type: 'Tick', data: { subjectId }, metadata: { now } },
+        `retention:${subjectId}`,
+      );
+    },
+  });
 
   const observer: ConsumerRunner = await runConsumer({
     kafka: deps.kafka,
@@ -173,6 +187,9 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
             throw error;
           },
         );
+        // The answer means the hold is on the retention log, where the erasure service reads it
+        // before it plans any request made after this answer (DESIGN.md section 4, step 3).
+        await publishedWithin(relay, HOLD_PUBLISH_TIMEOUT_MS);
       },
       releaseHold: async (holdId, releasedBy) => {
         const index = await holds.findOne({ _id: holdId });
@@ -190,10 +207,9 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
   return {
     app,
     streams,
-    sweep,
+    sweep: sweeper.sweep,
     async stop() {
-      sweeping = false;
-      await sweeper;
+      await sweeper.stop();
       await observer.stop();
       await relay.stop();
       await producer.disconnect();

@@ -497,9 +497,11 @@ export interface RetentionExpiredData {
   readonly policyVersion: string;
   readonly expiredAt: number;
   readonly scope: ErasureScope;
+  /** Why the erasure follows: retention-expired (a retention period ran out) or consent-withdrawn (the consent that kept the data was withdrawn). v1 records read as retention-expired. */
+  readonly reason: string;
 }
 
-/** A retention clock ran out; an erasure of the given scope follows. */
+/** A retention clock ran out. The erasure service alone turns it into the ErasureRequested of the given scope and reason. */
 export interface RetentionExpired {
   readonly envelope: Envelope;
   readonly data: RetentionExpiredData;
@@ -633,7 +635,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   RetentionClockReset: 1,
   RetentionClockStarted: 1,
   RetentionClockStopped: 1,
-  RetentionExpired: 1,
+  RetentionExpired: 2,
   RetentionExpiryNoticed: 1,
   SignedUp: 1,
 } as const satisfies Record<EventType, number>;

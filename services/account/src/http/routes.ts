@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
+import { newRequestId as newLetheRequestId } from '@lethe/events';
 import { ProblemError } from '@lethe/service-kit';
 import type { CommandContext, HandledCommand } from '@lethe/eventstore';
 
@@ -85,7 +86,7 @@ type SubjectRequest = FastifyRequest<{ Params: { subjectId: string } }>;
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
   const newSubjectId = deps.newSubjectId ?? (() => `sub_${randomUUID().replace(/-/g, '')}`);
-  const newRequestId = deps.newRequestId ?? (() => `req_${randomUUID().replace(/-/g, '')}`);
+  const newRequestId = deps.newRequestId ?? newLetheRequestId;
   const run = async (request: FastifyRequest, subjectId: string, command: (now: Date) => AccountCommand) => {
     const now = deps.now();
     return deps.handle(subjectId, command(now), contextOf(request, now)).catch(asProblem);

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 
 import { CryptoError } from '@lethe/crypto';
-import { isEventOfType, type LetheEvent } from '@lethe/events';
+import { isEventOfType, requestIdFrom, type LetheEvent } from '@lethe/events';
 import type { CommandContext } from '@lethe/eventstore';
 
 import type { AccountCommand, Profile } from '../account/model';
@@ -140,7 +138,7 @@ export function ingestCommand(event: LetheEvent, openField: OpenIngestField, now
         `DeletionRequested: regulation must be one of ${REGULATIONS.join(', ')}`,
       );
     // Derived from the event, so a redelivered request asks for the same erasure.
-    const requestId = `req_${createHash('sha256').update(envelope.eventId).digest('hex').slice(0, 32)}`;
+    const requestId = requestIdFrom(envelope.eventId);
     return {
       subjectId,
       context,

@@ -5,7 +5,7 @@ import { ProblemError } from '@lethe/service-kit';
 import type { LlmDisclosure } from '../llm/disclosures';
 import type { ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
-import type { RequestErasureInput } from '../service';
+import type { RequestErasureInput } from '../reactions';
 
 export interface ErasureRoutesDeps {
   requestErasure: (input: RequestErasureInput) => Promise<string>;

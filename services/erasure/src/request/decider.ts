@@ -215,8 +215,13 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
 function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
   switch (event.type) {
     case 'ErasureRequested': {
-      const { announced: _announced, ...request } = event.data;
-      return { status: 'open', request, tasks: [], completed: state.completed, holds: state.holds ?? [] };
+      return {
+        status: 'open',
+        request: event.data,
+        tasks: [],
+        completed: state.completed,
+        holds: state.holds ?? [],
+      };
     }
     case 'ErasureBlocked':
       return state.status === 'open' ? { ...state, blocked: true } : state;

@@ -81,8 +81,6 @@ export type ErasureCommand =
       readonly type: 'RequestErasure';
       readonly data: Omit<RequestInfo, 'requestedAt' | 'dueAt'> & {
         readonly participants: readonly Registration[];
-        /** The request is already on the erasure log (another service emitted ErasureRequested). */
-        readonly announced?: boolean;
       };
       readonly metadata: { readonly now: Date };
     }
@@ -121,7 +119,7 @@ export interface Outcome {
 }
 
 export type ErasureEvent =
-  | { readonly type: 'ErasureRequested'; readonly data: RequestInfo & { readonly announced?: boolean } }
+  | { readonly type: 'ErasureRequested'; readonly data: RequestInfo }
   | {
       readonly type: 'ErasureBlocked';
       readonly data: { readonly requestId: string; readonly holdIds: readonly string[] };

@@ -39,9 +39,7 @@ export function erasureRecords({
       const wires: { wire: LetheEvent; topics: string[] }[] = [];
       switch (event.type) {
         case 'ErasureRequested': {
-          // Announced by another service (retention): already on the log, not written twice.
-          if (event.data.announced) break;
-          const { subjectId: _subject, scope, announced: _announced, ...rest } = event.data;
+          const { subjectId: _subject, scope, ...rest } = event.data;
           wires.push({
             wire: makeEvent('ErasureRequested', envelope, {
               ...rest,

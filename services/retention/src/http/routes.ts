@@ -27,6 +27,13 @@ export interface RetentionRoutesDeps {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function asProblem(error: unknown): never {
+  if (error instanceof RetentionError && error.retriable)
+    throw new ProblemError({
+      status: 503,
+      title: 'Service Unavailable',
+      code: error.code,
+      detail: error.message,
+    });
   if (error instanceof RetentionError)
     throw new ProblemError({ status: 404, title: 'Not Found', code: error.code, detail: error.message });
   throw error;

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type { Decider } from '@lethe/eventstore';
 
 import type { ClockPolicy, RetentionPolicy } from '../policy/policy';
@@ -13,12 +11,6 @@ import {
 
 function assertNever(value: never): never {
   throw new Error(`unhandled case ${JSON.stringify(value)}`);
-}
-
-/** The erasure a clock's expiry asks for has an id derived from the clock run, so an expiry
- * decided twice (a crash, a retry) asks for the same erasure, which the erasure service joins. */
-export function expiryRequestId(subjectId: string, clock: string, startedAt: number): string {
-  return `ret_${createHash('sha256').update(`${subjectId}|${clock}|${startedAt}`).digest('hex').slice(0, 32)}`;
 }
 
 function running(policy: RetentionPolicy, clock: ClockPolicy, from: number): RunningClock {
@@ -136,7 +128,6 @@ export function retentionDecider(
                 clock: clockId,
                 expiredAt: run.expiresAt,
                 policyVersion: run.policyVersion,
-                requestId: expiryRequestId(command.data.subjectId, clockId, run.startedAt),
                 scope: clock?.erase ?? { all: true, categories: [] },
                 reason: clock?.kind === 'consent' ? 'consent-withdrawn' : 'retention-expired',
               },
@@ -185,11 +176,11 @@ export function retentionDecider(
       }
       case 'RetentionExpired': {
         const { [event.data.clock]: _expired, ...clocks } = state.clocks;
-        const { clock, expiredAt, requestId, policyVersion } = event.data;
+        const { clock, expiredAt, policyVersion } = event.data;
         return {
           ...state,
           clocks,
-          expired: [...state.expired, { clock, expiredAt, requestId, policyVersion }],
+          expired: [...state.expired, { clock, expiredAt, policyVersion }],
         };
       }
       case 'LegalHoldPlaced':

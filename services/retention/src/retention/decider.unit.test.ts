@@ -1,7 +1,7 @@
 import { foldEvents } from '@lethe/eventstore';
 
 import { loadPolicy } from '../policy/policy';
-import { expiryRequestId, nextWakeup, retentionDecider } from './decider';
+import { nextWakeup, retentionDecider } from './decider';
 import type { RetentionCommand, RetentionEvent, RetentionState } from './model';
 
 const DAY = 86_400_000;
@@ -51,7 +51,7 @@ describe('the retention decider', () => {
     expect(regranted.state.clocks['marketing-contact']).toBeUndefined();
   });
 
-  it('expires once, with a request id derived from the clock run, and scoped to the category', () => {
+  it('expires once, with the scope and the reason of the erasure it calls for', () => {
     const { state } = run([consent('marketing-email', true, 0), consent('marketing-email', false, 1)]);
     const expired = run([tick(3)], state);
     expect(expired.events).toEqual([
@@ -61,7 +61,6 @@ describe('the retention decider', () => {
           clock: 'marketing-contact',
           expiredAt: t0 + 3 * DAY,
           policyVersion: 'seed-policy.v1',
-          requestId: expiryRequestId('sub_1', 'marketing-contact', t0 + DAY),
           scope: { all: false, categories: ['marketing-contact'] },
           reason: 'consent-withdrawn',
         },

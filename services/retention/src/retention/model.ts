@@ -23,7 +23,6 @@ export interface LegalHold {
 export interface Expiry {
   readonly clock: string;
   readonly expiredAt: number;
-  readonly requestId: string;
   readonly policyVersion: string;
 }
 
@@ -93,16 +92,18 @@ export type RetentionEvent =
       readonly data: { readonly holdId: string; readonly releasedBy: string };
     };
 
-export type RetentionErrorCode = 'RETENTION_SUBJECT_UNKNOWN' | 'RETENTION_HOLD_UNKNOWN';
+export type RetentionErrorCode =
+  'RETENTION_SUBJECT_UNKNOWN' | 'RETENTION_HOLD_UNKNOWN' | 'RETENTION_HOLD_NOT_YET_EFFECTIVE';
 
 export class RetentionError extends Error {
   override readonly name = 'RetentionError';
-  readonly retriable = false;
+  readonly retriable: boolean;
 
   constructor(
     readonly code: RetentionErrorCode,
     message: string,
   ) {
     super(message);
+    this.retriable = code === 'RETENTION_HOLD_NOT_YET_EFFECTIVE';
   }
 }

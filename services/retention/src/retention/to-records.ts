@@ -6,13 +6,11 @@ import type { CommandContext, OutboxRecord } from '@lethe/eventstore';
 import type { RetentionEvent } from './model';
 
 export const RETENTION_EVENTS_TOPIC = 'lethe.retention.events.v1';
-export const ERASURE_EVENTS_TOPIC = 'lethe.erasure.events.v1';
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Retention's events on the wire. An expiry is two records: RetentionExpired on the retention
- * log, and the ErasureRequested it causes on the erasure log, which the erasure service takes up.
- * What only the stream needs (subject seen, purposes granted) stays in the stream.
+ * Retention's events on the wire, all on the retention log. An expiry is RetentionExpired with
+ * the scope and reason of the erasure it calls for; the erasure service alone turns it into an
+ * ErasureRequested. What only the stream needs (subject seen, purposes granted) stays in it.
  */
 export function retentionRecords({
   codec,
@@ -70,29 +68,16 @@ export function retentionRecords({
           onRetention(makeEvent('RetentionExpiryNoticed', envelope(), event.data));
           break;
         case 'RetentionExpired': {
-          const { clock, policyVersion, expiredAt, scope, requestId, reason } = event.data;
-          const expired = makeEvent('RetentionExpired', envelope(), {
-            clock,
-            policyVersion,
-            expiredAt,
-            scope: { all: scope.all, categories: [...scope.categories] },
-          });
-          onRetention(expired);
-          wires.push({
-            topic: ERASURE_EVENTS_TOPIC,
-            wire: makeEvent(
-              'ErasureRequested',
-              { ...envelope(), causationId: expired.envelope.eventId, correlationId: requestId },
-              {
-                requestId,
-                scope: { all: scope.all, categories: [...scope.categories] },
-                reason,
-                regulation: null,
-                requestedAt: now,
-                dueAt: now + 30 * DAY_MS,
-              },
-            ),
-          });
+          const { clock, policyVersion, expiredAt, scope, reason } = event.data;
+          onRetention(
+            makeEvent('RetentionExpired', envelope(), {
+              clock,
+              policyVersion,
+              expiredAt,
+              scope: { all: scope.all, categories: [...scope.categories] },
+              reason,
+            }),
+          );
           break;
         }
         case 'LegalHoldPlaced': {

@@ -1,0 +1,28 @@
+import type { Db } from 'mongodb';
+
+import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
+import type { ParticipantDeclaration, TaskResult, ErasureTask } from '@lethe/participant';
+
+/** Whole-account scope only, and last of all: shredding the key voids every sealed field of
+ * the subject, wherever its ciphertext lives (the Kafka log, backups). */
+export const KEY_VAULT_PARTICIPANT: ParticipantDeclaration = {
+  participantId: 'key-vault',
+  stores: ['mongodb:subject_keys'],
+  categories: ['account'],
+  phase: 99,
+  timeoutMs: 30_000,
+};
+
+/** The key-vault participant's task: destroy the subject's key and record it as forgotten. */
+export function shredSubjectKey({ db, kek, now }: { db: Db; kek: KeyEncryptionKey; now: () => Date }) {
+  const vault = createKeyVault({ db, kek });
+  return async ({ subjectId, requestId }: ErasureTask): Promise<TaskResult> => {
+    const evidence = await vault.shred(subjectId, { requestId, at: now() });
+    return {
+      outcome: 'erased',
+      counts: { 'mongodb:subject_keys': evidence.destroyed ? 1 : 0 },
+      verifiedEmpty: evidence.verifiedEmpty,
+      evidence: { keyPresent: !evidence.verifiedEmpty, forgottenRecorded: evidence.verifiedEmpty },
+    };
+  };
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Redis } from 'ioredis';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Db } from 'mongodb';
+
+import { ACCOUNT_EVENTS_TOPIC, createAccountService, type AccountService } from '@lethe/account';
+import { localKek, type KeyEncryptionKey } from '@lethe/crypto';
+import { startErasureService, type ErasureService } from '@lethe/erasure';
+import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
+import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
+import { loadPolicy, startRetentionService, type RetentionService } from '@lethe/retention';
+import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+
+import { bearer } from './auth';
+import { manualClock, type ManualClock } from './clock';
+import { eventually, uniqueName } from './isolation';
+import { createPrefixedTopics, testKafka, testLogger } from './kafka';
+import { testDatabase } from './mongo';
+import { testRedis } from './redis';
+import { testServers } from './servers';
+
+/** The topics a world of account, retention and erasure services reads and writes. */
+const WORLD_TOPICS = [
+  ACCOUNT_EVENTS_TOPIC,
+  'lethe.consent.events.v1',
+  'lethe.retention.events.v1',
+  'lethe.erasure.events.v1',
+] as const;
+
+export interface World {
+  readonly db: Db;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly codec: EventCodec;
+  readonly redis: Redis;
+  readonly kek: KeyEncryptionKey;
+  readonly clock: ManualClock;
+  readonly topicName: (logical: string) => string;
+  readonly operator: Record<string, string>;
+  readonly accounts: AccountService;
+  readonly retention: RetentionService;
+  readonly erasure: ErasureService;
+  /** Opens an account over HTTP and returns its subject id. */
+  openAccount(name: string): Promise<string>;
+  /** Waits until a consumer group (logical name) has committed everything now on a topic. */
+  consumedUpTo(group: string, logical: string, timeoutMs?: number): Promise<void>;
+  /** Stops every service and removes the world's database and topics. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Account, retention and erasure services in this process, on a test's own topics, database
+ * and clock: the set-up the cross-service tests share.
+ */
+export async function startWorld({
+  name = 'world',
+  partitions = 3,
+}: { name?: string; partitions?: number } = {}): Promise<World> {
+  const topicName = topicNamer(uniqueName(name));
+  const clock = manualClock(new Date('2026-11-27T09:00:00Z'));
+  const keys = generateSigningKeys();
+  const kek = localKek(randomBytes(32).toString('base64'));
+  const { db, drop } = await testDatabase(name);
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = await createPrefixedTopics(admin, topicName, WORLD_TOPICS, partitions);
+  topics.push(...(await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1'])));
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(testServers().registryUrl),
+    catalog: loadCatalog(),
+  });
+  const redis = testRedis();
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const common = { db, redis, codec, kek, logger: testLogger(), publicKeys: [publicKeyFrom(keys.publicKey)] };
+
+  const accounts = await createAccountService({
+    ...common,
+    now: clock.now,
+    topic: topicName(ACCOUNT_EVENTS_TOPIC),
+  });
+  const accountRelay: OutboxRelay = createOutboxRelay({
+    store: accounts.streams,
+    producer,
+    logger: testLogger(),
+  });
+  accountRelay.start(100);
+  const erasure = await startErasureService({ ...common, kafka, topicName, now: clock.now });
+  const retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
+  const operator = bearer(keys.privateKey, ['operator']);
+
+  return {
+    db,
+    kafka,
+    admin,
+    codec,
+    redis,
+    kek,
+    clock,
+    topicName,
+    operator,
+    accounts,
+    retention,
+    erasure,
+    async openAccount(accountName) {
+      const response = await accounts.app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: operator,
+        payload: { email: `${accountName}@example.com`, name: accountName },
+      });
+      if (response.statusCode !== 201) throw new Error(`account not opened: ${response.body}`);
+      return (response.json() as { subjectId: string }).subjectId;
+    },
+    async consumedUpTo(group, logical, timeoutMs = 30_000) {
+      const high = await admin.fetchTopicOffsets(topicName(logical));
+      await eventually(
+        async () => {
+          const [committed] = await admin.fetchOffsets({
+            groupId: topicName(group),
+            topics: [topicName(logical)],
+          });
+          // An empty partition has nothing to read (and a committed offset of -1).
+          return high.every(
+            (p) =>
+              Number(p.high) === 0 ||
+              Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1) >=
+                Number(p.high),
+          )
+            ? true
+            : undefined;
+        },
+        timeoutMs,
+        `${group} to read ${logical}`,
+      );
+    },
+    async stop() {
+      await retention.stop();
+      await erasure.stop();
+      await accountRelay.stop();
+      await accounts.app.close();
+      await producer.disconnect();
+      redis.disconnect();
+      const own = (await admin.listTopics()).filter((topic) => topic.startsWith(topicName('')));
+      await admin.deleteTopics({ topics: own }).catch(() => undefined);
+      const groups = (await admin.listGroups()).groups
+        .map((group) => group.groupId)
+        .filter((groupId) => groupId.startsWith(topicName('')));
+      await admin.deleteGroups(groups).catch(() => undefined);
+      await admin.disconnect();
+      await drop();
+    },
+  };
+}
