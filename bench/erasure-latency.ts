@@ -8,7 +8,9 @@ import { MongoClient } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog } from '@lethe/events';
-import { applyTopics, createKafka } from '@lethe/kafka';
+import { Kafka, logLevel } from 'kafkajs';
+
+import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
@@ -29,11 +31,11 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function main() {
   const logger = createLogger({ name: 'bench', level: 'silent' });
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  await applyTopics(
-    admin,
+  // `raw` is the client library itself, for the floors and the watchers; Lethe uses the port.
+  const raw = new Kafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logLevel: logLevel.NOTHING });
+  const kafka = await connectKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix }, logger);
+  const admin = kafka.admin;
+  await admin.applyTopics(
     [
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
@@ -50,9 +52,9 @@ async function main() {
   );
 
   // The floor: one record produced and consumed, round trip, on the same broker.
-  const floorProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const floorProducer = raw.producer({ idempotent: true, maxInFlightRequests: 1 });
   await floorProducer.connect();
-  const floorConsumer = kafka.consumer({ groupId: `${prefix}-floor`, maxWaitTimeInMs: 100 });
+  const floorConsumer = raw.consumer({ groupId: `${prefix}-floor`, maxWaitTimeInMs: 100 });
   await floorConsumer.connect();
   await floorConsumer.subscribe({ topics: [topicName('floor')], fromBeginning: false });
   const waiting = new Map<string, () => void>();
@@ -125,7 +127,7 @@ async function main() {
   const token = `Bearer ${signToken(privateKeyFrom(keys.privateKey), { sub: 'bench', scope: ['operator'], iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 })}`;
 
   const completedAt = new Map<string, number>();
-  const watcher = kafka.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
+  const watcher = raw.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
   await watcher.connect();
   await watcher.subscribe({ topics: [topicName('lethe.erasure.events.v1')], fromBeginning: true });
   await watcher.run({
@@ -144,7 +146,7 @@ async function main() {
       headers: { authorization: token },
       payload: { subjectId, reason: 'dsar' },
     });
-    return { requestId: (response.json() as { requestId: string }).requestId, start };
+    return { requestId: response.json<{ requestId: string }>().requestId, start };
   }
   async function done(requestId: string) {
     while (!completedAt.has(requestId)) await new Promise((resolve) => setTimeout(resolve, 2));
@@ -184,9 +186,9 @@ async function main() {
   await db.dropDatabase();
   await mongo.close();
   await admin
-    .deleteTopics({ topics: (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)) })
+    .deleteTopics((await admin.listTopics()).filter((topic) => topic.startsWith(prefix)))
     .catch(() => undefined);
-  await admin.disconnect();
+  await kafka.close();
 }
 
 void main();

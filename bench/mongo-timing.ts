@@ -11,7 +11,8 @@ export function timeMongoCommands(mongo: MongoClient): MongoTiming {
   const totals = new Map<string, { count: number; ms: number }>();
   const started = new Map<number, string>();
   mongo.on('commandStarted', (event) => {
-    const target = String((event.command as Record<string, unknown>)[event.commandName] ?? '');
+    const collection = (event.command as Record<string, unknown>)[event.commandName];
+    const target = typeof collection === 'string' ? collection : '';
     started.set(event.requestId, `${event.commandName} ${target}`);
   });
   mongo.on('commandSucceeded', (event) => {

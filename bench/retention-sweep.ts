@@ -11,7 +11,9 @@ import { MongoClient } from 'mongodb';
 import { localKek } from '@lethe/crypto';
 import { startErasureService } from '@lethe/erasure';
 import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog, makeEvent } from '@lethe/events';
-import { applyTopics, createEventProducer, createKafka } from '@lethe/kafka';
+import { Kafka, logLevel } from 'kafkajs';
+
+import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { loadPolicy, startRetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
@@ -25,9 +27,10 @@ const topicName = topicNamer(prefix);
 
 async function main() {
   const logger = createLogger({ name: 'bench', level: 'silent' });
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logger });
-  const admin = kafka.admin();
-  await admin.connect();
+  // `raw` is the client library itself, for the floors and the watchers; Lethe uses the port.
+  const raw = new Kafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logLevel: logLevel.NOTHING });
+  const kafka = await connectKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix }, logger);
+  const admin = kafka.admin;
   const logical = [
     'lethe.account.events.v1',
     'lethe.consent.events.v1',
@@ -35,8 +38,7 @@ async function main() {
     'lethe.erasure.events.v1',
     'lethe.erasure.participants.v1',
   ];
-  await applyTopics(
-    admin,
+  await admin.applyTopics(
     logical.map((name) => ({
       name: topicName(name),
       partitions: name.includes('participants') ? 1 : 3,
@@ -70,7 +72,7 @@ async function main() {
   let started = 0;
   let expired = 0;
   const completedAt: number[] = [];
-  const watcher = kafka.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
+  const watcher = raw.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
   await watcher.connect();
   await watcher.subscribe({
     topics: [topicName('lethe.retention.events.v1'), topicName('lethe.erasure.events.v1')],
@@ -86,7 +88,7 @@ async function main() {
     },
   });
 
-  const producer = await createEventProducer({ kafka, codec, topicName });
+  const producer = kafka.eventProducer(codec, topicName);
   const created = Date.now();
   for (let i = 0; i < SUBJECTS; i += 500)
     await producer.publish(
@@ -127,15 +129,14 @@ async function main() {
   );
 
   await watcher.disconnect();
-  await producer.disconnect();
   await retention.stop();
   await erasure.stop();
   await db.dropDatabase();
   await mongo.close();
   await admin
-    .deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) })
+    .deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)))
     .catch(() => undefined);
-  await admin.disconnect();
+  await kafka.close();
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { createKafka, applyTopics, letheTopics } from '@lethe/kafka';
+import { connectKafka, letheTopics } from '@lethe/kafka';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createLogger } from '@lethe/logger';
 
@@ -13,13 +13,11 @@ export default async function globalSetup(): Promise<void> {
   const servers = await resolveServers();
   exportServers(servers);
   const logger = createLogger({ name: 'test-setup', level: 'warn' });
-  const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: 'lethe-test-setup', logger });
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = await connectKafka({ brokers: servers.kafkaBrokers, clientId: 'lethe-test-setup' }, logger);
   try {
-    await applyTopics(admin, letheTopics());
+    await kafka.admin.applyTopics(letheTopics());
   } finally {
-    await admin.disconnect();
+    await kafka.close();
   }
   await createEventCodec({
     registry: createSchemaRegistry(servers.registryUrl),

@@ -3,7 +3,14 @@ export { eventually, uniqueName } from './isolation';
 export { testDatabase } from './mongo';
 export { testRedis } from './redis';
 export { readAllEvents, readAllRecords, type RawRecord } from './events';
-export { createPrefixedTopics, createTestTopics, testKafka, testLogger, testTopicSpec } from './kafka';
+export {
+  createPrefixedTopics,
+  createTestTopics,
+  deleteTestTopicsAndGroups,
+  testKafka,
+  testLogger,
+  testTopicSpec,
+} from './kafka';
 export { bearer } from './auth';
 export { manualClock, DAY_MS, type ManualClock } from './clock';
 export { freePort } from './ports';

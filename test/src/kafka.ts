@@ -1,6 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
-
-import { applyTopics, createKafka, type TopicSpec } from '@lethe/kafka';
+import { connectKafka, type KafkaAdmin, type KafkaClient, type TopicSpec } from '@lethe/kafka';
 import { createLogger, type Logger } from '@lethe/logger';
 
 import { testServers } from './servers';
@@ -11,19 +9,17 @@ export function testLogger(name = 'test'): Logger {
   return createLogger({ name, level: process.env.LETHE_TEST_LOG_LEVEL ?? 'silent' });
 }
 
-export function testKafka(clientId = uniqueName('test-client')): Kafka {
-  return createKafka({ brokers: testServers().kafkaBrokers, clientId, logger: testLogger() });
+/** A connection of the test's own (close() it in afterAll). */
+export function testKafka(clientId = uniqueName('test-client')): Promise<KafkaClient> {
+  return connectKafka({ brokers: testServers().kafkaBrokers, clientId }, testLogger());
 }
 
 /** Creates a test file's own topics (unique names) and returns their names. */
 export async function createTestTopics(
-  admin: Admin,
+  admin: KafkaAdmin,
   ...specs: Omit<TopicSpec, 'purpose'>[]
 ): Promise<string[]> {
-  await applyTopics(
-    admin,
-    specs.map((spec) => ({ ...spec, purpose: 'test' })),
-  );
+  await admin.applyTopics(specs.map((spec) => ({ ...spec, purpose: 'test' })));
   return specs.map((spec) => spec.name);
 }
 
@@ -33,7 +29,7 @@ export function testTopicSpec(prefix: string, partitions = 1): Omit<TopicSpec, '
 
 /** A copy of some of Lethe's topics under a test's own prefix (`<prefix>.<logical>`). */
 export async function createPrefixedTopics(
-  admin: Admin,
+  admin: KafkaAdmin,
   topicName: (logical: string) => string,
   logicalTopics: readonly string[],
   partitions = 1,
@@ -47,4 +43,12 @@ export async function createPrefixedTopics(
       config: {},
     })),
   );
+}
+
+/** Removes what a test made on the broker: topics and consumer groups under its prefix. */
+export async function deleteTestTopicsAndGroups(admin: KafkaAdmin, prefix: string): Promise<void> {
+  const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+  await admin.deleteTopics(topics).catch(() => undefined);
+  const groups = (await admin.listGroups()).filter((groupId) => groupId.startsWith(prefix));
+  await admin.deleteGroups(groups).catch(() => undefined);
 }

@@ -40,7 +40,7 @@ describe('a legal hold placed just before a deletion', () => {
         payload: { subjectId, reference: 'case-7', reason: 'litigation' },
       });
       expect(held.statusCode).toBe(201);
-      holdOf.set(subjectId, (held.json() as { holdId: string }).holdId);
+      holdOf.set(subjectId, held.json<{ holdId: string }>().holdId);
       // No wait of any kind between the hold's answer and the deletion.
       const deleted = await accounts.app.inject({
         method: 'DELETE',
@@ -48,7 +48,7 @@ describe('a legal hold placed just before a deletion', () => {
         headers: operator,
       });
       expect(deleted.statusCode).toBe(202);
-      requestOf.set(subjectId, (deleted.json() as { requestId: string }).requestId);
+      requestOf.set(subjectId, deleted.json<{ requestId: string }>().requestId);
     };
     for (let i = 0; i < subjects.length; i += AT_ONCE)
       await Promise.all(subjects.slice(i, i + AT_ONCE).map(round));
@@ -95,12 +95,12 @@ describe('a legal hold placed just before a deletion', () => {
           url: `/v1/erasure-requests/${requestOf.get(resumed)}`,
           headers: operator,
         });
-        const body = response.json() as { status: string; result?: string };
+        const body = response.json<{ status: string; result?: string }>();
         return body.status === 'completed' ? body : undefined;
       },
       60_000,
       'the released request to complete',
     );
     expect(view.result).toBe('complete');
-  });
+  }, 300_000);
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
-import { createEventProducer, createKafka } from '@lethe/kafka';
+import { connectKafka } from '@lethe/kafka';
 
 import { eventually, uniqueName } from './isolation';
 import { testLogger } from './kafka';
@@ -71,12 +71,11 @@ describe('the local stack (deploy/local/stack.sh)', () => {
     const brokers = [`127.0.0.1:${ports.KAFKA}`];
     const registryUrl = `http://127.0.0.1:${ports.REGISTRY}/apis/ccompat/v7`;
     const mongoUrl = `mongodb://127.0.0.1:${ports.MONGO}/`;
-    const kafka = createKafka({ brokers, clientId: uniqueName('persist'), logger: testLogger() });
+    const kafka = await connectKafka({ brokers, clientId: uniqueName('persist') }, testLogger());
     const topic = uniqueName('persist');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-    await admin.disconnect();
+    await kafka.admin.applyTopics([
+      { name: topic, partitions: 1, replicationFactor: 1, config: {}, purpose: 'test' },
+    ]);
 
     const event = makeEvent(
       'AccountErased',
@@ -89,9 +88,8 @@ describe('the local stack (deploy/local/stack.sh)', () => {
       { requestId: 'req_persist' },
     );
     const writer = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
-    const producer = await createEventProducer({ kafka, codec: writer });
-    await producer.publish([{ event, topic }]);
-    await producer.disconnect();
+    await kafka.eventProducer(writer).publish([{ event, topic }]);
+    await kafka.close();
     const mongo = new MongoClient(mongoUrl);
     await mongo
       .db('persist')
@@ -104,17 +102,18 @@ describe('the local stack (deploy/local/stack.sh)', () => {
 
     // A new codec has no cached schemas: it must fetch the id from the restarted registry.
     const reader = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
-    const consumer = createKafka({ brokers, clientId: uniqueName('persist'), logger: testLogger() }).consumer(
-      {
-        groupId: uniqueName('persist'),
-      },
-    );
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const reconnected = await connectKafka({ brokers, clientId: uniqueName('persist') }, testLogger());
     const values: Buffer[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!) });
-    await eventually(async () => (values.length > 0 ? true : undefined), 60_000, 'the record after restart');
-    await consumer.disconnect();
+    await eventually(
+      async () => {
+        await reconnected.readTopic(topic, (record) => void values.push(record.value!));
+        return values.length > 0 ? true : undefined;
+      },
+      60_000,
+      'the record after restart',
+    );
+    await reconnected.admin.deleteTopics([topic]);
+    await reconnected.close();
     expect((await reader.decode(values[0]!)).event).toEqual(event);
 
     const after = new MongoClient(mongoUrl);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
-import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
 
 import { ACCOUNT_EVENTS_TOPIC, createAccountService, type AccountService } from '@lethe/account';
@@ -9,13 +8,14 @@ import { localKek, type KeyEncryptionKey } from '@lethe/crypto';
 import { startErasureService, type ErasureService } from '@lethe/erasure';
 import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import { loadPolicy, startRetentionService, type RetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { bearer } from './auth';
 import { manualClock, type ManualClock } from './clock';
 import { eventually, uniqueName } from './isolation';
-import { createPrefixedTopics, testKafka, testLogger } from './kafka';
+import { createPrefixedTopics, deleteTestTopicsAndGroups, testKafka, testLogger } from './kafka';
 import { testDatabase } from './mongo';
 import { testRedis } from './redis';
 import { testServers } from './servers';
@@ -30,8 +30,8 @@ const WORLD_TOPICS = [
 
 export interface World {
   readonly db: Db;
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
   readonly codec: EventCodec;
   readonly redis: Redis;
   readonly kek: KeyEncryptionKey;
@@ -62,9 +62,8 @@ export async function startWorld({
   const keys = generateSigningKeys();
   const kek = localKek(randomBytes(32).toString('base64'));
   const { db, drop } = await testDatabase(name);
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = await testKafka();
+  const admin = kafka.admin;
   const topics = await createPrefixedTopics(admin, topicName, WORLD_TOPICS, partitions);
   topics.push(...(await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1'])));
   const codec = createEventCodec({
@@ -72,8 +71,6 @@ export async function startWorld({
     catalog: loadCatalog(),
   });
   const redis = testRedis();
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   const common = { db, redis, codec, kek, logger: testLogger(), publicKeys: [publicKeyFrom(keys.publicKey)] };
 
   const accounts = await createAccountService({
@@ -83,7 +80,7 @@ export async function startWorld({
   });
   const accountRelay: OutboxRelay = createOutboxRelay({
     store: accounts.streams,
-    producer,
+    send: kafka.send,
     logger: testLogger(),
   });
   accountRelay.start(100);
@@ -112,23 +109,15 @@ export async function startWorld({
         payload: { email: `${accountName}@example.com`, name: accountName },
       });
       if (response.statusCode !== 201) throw new Error(`account not opened: ${response.body}`);
-      return (response.json() as { subjectId: string }).subjectId;
+      return response.json<{ subjectId: string }>().subjectId;
     },
     async consumedUpTo(group, logical, timeoutMs = 30_000) {
-      const high = await admin.fetchTopicOffsets(topicName(logical));
+      const high = await admin.endOffsets(topicName(logical));
       await eventually(
         async () => {
-          const [committed] = await admin.fetchOffsets({
-            groupId: topicName(group),
-            topics: [topicName(logical)],
-          });
+          const committed = await admin.committedOffsets(topicName(group), topicName(logical));
           // An empty partition has nothing to read (and a committed offset of -1).
-          return high.every(
-            (p) =>
-              Number(p.high) === 0 ||
-              Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1) >=
-                Number(p.high),
-          )
+          return high.every((p) => p.high === 0 || (committed.get(p.partition) ?? -1) >= p.high)
             ? true
             : undefined;
         },
@@ -141,15 +130,9 @@ export async function startWorld({
       await erasure.stop();
       await accountRelay.stop();
       await accounts.app.close();
-      await producer.disconnect();
       redis.disconnect();
-      const own = (await admin.listTopics()).filter((topic) => topic.startsWith(topicName('')));
-      await admin.deleteTopics({ topics: own }).catch(() => undefined);
-      const groups = (await admin.listGroups()).groups
-        .map((group) => group.groupId)
-        .filter((groupId) => groupId.startsWith(topicName('')));
-      await admin.deleteGroups(groups).catch(() => undefined);
-      await admin.disconnect();
+      await deleteTestTopicsAndGroups(admin, topicName(''));
+      await kafka.close();
       await drop();
     },
   };

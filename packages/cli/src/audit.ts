@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 
 import { MongoClient } from 'mongodb';
 
-import { renderHtmlReport, verifyLedger } from '@lethe/audit';
+import { renderHtmlReport, verifyLedger } from '@lethe/audit-ledger';
+import { createKeyVaultReader } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { createKafka } from '@lethe/kafka';
+import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
@@ -38,7 +39,7 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
     },
   });
   const logger = createLogger({ name: 'lethe-audit', level: 'warn' });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit-verify', logger });
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit-verify' }, logger);
   const mongo = values['key-vault'] ? await MongoClient.connect(values['key-vault']) : undefined;
   try {
     const report = await verifyLedger({
@@ -46,7 +47,7 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
       codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
       publicKey: publicKeyFrom(auditPublicKey(config, values['public-key'])),
       topicName: topicNamer(config.topicPrefix),
-      ...(mongo ? { keyVault: mongo.db(values.database) } : {}),
+      ...(mongo ? { keyVault: createKeyVaultReader(mongo.db(values.database)) } : {}),
       onProgress: (records) => process.stderr.write(`verify: ${records} records replayed\n`),
     });
     if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
@@ -68,5 +69,6 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
     return report.ok ? 0 : 1;
   } finally {
     await mongo?.close();
+    await kafka.close();
   }
 }

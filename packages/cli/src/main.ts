@@ -1,6 +1,6 @@
 // The `lethe` command. Each subcommand is a small function over the packages' ports.
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { applyTopics, createKafka, letheTopics } from '@lethe/kafka';
+import { connectKafka, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
 import { auditVerify } from './audit';
@@ -26,18 +26,16 @@ const USAGE = `usage: lethe <command>
 
 async function topicsApply(config: CliConfig) {
   const logger = createLogger({ name: 'lethe-cli', level: 'warn' });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-cli', logger });
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-cli' }, logger);
   try {
-    const result = await applyTopics(admin, letheTopics(config));
+    const result = await kafka.admin.applyTopics(letheTopics(config));
     console.log(
       `topics: ${result.created.length} created, ${result.reconfigured.length} reconfigured, ` +
         `${result.repartitioned.length} repartitioned, ${result.unchanged.length} unchanged`,
     );
     for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   } finally {
-    await admin.disconnect();
+    await kafka.close();
   }
 }
 

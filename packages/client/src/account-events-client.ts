@@ -1,7 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 
-import type { Kafka } from 'kafkajs';
-
 import { sealFieldTo, sealingPublicKeyFrom } from '@lethe/crypto';
 import {
   createEventCodec,
@@ -11,7 +9,7 @@ import {
   type EnvelopeInput,
   type LetheEvent,
 } from '@lethe/events';
-import { createEventProducer, createKafka, type EventProducer } from '@lethe/kafka';
+import { connectKafka, type EventProducer, type KafkaClient } from '@lethe/kafka';
 import { createLogger, type Logger } from '@lethe/logger';
 
 export const ACCOUNT_INGEST_TOPIC = 'lethe.account.ingest.v1';
@@ -26,8 +24,8 @@ export interface AccountEventsClientOptions {
   logger?: Logger;
   /** For tests and side-by-side deployments: maps the logical topic to the physical one. */
   topicName?: (logicalTopic: string) => string;
-  /** An existing kafkajs client, instead of one made from `brokers`. */
-  kafka?: Kafka;
+  /** An existing connection, instead of one made from `brokers` (then close() leaves it open). */
+  kafka?: KafkaClient;
   now?: () => Date;
 }
 
@@ -81,16 +79,12 @@ export async function createAccountEventsClient(
   const logger = options.logger ?? createLogger({ name: `${options.producer}-lethe-client`, level: 'warn' });
   const recipient: KeyObject = sealingPublicKeyFrom(options.accountPublicKey);
   const kafka =
-    options.kafka ?? createKafka({ brokers: options.brokers, clientId: options.producer, logger });
+    options.kafka ?? (await connectKafka({ brokers: options.brokers, clientId: options.producer }, logger));
   const codec = createEventCodec({
     registry: createSchemaRegistry(options.registryUrl),
     catalog: loadCatalog(),
   });
-  const producer: EventProducer = await createEventProducer({
-    kafka,
-    codec,
-    ...(options.topicName ? { topicName: options.topicName } : {}),
-  });
+  const producer: EventProducer = kafka.eventProducer(codec, options.topicName);
   const now = options.now ?? (() => new Date());
 
   const envelope = (
@@ -161,6 +155,8 @@ export async function createAccountEventsClient(
         }),
       );
     },
-    close: () => producer.disconnect(),
+    close: async () => {
+      if (!options.kafka) await kafka.close();
+    },
   };
 }

@@ -7,10 +7,12 @@ export {
 } from './field-cipher';
 export {
   createKeyVault,
+  createKeyVaultReader,
   forgottenId,
   KEY_VAULT_COLLECTIONS,
   type KeyLookup,
   type KeyVault,
+  type KeyVaultReader,
   type KeyVaultDeps,
   type ShredEvidence,
 } from './key-vault';

@@ -40,6 +40,12 @@ export interface KeyVault {
   shred(subjectId: string, erasure: { requestId: string; at: Date }): Promise<ShredEvidence>;
 }
 
+/** What an auditor may see of the vault: whether a subject's key and forgotten record exist.
+ * No key material is read, and no key-encryption key is needed. */
+export interface KeyVaultReader {
+  erasureState(subjectId: string): Promise<{ keyPresent: boolean; forgotten: boolean }>;
+}
+
 export interface KeyVaultDeps {
   db: Db;
   kek: KeyEncryptionKey;
@@ -163,6 +169,20 @@ export function createKeyVault({
         verifiedEmpty: keyLeft === null && record !== null,
         erasedAt: record?.erasedAt ?? at,
       };
+    },
+  };
+}
+
+export function createKeyVaultReader(db: Db): KeyVaultReader {
+  const keys: Collection<SubjectKeyDocument> = db.collection(KEY_VAULT_COLLECTIONS.keys);
+  const forgotten: Collection<ForgottenDocument> = db.collection(KEY_VAULT_COLLECTIONS.forgotten);
+  return {
+    async erasureState(subjectId) {
+      const [key, record] = await Promise.all([
+        keys.findOne({ _id: subjectId }, { projection: { _id: 1 } }),
+        forgotten.findOne({ _id: forgottenId(subjectId) }, { projection: { _id: 1 } }),
+      ]);
+      return { keyPresent: key !== null, forgotten: record !== null };
     },
   };
 }

@@ -128,7 +128,10 @@ export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCo
           }
           // Resolving an older writer to the newest reader is how old versions are upcast.
           const resolver = local.avroType.createResolver(writerType);
-          return { reader: local, read: (buf: Buffer) => local.avroType.fromBuffer(buf, resolver) };
+          return {
+            reader: local,
+            read: (buf: Buffer): unknown => local.avroType.fromBuffer(buf, resolver) as unknown,
+          };
         });
       readers.set(schemaId, reader);
     }

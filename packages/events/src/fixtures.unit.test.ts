@@ -58,7 +58,10 @@ describe('the schema catalog', () => {
     for (const [topic, types] of Object.entries(DESIGN_EVENTS)) {
       for (const type of types) expect(catalog.latest(type).topic).toBe(topic);
     }
-    expect(catalog.schemas).toHaveLength(Object.values(DESIGN_EVENTS).flat().length);
+    // Every type in the catalog is in the design (a type may have several frozen versions).
+    expect(new Set(catalog.schemas.map((entry) => entry.type)).size).toBe(
+      Object.values(DESIGN_EVENTS).flat().length,
+    );
   });
 
   it.each(catalog.schemas.map((entry) => [`${entry.type}.v${entry.version}`, entry] as const))(

@@ -1,10 +1,10 @@
 import type { Db } from 'mongodb';
-import type { Admin, Kafka, Producer } from 'kafkajs';
 
 import {
   createTestTopics,
   eventually,
   testDatabase,
+  readAllRecords,
   testKafka,
   testLogger,
   testTopicSpec,
@@ -33,23 +33,18 @@ const context = (now: Date) => ({ now, correlationId: 'corr', causationId: null 
 describe('the event store on the real MongoDB-wire server and broker', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
+  let kafka: Awaited<ReturnType<typeof testKafka>>;
+  let admin: typeof kafka.admin;
   let topic: string;
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('eventstore'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     [topic] = (await createTestTopics(admin, testTopicSpec('outbox'))) as [string];
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
   });
   afterAll(async () => {
-    await producer.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -63,22 +58,16 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     }));
 
   async function published(count: number) {
-    const consumer = kafka.consumer({ groupId: uniqueName('outbox-reader'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const events: Event[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => void events.push(JSON.parse(message.value!.toString()) as Event),
-    });
-    try {
-      return await eventually(
-        async () => (events.length >= count ? events : undefined),
-        20_000,
-        `${count} published events`,
-      );
-    } finally {
-      await consumer.disconnect();
-    }
+    return eventually(
+      async () => {
+        const events = (await readAllRecords(kafka, topic)).map(
+          (r) => JSON.parse(r.value!.toString()) as Event,
+        );
+        return events.length >= count ? events : undefined;
+      },
+      20_000,
+      `${count} published events`,
+    );
   }
 
   it('appends at the expected version only and refuses a stale writer', async () => {
@@ -116,22 +105,22 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
 
     // A relay that dies after publishing, before marking: the outboxes stay pending.
     const crashing = {
-      unpublished: store.unpublished,
-      onCommitted: store.onCommitted,
+      unpublished: store.unpublished.bind(store),
+      onCommitted: store.onCommitted.bind(store),
       markPublished: async () => {
         throw new Error('crash before marking');
       },
     };
     const crashingRelay = createOutboxRelay({
       store: crashing,
-      producer,
+      send: kafka.send,
       logger: testLogger(),
       batchSize: 1,
     });
     await expect(crashingRelay.flush()).rejects.toThrow('crash before marking');
     expect(await unpublished()).toEqual([1, 2, 3]);
 
-    const relay = createOutboxRelay({ store, producer, logger: testLogger() });
+    const relay = createOutboxRelay({ store, send: kafka.send, logger: testLogger() });
     expect(await relay.flush()).toBe(3);
     expect(await unpublished()).toEqual([]);
     expect(await store.load('relayed')).toMatchObject({ version: 3, state: { total: 6 } });

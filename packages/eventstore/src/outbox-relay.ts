@@ -1,5 +1,3 @@
-import type { Message, Producer } from 'kafkajs';
-
 import type { Logger } from '@lethe/logger';
 
 import { toOutboxRecord, type CommittedOutbox, type OutboxRecord, type StreamStore } from './stream-store';
@@ -19,8 +17,9 @@ export interface OutboxRelay {
 
 export interface OutboxRelayDeps {
   store: Pick<StreamStore<unknown>, 'unpublished' | 'markPublished' | 'onCommitted'>;
-  /** An idempotent producer (acks=all), connected. */
-  producer: Producer;
+  /** Sends on an idempotent producer (acks=all), each topic's records in the order given:
+   * a KafkaClient's `send`. */
+  send: (records: readonly OutboxRecord[]) => Promise<unknown>;
   logger: Logger;
   batchSize?: number;
   now?: () => Date;
@@ -28,16 +27,6 @@ export interface OutboxRelayDeps {
 
 /** A pending outbox younger than this is left to the process that wrote it (its fast path). */
 const SWEEP_GRACE_MS = 2_000;
-
-function toTopicMessages(records: readonly OutboxRecord[]): { topic: string; messages: Message[] }[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const record of records) {
-    const messages = byTopic.get(record.topic) ?? [];
-    messages.push({ key: record.key, value: record.value, headers: { ...record.headers } });
-    byTopic.set(record.topic, messages);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
 
 /**
  * Publishes commits' events to Kafka, then marks them published. Commits this process wrote are
@@ -48,7 +37,7 @@ function toTopicMessages(records: readonly OutboxRecord[]): { topic: string; mes
  */
 export function createOutboxRelay({
   store,
-  producer,
+  send,
   logger,
   batchSize = 200,
   now = () => new Date(),
@@ -72,7 +61,7 @@ export function createOutboxRelay({
   }
 
   async function publish(markIds: string[], records: OutboxRecord[]): Promise<number> {
-    if (records.length > 0) await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) });
+    if (records.length > 0) await send(records);
     await store.markPublished(markIds);
     return records.length;
   }

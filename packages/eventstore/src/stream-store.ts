@@ -253,7 +253,7 @@ export async function createStreamStore<State>({
           committedAt: now,
           timer,
           writer,
-        } as StreamDocument<State>);
+        });
       } catch (error) {
         if (records.length > 0) await pending.deleteOne({ _id: markId }).catch(() => undefined);
         if (isDuplicateKey(error)) {

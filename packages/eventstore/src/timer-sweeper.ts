@@ -4,7 +4,7 @@ import type { StreamStore } from './stream-store';
 
 export interface TimerSweeper {
   /** Hands every stream due now to `onDue`, in batches, until none is left. */
-  sweep(): Promise<void>;
+  readonly sweep: () => Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -1,5 +1,3 @@
-import type { Admin, Kafka } from 'kafkajs';
-
 import {
   createEventCodec,
   createSchemaRegistry,
@@ -18,14 +16,10 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
-import {
-  runConsumer,
-  DLQ_HEADERS,
-  type ConsumedRecord,
-  type ConsumerRunner,
-  type ConsumerRunnerDeps,
-} from './consumer';
-import { createEventProducer, type EventProducer } from './producer';
+import type { KafkaAdmin } from './admin';
+import type { KafkaClient } from './client';
+import { DLQ_HEADERS, type ConsumedRecord, type ConsumerRunner, type EventConsumerOptions } from './consumer';
+import type { EventProducer } from './producer';
 import { KafkaPortError } from './errors';
 
 const activity = (subjectId: string, day: string) =>
@@ -41,39 +35,36 @@ const activity = (subjectId: string, day: string) =>
   );
 
 describe('the consumer runner against the real broker and registry', () => {
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let producer: EventProducer;
   const runners: ConsumerRunner[] = [];
 
   beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
     });
-    producer = await createEventProducer({ kafka, codec });
+    producer = kafka.eventProducer(codec);
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((runner) => runner.stop()));
   });
   afterAll(async () => {
-    await producer.disconnect();
-    await admin.disconnect();
+    await kafka.close();
   });
 
   /** Starts a runner that decodes with the codec; afterEach stops it unless `track` is false. */
   async function start(
     topic: string,
-    handle: ConsumerRunnerDeps['handle'],
-    options: Partial<ConsumerRunnerDeps> & { track?: boolean } = {},
+    handle: EventConsumerOptions['handle'],
+    options: Partial<EventConsumerOptions> & { track?: boolean } = {},
   ): Promise<ConsumerRunner> {
     const { track = true, ...overrides } = options;
-    const runner = await runConsumer({
-      kafka,
+    const runner = await kafka.runEventConsumer({
       codec,
       groupId: uniqueName('group'),
       topics: [topic],
@@ -88,8 +79,14 @@ describe('the consumer runner against the real broker and registry', () => {
   /** Reads every record of a topic from the start with a throwaway group. */
   async function readAll(topic: string, count: number) {
     const records: ConsumedRecord[] = [];
-    // No codec: dead-letter topics hold the original bytes, which need not decode.
-    await start(topic, async (record) => void records.push(record), { codec: undefined });
+    // Raw records: dead-letter topics hold the original bytes, which need not decode.
+    runners.push(
+      await kafka.runConsumer({
+        groupId: uniqueName('group'),
+        topics: [topic],
+        handle: async (record) => void records.push(record),
+      }),
+    );
     await eventually(
       async () => (records.length >= count ? true : undefined),
       20_000,
@@ -104,9 +101,8 @@ describe('the consumer runner against the real broker and registry', () => {
     await producer.publish(events.map((event) => ({ event, topic: topic! })));
 
     const seen: string[] = [];
-    await start(topic!, async (record) => {
+    await start(topic!, async (event, record) => {
       expect(record.key?.toString()).toBe('sub_roundtrip');
-      const event = record.decoded!.event;
       if (isEventOfType(event, 'AccountActivityRecorded')) seen.push(event.data.day);
     });
 
@@ -117,15 +113,12 @@ describe('the consumer runner against the real broker and registry', () => {
   it('dead-letters a poison record with its cause and bytes, and goes on with the next', async () => {
     const [topic] = await createTestTopics(admin, testTopicSpec('poison'));
     const poison = Buffer.from('not avro at all');
-    const producerRaw = kafka.producer();
-    await producerRaw.connect();
-    await producerRaw.send({ topic: topic!, messages: [{ key: 'sub_p', value: poison }] });
-    await producerRaw.disconnect();
+    await kafka.send([{ topic: topic!, key: 'sub_p', value: poison }]);
     const good = activity('sub_p', '2026-11-05');
     await producer.publish([{ event: good, topic: topic! }]);
 
     const handled: string[] = [];
-    await start(topic!, async (record) => void handled.push(record.decoded!.event.envelope.eventId), {
+    await start(topic!, async (event) => void handled.push(event.envelope.eventId), {
       retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 },
     });
 
@@ -149,7 +142,7 @@ describe('the consumer runner against the real broker and registry', () => {
 
     const attempts = new Map<string, number>();
     const done: string[] = [];
-    const flakyStore = async (record: ConsumedRecord) => {
+    const flakyStore = async (_event: unknown, record: ConsumedRecord) => {
       const subject = record.key!.toString();
       const n = (attempts.get(subject) ?? 0) + 1;
       attempts.set(subject, n);
@@ -176,21 +169,17 @@ describe('the consumer runner against the real broker and registry', () => {
     await producer.publish([{ event: first, topic: topic! }]);
 
     const seenByFirst: string[] = [];
-    const runner = await start(
-      topic!,
-      async (record) => void seenByFirst.push(record.decoded!.event.envelope.eventId),
-      {
-        groupId,
-        track: false,
-      },
-    );
+    const runner = await start(topic!, async (event) => void seenByFirst.push(event.envelope.eventId), {
+      groupId,
+      track: false,
+    });
     await eventually(async () => (seenByFirst.length === 1 ? true : undefined));
     await runner.stop();
 
     const second = activity('sub_r', '2026-11-09');
     await producer.publish([{ event: second, topic: topic! }]);
     const seenBySecond: string[] = [];
-    await start(topic!, async (record) => void seenBySecond.push(record.decoded!.event.envelope.eventId), {
+    await start(topic!, async (event) => void seenBySecond.push(event.envelope.eventId), {
       groupId,
     });
     await eventually(async () => (seenBySecond.length >= 1 ? true : undefined));

@@ -1,38 +1,29 @@
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
-import type { DecodedEvent, EventCodec } from '@lethe/events';
+import type { EventCodec, LetheEvent } from '@lethe/events';
 import type { Logger } from '@lethe/logger';
 
+import type { KafkaAdmin } from './admin';
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { describeCause, isRetriable, KafkaPortError } from './errors';
-import {
-  applyTopics,
-  deadLetterTopicName,
-  deadLetterTopicSpec,
-  LOCAL_LAYOUT,
-  type TopicLayout,
-} from './topics';
+import { headersOf } from './headers';
+import type { ProducedRecord } from './producer';
+import { deadLetterTopicName, deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
 
 export interface ConsumedRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  headers: IHeaders;
-  /** The decoded event; present when the runner was given a codec. */
-  decoded?: DecodedEvent;
-  value: Buffer | null;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: Buffer | null;
 }
 
-export interface ConsumerRunnerDeps {
-  kafka: Kafka;
+interface ConsumerOptions {
   groupId: string;
-  topics: string[];
-  /** The effect of one record. It must be idempotent: after a crash the record comes again. */
-  handle: (record: ConsumedRecord) => Promise<void>;
-  logger: Logger;
-  /** Decodes values before `handle`; a value that does not decode is dead-lettered at once. */
-  codec?: EventCodec;
+  topics: readonly string[];
+  /** The consumer's own logger (the connection's otherwise). */
+  logger?: Logger;
   retry?: Partial<RetryPolicy>;
   fromBeginning?: boolean;
   /** The broker holds an empty fetch this long. A stop waits for the fetch in flight, so this
@@ -43,6 +34,25 @@ export interface ConsumerRunnerDeps {
   /** Partitions handled at once (records within a partition stay in order). Lethe's topics are
    * keyed by subject, so different partitions never hold the same stream. Default 3. */
   partitionsConsumedConcurrently?: number;
+}
+
+export interface RecordConsumerOptions extends ConsumerOptions {
+  /** The effect of one record. It must be idempotent: after a crash the record comes again. */
+  handle: (record: ConsumedRecord) => Promise<void>;
+}
+
+export interface EventConsumerOptions extends ConsumerOptions {
+  codec: EventCodec;
+  /** The effect of one event; a value that does not decode is dead-lettered at once. */
+  handle: (event: LetheEvent, record: ConsumedRecord) => Promise<void>;
+}
+
+/** What a consumer needs of the process's connection. */
+export interface ConsumerInternals {
+  kafka: Kafka;
+  admin: KafkaAdmin;
+  send: (records: readonly ProducedRecord[]) => Promise<unknown>;
+  logger: Logger;
 }
 
 export interface ConsumerRunner {
@@ -69,29 +79,17 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * its offset committed. A crash before the commit re-delivers the record, so nothing is lost and
  * handlers must be idempotent.
  */
-export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRunner> {
-  const { kafka, groupId, topics, handle, codec, logger } = deps;
+export async function runRecordConsumer(
+  { kafka, admin, send, logger }: ConsumerInternals,
+  deps: RecordConsumerOptions,
+): Promise<ConsumerRunner> {
+  const { groupId, topics, handle } = deps;
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
   const sleep = deps.sleep ?? defaultSleep;
-  const log = logger.child({ component: 'consumer', groupId });
+  const log = (deps.logger ?? logger).child({ component: 'consumer', groupId });
 
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await applyTopics(
-      admin,
-      topics.map((topic) => deadLetterTopicSpec(topic, deps.layout ?? LOCAL_LAYOUT)),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  await admin.applyTopics(topics.map((topic) => deadLetterTopicSpec(topic, deps.layout ?? LOCAL_LAYOUT)));
 
-  const deadLetters: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await deadLetters.connect();
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -102,7 +100,7 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
     heartbeatInterval: 3_000,
   });
   await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });
+  await consumer.subscribe({ topics: [...topics], fromBeginning: deps.fromBeginning ?? true });
 
   async function sendToDeadLetter(
     topic: string,
@@ -112,27 +110,24 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
     attempts: number,
   ) {
     try {
-      await deadLetters.send({
-        topic: deadLetterTopicName(topic),
-        acks: -1,
-        messages: [
-          {
-            key: message.key,
-            value: message.value,
-            headers: {
-              ...message.headers,
-              [DLQ_HEADERS.sourceTopic]: topic,
-              [DLQ_HEADERS.sourcePartition]: String(partition),
-              [DLQ_HEADERS.sourceOffset]: message.offset,
-              [DLQ_HEADERS.consumerGroup]: groupId,
-              [DLQ_HEADERS.cause]: describeCause(error),
-              [DLQ_HEADERS.attempts]: String(attempts),
-              [DLQ_HEADERS.retriable]: String(isRetriable(error)),
-              [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-            },
+      await send([
+        {
+          topic: deadLetterTopicName(topic),
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...headersOf(message.headers),
+            [DLQ_HEADERS.sourceTopic]: topic,
+            [DLQ_HEADERS.sourcePartition]: String(partition),
+            [DLQ_HEADERS.sourceOffset]: message.offset,
+            [DLQ_HEADERS.consumerGroup]: groupId,
+            [DLQ_HEADERS.cause]: describeCause(error),
+            [DLQ_HEADERS.attempts]: String(attempts),
+            [DLQ_HEADERS.retriable]: String(isRetriable(error)),
+            [DLQ_HEADERS.failedAt]: new Date().toISOString(),
           },
-        ],
-      });
+        },
+      ]);
     } catch (cause) {
       // Not committing is the safe answer: the record comes back after the restart.
       throw new KafkaPortError(
@@ -158,25 +153,14 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
   ) {
     for (let attempts = 1; ; attempts += 1) {
       try {
-        const record: ConsumedRecord = {
+        await handle({
           topic,
           partition,
           offset: message.offset,
           key: message.key,
-          headers: message.headers ?? {},
+          headers: headersOf(message.headers),
           value: message.value,
-        };
-        if (codec) {
-          if (!message.value) {
-            throw new KafkaPortError(
-              'KAFKA_RECORD_WITHOUT_VALUE',
-              'a record without a value on an event topic',
-              false,
-            );
-          }
-          record.decoded = await codec.decode(message.value);
-        }
-        await handle(record);
+        });
         break;
       } catch (error) {
         const cause = describeCause(error);
@@ -220,7 +204,6 @@ export async function runConsumer(deps: ConsumerRunnerDeps): Promise<ConsumerRun
       // Their failures are kafkajs' to handle, not stop's.
       await Promise.all([...inFlight].map((processing) => processing.catch(() => undefined)));
       await consumer.disconnect();
-      await deadLetters.disconnect();
     },
   };
 }

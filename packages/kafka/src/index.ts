@@ -1,26 +1,29 @@
-export { createKafka, type KafkaConnection } from './client';
+// The only module that knows kafkajs (enforced by lint): everything else talks to Kafka through
+// the KafkaClient a process connects once.
+export { connectKafka, type KafkaClient, type KafkaSettings } from './client';
+export { type KafkaAdmin, type PartitionOffsets, type TopicDescription } from './admin';
 export {
-  createEventProducer,
-  createTransactionalProducer,
+  DLQ_HEADERS,
+  type ConsumedRecord,
+  type ConsumerRunner,
+  type EventConsumerOptions,
+  type RecordConsumerOptions,
+} from './consumer';
+export {
   type ConsumedOffset,
   type EventProducer,
-  type EventProducerDeps,
   type OutgoingEvent,
+  type ProducedAck,
+  type ProducedRecord,
   type TransactionalProducer,
   type TransactionScope,
 } from './producer';
-export {
-  DLQ_HEADERS,
-  runConsumer,
-  type ConsumedRecord,
-  type ConsumerRunner,
-  type ConsumerRunnerDeps,
-} from './consumer';
+export { type TransformedChunk, type TransactionalConsumerOptions } from './transactional-consumer';
+export { type ReadTopicOptions, type TopicRecord } from './read-topic';
+export { type ConsumedBarrier } from './consumed-barrier';
 export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
-export { createConsumedBarrier, type ConsumedBarrier, type ConsumedBarrierDeps } from './consumed-barrier';
 export { closeOnSignals, type Closer } from './shutdown';
 export {
-  applyTopics,
   DEAD_LETTER_COPY_LIFETIME_MS,
   deadLetterTopicName,
   deadLetterTopicSpec,

@@ -1,5 +1,5 @@
 import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 
 import { topicOf, type EventCodec, type LetheEvent } from '@lethe/events';
 
@@ -22,17 +22,19 @@ export interface OutgoingEvent {
   topic?: string;
 }
 
+/** A record as bytes: for what is already encoded (an outbox, a dead letter, a tombstone). */
+export interface ProducedRecord {
+  readonly topic: string;
+  /** An opaque id (subjectId, participantId), never personal data; null spreads records. */
+  readonly key: string | Buffer | null;
+  /** null is a tombstone on a compacted topic. */
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface EventProducer {
   /** Publishes in order and resolves once every broker in sync has the records (acks=all). */
   publish(events: readonly OutgoingEvent[]): Promise<void>;
-  disconnect(): Promise<void>;
-}
-
-export interface EventProducerDeps {
-  kafka: Kafka;
-  codec: EventCodec;
-  /** Maps a logical topic to the physical one (tests give each file its own topics). */
-  topicName?: (logicalTopic: string) => string;
 }
 
 // Headers carry only ids and the type, so SREs can triage a record without decoding it.
@@ -40,7 +42,7 @@ function headersOf(event: LetheEvent): Record<string, string> {
   return { 'lethe.event-id': event.envelope.eventId, 'lethe.event-type': event.envelope.type };
 }
 
-export async function toMessages(
+async function toMessages(
   codec: EventCodec,
   events: readonly OutgoingEvent[],
   topicName: (logical: string) => string,
@@ -59,35 +61,63 @@ export async function toMessages(
   return byTopic;
 }
 
-async function sendAll(sender: Producer | Transaction, byTopic: Map<string, Message[]>): Promise<void> {
-  await sender.sendBatch({
+/** Where the broker put a produced batch: the first record's offset on that partition. */
+export interface ProducedAck {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+async function sendAll(
+  sender: Producer | Transaction,
+  byTopic: Map<string, Message[]>,
+): Promise<ProducedAck[]> {
+  const acks = await sender.sendBatch({
     acks: -1,
     compression: CompressionTypes.None,
     topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
   });
+  return acks.map((ack) => ({
+    topic: ack.topicName,
+    partition: ack.partition,
+    offset: ack.baseOffset ?? '-1',
+  }));
 }
 
-/**
- * An idempotent producer: the broker drops the duplicates of its own retries, so a retry after a
- * lost ack cannot write a record twice. One request in flight keeps each partition in order.
- */
-export async function createEventProducer({
-  kafka,
-  codec,
-  topicName = (t) => t,
-}: EventProducerDeps): Promise<EventProducer> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
+/** Sends records in one produce request per call, each topic's records in the order given. */
+export async function sendRecords(
+  producer: Producer,
+  records: readonly ProducedRecord[],
+): Promise<ProducedAck[]> {
+  if (records.length === 0) return [];
+  const byTopic = new Map<string, Message[]>();
+  for (const record of records) {
+    const messages = byTopic.get(record.topic) ?? [];
+    messages.push({ key: record.key, value: record.value, headers: { ...record.headers } });
+    byTopic.set(record.topic, messages);
+  }
+  return sendAll(producer, byTopic);
+}
+
+export function eventProducerOn(
+  send: (records: readonly ProducedRecord[]) => Promise<unknown>,
+  codec: EventCodec,
+  topicName: (logical: string) => string,
+): EventProducer {
   return {
     async publish(events) {
       if (events.length === 0) return;
-      await sendAll(producer, await toMessages(codec, events, topicName));
+      const records: ProducedRecord[] = [];
+      for (const [topic, messages] of await toMessages(codec, events, topicName))
+        for (const message of messages)
+          records.push({
+            topic,
+            key: (message.key as string | null | undefined) ?? null,
+            value: message.value as Buffer,
+            headers: message.headers as Record<string, string>,
+          });
+      await send(records);
     },
-    disconnect: () => producer.disconnect(),
   };
 }
 
@@ -110,11 +140,13 @@ export interface TransactionalProducer {
   disconnect(): Promise<void>;
 }
 
-export async function createTransactionalProducer(
-  deps: EventProducerDeps & { transactionalId: string },
+export async function startTransactionalProducer(
+  kafka: Kafka,
+  deps: { codec: EventCodec; transactionalId: string; topicName?: (logical: string) => string },
 ): Promise<TransactionalProducer> {
-  const { kafka, codec, transactionalId, topicName = (t: string) => t } = deps;
+  const { codec, transactionalId, topicName = (t: string) => t } = deps;
   const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
     transactionalId,
     idempotent: true,
     maxInFlightRequests: 1,

@@ -3,20 +3,15 @@ import path from 'node:path';
 
 import type { Admin } from 'kafkajs';
 
-import {
-  createTestTopics,
-  eventually,
-  testKafka,
-  testServers,
-  testTopicSpec,
-  uniqueName,
-} from '@lethe/test-harness';
+import { createTestTopics, eventually, testServers, testTopicSpec, uniqueName } from '@lethe/test-harness';
+import { createKafkaAdmin } from './admin';
+import { rawTestKafka } from './test-kafkajs';
 
 const PROCESS = path.resolve(__dirname, '..', 'test', 'slow-consumer-process.ts');
 
 describe('graceful shutdown on SIGTERM', () => {
   it('finishes and commits the record in hand, then exits 0', async () => {
-    const admin = testKafka().admin();
+    const admin = rawTestKafka().admin();
     await admin.connect();
     try {
       await shutdownScenario(admin);
@@ -27,9 +22,9 @@ describe('graceful shutdown on SIGTERM', () => {
 });
 
 async function shutdownScenario(admin: Admin) {
-  const [topic] = await createTestTopics(admin, testTopicSpec('shutdown'));
+  const [topic] = await createTestTopics(createKafkaAdmin(admin), testTopicSpec('shutdown'));
   const groupId = uniqueName('shutdown');
-  const producer = testKafka().producer();
+  const producer = rawTestKafka().producer();
   await producer.connect();
   await producer.send({ topic: topic!, messages: [{ key: 'sub_s', value: 'one' }] });
   await producer.disconnect();

@@ -1,13 +1,14 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 
-import { testKafka, uniqueName } from '@lethe/test-harness';
+import { uniqueName } from '@lethe/test-harness';
 
 import { applyTopics, letheTopics, taskTopicSpec, type TopicSpec } from './topics';
+import { rawTestKafka } from './test-kafkajs';
 
 describe('applyTopics against the real broker', () => {
   let admin: Admin;
   beforeAll(async () => {
-    admin = testKafka().admin();
+    admin = rawTestKafka().admin();
     await admin.connect();
   });
   afterAll(() => admin.disconnect());

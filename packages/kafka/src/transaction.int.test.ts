@@ -7,16 +7,11 @@ import {
   makeEvent,
   type EventCodec,
 } from '@lethe/events';
-import {
-  createTestTopics,
-  eventually,
-  testKafka,
-  testServers,
-  testTopicSpec,
-  uniqueName,
-} from '@lethe/test-harness';
+import { createTestTopics, eventually, testServers, testTopicSpec, uniqueName } from '@lethe/test-harness';
 
-import { createTransactionalProducer } from './producer';
+import { startTransactionalProducer } from './producer';
+import { createKafkaAdmin } from './admin';
+import { rawTestKafka } from './test-kafkajs';
 
 const granted = (subjectId: string) =>
   makeEvent(
@@ -36,7 +31,7 @@ describe('transactions with sendOffsets against the real broker', () => {
   let admin: Admin;
   let codec: EventCodec;
   beforeAll(async () => {
-    kafka = testKafka();
+    kafka = rawTestKafka();
     admin = kafka.admin();
     await admin.connect();
     codec = createEventCodec({
@@ -65,9 +60,13 @@ describe('transactions with sendOffsets against the real broker', () => {
   }
 
   it('publishes and commits the consumed offset atomically; an aborted transaction leaves neither', async () => {
-    const [input, output] = await createTestTopics(admin, testTopicSpec('tx-in'), testTopicSpec('tx-out'));
+    const [input, output] = await createTestTopics(
+      createKafkaAdmin(admin),
+      testTopicSpec('tx-in'),
+      testTopicSpec('tx-out'),
+    );
     const groupId = uniqueName('tx-group');
-    const producer = await createTransactionalProducer({ kafka, codec, transactionalId: uniqueName('tx') });
+    const producer = await startTransactionalProducer(kafka, { codec, transactionalId: uniqueName('tx') });
     try {
       await expect(
         producer.inTransaction(async (tx) => {

@@ -2,7 +2,7 @@
 // stdout, so the test can send SIGTERM while a record is in hand.
 import { createLogger } from '@lethe/logger';
 
-import { closeOnSignals, createKafka, runConsumer } from '../src';
+import { closeOnSignals, connectKafka } from '../src';
 
 async function main() {
   const [brokers, topic, groupId] = process.argv.slice(2) as [string, string, string];
@@ -11,9 +11,8 @@ async function main() {
     level: process.env.LETHE_TEST_LOG_LEVEL ?? 'silent',
     destination: process.stderr,
   });
-  const kafka = createKafka({ brokers: brokers.split(','), clientId: groupId, logger });
-  const runner = await runConsumer({
-    kafka,
+  const kafka = await connectKafka({ brokers: brokers.split(','), clientId: groupId }, logger);
+  const runner = await kafka.runConsumer({
     groupId,
     topics: [topic],
     logger,
@@ -23,7 +22,7 @@ async function main() {
       process.stdout.write(`done ${record.offset}\n`);
     },
   });
-  closeOnSignals([() => runner.stop()], logger);
+  closeOnSignals([() => runner.stop(), () => kafka.close()], logger);
   process.stdout.write('ready\n');
 }
 

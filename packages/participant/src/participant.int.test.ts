@@ -1,4 +1,3 @@
-import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 
 import {
@@ -10,11 +9,12 @@ import {
   type EventCodec,
   type LetheEvent,
 } from '@lethe/events';
-import { createEventProducer, type EventProducer } from '@lethe/kafka';
+import type { EventProducer, KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import {
   createPrefixedTopics,
   eventually,
   testDatabase,
+  readAllEvents,
   testKafka,
   testLogger,
   testServers,
@@ -27,8 +27,8 @@ import { joinErasureProtocol, type Participant } from './participant';
 describe('a participant built with the SDK, against the real servers', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let producer: EventProducer;
   const prefix = uniqueName('sdk');
@@ -37,9 +37,8 @@ describe('a participant built with the SDK, against the real servers', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('participant'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, [
       'lethe.erasure.participants.v1',
       'lethe.erasure.events.v1',
@@ -48,35 +47,23 @@ describe('a participant built with the SDK, against the real servers', () => {
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
     });
-    producer = await createEventProducer({ kafka, codec });
+    producer = kafka.eventProducer(codec);
   });
   afterAll(async () => {
     await Promise.all(participants.map((participant) => participant.stop()));
-    await producer.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
   async function read(logical: string, count: number, match: (event: LetheEvent) => boolean) {
-    const consumer = kafka.consumer({ groupId: uniqueName('sdk-reader'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topicName(logical)], fromBeginning: true });
-    const events: LetheEvent[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const { event } = await codec.decode(message.value!);
-        if (match(event)) events.push(event);
+    return eventually(
+      async () => {
+        const events = (await readAllEvents(kafka, codec, topicName(logical))).filter(match);
+        return events.length >= count ? events : undefined;
       },
-    });
-    try {
-      return await eventually(
-        async () => (events.length >= count ? events : undefined),
-        20_000,
-        `${count} events on ${logical}`,
-      );
-    } finally {
-      await consumer.disconnect();
-    }
+      20_000,
+      `${count} events on ${logical}`,
+    );
   }
 
   const issue = (participantId: string, subjectId: string, requestId: string) =>

@@ -1,15 +1,11 @@
-import type { Kafka } from 'kafkajs';
-
 import { isEventOfType, makeEvent, type ErasureScope, type EventCodec } from '@lethe/events';
 import {
-  applyTopics,
-  createEventProducer,
   describeCause,
   isRetriable,
-  runConsumer,
   taskTopicSpec,
   type ConsumerRunner,
   type EventProducer,
+  type KafkaClient,
 } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
@@ -50,7 +46,7 @@ export interface ParticipantDeclaration {
 }
 
 export interface ParticipantDeps {
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   logger: Logger;
   declaration: ParticipantDeclaration;
@@ -99,15 +95,8 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
   const spec = taskTopicSpec(declaration.participantId);
   const taskTopic = topicName(spec.name);
 
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await applyTopics(admin, [{ ...spec, name: taskTopic }]);
-  } finally {
-    await admin.disconnect();
-  }
-
-  const producer: EventProducer = await createEventProducer({ kafka, codec, topicName });
+  await kafka.admin.applyTopics([{ ...spec, name: taskTopic }]);
+  const producer: EventProducer = kafka.eventProducer(codec, topicName);
   const envelope = (subjectId: string | null, correlationId: string, causationId: string | null) => ({
     subjectId,
     correlationId,
@@ -134,14 +123,12 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
     },
   ]);
 
-  const runner: ConsumerRunner = await runConsumer({
-    kafka,
+  const runner: ConsumerRunner = await kafka.runEventConsumer({
     codec,
     logger: log,
     groupId: topicName(`lethe.participant.${declaration.participantId}`),
     topics: [taskTopic],
-    handle: async (record) => {
-      const event = record.decoded!.event;
+    handle: async (event) => {
       if (
         !isEventOfType(event, 'ErasureTaskIssued') ||
         event.data.participantId !== declaration.participantId
@@ -196,7 +183,6 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
     taskTopic,
     async stop() {
       await runner.stop();
-      await producer.disconnect();
     },
   };
 }

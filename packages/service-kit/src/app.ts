@@ -128,6 +128,8 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   const now = deps.now ?? Date.now;
   const verify = cachedTokenVerifier(deps.publicKeys);
   const app = Fastify({
+    // tsc needs the assertion (pino's Logger is not FastifyBaseLogger under nodenext).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     ajv: { customOptions: { allErrors: true } },
   });

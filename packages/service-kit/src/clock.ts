@@ -4,7 +4,7 @@
 // seconds for every service at once (`lethe clock advance 400d`).
 
 export interface Clock {
-  now(): Date;
+  readonly now: () => Date;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -78,7 +78,9 @@ export function verifyToken(
     throw unauthorized('the bearer token has expired');
   if (
     !Array.isArray(claims.scope) ||
-    !claims.scope.every((scope) => (SCOPES as readonly string[]).includes(scope))
+    !(claims.scope as unknown[]).every(
+      (scope) => typeof scope === 'string' && (SCOPES as readonly string[]).includes(scope),
+    )
   ) {
     throw unauthorized('the bearer token names an unknown scope');
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
@@ -15,7 +15,6 @@ import {
   type LetheEvent,
 } from '@lethe/events';
 import { createOutboxRelay, type StreamDocument } from '@lethe/eventstore';
-import { createEventProducer } from '@lethe/kafka';
 import { joinErasureProtocol } from '@lethe/participant';
 import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
 import {
@@ -46,9 +45,8 @@ const operator = { authorization: token(['operator']) };
 describe('the account service against the real servers', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let topic: string;
   let service: AccountService;
@@ -56,12 +54,9 @@ describe('the account service against the real servers', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('account'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     [topic] = (await createTestTopics(admin, testTopicSpec('account-events', 3))) as [string];
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
@@ -80,15 +75,14 @@ describe('the account service against the real servers', () => {
   afterAll(async () => {
     await service.app.close();
     redis.disconnect();
-    await producer.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
   async function relayAndRead(): Promise<LetheEvent[]> {
     await createOutboxRelay({
       store: service.streams,
-      producer,
+      send: kafka.send,
       logger: testLogger(),
     }).flush();
     return readAllEvents(kafka, codec, topic);
@@ -102,7 +96,7 @@ describe('the account service against the real servers', () => {
       payload: { email: 'ada@example.com', name: 'Ada Lovelace', timezone: 'Europe/London' },
     });
     expect(created.statusCode).toBe(201);
-    const { subjectId } = created.json() as { subjectId: string };
+    const { subjectId } = created.json<{ subjectId: string }>();
 
     const own = { authorization: token(['subject'], subjectId) };
     const read = await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: own });
@@ -167,7 +161,7 @@ describe('the account service against the real servers', () => {
     });
     const deletion = events[3]!;
     expect(isEventOfType(deletion, 'AccountDeletionRequested') && deletion.data.requestId).toBe(
-      (deleted.json() as { requestId: string }).requestId,
+      deleted.json<{ requestId: string }>().requestId,
     );
 
     // Crypto-shredding: destroying the subject's key makes the log's copy unreadable.
@@ -200,7 +194,7 @@ describe('the account service against the real servers', () => {
         headers: operator,
         payload: { email: 'grace@example.com', name: 'Grace' },
       });
-      const { subjectId } = created.json() as { subjectId: string };
+      const { subjectId } = created.json<{ subjectId: string }>();
       await service.app.inject({
         method: 'PATCH',
         url: `/v1/accounts/${subjectId}`,
@@ -208,8 +202,7 @@ describe('the account service against the real servers', () => {
         payload: { name: 'Grace H.' },
       });
 
-      const producer = await createEventProducer({ kafka, codec });
-      await producer.publish([
+      await kafka.eventProducer(codec).publish([
         {
           topic: topicName('lethe.erasure.tasks.account.v1'),
           event: makeEvent(
@@ -226,7 +219,6 @@ describe('the account service against the real servers', () => {
           ),
         },
       ]);
-      await producer.disconnect();
 
       const completed = await eventually(
         async () => {
@@ -258,15 +250,13 @@ describe('the account service against the real servers', () => {
   it('caches profiles and sessions in Redis under a per-subject index that erasure empties', async () => {
     const open = async (email: string) =>
       (
-        (
-          await service.app.inject({
-            method: 'POST',
-            url: '/v1/accounts',
-            headers: operator,
-            payload: { email, name: 'X' },
-          })
-        ).json() as { subjectId: string }
-      ).subjectId;
+        await service.app.inject({
+          method: 'POST',
+          url: '/v1/accounts',
+          headers: operator,
+          payload: { email, name: 'X' },
+        })
+      ).json<{ subjectId: string }>().subjectId;
     const [a, b] = [await open('a@example.com'), await open('b@example.com')];
     for (const subjectId of [a, b]) {
       await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: operator }); // caches the profile
@@ -323,7 +313,7 @@ describe('the account service against the real servers', () => {
       headers: operator,
       payload: { email: 'b@example.com', name: 'B' },
     });
-    const { subjectId } = created.json() as { subjectId: string };
+    const { subjectId } = created.json<{ subjectId: string }>();
     const someoneElse = await service.app.inject({
       url: `/v1/accounts/${subjectId}`,
       headers: { authorization: token(['subject'], 'sub_other') },

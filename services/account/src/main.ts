@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
-import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
 import { createClock, topicNamer } from '@lethe/service-kit';
@@ -23,7 +23,7 @@ async function main() {
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const db = mongo.db(config.mongoDatabase);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-account', logger });
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-account' }, logger);
   const redis = new Redis(config.redisUrl);
   const clock = await createClock(config, redis);
   const codec = createEventCodec({
@@ -31,12 +31,6 @@ async function main() {
     catalog: loadCatalog(),
   });
 
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
   const service = await createAccountService({
     db,
     redis,
@@ -48,7 +42,7 @@ async function main() {
     now: () => clock.now(),
   });
   // The relay hears of each new commit from the store itself and sends it at once.
-  const relay = createOutboxRelay({ store: service.streams, producer, logger });
+  const relay = createOutboxRelay({ store: service.streams, send: kafka.send, logger });
   relay.start(200);
   const participants = await Promise.all([
     joinErasureProtocol({
@@ -85,7 +79,7 @@ async function main() {
       () => ingest.stop(),
       ...participants.map((participant) => () => participant.stop()),
       () => relay.stop(),
-      () => producer.disconnect(),
+      () => kafka.close(),
       () => mongo.close(),
       async () => void (await redis.quit()),
     ],

@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import {
+  AUDITED_TOPICS,
+  GENESIS_HASH,
+  LEDGER_TOPIC,
+  renderHtmlReport,
+  verifyLedger,
+} from '@lethe/audit-ledger';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Db } from 'mongodb';
 
 import {
@@ -23,12 +30,7 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
-import { GENESIS_HASH } from './ledger/chain';
-import { readTopic } from './ledger/read-topic';
-import { AUDITED_TOPICS, LEDGER_TOPIC } from './ledger/writer';
 import { startAuditService, type AuditService } from './service';
-import { renderHtmlReport } from './verify/html-report';
-import { verifyLedger } from './verify/verify';
 
 const auth = generateSigningKeys();
 const ledgerKeys = generateSigningKeys();
@@ -38,18 +40,16 @@ describe('the audit ledger and its verification, on the real broker', () => {
   const topicName = topicNamer(uniqueName('audit'));
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
-  let raw: Producer;
   let audit: AuditService;
   const published: LetheEvent[] = [];
 
   const send = async (event: LetheEvent, copies = 1) => {
     const value = await codec.encode(event);
     const topic = topicName(topicOfEvent(event));
-    for (let i = 0; i < copies; i += 1)
-      await raw.send({ topic, messages: [{ key: event.envelope.subjectId, value }] });
+    for (let i = 0; i < copies; i += 1) await kafka.send([{ topic, key: event.envelope.subjectId, value }]);
     published.push(event);
   };
   const topicOfEvent = (event: LetheEvent) =>
@@ -81,17 +81,14 @@ describe('the audit ledger and its verification, on the real broker', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('audit'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, AUDITED_TOPICS, 3);
     await createPrefixedTopics(admin, topicName, [LEDGER_TOPIC], 1);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
     });
-    raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await raw.connect();
     audit = await startAuditService({
       db,
       kafka,
@@ -105,8 +102,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
   });
   afterAll(async () => {
     await audit.stop();
-    await raw.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -144,7 +140,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
       url: '/v1/erasure-requests/req_ok/timeline',
       headers: bearer(auth.privateKey, ['auditor']),
     });
-    expect((timeline.json() as { events: { type: string }[] }).events.map((e) => e.type)).toEqual([
+    expect(timeline.json<{ events: { type: string }[] }>().events.map((e) => e.type)).toEqual([
       'ErasureRequested',
       'ErasureCompleted',
     ]);
@@ -187,10 +183,9 @@ describe('the audit ledger and its verification, on the real broker', () => {
       ...original,
       data: { ...(original.data as object), email: randomBytes(24) },
     } as LetheEvent;
-    await raw.send({
-      topic: topicName('lethe.account.events.v1'),
-      messages: [{ key: 'x', value: await codec.encode(forged) }],
-    });
+    await kafka.send([
+      { topic: topicName('lethe.account.events.v1'), key: 'x', value: await codec.encode(forged) },
+    ]);
     await eventually(
       async () => {
         const report = await verify();
@@ -207,10 +202,10 @@ describe('the audit ledger and its verification, on the real broker', () => {
     const copy = topicName(`ledger-copy-${randomUUID().slice(0, 8)}`);
     await createPrefixedTopics(admin, (logical) => logical, [copy], 1);
     const values: Buffer[] = [];
-    await readTopic(kafka, topicName(LEDGER_TOPIC), async (r) => void values.push(r.value!), {
+    await kafka.readTopic(topicName(LEDGER_TOPIC), async (r) => void values.push(r.value!), {
       transactional: true,
     });
-    await raw.send({ topic: copy, messages: values.filter((_, i) => i !== 2).map((value) => ({ value })) });
+    await kafka.send(values.filter((_, i) => i !== 2).map((value) => ({ topic: copy, key: null, value })));
     const deleted = await verify({
       topicName: (logical) => (logical === LEDGER_TOPIC ? copy : topicName(logical)),
     });
@@ -223,7 +218,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
     );
 
     // A rewritten entry appended to the real ledger: it does not link to the one before.
-    const high = (await admin.fetchTopicOffsets(topicName(LEDGER_TOPIC)))[0]!.high;
+    const high = (await admin.endOffsets(topicName(LEDGER_TOPIC)))[0]!.high;
     const rewrite = makeEvent('AuditEntry', envelope('x', Date.now()), {
       seq: 999,
       prevHash: GENESIS_HASH,
@@ -231,17 +226,16 @@ describe('the audit ledger and its verification, on the real broker', () => {
       eventDigest: 'sha256:0',
       entryHash: 'sha256:0',
     });
-    await raw.send({
-      topic: topicName(LEDGER_TOPIC),
-      messages: [
-        {
-          value: await codec.encode({
-            ...rewrite,
-            envelope: { ...rewrite.envelope, subjectId: null },
-          } as LetheEvent),
-        },
-      ],
-    });
+    await kafka.send([
+      {
+        topic: topicName(LEDGER_TOPIC),
+        key: null,
+        value: await codec.encode({
+          ...rewrite,
+          envelope: { ...rewrite.envelope, subjectId: null },
+        }),
+      },
+    ]);
     const rewritten = await verify();
     expect(rewritten.problems).toContainEqual(
       expect.objectContaining({

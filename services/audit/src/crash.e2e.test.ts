@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import type { Admin, Kafka } from 'kafkajs';
+import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger } from '@lethe/audit-ledger';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Db } from 'mongodb';
 
 import {
@@ -12,7 +13,6 @@ import {
   makeEvent,
   type EventCodec,
 } from '@lethe/events';
-import { createEventProducer } from '@lethe/kafka';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import {
   createPrefixedTopics,
@@ -26,10 +26,6 @@ import {
   uniqueName,
 } from '@lethe/test-harness';
 
-import { readTopic } from './ledger/read-topic';
-import { AUDITED_TOPICS, LEDGER_TOPIC } from './ledger/writer';
-import { verifyLedger } from './verify/verify';
-
 // kill -9 the audit service in the middle of a stream of events, start it again: the chain has
 // every event exactly once, no gap and no duplicate, and verifies from offset 0.
 
@@ -42,8 +38,8 @@ describe('the audit service under kill -9', () => {
   const topicName = topicNamer(prefix);
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let port: number;
   let child: ChildProcess | undefined;
@@ -61,15 +57,14 @@ describe('the audit service under kill -9', () => {
   };
   const entries = async () => {
     let count = 0;
-    await readTopic(kafka, topicName(LEDGER_TOPIC), async () => void (count += 1), { transactional: true });
+    await kafka.readTopic(topicName(LEDGER_TOPIC), async () => void (count += 1), { transactional: true });
     return count;
   };
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('auditcrash'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, AUDITED_TOPICS, 3);
     await createPrefixedTopics(admin, topicName, [LEDGER_TOPIC], 1);
     codec = createEventCodec({
@@ -80,12 +75,12 @@ describe('the audit service under kill -9', () => {
   });
   afterAll(async () => {
     child?.kill('SIGKILL');
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
   it('keeps one entry per event, with no gap, across a crash', async () => {
-    const producer = await createEventProducer({ kafka, codec, topicName });
+    const producer = kafka.eventProducer(codec, topicName);
     const batch = (from: number, count: number) =>
       Array.from({ length: count }, (_, i) => ({
         event: makeEvent(
@@ -109,7 +104,6 @@ describe('the audit service under kill -9', () => {
     })();
     await killHard(child);
     await more;
-    await producer.disconnect();
     const beforeRestart = await entries();
 
     child = start();

@@ -3,7 +3,7 @@
 import { MongoClient } from 'mongodb';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { topicNamer } from '@lethe/service-kit';
 
@@ -14,9 +14,10 @@ async function main() {
   const config = loadAuditConfig();
   const logger = createLogger({ name: 'audit', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit' }, logger);
   const service = await startAuditService({
     db: mongo.db(config.mongoDatabase),
-    kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit', logger }),
+    kafka,
     codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
     logger,
     publicKeys: config.publicKeys,
@@ -25,7 +26,7 @@ async function main() {
     topicName: topicNamer(config.topicPrefix),
   });
   await service.app.listen({ host: config.host, port: config.port });
-  closeOnSignals([() => service.stop(), () => mongo.close()], logger);
+  closeOnSignals([() => service.stop(), () => kafka.close(), () => mongo.close()], logger);
 }
 
 main().catch((error: unknown) => {

@@ -2,21 +2,21 @@ import type { KeyObject } from 'node:crypto';
 import { createHash, createPublicKey } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
-import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 
 import type { EventCodec, LetheEvent } from '@lethe/events';
+import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp, ProblemError } from '@lethe/service-kit';
 
-import type { ChainEntry } from './ledger/chain';
+import type { ChainEntry } from '@lethe/audit-ledger';
 import { startLedgerWriter, type LedgerWriter } from './ledger/writer';
 
 export const AUDIT_TIMELINE = 'audit_erasure_timeline';
 
 export interface AuditServiceDeps {
   db: Db;
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   logger: Logger;
   publicKeys: readonly KeyObject[];

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
@@ -41,9 +41,8 @@ const proof = { source: 'signup-form', policyVersion: '2026-11-01', textHash };
 describe('the consent service against the real servers', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let redis: Redis;
   let topic: string;
@@ -51,12 +50,9 @@ describe('the consent service against the real servers', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('consent'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     [topic] = (await createTestTopics(admin, testTopicSpec('consent-events', 3))) as [string];
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
@@ -77,8 +73,7 @@ describe('the consent service against the real servers', () => {
   afterAll(async () => {
     await consent.app.close();
     redis.disconnect();
-    await producer.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -96,14 +91,12 @@ describe('the consent service against the real servers', () => {
     });
   const check = async (subjectId: string, purpose: string) =>
     (
-      (
-        await consent.app.inject({ url: `/v1/subjects/${subjectId}/consents/${purpose}`, headers: service_ })
-      ).json() as {
-        granted: boolean;
-      }
-    ).granted;
+      await consent.app.inject({ url: `/v1/subjects/${subjectId}/consents/${purpose}`, headers: service_ })
+    ).json<{
+      granted: boolean;
+    }>().granted;
   const events = async (subjectId: string) => {
-    await createOutboxRelay({ store: consent.streams, producer, logger: testLogger() }).flush();
+    await createOutboxRelay({ store: consent.streams, send: kafka.send, logger: testLogger() }).flush();
     return (await readAllEvents(kafka, codec, topic)).filter(
       (event) => event.envelope.subjectId === subjectId,
     );
@@ -130,10 +123,10 @@ describe('the consent service against the real servers', () => {
         url: `/v1/subjects/${subjectId}/consents`,
         headers: token(['subject'], subjectId),
       })
-    ).json() as {
+    ).json<{
       consents: Record<string, { granted: boolean }>;
       history: { granted: boolean; source: string }[];
-    };
+    }>();
     expect(listed.consents['marketing-email']).toMatchObject({ granted: false, source: 'preferences-page' });
     expect(listed.history.map((d) => [d.granted, d.source])).toEqual([
       [true, 'signup-form'],

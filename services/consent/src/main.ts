@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
-import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
 import { createClock, topicNamer } from '@lethe/service-kit';
@@ -25,17 +25,11 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl);
   const clock = await createClock(config, redis);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-consent', logger });
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-consent' }, logger);
   const codec = createEventCodec({
     registry: createSchemaRegistry(config.registryUrl),
     catalog: loadCatalog(),
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
 
   const service = await createConsentService({
     db: mongo.db(config.mongoDatabase),
@@ -49,7 +43,7 @@ async function main() {
     topic: topicName(CONSENT_EVENTS_TOPIC),
     policyVersion: config.policyVersion,
   });
-  const relay = createOutboxRelay({ store: service.streams, producer, logger });
+  const relay = createOutboxRelay({ store: service.streams, send: kafka.send, logger });
   relay.start(200);
   const participant = await joinErasureProtocol({
     kafka,
@@ -66,7 +60,7 @@ async function main() {
       () => service.app.close(),
       () => participant.stop(),
       () => relay.stop(),
-      () => producer.disconnect(),
+      () => kafka.close(),
       () => mongo.close(),
       async () => void (await redis.quit()),
     ],

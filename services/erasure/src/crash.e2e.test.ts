@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Db } from 'mongodb';
 
 import {
@@ -41,8 +41,8 @@ describe('the erasure service under kill -9', () => {
   const topicName = (logical: string) => `${prefix}.${logical}`;
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let port: number;
   let child: ChildProcess | undefined;
@@ -72,9 +72,8 @@ describe('the erasure service under kill -9', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('crash'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, [
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
@@ -91,7 +90,7 @@ describe('the erasure service under kill -9', () => {
   afterAll(async () => {
     child?.kill('SIGKILL');
     await participant?.stop();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Db } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
@@ -40,8 +40,8 @@ describe('participants that fail', () => {
   const topicName = (logical: string) => `${prefix}.${logical}`;
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let erasure: ErasureService;
   const participants: Participant[] = [];
@@ -52,9 +52,8 @@ describe('participants that fail', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('timeout'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, [
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
@@ -148,7 +147,7 @@ describe('participants that fail', () => {
     await erasure.stop();
     wakeSilent();
     await Promise.all(participants.map((p) => p.stop()));
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -160,13 +159,13 @@ describe('participants that fail', () => {
       payload: { subjectId: 'sub_timeout', reason: 'dsar' },
     });
     expect(created.statusCode).toBe(202);
-    const { requestId } = created.json() as { requestId: string };
+    const { requestId } = created.json<{ requestId: string }>();
 
     const status = await eventually(
       async () => {
         const body = (
           await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })
-        ).json() as { status?: string };
+        ).json<{ status?: string }>();
         return body.status === 'completed'
           ? (body as { result: string; outcomes: { participantId: string; outcome: string }[] })
           : undefined;

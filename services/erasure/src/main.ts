@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { createClock, loadServiceConfig, topicNamer } from '@lethe/service-kit';
 
@@ -15,7 +15,7 @@ async function main() {
   const config = loadServiceConfig({ name: 'erasure', defaultPort: 3004 });
   const logger = createLogger({ name: 'erasure', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-erasure', logger });
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-erasure' }, logger);
   // Redis only for the shared clock, when LETHE_CLOCK=shared-offset (demos); not otherwise used.
   const redis = config.clock === 'shared-offset' ? new Redis(config.redisUrl) : undefined;
   const clock = redis
@@ -34,7 +34,10 @@ async function main() {
   });
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ port: config.port }, 'erasure service listening');
-  closeOnSignals([() => service.stop(), () => mongo.close(), async () => void (await redis?.quit())], logger);
+  closeOnSignals(
+    [() => service.stop(), () => kafka.close(), () => mongo.close(), async () => void (await redis?.quit())],
+    logger,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Db } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
@@ -43,8 +43,8 @@ describe('a participant process under kill -9', () => {
   const topicName = (logical: string) => `${prefix}.${logical}`;
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let erasure: ErasureService | undefined;
   let child: ChildProcess | undefined;
@@ -61,9 +61,8 @@ describe('a participant process under kill -9', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('pcrash'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, [
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
@@ -79,7 +78,7 @@ describe('a participant process under kill -9', () => {
   afterAll(async () => {
     child?.kill('SIGKILL');
     await erasure?.stop();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -110,7 +109,7 @@ describe('a participant process under kill -9', () => {
       headers: operator,
       payload: { subjectId: 'sub_gone', reason: 'dsar', regulation: 'GDPR' },
     });
-    const { requestId } = created.json() as { requestId: string };
+    const { requestId } = created.json<{ requestId: string }>();
 
     // Erased, not yet answered: kill it there.
     await until('the first erase', () => mark(`erased:${first}:1`));
@@ -122,11 +121,11 @@ describe('a participant process under kill -9', () => {
       async () => {
         const body = (
           await erasure!.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })
-        ).json() as {
+        ).json<{
           status?: string;
           result?: string;
           outcomes?: { participantId: string; outcome: string }[];
-        };
+        }>();
         return body.status === 'completed' ? body : undefined;
       },
       90_000,

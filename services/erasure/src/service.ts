@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
-import type { Kafka, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
 
 import type { KeyEncryptionKey } from '@lethe/crypto';
@@ -15,7 +14,7 @@ import {
   type OutboxRelay,
   type StreamDocument,
 } from '@lethe/eventstore';
-import { createConsumedBarrier, runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { buildServiceApp } from '@lethe/service-kit';
@@ -43,7 +42,7 @@ const ACCOUNT_EVENTS = 'lethe.account.events.v1';
 
 export interface ErasureServiceDeps {
   db: Db;
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   kek: KeyEncryptionKey;
   logger: Logger;
@@ -81,17 +80,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const streams = await createStreamStore<ErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
   const requests = deps.db.collection<{ _id: string; subjectId: string }>(ERASURE_REQUESTS);
 
-  const producer: Producer = deps.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  const relay: OutboxRelay = createOutboxRelay({
-    store: streams,
-    producer,
-    logger: log,
-  });
+  const relay: OutboxRelay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
   const handle = createCommandHandler({
     store: streams,
     decider: erasureDecider,
@@ -140,8 +129,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   });
 
   const holdsGroup = topicName('lethe.erasure.holds');
-  const holdsApplied = await createConsumedBarrier({
-    kafka: deps.kafka,
+  const holdsApplied = deps.kafka.consumedBarrier({
     topic: topicName(RETENTION_EVENTS),
     groupId: holdsGroup,
   });
@@ -196,14 +184,12 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
   // Holds and expiries: one ordered partition per subject, committed after each effect (the
   // barrier above reads these commits).
-  const holds: ConsumerRunner = await runConsumer({
-    kafka: deps.kafka,
+  const holds: ConsumerRunner = await deps.kafka.runEventConsumer({
     codec: deps.codec,
     logger: log,
     groupId: holdsGroup,
     topics: [topicName(RETENTION_EVENTS)],
-    handle: async (record) => {
-      const event = record.decoded!.event;
+    handle: async (event) => {
       await run(
         reactToRetentionEvent(event, now(), () => directory.list()),
         event,
@@ -212,15 +198,13 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     },
   });
 
-  const answers: ConsumerRunner = await runConsumer({
-    kafka: deps.kafka,
+  const answers: ConsumerRunner = await deps.kafka.runEventConsumer({
     codec: deps.codec,
     logger: log,
     // Named through topicName too: an isolated copy of the system (a test) has its own groups.
     groupId: topicName('lethe.erasure.orchestrator'),
     topics: [topicName(ACCOUNT_EVENTS), topicName(ERASURE_EVENTS)],
-    handle: async (record) => {
-      const event = record.decoded!.event;
+    handle: async (event) => {
       await run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false);
     },
   });
@@ -254,7 +238,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
           logger: log,
           topicName,
           declaration: { ...COMPACTED_PARTICIPANT, stores: compactedTopics.map((topic) => `kafka:${topic}`) },
-          erase: writeTombstones({ producer, topics: compactedTopics }),
+          erase: writeTombstones({ send: deps.kafka.send, topics: compactedTopics }),
         });
 
   relay.start(200);
@@ -283,13 +267,11 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       await sweeper.stop();
       await holds.stop();
       await answers.stop();
-      await holdsApplied.stop();
       await keyVault.stop();
       await llmProviders.stop();
       await compacted?.stop();
       await directory.stop();
       await relay.stop();
-      await producer.disconnect();
       await app.close();
     },
   };

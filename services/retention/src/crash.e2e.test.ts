@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
@@ -14,7 +14,6 @@ import {
   makeEvent,
   type EventCodec,
 } from '@lethe/events';
-import { createEventProducer } from '@lethe/kafka';
 import { generateSigningKeys, topicNamer } from '@lethe/service-kit';
 import {
   createPrefixedTopics,
@@ -44,8 +43,8 @@ describe('the retention service under kill -9 with expiries due', () => {
   const offsetKey = `lethe:clock:offset-ms:${prefix}`;
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let redis: Redis;
   let port: number;
@@ -66,9 +65,8 @@ describe('the retention service under kill -9 with expiries due', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('retcrash'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(
       admin,
       topicName,
@@ -92,12 +90,12 @@ describe('the retention service under kill -9 with expiries due', () => {
     child?.kill('SIGKILL');
     await redis.del(offsetKey);
     redis.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
   it('fires every due expiry exactly once across a crash', async () => {
-    const producer = await createEventProducer({ kafka, codec, topicName });
+    const producer = kafka.eventProducer(codec, topicName);
     const subjects = Array.from(
       { length: SUBJECTS },
       (_, i) => `sub_${prefix.replace(/[^a-z0-9]/g, '')}_${i}`,
@@ -111,7 +109,6 @@ describe('the retention service under kill -9 with expiries due', () => {
         ),
       })),
     );
-    await producer.disconnect();
 
     child = startService();
     await eventually(

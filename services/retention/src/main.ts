@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { closeOnSignals, createKafka } from '@lethe/kafka';
+import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { createClock, topicNamer } from '@lethe/service-kit';
 
@@ -19,9 +19,10 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl);
   const clock = await createClock(config, redis);
+  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-retention' }, logger);
   const service = await startRetentionService({
     db: mongo.db(config.mongoDatabase),
-    kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-retention', logger }),
+    kafka,
     codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
     logger,
     publicKeys: config.publicKeys,
@@ -31,7 +32,10 @@ async function main() {
   });
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ policyVersion: policy.version, digest: policy.digest }, 'retention policy active');
-  closeOnSignals([() => service.stop(), () => mongo.close(), async () => void (await redis.quit())], logger);
+  closeOnSignals(
+    [() => service.stop(), () => kafka.close(), () => mongo.close(), async () => void (await redis.quit())],
+    logger,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
-import type { Kafka, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
 
 import { isEventOfType, type EventCodec } from '@lethe/events';
@@ -13,7 +12,7 @@ import {
   type OutboxRelay,
   type StreamStore,
 } from '@lethe/eventstore';
-import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp, systemClock, type Clock } from '@lethe/service-kit';
 
@@ -52,7 +51,7 @@ async function publishedWithin(relay: OutboxRelay, timeoutMs: number): Promise<v
 
 export interface RetentionServiceDeps {
   db: Db;
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   logger: Logger;
   publicKeys: readonly KeyObject[];
@@ -83,13 +82,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
   const streams = await createStreamStore<RetentionState>({ db: deps.db, collection: RETENTION_STREAMS });
   const holds = deps.db.collection<{ _id: string; subjectId: string }>(LEGAL_HOLDS);
   const decider = retentionDecider(deps.policy);
-  const producer: Producer = deps.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  const relay = createOutboxRelay({ store: streams, producer, logger: log });
+  const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
   const { store: policyStream } = await activatePolicy({
     db: deps.db,
     codec: deps.codec,
@@ -98,7 +91,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     topic: topicName(RETENTION_EVENTS_TOPIC),
     activatedBy: 'retention-service',
   });
-  const policyRelay = createOutboxRelay({ store: policyStream, producer, logger: log });
+  const policyRelay = createOutboxRelay({ store: policyStream, send: deps.kafka.send, logger: log });
   await policyRelay.flush();
 
   const handleCommand = createCommandHandler({
@@ -127,14 +120,12 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     },
   });
 
-  const observer: ConsumerRunner = await runConsumer({
-    kafka: deps.kafka,
+  const observer: ConsumerRunner = await deps.kafka.runEventConsumer({
     codec: deps.codec,
     logger: log,
     groupId: topicName('lethe.retention'),
     topics: [topicName('lethe.account.events.v1'), topicName('lethe.consent.events.v1')],
-    handle: async (record) => {
-      const event = record.decoded!.event;
+    handle: async (event) => {
       const subjectId = event.envelope.subjectId;
       if (!subjectId) return;
       const now = clock.now();
@@ -212,7 +203,6 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
       await sweeper.stop();
       await observer.stop();
       await relay.stop();
-      await producer.disconnect();
       await app.close();
     },
   };

@@ -26,7 +26,8 @@ export class IngestError extends Error {
 
 // The same rules as the HTTP bodies, without coercion: a sender must send the right types.
 const ajv = new Ajv({ allErrors: false, strict: false });
-addFormats.default(ajv);
+// ajv-formats ships CommonJS with a default export, typed loosely.
+(addFormats.default as unknown as (ajv: Ajv) => void)(ajv);
 const validNewProfile = ajv.compile(NEW_PROFILE_SCHEMA);
 const validChanges = ajv.compile(PROFILE_CHANGES_SCHEMA);
 

@@ -1,16 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 
-import type { Kafka } from 'kafkajs';
-
 import { openSealedField } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
-import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
-import { ACCOUNT_INGEST_TOPIC, IngestError, ingestCommand, type IngestCommand } from './ingest-command';
+import { ACCOUNT_INGEST_TOPIC, ingestCommand, type IngestCommand } from './ingest-command';
 
 export interface IngestConsumerDeps {
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   logger: Logger;
   /** The account service's X25519 private key: senders seal personal fields to its public half. */
@@ -39,15 +37,12 @@ export function startIngestConsumer(deps: IngestConsumerDeps): Promise<ConsumerR
       { subjectId, context: ACCOUNT_INGEST_TOPIC, recordId: eventId, field },
       sealed,
     );
-  return runConsumer({
-    kafka: deps.kafka,
+  return deps.kafka.runEventConsumer({
     groupId: topicName('lethe.account.ingest'),
     topics: [topicName(ACCOUNT_INGEST_TOPIC)],
     codec: deps.codec,
     logger: deps.logger,
-    handle: async (record) => {
-      const event = record.decoded?.event;
-      if (!event) throw new IngestError('INGEST_UNEXPECTED_EVENT', 'a record without an event');
+    handle: async (event) => {
       const { subjectId, command, context } = ingestCommand(event, openField, deps.now());
       await deps.handle(subjectId, command, context);
     },

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
@@ -21,7 +20,13 @@ import {
   type EventCodec,
 } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
-import { createEventProducer, DLQ_HEADERS, type ConsumerRunner, type EventProducer } from '@lethe/kafka';
+import {
+  DLQ_HEADERS,
+  type ConsumerRunner,
+  type EventProducer,
+  type KafkaAdmin,
+  type KafkaClient,
+} from '@lethe/kafka';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import {
   bearer,
@@ -51,21 +56,19 @@ describe('the ingest topic: other services emit account events through @lethe/cl
   const ingestTopic = topicName(ACCOUNT_INGEST_TOPIC);
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let redis: Redis;
   let service: AccountService;
   let ingest: ConsumerRunner;
   let client: AccountEventsClient;
   let raw: EventProducer;
-  let rawBytes: Producer;
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('ingest'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(admin, topicName, [ACCOUNT_INGEST_TOPIC, ACCOUNT_EVENTS_TOPIC], 3);
     codec = createEventCodec({
       registry: createSchemaRegistry(testServers().registryUrl),
@@ -98,24 +101,20 @@ describe('the ingest topic: other services emit account events through @lethe/cl
       topicName,
       logger: testLogger(),
     });
-    raw = await createEventProducer({ kafka, codec, topicName });
-    rawBytes = kafka.producer();
-    await rawBytes.connect();
+    raw = kafka.eventProducer(codec, topicName);
   });
   afterAll(async () => {
     await ingest.stop();
     await client.close();
-    await raw.disconnect();
-    await rawBytes.disconnect();
     await service.app.close();
     redis.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
   const profile = async (subjectId: string) => {
     const response = await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: operator });
-    return response.statusCode === 200 ? (response.json() as Record<string, unknown>) : undefined;
+    return response.statusCode === 200 ? response.json<Record<string, unknown>>() : undefined;
   };
   const deadLetters = async () => {
     const records = await readAllRecords(kafka, `${ingestTopic}.dlq`);
@@ -164,7 +163,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
     // The account log: the same events as the HTTP path, caused by the ingest events.
     await createOutboxRelay({
       store: service.streams,
-      producer: rawBytes,
+      send: kafka.send,
       logger: testLogger(),
     }).flush();
     const events = (await readAllEvents(kafka, codec, topicName(ACCOUNT_EVENTS_TOPIC))).filter(
@@ -219,10 +218,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
 
     await raw.publish([{ event: signUp(sealing.publicKey, 'not-an-email') }]); // breaks a rule
     await raw.publish([{ event: signUp(generateSealingKeys().publicKey, 'alan@example.com') }]); // wrong key
-    await rawBytes.send({
-      topic: ingestTopic,
-      messages: [{ key: subjectId, value: Buffer.from('garbage') }],
-    });
+    await kafka.send([{ topic: ingestTopic, key: subjectId, value: Buffer.from('garbage') }]);
     await client.profileChanged(`sub_${randomUUID().replace(/-/g, '')}`, { name: 'Nobody' }); // unknown subject
     const good = signUp(sealing.publicKey, 'alan@example.com');
     await raw.publish([{ event: good }, { event: good }]); // the same record twice: one account, no dead letter
@@ -255,7 +251,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
 
     await createOutboxRelay({
       store: service.streams,
-      producer: rawBytes,
+      send: kafka.send,
       logger: testLogger(),
     }).flush();
     const created = (await readAllEvents(kafka, codec, topicName(ACCOUNT_EVENTS_TOPIC))).filter(

@@ -1,5 +1,4 @@
-import type { Producer } from 'kafkajs';
-
+import type { ProducedAck, ProducedRecord } from '@lethe/kafka';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
 export const COMPACTED_PARTICIPANT = {
@@ -15,13 +14,18 @@ export const COMPACTED_PARTICIPANT = {
  * max.compaction.lag.ms bounds when. The read-back is the broker's acknowledgement by all in-sync
  * replicas, with the tombstone's offset as evidence: a later consumer sees the key as deleted.
  */
-export function writeTombstones({ producer, topics }: { producer: Producer; topics: readonly string[] }) {
+export function writeTombstones({
+  send,
+  topics,
+}: {
+  send: (records: readonly ProducedRecord[]) => Promise<ProducedAck[]>;
+  topics: readonly string[];
+}) {
   return async ({ subjectId }: ErasureTask): Promise<TaskResult> => {
-    const acknowledged: { topic: string; partition: number; offset: string }[] = [];
+    const acknowledged: ProducedAck[] = [];
     for (const topic of topics) {
-      const [ack] = await producer.send({ topic, acks: -1, messages: [{ key: subjectId, value: null }] });
-      if (ack?.baseOffset !== undefined)
-        acknowledged.push({ topic, partition: ack.partition, offset: ack.baseOffset });
+      const [ack] = await send([{ topic, key: subjectId, value: null }]);
+      if (ack && ack.offset !== '-1') acknowledged.push(ack);
     }
     return {
       outcome: 'erased',

@@ -1,7 +1,5 @@
-import type { Kafka } from 'kafkajs';
-
 import { isEventOfType, type EventCodec } from '@lethe/events';
-import { runConsumer, type ConsumerRunner } from '@lethe/kafka';
+import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
 import type { Registration } from '../request/model';
@@ -16,7 +14,7 @@ export interface ParticipantDirectory {
  * participants topic from its start by every instance (its own group, so each sees them all).
  */
 export async function startParticipantDirectory(deps: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   logger: Logger;
   topic: string;
@@ -24,15 +22,13 @@ export async function startParticipantDirectory(deps: {
   groupId: string;
 }): Promise<ParticipantDirectory> {
   const registrations = new Map<string, Registration>();
-  const runner: ConsumerRunner = await runConsumer({
-    kafka: deps.kafka,
+  const runner: ConsumerRunner = await deps.kafka.runEventConsumer({
     codec: deps.codec,
     logger: deps.logger,
     groupId: deps.groupId,
     topics: [deps.topic],
     fromBeginning: true,
-    handle: async (record) => {
-      const event = record.decoded!.event;
+    handle: async (event) => {
       if (!isEventOfType(event, 'ParticipantRegistered')) return;
       const { participantId, categories, phase, timeoutMs } = event.data;
       registrations.set(participantId, { participantId, categories, phase, timeoutMs });

@@ -1,15 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 
-import type { Kafka } from 'kafkajs';
-import type { Db } from 'mongodb';
-
-import { forgottenId, KEY_VAULT_COLLECTIONS } from '@lethe/crypto';
+import type { KeyVaultReader } from '@lethe/crypto';
 import { isEventOfType, type EventCodec, type LetheEvent } from '@lethe/events';
+import type { KafkaClient } from '@lethe/kafka';
 
-import { checkpointValid, entryHashOf, GENESIS_HASH, recordDigest } from '../ledger/chain';
-import { readTopic } from '../ledger/read-topic';
+import { checkpointValid, entryHashOf, GENESIS_HASH, recordDigest } from './chain';
 import { PositionIndex } from './position-index';
-import { AUDITED_TOPICS, LEDGER_TOPIC } from '../ledger/writer';
+import { AUDITED_TOPICS, LEDGER_TOPIC } from './topics';
 
 export type ProblemKind =
   | 'ledger-chain-broken'
@@ -53,13 +50,13 @@ export interface VerifyReport {
 }
 
 export interface VerifyDeps {
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   /** The checkpoint signing key's public half: nothing else secret is needed. */
   publicKey: KeyObject;
   topicName?: (logical: string) => string;
   /** Read access to the key vault: then erased subjects are checked to have no key left. */
-  keyVault?: Db;
+  keyVault?: KeyVaultReader;
   now?: Date;
   onProgress?: (records: number) => void;
 }
@@ -91,8 +88,7 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
 
   const ledger = topicName(LEDGER_TOPIC);
   const pendingCheckpoints: { seq: number; entryHash: string; signature: Buffer; position: string }[] = [];
-  const ledgerRead = readTopic(
-    deps.kafka,
+  const ledgerRead = deps.kafka.readTopic(
     ledger,
     async (record) => {
       progress();
@@ -191,15 +187,13 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
       });
     // Same event id, same bytes: an outbox publishing twice, ledgered once. Not a problem.
   };
-  const admin = deps.kafka.admin();
-  await admin.connect();
   const lowWatermarks = new Map<string, number>();
   // The ledger and the topics are read at once: their fetches overlap instead of queueing.
   const topicReads = AUDITED_TOPICS.map(async (logical) => {
     const topic = topicName(logical);
-    for (const p of await admin.fetchTopicOffsets(topic))
-      lowWatermarks.set(`${topic}/${p.partition}`, Number(p.low));
-    await readTopic(deps.kafka, topic, async (record) => {
+    for (const p of await deps.kafka.admin.endOffsets(topic))
+      lowWatermarks.set(`${topic}/${p.partition}`, p.low);
+    await deps.kafka.readTopic(topic, async (record) => {
       progress();
       const { partition, offset, value } = record;
       seenPositions.set(topic, partition, offset, true);
@@ -213,7 +207,6 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     });
   });
   await Promise.all([ledgerRead, ...topicReads]);
-  await admin.disconnect();
   for (const record of unmatched) await checkRecord(record);
   for (const checkpoint of pendingCheckpoints) {
     const signed = checkpointValid(
@@ -247,22 +240,17 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
   let erasedSubjectsChecked: number | null = null;
   if (deps.keyVault) {
     erasedSubjectsChecked = 0;
-    const keys = deps.keyVault.collection(KEY_VAULT_COLLECTIONS.keys);
-    const forgotten = deps.keyVault.collection(KEY_VAULT_COLLECTIONS.forgotten);
     for (const request of requests) {
       if (request.status !== 'completed' || request.result !== 'complete' || !request.subjectId) continue;
       if (!request.steps.some((s) => s.type === 'ErasureTaskCompleted' && s.detail.startsWith('key-vault')))
         continue;
       erasedSubjectsChecked += 1;
-      const [key, record] = await Promise.all([
-        keys.findOne({ _id: request.subjectId as never }, { projection: { _id: 1 } }),
-        forgotten.findOne({ _id: forgottenId(request.subjectId) as never }, { projection: { _id: 1 } }),
-      ]);
-      if (key || !record)
+      const { keyPresent, forgotten } = await deps.keyVault.erasureState(request.subjectId);
+      if (keyPresent || !forgotten)
         problems.push({
           kind: 'erased-subject-key-present',
           position: `request ${request.requestId}`,
-          detail: key
+          detail: keyPresent
             ? 'the subject key is still in the vault: its data still decrypts'
             : 'no forgotten record for the erased subject',
         });

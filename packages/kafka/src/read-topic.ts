@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 import type { Kafka } from 'kafkajs';
 
+import type { KafkaAdmin } from './admin';
+import { headersOf } from './headers';
+
 export interface TopicRecord {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
 }
 
@@ -16,6 +20,11 @@ const IDLE_END_MS = 2_000;
 /** Joining a consumer group takes seconds: nothing at all for this long means nothing readable. */
 const NOTHING_READABLE_MS = 30_000;
 
+export interface ReadTopicOptions {
+  /** The topic is written in transactions: read committed records only. */
+  readonly transactional?: boolean;
+}
+
 /**
  * Reads a topic from offset 0 to its end as of the call, committed records only, in order per
  * partition. The end is the high watermark; a transactionally written topic ends one offset
@@ -23,14 +32,12 @@ const NOTHING_READABLE_MS = 30_000;
  */
 export async function readTopic(
   kafka: Kafka,
+  admin: KafkaAdmin,
   topic: string,
   onRecord: (record: TopicRecord) => void | Promise<void>,
-  { transactional = false } = {},
+  { transactional = false }: ReadTopicOptions = {},
 ): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  await admin.disconnect();
+  const ends = new Map((await admin.endOffsets(topic)).map((p) => [p.partition, p.high]));
   const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
   if (remaining.size === 0) return 0;
   const consumer = kafka.consumer({
@@ -69,6 +76,7 @@ export async function readTopic(
             offset,
             key: message.key,
             value: message.value,
+            headers: headersOf(message.headers),
             timestamp: Number(message.timestamp),
           });
         } catch (error) {
@@ -82,6 +90,7 @@ export async function readTopic(
   });
   await done;
   await consumer.disconnect();
-  if (failed) throw failed;
+  if (failed instanceof Error) throw failed;
+  if (failed !== undefined) throw new Error('a record handler failed with a non-Error value');
   return count;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
@@ -13,6 +13,7 @@ import {
   type AccountService,
 } from '@lethe/account';
 import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
+import { startErasureService, type ErasureService } from '@lethe/erasure';
 import {
   createEventCodec,
   createSchemaRegistry,
@@ -29,15 +30,14 @@ import {
   createTestTopics,
   eventually,
   readAllEvents,
+  readAllRecords,
   testDatabase,
   testKafka,
   testLogger,
   testRedis,
   testServers,
   uniqueName,
-} from '@lethe/test-harness';
-
-import { startErasureService, type ErasureService } from './service';
+} from './index';
 
 // The erasure path end to end, in one process on the real servers: two accounts with data in
 // MongoDB (the account stream and a participant's own collection), the Kafka log and the key
@@ -54,10 +54,9 @@ describe('erasure end to end', () => {
   const preferences = `${prefix}.app.preferences.v1`;
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
-  let producer: Producer;
   let accounts: AccountService;
   let redis: Redis;
   let accountRelay: OutboxRelay;
@@ -66,9 +65,8 @@ describe('erasure end to end', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('e2e'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     await createPrefixedTopics(
       admin,
       topicName,
@@ -80,8 +78,6 @@ describe('erasure end to end', () => {
       registry: createSchemaRegistry(testServers().registryUrl),
       catalog: loadCatalog(),
     });
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
     const publicKeys = [publicKeyFrom(keys.publicKey)];
 
     redis = testRedis();
@@ -97,7 +93,7 @@ describe('erasure end to end', () => {
     });
     accountRelay = createOutboxRelay({
       store: accounts.streams,
-      producer,
+      send: kafka.send,
       logger: testLogger(),
     });
     accountRelay.start(100);
@@ -180,8 +176,7 @@ describe('erasure end to end', () => {
     await accountRelay.stop();
     await accounts.app.close();
     redis.disconnect();
-    await producer.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -193,7 +188,7 @@ describe('erasure end to end', () => {
         headers: as(['operator']),
         payload: { email, name: email.split('@')[0] },
       });
-      return (response.json() as { subjectId: string }).subjectId;
+      return response.json<{ subjectId: string }>().subjectId;
     };
     const gone = await open('gone@example.com');
     const kept = await open('kept@example.com');
@@ -212,13 +207,13 @@ describe('erasure end to end', () => {
       { subjectId: kept, text: 'stays' },
     ]);
 
-    await producer.send({
-      topic: preferences,
-      messages: [gone, kept].map((subjectId) => ({
+    await kafka.send(
+      [gone, kept].map((subjectId) => ({
+        topic: preferences,
         key: subjectId,
-        value: JSON.stringify({ theme: 'dark', subjectId }),
+        value: Buffer.from(JSON.stringify({ theme: 'dark', subjectId })),
       })),
-    });
+    );
 
     // What was sent to an LLM provider stays there up to 30 days: the certificate says until when.
     const sentAt = new Date();
@@ -244,7 +239,7 @@ describe('erasure end to end', () => {
       headers: as(['subject'], gone),
     });
     expect(deletion.statusCode).toBe(202);
-    const { requestId } = deletion.json() as { requestId: string };
+    const { requestId } = deletion.json<{ requestId: string }>();
 
     const status = await eventually(
       async () => {
@@ -252,7 +247,7 @@ describe('erasure end to end', () => {
           url: `/v1/erasure-requests/${requestId}`,
           headers: as(['auditor']),
         });
-        const body = response.json() as { status?: string };
+        const body = response.json<{ status?: string }>();
         return body.status === 'completed' ? body : undefined;
       },
       60_000,
@@ -296,14 +291,15 @@ describe('erasure end to end', () => {
 
     // The compacted topic: the erased subject's latest record is a tombstone, the other's is data.
     const latest = new Map<string, Buffer | null>();
-    const reader = kafka.consumer({ groupId: uniqueName('prefs-reader'), maxWaitTimeInMs: 200 });
-    await reader.connect();
-    await reader.subscribe({ topics: [preferences], fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) => void latest.set(message.key!.toString(), message.value),
-    });
-    await eventually(async () => (latest.get(gone) === null ? true : undefined), 20_000, 'the tombstone');
-    await reader.disconnect();
+    await eventually(
+      async () => {
+        for (const record of await readAllRecords(kafka, preferences))
+          latest.set(record.key!.toString(), record.value);
+        return latest.get(gone) === null ? true : undefined;
+      },
+      20_000,
+      'the tombstone',
+    );
     expect(latest.get(kept)?.toString()).toContain('dark');
 
     // Every store, read directly.

@@ -7,9 +7,9 @@ export class PositionIndex<V> {
 
   partition(topic: string, partition: number): Map<number, V> {
     let partitions = this.topics.get(topic);
-    if (!partitions) this.topics.set(topic, (partitions = new Map()));
+    if (!partitions) this.topics.set(topic, (partitions = new Map<number, Map<number, V>>()));
     let offsets = partitions.get(partition);
-    if (!offsets) partitions.set(partition, (offsets = new Map()));
+    if (!offsets) partitions.set(partition, (offsets = new Map<number, V>()));
     return offsets;
   }
 

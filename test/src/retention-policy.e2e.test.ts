@@ -1,16 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
-import {
-  AUDITED_TOPICS,
-  LEDGER_TOPIC,
-  startAuditService,
-  verifyLedger,
-  type AuditService,
-} from '@lethe/audit';
+import { startAuditService, type AuditService } from '@lethe/audit';
+import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger } from '@lethe/audit-ledger';
 import {
   ACCOUNT_EVENTS_TOPIC,
   ACCOUNT_PARTICIPANT,
@@ -19,7 +14,7 @@ import {
   type AccountService,
 } from '@lethe/account';
 import { CONSENT_PARTICIPANT, createConsentService, loadPurposes, type ConsentService } from '@lethe/consent';
-import { localKek } from '@lethe/crypto';
+import { createKeyVaultReader, localKek } from '@lethe/crypto';
 import { startErasureService, type ErasureService } from '@lethe/erasure';
 import {
   createEventCodec,
@@ -31,6 +26,7 @@ import {
 } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
+import { loadPolicy, startRetentionService, type RetentionService } from '@lethe/retention';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import {
   bearer,
@@ -45,10 +41,7 @@ import {
   testRedis,
   testServers,
   uniqueName,
-} from '@lethe/test-harness';
-
-import { loadPolicy } from './policy/policy';
-import { startRetentionService, type RetentionService } from './service';
+} from './index';
 
 // The policy's clocks end to end, on one controllable clock shared by every service: consent
 // withdrawn -> marketing contact erased after the delay; an inactive account -> notice -> erased;
@@ -69,11 +62,10 @@ describe('retention and consent drive erasure on a controllable clock', () => {
   const kek = localKek(randomBytes(32).toString('base64'));
   let db: Db;
   let drop: () => Promise<void>;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let codec: EventCodec;
   let redis: Redis;
-  let producer: Producer;
   let accounts: AccountService;
   let consent: ConsentService;
   let erasure: ErasureService;
@@ -84,9 +76,8 @@ describe('retention and consent drive erasure on a controllable clock', () => {
 
   beforeAll(async () => {
     ({ db, drop } = await testDatabase('retention'));
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = await testKafka();
+    admin = kafka.admin;
     // Every audited topic (the workload's own, ingest and participants), and the ledger.
     await createPrefixedTopics(
       admin,
@@ -100,8 +91,6 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       catalog: loadCatalog(),
     });
     redis = testRedis();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
     const common = {
       db,
       redis,
@@ -122,7 +111,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       topic: topicName('lethe.consent.events.v1'),
     });
     for (const store of [accounts.streams, consent.streams]) {
-      const relay = createOutboxRelay({ store, producer, logger: testLogger() });
+      const relay = createOutboxRelay({ store, send: kafka.send, logger: testLogger() });
       relay.start(100);
       relays.push(relay);
     }
@@ -158,9 +147,8 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     await Promise.all(relays.map((r) => r.stop()));
     await accounts.app.close();
     await consent.app.close();
-    await producer.disconnect();
     redis.disconnect();
-    await admin.disconnect();
+    await kafka.close();
     await drop();
   });
 
@@ -171,7 +159,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       headers: operator,
       payload: { email: `${name}@example.com`, name },
     });
-    return (response.json() as { subjectId: string }).subjectId;
+    return response.json<{ subjectId: string }>().subjectId;
   };
   const retentionOf = async (subjectId: string) => {
     const response = await retention.app.inject({
@@ -179,10 +167,10 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       headers: operator,
     });
     return response.statusCode === 200
-      ? (response.json() as {
+      ? response.json<{
           clocks: { clock: string; expiresAt: string; noticed: boolean }[];
           erasureBlocked: boolean;
-        })
+        }>()
       : undefined;
   };
   const hasClock = (
@@ -307,7 +295,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
         payload: { subjectId, reference, reason: 'litigation' },
       });
       expect(response.statusCode).toBe(201);
-      return (response.json() as { holdId: string }).holdId;
+      return response.json<{ holdId: string }>().holdId;
     };
     const [first, second] = [await place('case-1'), await place('case-2')];
     // No wait: a hold whose 201 came back before the deletion was asked for always meets it.
@@ -316,7 +304,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       url: `/v1/accounts/${subjectId}`,
       headers: operator,
     });
-    const { requestId } = deleted.json() as { requestId: string };
+    const { requestId } = deleted.json<{ requestId: string }>();
     const blocked = await eventually(
       async () =>
         (await eventsOf('lethe.erasure.events.v1', subjectId)).find((e) =>
@@ -330,10 +318,10 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     const release = (holdId: string) =>
       retention.app.inject({ method: 'DELETE', url: `/v1/legal-holds/${holdId}`, headers: operator });
     const request = async () =>
-      (await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })).json() as {
+      (await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })).json<{
         status: string;
         blockedByHolds: string[];
-      };
+      }>();
     expect(await request()).toMatchObject({ status: 'in-progress', blockedByHolds: [first, second] });
     expect((await release(first)).statusCode).toBe(204);
     await eventually(
@@ -392,7 +380,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
           codec,
           publicKey: publicKeyFrom(ledgerKeys.publicKey),
           topicName,
-          keyVault: db,
+          keyVault: createKeyVaultReader(db),
         });
         return result.ok ? result : undefined;
       },

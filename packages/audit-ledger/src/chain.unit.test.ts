@@ -1,0 +1,45 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+import { checkpointValid, entryHashOf, GENESIS_HASH, nextEntry, recordDigest, signCheckpoint } from './chain';
+
+const ref = (offset: number) => ({
+  topic: 'lethe.account.events.v1',
+  partition: 0,
+  offset,
+  eventId: `e${offset}`,
+  type: 'AccountCreated',
+});
+
+describe('the ledger hash chain', () => {
+  it('links each entry to the one before, from the genesis hash', () => {
+    const first = nextEntry(null, ref(0), recordDigest(Buffer.from('a')));
+    const second = nextEntry(first, ref(1), recordDigest(Buffer.from('b')));
+    expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
+    expect(second).toMatchObject({ seq: 2, prevHash: first.entryHash });
+    const { entryHash, ...body } = second;
+    expect(entryHashOf(body)).toBe(entryHash);
+  });
+
+  it('changes the hash when anything in the entry changes', () => {
+    const entry = nextEntry(null, ref(0), recordDigest(Buffer.from('a')));
+    const { entryHash, ...body } = entry;
+    expect(entryHashOf({ ...body, eventDigest: recordDigest(Buffer.from('A')) })).not.toBe(entryHash);
+    expect(entryHashOf({ ...body, eventRef: { ...body.eventRef, offset: 1 } })).not.toBe(entryHash);
+    expect(entryHashOf({ ...body, seq: 2 })).not.toBe(entryHash);
+  });
+
+  it('digests a missing value as the empty record, and the same bytes the same way', () => {
+    expect(recordDigest(null)).toBe(recordDigest(Buffer.alloc(0)));
+    expect(recordDigest(Buffer.from('x'))).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('accepts a checkpoint signed by the key, and refuses another head or another key', () => {
+    const keys = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519');
+    const head = nextEntry(null, ref(0), recordDigest(null));
+    const signature = signCheckpoint(keys.privateKey, head.seq, head.entryHash);
+    expect(checkpointValid(keys.publicKey, head.seq, head.entryHash, signature)).toBe(true);
+    expect(checkpointValid(keys.publicKey, head.seq + 1, head.entryHash, signature)).toBe(false);
+    expect(checkpointValid(other.publicKey, head.seq, head.entryHash, signature)).toBe(false);
+  });
+});
