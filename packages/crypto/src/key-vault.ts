@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import type { Binary, Collection, Db } from 'mongodb';
 
+import { BoundedMap } from '@lethe/bounded-map';
+import { isDuplicateKey } from '@lethe/eventstore';
+
 import { KEY_BYTES } from './aead';
 import { CryptoError } from './errors';
 import type { KeyEncryptionKey } from './kek';
@@ -63,8 +66,6 @@ export function forgottenId(subjectId: string): string {
   return createHash('sha256').update(`lethe.forgotten.v1|${subjectId}`).digest('hex');
 }
 
-const DUPLICATE_KEY = 11000;
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 const toBuffer = (value: Buffer | Binary) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer));
 
 export function createKeyVault({
@@ -76,11 +77,9 @@ export function createKeyVault({
 }: KeyVaultDeps): KeyVault {
   const keys: Collection<SubjectKeyDocument> = db.collection(KEY_VAULT_COLLECTIONS.keys);
   const forgotten: Collection<ForgottenDocument> = db.collection(KEY_VAULT_COLLECTIONS.forgotten);
-  const cache = new Map<string, { key: Buffer; expiresAt: number }>();
+  const cache = new BoundedMap<string, { key: Buffer; expiresAt: number }>(cacheMaxEntries);
 
   function remember(subjectId: string, key: Buffer) {
-    cache.delete(subjectId);
-    if (cache.size >= cacheMaxEntries) cache.delete(cache.keys().next().value as string);
     cache.set(subjectId, { key, expiresAt: now() + cacheTtlMs });
   }
 

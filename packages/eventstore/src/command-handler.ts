@@ -65,14 +65,14 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
       const next = foldEvents(decider, state, events);
       try {
         const records = await toRecords(streamId, events, context);
-        const appended = await store.append(
+        const appended = await store.append({
           streamId,
-          version,
-          await codec.toStored(streamId, next),
+          expectedVersion: version,
+          state: await codec.toStored(streamId, next),
           records,
-          context.now,
-          deps.timerOf?.(next) ?? null,
-        );
+          now: context.now,
+          timer: deps.timerOf?.(next) ?? null,
+        });
         onAppended?.();
         return { version: appended, events, state: next };
       } catch (error) {

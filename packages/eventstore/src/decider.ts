@@ -13,3 +13,8 @@ export function foldEvents<Event, State>(
 ): State {
   return events.reduce((current, event) => decider.evolve(current, event), state);
 }
+
+/** Ends every switch over a union: a new case fails to compile until it is handled. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}

@@ -16,3 +16,8 @@ export class EventStoreError extends Error {
     super(message);
   }
 }
+
+/** MongoDB's answer to an insert whose _id (or unique key) exists: the write happened before. */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 11000;
+}

@@ -73,12 +73,20 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
   it('appends at the expected version only and refuses a stale writer', async () => {
     const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
     const now = new Date('2026-11-27T12:00:00Z');
-    expect(await store.append('s1', 0, { total: 1 }, [], now)).toBe(1);
-    await expect(store.append('s1', 0, { total: 9 }, [], now)).rejects.toMatchObject({
+    expect(
+      await store.append({ streamId: 's1', expectedVersion: 0, state: { total: 1 }, records: [], now: now }),
+    ).toBe(1);
+    await expect(
+      store.append({ streamId: 's1', expectedVersion: 0, state: { total: 9 }, records: [], now: now }),
+    ).rejects.toMatchObject({
       code: 'EVENTSTORE_CONFLICT',
     });
-    expect(await store.append('s1', 1, { total: 2 }, [], now)).toBe(2);
-    await expect(store.append('s1', 1, { total: 9 }, [], now)).rejects.toBeInstanceOf(EventStoreError);
+    expect(
+      await store.append({ streamId: 's1', expectedVersion: 1, state: { total: 2 }, records: [], now: now }),
+    ).toBe(2);
+    await expect(
+      store.append({ streamId: 's1', expectedVersion: 1, state: { total: 9 }, records: [], now: now }),
+    ).rejects.toBeInstanceOf(EventStoreError);
     expect(await store.load('s1')).toMatchObject({ version: 2, state: { total: 2 } });
   });
 
@@ -90,7 +98,7 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
       Array.from({ length: 8 }, () => handle('race', { type: 'Add', amount: 1 }, context(now))),
     );
     expect(await store.load('race')).toMatchObject({ version: 8, state: { total: 8 } });
-    const commits = await store.collection.find({ streamId: 'race' }).toArray();
+    const commits = await store.history('race');
     expect(commits.map((commit) => commit.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(commits.every((commit) => commit.outbox.length === 1)).toBe(true);
   });
@@ -138,12 +146,24 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     const writer = await createStreamStore<State>({ db, collection });
     const now = new Date();
     for (let version = 1; version <= 37; version += 1)
-      await writer.append('long', version - 1, { total: version }, [], now);
+      await writer.append({
+        streamId: 'long',
+        expectedVersion: version - 1,
+        state: { total: version },
+        records: [],
+        now: now,
+      });
     // A second store has seen nothing: it gallops and bisects to version 37.
     const reader = await createStreamStore<State>({ db, collection });
     expect(await reader.load('long')).toMatchObject({ version: 37, state: { total: 37 } });
     // The writer's view is not stale after another writer moves the stream.
-    await reader.append('long', 37, { total: 38 }, [], now);
+    await reader.append({
+      streamId: 'long',
+      expectedVersion: 37,
+      state: { total: 38 },
+      records: [],
+      now: now,
+    });
     expect(await writer.load('long')).toMatchObject({ version: 38, state: { total: 38 } });
     expect(await reader.load('absent')).toBeUndefined();
   });
@@ -152,11 +172,46 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
     const t0 = new Date('2026-11-27T12:00:00Z');
     const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
-    await store.append('timed', 0, { total: 1 }, [], t0, later(10));
-    await store.append('untimed', 0, { total: 1 }, [], t0, later(5));
-    await store.append('untimed', 1, { total: 2 }, [], t0, null); // the newest commit wants no wake-up
-    await store.append('moved', 0, { total: 1 }, [], t0, later(5));
-    await store.append('moved', 1, { total: 2 }, [], t0, later(60)); // moved later
+    await store.append({
+      streamId: 'timed',
+      expectedVersion: 0,
+      state: { total: 1 },
+      records: [],
+      now: t0,
+      timer: later(10),
+    });
+    await store.append({
+      streamId: 'untimed',
+      expectedVersion: 0,
+      state: { total: 1 },
+      records: [],
+      now: t0,
+      timer: later(5),
+    });
+    await store.append({
+      streamId: 'untimed',
+      expectedVersion: 1,
+      state: { total: 2 },
+      records: [],
+      now: t0,
+      timer: null,
+    }); // the newest commit wants no wake-up
+    await store.append({
+      streamId: 'moved',
+      expectedVersion: 0,
+      state: { total: 1 },
+      records: [],
+      now: t0,
+      timer: later(5),
+    });
+    await store.append({
+      streamId: 'moved',
+      expectedVersion: 1,
+      state: { total: 2 },
+      records: [],
+      now: t0,
+      timer: later(60),
+    }); // moved later
     expect(await store.dueTimers(later(1))).toEqual([]);
     expect((await store.dueTimers(later(10))).sort()).toEqual(['timed']);
     // The stale ones were healed: 'untimed' is gone, 'moved' waits for its newest time.

@@ -5,14 +5,15 @@ export {
   type HandledCommand,
   type StateCodec,
 } from './command-handler';
-export { foldEvents, type Decider } from './decider';
-export { EventStoreError, EVENTSTORE_ERROR_CODES, type EventStoreErrorCode } from './errors';
+export { assertNever, foldEvents, type Decider } from './decider';
+export { EventStoreError, EVENTSTORE_ERROR_CODES, isDuplicateKey, type EventStoreErrorCode } from './errors';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayDeps } from './outbox-relay';
 export { startTimerSweeper, type TimerSweeper, type TimerSweeperDeps } from './timer-sweeper';
 export {
   createStreamStore,
   type LoadedStream,
   type LoadOptions,
+  type NewCommit,
   type OutboxRecord,
   type StreamDocument,
   type StreamStore,

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 import type { Binary, Collection, Db } from 'mongodb';
 
-import { EventStoreError } from './errors';
+import { BoundedMap } from '@lethe/bounded-map';
+
+import { EventStoreError, isDuplicateKey } from './errors';
 
 /** An event ready for Kafka: already encoded (Confluent wire format, personal fields sealed). */
 export interface OutboxRecord {
@@ -83,6 +85,18 @@ export interface LoadedStream<State> {
   readonly timer?: Date | null;
 }
 
+/** One append: the new state after `expectedVersion` (0 for a new stream) and its events. */
+export interface NewCommit<State> {
+  readonly streamId: string;
+  readonly expectedVersion: number;
+  readonly state: State;
+  readonly records: readonly OutboxRecord[];
+  /** The domain's time of the commit. */
+  readonly now: Date;
+  /** When the stream wants waking after this commit (see dueTimers). */
+  readonly timer?: Date | null;
+}
+
 export interface LoadOptions {
   /** Use the version this process last saw without asking the server whether a newer one
    * exists. For a writer only: a stale view then fails its append with EVENTSTORE_CONFLICT,
@@ -91,21 +105,24 @@ export interface LoadOptions {
 }
 
 export interface StreamStore<State> {
-  readonly collection: Collection<StreamDocument<State>>;
   load(streamId: string, options?: LoadOptions): Promise<LoadedStream<State> | undefined>;
   /**
    * Stores the new state and its events in one single-document insert, if the stream is still at
    * `expectedVersion` (0 for a new stream); otherwise throws EVENTSTORE_CONFLICT. No
    * multi-document transaction is needed, so this works on FerretDB as on MongoDB.
    */
-  append(
+  append(commit: NewCommit<State>): Promise<number>;
+  /** Every commit of a stream, oldest first: the stored history (for audits and tests). */
+  history(streamId: string): Promise<StreamDocument<State>[]>;
+  /**
+   * Replaces the state kept in every commit of the stream older than `before` with `state`
+   * (e.g. an erased marker in place of a sealed profile), and reads back how many still differ.
+   * The only change a commit ever sees: versions stay, and so do the outboxes already sent.
+   */
+  redactHistory(
     streamId: string,
-    expectedVersion: number,
-    state: State,
-    records: readonly OutboxRecord[],
-    now: Date,
-    timer?: Date | null,
-  ): Promise<number>;
+    redaction: { before: number; state: State },
+  ): Promise<{ redacted: number; unredacted: number }>;
   /** Streams whose timer is due, per their newest commit. */
   dueTimers(now: Date, limit?: number): Promise<string[]>;
   /**
@@ -123,7 +140,6 @@ export interface StreamStore<State> {
   markPublished(markIds: readonly string[]): Promise<void>;
 }
 
-const DUPLICATE_KEY = 11000;
 /** A pending mark this old with no commit belongs to a writer that died or lost a race. */
 const ORPHAN_MARK_MS = 60_000;
 const CACHED_STREAMS = 10_000;
@@ -131,8 +147,6 @@ const CACHED_STREAMS = 10_000;
 export function commitId(streamId: string, version: number): string {
   return `${streamId}#${String(version).padStart(12, '0')}`;
 }
-
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === DUPLICATE_KEY;
 
 /**
  * Streams as commit documents, using only what FerretDB 1.24 (SQLite) does in constant time:
@@ -161,13 +175,9 @@ export async function createStreamStore<State>({
   const pending = db.collection<PendingDocument>(`${collection}_pending`);
   const timers = db.collection<TimerDocument>(`${collection}_timers`);
   // Streams this process has seen lately: the place to start probing for newer commits.
-  const seen = new Map<string, LoadedStream<State>>();
+  const seen = new BoundedMap<string, LoadedStream<State>>(CACHED_STREAMS);
   const listeners = new Set<(commit: CommittedOutbox) => void>();
-  const remember = (streamId: string, loaded: LoadedStream<State>) => {
-    seen.delete(streamId);
-    seen.set(streamId, loaded);
-    if (seen.size > CACHED_STREAMS) seen.delete(seen.keys().next().value!);
-  };
+  const remember = (streamId: string, loaded: LoadedStream<State>) => void seen.set(streamId, loaded);
 
   const exists = async (streamId: string, version: number) =>
     (await commits.findOne({ _id: commitId(streamId, version) }, { projection: { _id: 1 } })) !== null;
@@ -211,7 +221,7 @@ export async function createStreamStore<State>({
 
   // The wake-up time this process last stored per stream. A stored time that is early is fine
   // (dueTimers moves it on), so a later timer needs no write: most commits write none.
-  const storedTimers = new Map<string, number>();
+  const storedTimers = new BoundedMap<string, number>(CACHED_STREAMS);
 
   // Written before the commit, so a crash cannot lose a timer; a stale one is healed by dueTimers.
   async function setTimer(streamId: string, at: Date): Promise<void> {
@@ -227,14 +237,27 @@ export async function createStreamStore<State>({
       }
     }
     storedTimers.set(streamId, at.getTime());
-    if (storedTimers.size > CACHED_STREAMS) storedTimers.delete(storedTimers.keys().next().value!);
   }
 
   return {
-    collection: commits,
     load,
 
-    async append(streamId, expectedVersion, state, records, now, timer = null) {
+    async history(streamId) {
+      return commits.find({ streamId }).sort({ version: 1 }).toArray();
+    },
+
+    async redactHistory(streamId, { before, state }) {
+      const older = { streamId, version: { $lt: before } };
+      const { modifiedCount } = await commits.updateMany(older, { $set: { state } } as never);
+      const wanted = JSON.stringify(state);
+      const kept = await commits.find(older, { projection: { state: 1 } }).toArray();
+      return {
+        redacted: modifiedCount,
+        unredacted: kept.filter((commit) => JSON.stringify(commit.state) !== wanted).length,
+      };
+    },
+
+    async append({ streamId, expectedVersion, state, records, now, timer = null }) {
       const version = expectedVersion + 1;
       const id = commitId(streamId, version);
       const writer = randomUUID();

@@ -7,6 +7,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 
+import { BoundedMap } from '@lethe/bounded-map';
+
 import { ProblemError } from './problem';
 
 // Bearer tokens are JWTs signed with Ed25519 (alg EdDSA). The issuer holds the private key;
@@ -95,13 +97,12 @@ export type TokenVerifier = (token: string, nowSeconds: number) => TokenClaims;
  * own `exp`, and only the exact same string hits; failures are never remembered.
  */
 export function cachedTokenVerifier(publicKeys: readonly KeyObject[], maxEntries = 10_000): TokenVerifier {
-  const verified = new Map<string, TokenClaims>();
+  const verified = new BoundedMap<string, TokenClaims>(maxEntries);
   return (token, nowSeconds) => {
     const known = verified.get(token);
     if (known && known.exp > nowSeconds) return known;
     verified.delete(token);
     const claims = verifyToken(publicKeys, token, nowSeconds);
-    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
     verified.set(token, claims);
     return claims;
   };

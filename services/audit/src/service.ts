@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
 import type { EventCodec, LetheEvent } from '@lethe/events';
+import { isDuplicateKey } from '@lethe/eventstore';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp, ProblemError } from '@lethe/service-kit';
@@ -89,7 +90,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
           summary: summaryOf(event),
         })
         .catch((error: unknown) => {
-          if ((error as { code?: unknown }).code !== 11000) throw error;
+          if (!isDuplicateKey(error)) throw error;
         });
     },
   });

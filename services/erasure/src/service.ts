@@ -10,6 +10,7 @@ import {
   createCommandHandler,
   createOutboxRelay,
   createStreamStore,
+  isDuplicateKey,
   startTimerSweeper,
   type OutboxRelay,
   type StreamDocument,
@@ -139,7 +140,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     // The request id names the subject's stream for GET. An insert, not an upsert: FerretDB
     // scans the collection for an upsert and finds a primary key in constant time.
     await requests.insertOne({ _id: requestId, subjectId: input.subjectId }).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code !== 11000) throw error; // already indexed
+      if (!isDuplicateKey(error)) throw error; // already indexed
     });
     const at = now();
     const result = await handle(

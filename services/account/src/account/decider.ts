@@ -1,4 +1,4 @@
-import type { Decider } from '@lethe/eventstore';
+import { assertNever, type Decider } from '@lethe/eventstore';
 
 import {
   AccountError,
@@ -11,10 +11,6 @@ import {
 const PROFILE_FIELDS = ['email', 'name', 'phone', 'timezone'] as const satisfies readonly (keyof Profile)[];
 
 const utcDay = (at: Date) => at.toISOString().slice(0, 10);
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled case ${JSON.stringify(value)}`);
-}
 
 /** The account as it must be for a command that changes an existing one. */
 function existing(state: AccountState) {

@@ -72,17 +72,15 @@ export function eraseAccount({ streams, handle, now }: EraseAccountDeps) {
     // Every older commit's state is replaced, so no copy of the sealed profile stays at rest
     // (the commits' outboxes are ciphertext under the subject key, which the key vault shreds).
     const erased: StoredAccountState = { status: 'erased', requestId };
-    const older = { streamId: subjectId, version: { $lt: version } };
-    const stripped = await streams.collection.updateMany(older, { $set: { state: erased } });
-    const withProfile = await streams.collection.countDocuments({
-      streamId: subjectId,
-      'state.status': { $ne: 'erased' },
+    const { redacted, unredacted } = await streams.redactHistory(subjectId, {
+      before: version,
+      state: erased,
     });
     return {
       outcome: 'erased',
-      counts: { [store]: stripped.modifiedCount },
-      verifiedEmpty: withProfile === 0,
-      evidence: { collection: ACCOUNT_STREAMS, commitsWithProfile: withProfile, commits: version },
+      counts: { [store]: redacted },
+      verifiedEmpty: unredacted === 0,
+      evidence: { collection: ACCOUNT_STREAMS, commitsWithProfile: unredacted, commits: version },
     };
   };
 }

@@ -1,4 +1,4 @@
-import type { Decider } from '@lethe/eventstore';
+import { assertNever, type Decider } from '@lethe/eventstore';
 
 import {
   ConsentError,
@@ -7,10 +7,6 @@ import {
   type ConsentEvent,
   type ConsentState,
 } from './model';
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled case ${JSON.stringify(value)}`);
-}
 
 const decision = (granted: boolean, data: ConsentDecision): ConsentEvent =>
   granted ? { type: 'ConsentGranted', data } : { type: 'ConsentWithdrawn', data };

@@ -1,4 +1,4 @@
-import type { Decider } from '@lethe/eventstore';
+import { assertNever, type Decider } from '@lethe/eventstore';
 
 import { certificateOf } from './certificate';
 import {
@@ -13,10 +13,6 @@ import {
   type Registration,
   type Task,
 } from './model';
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled case ${JSON.stringify(value)}`);
-}
 
 function inScope(
   categories: readonly string[],

@@ -1,4 +1,4 @@
-import type { Decider } from '@lethe/eventstore';
+import { assertNever, type Decider } from '@lethe/eventstore';
 
 import type { ClockPolicy, RetentionPolicy } from '../policy/policy';
 import {
@@ -8,10 +8,6 @@ import {
   type RetentionState,
   type RunningClock,
 } from './model';
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled case ${JSON.stringify(value)}`);
-}
 
 function running(policy: RetentionPolicy, clock: ClockPolicy, from: number): RunningClock {
   const expiresAt = from + clock.expiresAfterMs;
