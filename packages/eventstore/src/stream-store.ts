@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Binary, Collection, Db } from 'mongodb';
+import type { Binary, Db } from 'mongodb';
 
 import { BoundedMap } from '@lethe/bounded-map';
 
@@ -248,7 +248,7 @@ export async function createStreamStore<State>({
 
     async redactHistory(streamId, { before, state }) {
       const older = { streamId, version: { $lt: before } };
-      const { modifiedCount } = await commits.updateMany(older, { $set: { state } } as never);
+      const { modifiedCount } = await commits.updateMany(older, { $set: { state } });
       const wanted = JSON.stringify(state);
       const kept = await commits.find(older, { projection: { state: 1 } }).toArray();
       return {
