@@ -73,12 +73,14 @@ export async function startWorld({
   const redis = testRedis();
   const common = { db, redis, codec, kek, logger: testLogger(), publicKeys: [publicKeyFrom(keys.publicKey)] };
 
+  let accountRelay: OutboxRelay | undefined;
   const accounts = await createAccountService({
     ...common,
+    published: () => accountRelay?.published() ?? Promise.resolve(),
     now: clock.now,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
   });
-  const accountRelay: OutboxRelay = createOutboxRelay({
+  accountRelay = createOutboxRelay({
     store: accounts.streams,
     send: kafka.send,
     logger: testLogger(),

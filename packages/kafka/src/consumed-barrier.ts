@@ -9,6 +9,8 @@ export interface ConsumedBarrier {
    * moment of the call. Throws a retriable KAFKA_BARRIER_TIMEOUT past `timeoutMs`.
    */
   passed(key: string, timeoutMs?: number): Promise<void>;
+  /** The same for every partition of the topic (when the key is not known). */
+  passedAll(timeoutMs?: number): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -50,22 +52,35 @@ export function createConsumedBarrier({
     return partitioner({ topic, partitionMetadata, message: { key, value: null } });
   }
 
+  /** Waits until the group's commits reach every given partition's end as of the call. */
+  async function reached(ends: readonly { partition: number; high: number }[], timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
+      const committed = await admin.committedOffsets(groupId, topic);
+      const behind = ends.filter(
+        ({ partition, high }) => high > 0 && (committed.get(partition) ?? -1) < high,
+      );
+      if (behind.length === 0) return;
+      if (Date.now() > deadline)
+        throw new KafkaPortError(
+          'KAFKA_BARRIER_TIMEOUT',
+          `${groupId} has not consumed ${topic} (${behind.map((p) => `${p.partition}@${p.high}`).join(', ')}) within ${timeoutMs} ms`,
+          true,
+        );
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+
   return {
     async passed(key, timeoutMs = DEFAULT_TIMEOUT_MS) {
       const partition = await partitionOf(key);
-      const high = (await admin.endOffsets(topic)).find((p) => p.partition === partition)?.high ?? 0;
-      const deadline = Date.now() + timeoutMs;
-      for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
-        if (high === 0 || ((await admin.committedOffsets(groupId, topic)).get(partition) ?? -1) >= high)
-          return;
-        if (Date.now() > deadline)
-          throw new KafkaPortError(
-            'KAFKA_BARRIER_TIMEOUT',
-            `${groupId} has not consumed ${topic}/${partition} up to ${high} within ${timeoutMs} ms`,
-            true,
-          );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-      }
+      await reached(
+        (await admin.endOffsets(topic)).filter((p) => p.partition === partition),
+        timeoutMs,
+      );
+    },
+    async passedAll(timeoutMs = DEFAULT_TIMEOUT_MS) {
+      await reached(await admin.endOffsets(topic), timeoutMs);
     },
   };
 }

@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { createOutboxRelay } from '@lethe/eventstore';
+import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
@@ -31,6 +31,9 @@ async function main() {
     catalog: loadCatalog(),
   });
 
+  // The relay needs the service's store, and the service answers deletions once the relay
+  // has published them: the relay is made right after.
+  let relay: OutboxRelay | undefined;
   const service = await createAccountService({
     db,
     redis,
@@ -40,9 +43,10 @@ async function main() {
     publicKeys: config.publicKeys,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     now: () => clock.now(),
+    published: () => relay?.published() ?? Promise.resolve(),
   });
   // The relay hears of each new commit from the store itself and sends it at once.
-  const relay = createOutboxRelay({ store: service.streams, send: kafka.send, logger });
+  relay = createOutboxRelay({ store: service.streams, send: kafka.send, logger });
   relay.start(200);
   const participants = await Promise.all([
     joinErasureProtocol({

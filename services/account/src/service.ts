@@ -38,6 +38,8 @@ export interface AccountServiceDeps {
   topic?: string;
   /** Told after each append: main.ts wakes the outbox relay with it. */
   onAppended?: () => void;
+  /** Resolves once every commit so far is on Kafka (the outbox relay's `published`). */
+  published?: () => Promise<void>;
 }
 
 const SESSION_TTL_SECONDS = 24 * 60 * 60;
@@ -103,6 +105,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
       read,
       now,
       createSession: (subjectId) => cache.createSession(subjectId, SESSION_TTL_SECONDS),
+      ...(deps.published ? { published: deps.published } : {}),
     }),
   );
   return {

@@ -40,6 +40,8 @@ export const ERASURE_STREAMS = 'erasure_streams';
 export const ERASURE_REQUESTS = 'erasure_requests';
 const RETENTION_EVENTS = 'lethe.retention.events.v1';
 const ACCOUNT_EVENTS = 'lethe.account.events.v1';
+/** How long a GET for an unknown request id waits for the account log to be read. */
+const CATCH_UP_TIMEOUT_MS = 5_000;
 
 export interface ErasureServiceDeps {
   db: Db;
@@ -251,11 +253,23 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     publicKeys: deps.publicKeys,
     readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
   });
-  const load = async (requestId: string) => {
+  const loadKnown = async (requestId: string) => {
     const index = await requests.findOne({ _id: requestId });
     if (!index) return undefined;
     const head = await streams.load(index.subjectId);
     return head ? { subjectId: index.subjectId, state: head.state } : undefined;
+  };
+  // A request id the account service just gave out may still be on its way here: on a miss,
+  // catch up with everything on the account log now, then look again. Only then is it unknown.
+  const accountLogRead = deps.kafka.consumedBarrier({
+    topic: topicName(ACCOUNT_EVENTS),
+    groupId: topicName('lethe.erasure.orchestrator'),
+  });
+  const load = async (requestId: string) => {
+    const known = await loadKnown(requestId);
+    if (known) return known;
+    await accountLogRead.passedAll(CATCH_UP_TIMEOUT_MS);
+    return loadKnown(requestId);
   };
   await app.register(async (scope) =>
     erasureRoutes(scope, { requestErasure, load, directory, recordDisclosure: llm.record }),

@@ -108,7 +108,17 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
       },
     },
     async (request) => {
-      const found = await deps.load(request.params.requestId);
+      const found = await deps.load(request.params.requestId).catch((error: unknown) => {
+        // Not caught up with the account log in time: the id may be one just given out.
+        if ((error as { code?: unknown }).code === 'KAFKA_BARRIER_TIMEOUT')
+          throw new ProblemError({
+            status: 503,
+            code: 'ERASURE_REQUEST_NOT_YET_KNOWN',
+            title: 'Service Unavailable',
+            detail: 'the erasure service is still reading new requests; retry shortly',
+          });
+        throw error;
+      });
       if (!found) return notFound();
       return view(request.params.requestId, found.subjectId, found.state);
     },
