@@ -84,6 +84,7 @@ async function main() {
     publicKeys: [publicKeyFrom(generateSigningKeys().publicKey)],
     signingKey: privateKeyFrom(ledgerKeys.privateKey),
     checkpointEvery: 1000,
+    checkpointIdleMs: 0,
     topicName,
   });
   while ((audit.writer.head()?.seq ?? 0) < EVENTS) await new Promise((resolve) => setTimeout(resolve, 200));

@@ -22,7 +22,11 @@ import {
 } from './producer';
 import { KafkaPortError } from './errors';
 import { readTopic, type ReadTopicOptions, type TopicRecord } from './read-topic';
-import { runTransactionalConsumer, type TransactionalConsumerOptions } from './transactional-consumer';
+import {
+  runTransactionalConsumer,
+  type TransactionalConsumer,
+  type TransactionalConsumerOptions,
+} from './transactional-consumer';
 
 /** Everything that says how to reach the brokers: the one place TLS and SASL are set. */
 export interface KafkaSettings {
@@ -60,7 +64,7 @@ export interface KafkaClient {
   /** A consumer group whose handler gets decoded events; undecodable values are dead-lettered. */
   runEventConsumer(options: EventConsumerOptions): Promise<ConsumerRunner>;
   /** Consume, transform and produce in Kafka transactions (the audit ledger). */
-  runTransactionalConsumer(options: TransactionalConsumerOptions): Promise<ConsumerRunner>;
+  runTransactionalConsumer(options: TransactionalConsumerOptions): Promise<TransactionalConsumer>;
   consumedBarrier(options: { topic: string; groupId: string }): ConsumedBarrier;
   /** A topic from offset 0 to its end as of the call; returns the record count. */
   readTopic(

@@ -18,7 +18,11 @@ export {
   type TransactionalProducer,
   type TransactionScope,
 } from './producer';
-export { type TransformedChunk, type TransactionalConsumerOptions } from './transactional-consumer';
+export {
+  type TransactionalConsumer,
+  type TransformedChunk,
+  type TransactionalConsumerOptions,
+} from './transactional-consumer';
 export { type ReadTopicOptions, type TopicRecord } from './read-topic';
 export { type ConsumedBarrier } from './consumed-barrier';
 export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';

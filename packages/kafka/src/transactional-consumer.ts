@@ -30,6 +30,15 @@ export interface TransactionalConsumerOptions {
   maxWaitTimeMs?: number;
 }
 
+export interface TransactionalConsumer extends ConsumerRunner {
+  /**
+   * Publishes what `build` returns in a transaction of its own, between two chunks (never
+   * during one), so `build` sees the state the last committed chunk left. Nothing is sent
+   * when it returns undefined.
+   */
+  publishAlone(build: () => TransformedChunk | undefined): Promise<void>;
+}
+
 /**
  * Consume, transform, produce: each chunk's output and the group's offsets for it are one
  * Kafka transaction, so a crash commits both or neither, and only committed records are read.
@@ -37,9 +46,16 @@ export interface TransactionalConsumerOptions {
 export async function runTransactionalConsumer(
   kafka: Kafka,
   options: TransactionalConsumerOptions,
-): Promise<ConsumerRunner> {
+): Promise<TransactionalConsumer> {
   const { groupId, chunkSize, transform } = options;
   const producer = await startTransactionalProducer(kafka, options);
+  // One transaction at a time on the producer: chunks and publishAlone take turns.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = turn.catch(() => undefined).then(work);
+    turn = next;
+    return next;
+  };
   const consumer = kafka.consumer({
     groupId,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
@@ -61,21 +77,30 @@ export async function runTransactionalConsumer(
           headers: headersOf(message.headers),
           value: message.value,
         }));
-        const result = await transform({ topic: batch.topic, partition: batch.partition, records });
         const last = messages[messages.length - 1]!;
-        await producer.inTransaction(async (tx) => {
-          await tx.publish(result.events);
-          await tx.commitConsumed(groupId, [
-            { topic: batch.topic, partition: batch.partition, offset: last.offset },
-          ]);
+        await inTurn(async () => {
+          const result = await transform({ topic: batch.topic, partition: batch.partition, records });
+          await producer.inTransaction(async (tx) => {
+            await tx.publish(result.events);
+            await tx.commitConsumed(groupId, [
+              { topic: batch.topic, partition: batch.partition, offset: last.offset },
+            ]);
+          });
+          result.committed?.();
         });
-        result.committed?.();
         resolveOffset(last.offset);
         await heartbeat();
       }
     },
   });
   return {
+    publishAlone: (build) =>
+      inTurn(async () => {
+        const result = build();
+        if (!result || result.events.length === 0) return;
+        await producer.inTransaction((tx) => tx.publish(result.events));
+        result.committed?.();
+      }),
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();

@@ -6,12 +6,17 @@ export interface AuditConfig extends ServiceConfig {
   /** Ed25519 private key that signs checkpoints (auditors get the public half). */
   signingKey: KeyObject;
   checkpointEvery: number;
+  /** LETHE_AUDIT_CHECKPOINT_IDLE_MS: a checkpoint once the writer is quiet this long (0: off). */
+  checkpointIdleMs: number;
 }
 
 export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
   const every = Number(env.LETHE_AUDIT_CHECKPOINT_EVERY || 100);
   if (!Number.isInteger(every) || every < 1)
     throw new Error('LETHE_AUDIT_CHECKPOINT_EVERY must be a positive whole number');
+  const idle = Number(env.LETHE_AUDIT_CHECKPOINT_IDLE_MS ?? 5_000);
+  if (!Number.isInteger(idle) || idle < 0)
+    throw new Error('LETHE_AUDIT_CHECKPOINT_IDLE_MS must be a whole number of milliseconds (0: off)');
   return {
     ...loadServiceConfig({ name: 'audit', defaultPort: 3005 }, env),
     signingKey: privateKeyFrom(
@@ -24,5 +29,6 @@ export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConf
       ),
     ),
     checkpointEvery: every,
+    checkpointIdleMs: idle,
   };
 }

@@ -50,6 +50,7 @@ describe('the audit service under kill -9', () => {
       LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
       LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
       LETHE_AUDIT_CHECKPOINT_EVERY: '250',
+      LETHE_AUDIT_CHECKPOINT_IDLE_MS: '0', // the count below is of the every-250 checkpoints
       LETHE_AUDIT_PORT: String(port),
       LETHE_TOPIC_PREFIX: prefix,
       LETHE_LOG_LEVEL: 'warn',

@@ -23,6 +23,7 @@ async function main() {
     publicKeys: config.publicKeys,
     signingKey: config.signingKey,
     checkpointEvery: config.checkpointEvery,
+    checkpointIdleMs: config.checkpointIdleMs,
     topicName: topicNamer(config.topicPrefix),
   });
   await service.app.listen({ host: config.host, port: config.port });

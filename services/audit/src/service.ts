@@ -24,6 +24,8 @@ export interface AuditServiceDeps {
   /** Ed25519: signs the ledger's checkpoints. */
   signingKey: KeyObject;
   checkpointEvery?: number;
+  /** A checkpoint after this long without new entries (default 5 s; 0: only every N entries). */
+  checkpointIdleMs?: number;
   topicName?: (logical: string) => string;
   now?: () => Date;
 }
@@ -75,6 +77,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
     signingKey: deps.signingKey,
     keyId: `ed25519:${keyId}`,
     checkpointEvery: deps.checkpointEvery ?? 100,
+    checkpointIdleMs: deps.checkpointIdleMs ?? 5_000,
     ...(deps.topicName ? { topicName: deps.topicName } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     onEntry: async (entry: ChainEntry, event) => {

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
-import type { ConsumerRunner, KafkaClient, OutgoingEvent } from '@lethe/kafka';
+import type { KafkaClient, OutgoingEvent, TransactionalConsumer } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
 import {
@@ -24,6 +24,8 @@ export interface LedgerWriterDeps {
   keyId: string;
   /** A signed checkpoint after this many entries. */
   checkpointEvery: number;
+  /** And one after this long without new entries, so the newest are signed soon (0: never). */
+  checkpointIdleMs?: number;
   topicName?: (logical: string) => string;
   now?: () => Date;
   /** Told of each entry before its transaction commits (indexes must be idempotent). */
@@ -74,7 +76,8 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
   });
 
   // One transaction per chunk of source records: its entries, any checkpoint, and the offsets.
-  const runner: ConsumerRunner = await deps.kafka.runTransactionalConsumer({
+  let lastEntryAt = Date.now();
+  const runner: TransactionalConsumer = await deps.kafka.runTransactionalConsumer({
     groupId,
     topics: AUDITED_TOPICS.map(topicName),
     transactionalId: topicName('lethe.audit.ledger-writer'),
@@ -127,13 +130,46 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
           head = chainHead;
           lastCheckpoint = checkpointAt;
           for (const id of chunkIds) ledgered.add(id);
+          if (events.length > 0) lastEntryAt = Date.now();
         },
       };
     },
   });
 
+  // Entries after the last checkpoint are unsigned until checkpointEvery more arrive; when the
+  // writer falls quiet, it signs what it has (between chunks, so the head is committed).
+  const idleMs = deps.checkpointIdleMs ?? 0;
+  const signWhenIdle = async () => {
+    await runner.publishAlone(() => {
+      const current = head;
+      if (!current || current.seq <= lastCheckpoint || Date.now() - lastEntryAt < idleMs) return undefined;
+      const checkpoint = {
+        seq: current.seq,
+        entryHash: current.entryHash,
+        signature: signCheckpoint(deps.signingKey, current.seq, current.entryHash),
+        keyId: deps.keyId,
+      };
+      return {
+        events: [{ event: makeEvent('AuditCheckpoint', envelope(), checkpoint), key: null }],
+        committed: () => void (lastCheckpoint = current.seq),
+      };
+    });
+  };
+  const idleTimer =
+    idleMs > 0
+      ? setInterval(
+          () => {
+            signWhenIdle().catch((error: unknown) => log.error({ err: error }, 'idle checkpoint failed'));
+          },
+          Math.max(100, Math.floor(idleMs / 4)),
+        )
+      : undefined;
+
   return {
     head: () => head,
-    stop: () => runner.stop(),
+    async stop() {
+      clearInterval(idleTimer);
+      await runner.stop();
+    },
   };
 }
