@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import {
   createEventCodec,
   createSchemaRegistry,
@@ -132,6 +134,38 @@ describe('the consumer runner against the real broker and registry', () => {
     // Not retriable: it went to the dead-letter topic on the first attempt.
     expect(dead!.headers[DLQ_HEADERS.attempts]?.toString()).toBe('1');
     expect(dead!.headers[DLQ_HEADERS.sourceOffset]?.toString()).toBe('0');
+  });
+
+  it('dead-letters a record at the size limit, and one too large for any copy as a reference', async () => {
+    // A source topic that takes records larger than its dead-letter topic can: the biggest
+    // record here cannot be copied, so the DLQ gets where it is and its digest instead.
+    const [topic] = await createTestTopics(admin, {
+      ...testTopicSpec('oversize'),
+      config: { 'max.message.bytes': String(4 * 1024 * 1024) },
+    });
+    const nearLimit = Buffer.alloc(1_040_000, 1); // fits the default limit; its copy needs more
+    const tooLarge = Buffer.alloc(3 * 1024 * 1024, 2); // fits the source topic, not the DLQ
+    await kafka.send([{ topic: topic!, key: 'sub_big', value: nearLimit }]);
+    await kafka.send([{ topic: topic!, key: 'sub_huge', value: tooLarge }]);
+    const good = activity('sub_small', '2026-11-05');
+    await producer.publish([{ event: good, topic: topic! }]);
+
+    const handled: string[] = [];
+    await start(topic!, async (event) => void handled.push(event.envelope.eventId));
+    await eventually(async () => (handled.length === 1 ? true : undefined), 30_000, 'the record after them');
+    expect(handled).toEqual([good.envelope.eventId]);
+
+    const dead = await readAll(`${topic}.dlq`, 2);
+    const copy = dead.find((record) => record.key?.toString() === 'sub_big')!;
+    expect(copy.value?.equals(nearLimit)).toBe(true);
+    const reference = dead.find((record) => record.key?.toString() === 'sub_huge')!;
+    expect(reference.value).toBeNull();
+    expect(reference.headers).toMatchObject({
+      [DLQ_HEADERS.valueOmitted]: 'too-large',
+      [DLQ_HEADERS.valueSha256]: createHash('sha256').update(tooLarge).digest('hex'),
+      [DLQ_HEADERS.valueBytes]: String(tooLarge.length),
+      [DLQ_HEADERS.sourceOffset]: '1',
+    });
   });
 
   it('retries a retriable failure with backoff, then succeeds; exhausts attempts to the DLQ', async () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 import type { EventCodec, LetheEvent } from '@lethe/events';
@@ -69,7 +71,22 @@ export const DLQ_HEADERS = {
   attempts: 'lethe.dlq.attempts',
   retriable: 'lethe.dlq.retriable',
   failedAt: 'lethe.dlq.failed-at',
+  /** Set when the copy could not fit the dead-letter topic: the record carries no value, only
+   * where the original is and its digest. */
+  valueOmitted: 'lethe.dlq.value-omitted',
+  valueSha256: 'lethe.dlq.value-sha256',
+  valueBytes: 'lethe.dlq.value-bytes',
 } as const;
+
+/** kafkajs' answer when a record (or batch) is over the topic's max.message.bytes, however
+ * deep its retry wrappers put it. */
+function isTooLarge(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (e.type === 'MESSAGE_TOO_LARGE') return true;
+  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
+  return inner.some((cause) => isTooLarge(cause, depth + 1));
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -109,25 +126,40 @@ export async function runRecordConsumer(
     error: unknown,
     attempts: number,
   ) {
+    const headers = {
+      ...headersOf(message.headers),
+      [DLQ_HEADERS.sourceTopic]: topic,
+      [DLQ_HEADERS.sourcePartition]: String(partition),
+      [DLQ_HEADERS.sourceOffset]: message.offset,
+      [DLQ_HEADERS.consumerGroup]: groupId,
+      [DLQ_HEADERS.cause]: describeCause(error),
+      [DLQ_HEADERS.attempts]: String(attempts),
+      [DLQ_HEADERS.retriable]: String(isRetriable(error)),
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+    };
+    const dlq = deadLetterTopicName(topic);
     try {
-      await send([
-        {
-          topic: deadLetterTopicName(topic),
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...headersOf(message.headers),
-            [DLQ_HEADERS.sourceTopic]: topic,
-            [DLQ_HEADERS.sourcePartition]: String(partition),
-            [DLQ_HEADERS.sourceOffset]: message.offset,
-            [DLQ_HEADERS.consumerGroup]: groupId,
-            [DLQ_HEADERS.cause]: describeCause(error),
-            [DLQ_HEADERS.attempts]: String(attempts),
-            [DLQ_HEADERS.retriable]: String(isRetriable(error)),
-            [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+      try {
+        await send([{ topic: dlq, key: message.key, value: message.value, headers }]);
+      } catch (sendError) {
+        if (!isTooLarge(sendError)) throw sendError;
+        // The copy cannot fit: a reference to the original (still on the source topic for its
+        // retention) with its digest, so the partition moves on and nothing is lost silently.
+        const value = message.value ?? Buffer.alloc(0);
+        await send([
+          {
+            topic: dlq,
+            key: message.key,
+            value: null,
+            headers: {
+              ...headers,
+              [DLQ_HEADERS.valueOmitted]: 'too-large',
+              [DLQ_HEADERS.valueSha256]: createHash('sha256').update(value).digest('hex'),
+              [DLQ_HEADERS.valueBytes]: String(value.length),
+            },
           },
-        },
-      ]);
+        ]);
+      }
     } catch (cause) {
       // Not committing is the safe answer: the record comes back after the restart.
       throw new KafkaPortError(

@@ -29,6 +29,7 @@ export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 export { closeOnSignals, type Closer } from './shutdown';
 export {
   DEAD_LETTER_COPY_LIFETIME_MS,
+  DEAD_LETTER_MAX_MESSAGE_BYTES,
   deadLetterTopicName,
   deadLetterTopicSpec,
   INGEST_COPY_LIFETIME_MS,

@@ -112,6 +112,9 @@ export function deadLetterTopicName(sourceTopic: string): string {
 }
 
 /** Records a consumer of `sourceTopic` could not process: original bytes, cause, attempts. */
+/** Twice the broker's default message.max.bytes (1 MiB + 12 bytes). */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 export function deadLetterTopicSpec(sourceTopic: string, layout: TopicLayout = LOCAL_LAYOUT): TopicSpec {
   return {
     name: deadLetterTopicName(sourceTopic),
@@ -121,6 +124,9 @@ export function deadLetterTopicSpec(sourceTopic: string, layout: TopicLayout = L
       'cleanup.policy': 'delete',
       'retention.ms': String(DEAD_LETTER_RETENTION.retentionMs),
       'segment.ms': String(DEAD_LETTER_RETENTION.segmentMs),
+      // Room for a source record at the broker's default limit plus the dead-letter headers;
+      // a copy larger still is replaced by a reference (see the consumer runner).
+      'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES),
       ...durability(layout),
     },
     purpose: `Dead letters of ${sourceTopic}.`,
