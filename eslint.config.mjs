@@ -57,6 +57,8 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A `let` read by a closure before its one assignment (late-bound wiring) stays a let.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // process.env is read in one validated config module per service (STYLE.md section 4).
       'no-restricted-properties': [
         'error',

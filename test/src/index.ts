@@ -15,3 +15,4 @@ export { bearer } from './auth';
 export { manualClock, DAY_MS, type ManualClock } from './clock';
 export { freePort } from './ports';
 export { killHard, spawnLetheProcess } from './processes';
+export { privateMongo, type PrivateMongo } from './private-mongo';

@@ -29,34 +29,52 @@ export interface KafkaAdmin {
   deleteGroups(groupIds: readonly string[]): Promise<void>;
 }
 
+/**
+ * kafkajs' admin client keeps one metadata cache for all its calls: two calls at once can see a
+ * refresh that lacks the other's topic (fetchTopicOffsets then fails inside kafkajs). The
+ * process shares one admin, so its calls take turns; each is a round trip of a few ms.
+ */
+function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
+  let turn: Promise<unknown> = Promise.resolve();
+  return <T>(call: () => Promise<T>) => {
+    const next = turn.catch(() => undefined).then(call);
+    turn = next;
+    return next;
+  };
+}
+
 export function createKafkaAdmin(admin: Admin): KafkaAdmin {
+  const inTurn = oneAtATime();
   return {
-    applyTopics: (specs) => applyTopics(admin, specs),
-    listTopics: () => admin.listTopics(),
-    async describeTopics(names) {
-      if (names.length === 0) return [];
-      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
-      return topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.length }));
-    },
-    async deleteTopics(names) {
-      if (names.length > 0) await admin.deleteTopics({ topics: [...names] });
-    },
-    async endOffsets(topic) {
-      return (await admin.fetchTopicOffsets(topic)).map((p) => ({
-        partition: p.partition,
-        low: Number(p.low),
-        high: Number(p.high),
-      }));
-    },
-    async committedOffsets(groupId, topic) {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    },
-    async listGroups() {
-      return (await admin.listGroups()).groups.map((group) => group.groupId);
-    },
-    async deleteGroups(groupIds) {
-      if (groupIds.length > 0) await admin.deleteGroups([...groupIds]);
-    },
+    applyTopics: (specs) => inTurn(() => applyTopics(admin, specs)),
+    listTopics: () => inTurn(() => admin.listTopics()),
+    describeTopics: (names) =>
+      inTurn(async () => {
+        if (names.length === 0) return [];
+        const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+        return topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.length }));
+      }),
+    deleteTopics: (names) =>
+      inTurn(async () => {
+        if (names.length > 0) await admin.deleteTopics({ topics: [...names] });
+      }),
+    endOffsets: (topic) =>
+      inTurn(async () =>
+        (await admin.fetchTopicOffsets(topic)).map((p) => ({
+          partition: p.partition,
+          low: Number(p.low),
+          high: Number(p.high),
+        })),
+      ),
+    committedOffsets: (groupId, topic) =>
+      inTurn(async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      }),
+    listGroups: () => inTurn(async () => (await admin.listGroups()).groups.map((group) => group.groupId)),
+    deleteGroups: (groupIds) =>
+      inTurn(async () => {
+        if (groupIds.length > 0) await admin.deleteGroups([...groupIds]);
+      }),
   };
 }

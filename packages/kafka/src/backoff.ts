@@ -1,5 +1,6 @@
 export interface RetryPolicy {
-  /** Attempts per record, the first included, before it goes to the dead-letter topic. */
+  /** Attempts at a record failing retriably, the first included, after which the runner
+   * reports itself stalled (and keeps retrying: a retriable failure is never dead-lettered). */
   maxAttempts: number;
   initialBackoffMs: number;
   maxBackoffMs: number;

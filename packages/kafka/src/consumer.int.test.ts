@@ -168,32 +168,39 @@ describe('the consumer runner against the real broker and registry', () => {
     });
   });
 
-  it('retries a retriable failure with backoff, then succeeds; exhausts attempts to the DLQ', async () => {
+  it('retries a retriable failure until it succeeds, never dead-letters it, and says it is stalled meanwhile', async () => {
     const [topic] = await createTestTopics(admin, testTopicSpec('retry'));
     const flaky = activity('sub_flaky', '2026-11-06');
-    const doomed = activity('sub_doomed', '2026-11-07');
-    await producer.publish([flaky, doomed].map((event) => ({ event, topic: topic! })));
+    const outage = activity('sub_outage', '2026-11-07');
+    const after = activity('sub_after', '2026-11-08');
+    await producer.publish([flaky, outage, after].map((event) => ({ event, topic: topic! })));
 
+    let storeUp = false; // the outage lasts until the test ends it
     const attempts = new Map<string, number>();
     const done: string[] = [];
-    const flakyStore = async (_event: unknown, record: ConsumedRecord) => {
+    const store = async (_event: unknown, record: ConsumedRecord) => {
       const subject = record.key!.toString();
       const n = (attempts.get(subject) ?? 0) + 1;
       attempts.set(subject, n);
-      if (subject === 'sub_doomed' || n <= 2) {
+      if ((subject === 'sub_flaky' && n <= 2) || (subject === 'sub_outage' && !storeUp))
         throw new KafkaPortError('KAFKA_DEAD_LETTER_FAILED', 'store unavailable (test)', true);
-      }
       done.push(subject);
     };
-    await start(topic!, flakyStore, { retry: { maxAttempts: 4, initialBackoffMs: 10, maxBackoffMs: 40 } });
+    const runner = await start(topic!, store, {
+      retry: { maxAttempts: 4, initialBackoffMs: 10, maxBackoffMs: 40 },
+    });
 
-    const [dead] = await readAll(`${topic}.dlq`, 1);
+    // Far past maxAttempts: held, in order, and reported as stalled; nothing dead-lettered.
+    await eventually(async () => ((attempts.get('sub_outage') ?? 0) >= 12 ? true : undefined));
+    expect(runner.stalled()).toBe(true);
     expect(done).toEqual(['sub_flaky']);
     expect(attempts.get('sub_flaky')).toBe(3);
-    expect(attempts.get('sub_doomed')).toBe(4);
-    expect(dead!.key?.toString()).toBe('sub_doomed');
-    expect(dead!.headers[DLQ_HEADERS.attempts]?.toString()).toBe('4');
-    expect(dead!.headers[DLQ_HEADERS.retriable]?.toString()).toBe('true');
+
+    storeUp = true;
+    await eventually(async () => (done.length === 3 ? true : undefined), 20_000, 'the held records');
+    expect(done).toEqual(['sub_flaky', 'sub_outage', 'sub_after']);
+    expect(runner.stalled()).toBe(false);
+    expect((await admin.endOffsets(`${topic}.dlq`))[0]!.high).toBe(0);
   });
 
   it('commits only handled records: a new runner in the same group resumes after them', async () => {

@@ -58,6 +58,9 @@ export interface ConsumerInternals {
 }
 
 export interface ConsumerRunner {
+  /** True while a record has failed retriably `maxAttempts` times and is still being retried:
+   * a dependency is down, and the service should report itself not ready. */
+  stalled(): boolean;
   /** Finishes the record in hand, commits it, and leaves the group. */
   stop(): Promise<void>;
 }
@@ -87,6 +90,8 @@ function isTooLarge(error: unknown, depth = 0): boolean {
   const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
   return inner.some((cause) => isTooLarge(cause, depth + 1));
 }
+
+const HEARTBEAT_EVERY_MS = 3_000;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -176,6 +181,22 @@ export async function runRecordConsumer(
   // and come again after the restart.
   let stopping = false;
   const inFlight = new Set<Promise<void>>();
+  /** Partitions whose record in hand has failed retriably maxAttempts times. */
+  const stalledAt = new Set<string>();
+
+  // The group's session must not expire while a partition waits for a dependency: heartbeat at
+  // least every 3 s. A heartbeat that fails means a rebalance; the record is left uncommitted.
+  async function waitWithHeartbeats(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
+    for (let left = ms; left > 0 && !stopping; left -= HEARTBEAT_EVERY_MS) {
+      await sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+      try {
+        await heartbeat();
+      } catch {
+        return false;
+      }
+    }
+    return !stopping;
+  }
 
   async function processRecord(
     topic: string,
@@ -196,15 +217,24 @@ export async function runRecordConsumer(
         break;
       } catch (error) {
         const cause = describeCause(error);
-        if (isRetriable(error) && attempts < retry.maxAttempts) {
+        // A retriable failure (a dependency down, a timeout) holds the partition and is retried
+        // until it succeeds: a good record must not end in a dead-letter topic nobody replays.
+        // Only poison, which can never succeed, is dead-lettered.
+        if (isRetriable(error)) {
           if (stopping) return; // not committed: retried after the restart
           const waitMs = backoffMs(retry, attempts);
-          log.warn(
-            { topic, partition, offset: message.offset, attempts, cause, waitMs },
-            'record failed; retrying',
-          );
-          await sleep(waitMs);
-          await heartbeat();
+          if (attempts === retry.maxAttempts) {
+            stalledAt.add(`${topic}/${partition}`);
+            log.error(
+              { topic, partition, offset: message.offset, attempts, cause },
+              'record still failing; holding its partition and retrying until it succeeds',
+            );
+          } else if (attempts < retry.maxAttempts)
+            log.warn(
+              { topic, partition, offset: message.offset, attempts, cause, waitMs },
+              'record failed; retrying',
+            );
+          if (!(await waitWithHeartbeats(waitMs, heartbeat))) return; // rebalanced: not committed
           continue;
         }
         log.error({ topic, partition, offset: message.offset, attempts, cause }, 'record dead-lettered');
@@ -212,6 +242,7 @@ export async function runRecordConsumer(
         break;
       }
     }
+    stalledAt.delete(`${topic}/${partition}`);
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
@@ -231,6 +262,7 @@ export async function runRecordConsumer(
   });
 
   return {
+    stalled: () => stalledAt.size > 0,
     async stop() {
       stopping = true;
       // Their failures are kafkajs' to handle, not stop's.

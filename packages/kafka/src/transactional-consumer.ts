@@ -94,6 +94,8 @@ export async function runTransactionalConsumer(
     },
   });
   return {
+    // Its failures stop kafkajs' run loop, which retries the batch; nothing is held here.
+    stalled: () => false,
     publishAlone: (build) =>
       inTurn(async () => {
         const result = build();

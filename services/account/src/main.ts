@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
-import { closeOnSignals, connectKafka } from '@lethe/kafka';
+import { closeOnSignals, connectKafka, type ConsumerRunner } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
 import { createClock, topicNamer } from '@lethe/service-kit';
@@ -34,6 +34,7 @@ async function main() {
   // The relay needs the service's store, and the service answers deletions once the relay
   // has published them: the relay is made right after.
   let relay: OutboxRelay | undefined;
+  let ingest: ConsumerRunner | undefined;
   const service = await createAccountService({
     db,
     redis,
@@ -44,6 +45,8 @@ async function main() {
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     now: () => clock.now(),
     published: () => relay?.published() ?? Promise.resolve(),
+    // An ingest record held by a store outage: not ready until it goes through.
+    readiness: { ingest: async () => !(ingest?.stalled() ?? false) },
   });
   // The relay hears of each new commit from the store itself and sends it at once.
   relay = createOutboxRelay({ store: service.streams, send: kafka.send, logger });
@@ -66,7 +69,7 @@ async function main() {
       erase: service.eraseCache,
     }),
   ]);
-  const ingest = await startIngestConsumer({
+  ingest = await startIngestConsumer({
     kafka,
     codec,
     logger,
@@ -80,7 +83,7 @@ async function main() {
   closeOnSignals(
     [
       () => service.app.close(),
-      () => ingest.stop(),
+      () => ingest?.stop() ?? Promise.resolve(),
       ...participants.map((participant) => () => participant.stop()),
       () => relay.stop(),
       () => kafka.close(),

@@ -40,6 +40,8 @@ export interface AccountServiceDeps {
   onAppended?: () => void;
   /** Resolves once every commit so far is on Kafka (the outbox relay's `published`). */
   published?: () => Promise<void>;
+  /** More readiness checks (main.ts adds its consumers: a stalled one means not ready). */
+  readiness?: Record<string, () => Promise<boolean>>;
 }
 
 const SESSION_TTL_SECONDS = 24 * 60 * 60;
@@ -97,7 +99,10 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
-    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+    readiness: {
+      mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
+      ...deps.readiness,
+    },
   });
   await app.register(async (scope) =>
     accountRoutes(scope, {

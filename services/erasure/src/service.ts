@@ -251,7 +251,10 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
-    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+    readiness: {
+      mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
+      consumers: async () => ![holds, answers].some((runner) => runner.stalled()),
+    },
   });
   const loadKnown = async (requestId: string) => {
     const index = await requests.findOne({ _id: requestId });

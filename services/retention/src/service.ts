@@ -160,7 +160,10 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
-    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+    readiness: {
+      mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
+      consumers: async () => !observer.stalled(),
+    },
   });
   await app.register(async (scope) =>
     retentionRoutes(scope, {
