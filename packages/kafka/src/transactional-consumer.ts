@@ -28,6 +28,29 @@ export interface TransactionalConsumerOptions {
     records: readonly ConsumedRecord[];
   }) => Promise<TransformedChunk>;
   maxWaitTimeMs?: number;
+  /**
+   * Runs once this writer holds the transactional id (any older holder is fenced and its open
+   * transaction aborted) and before the first record is consumed: the place to read back
+   * what earlier writers committed.
+   */
+  claimed?: () => Promise<void>;
+  /** Told once if a newer writer with the same transactional id fences this one. */
+  onFenced?: () => void;
+}
+
+/** The broker's answer to a writer whose transactional id a newer writer has taken. */
+function isFenced(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as {
+    type?: unknown;
+    code?: unknown;
+    cause?: unknown;
+    originalError?: unknown;
+    errors?: unknown;
+  };
+  if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.code === 90) return true;
+  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
+  return inner.some((cause) => isFenced(cause, depth + 1));
 }
 
 export interface TransactionalConsumer extends ConsumerRunner {
@@ -56,18 +79,42 @@ export async function runTransactionalConsumer(
     turn = next;
     return next;
   };
+  // An empty transaction claims the transactional id: a writer still running with it is fenced
+  // from here on, so what `claimed` reads back is final.
+  await producer.inTransaction(async () => undefined);
+  await options.claimed?.();
+
+  // Fenced: a newer writer owns the chain. This one writes nothing more and says so; it does
+  // not exit, or two instances would take the id from each other in turn.
+  let fenced = false;
   const consumer = kafka.consumer({
     groupId,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
     readUncommitted: false,
   });
+  const fence = () => {
+    if (fenced) return;
+    fenced = true;
+    options.onFenced?.();
+    setImmediate(() => void consumer.disconnect().catch(() => undefined));
+  };
+  const guarded = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+    if (fenced) return undefined;
+    try {
+      return await work();
+    } catch (error) {
+      if (!isFenced(error)) throw error;
+      fence();
+      return undefined;
+    }
+  };
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning }) => {
-      for (let from = 0; from < batch.messages.length && isRunning(); from += chunkSize) {
+      for (let from = 0; from < batch.messages.length && isRunning() && !fenced; from += chunkSize) {
         const messages = batch.messages.slice(from, from + chunkSize);
         const records: ConsumedRecord[] = messages.map((message) => ({
           topic: batch.topic,
@@ -78,30 +125,36 @@ export async function runTransactionalConsumer(
           value: message.value,
         }));
         const last = messages[messages.length - 1]!;
-        await inTurn(async () => {
-          const result = await transform({ topic: batch.topic, partition: batch.partition, records });
-          await producer.inTransaction(async (tx) => {
-            await tx.publish(result.events);
-            await tx.commitConsumed(groupId, [
-              { topic: batch.topic, partition: batch.partition, offset: last.offset },
-            ]);
-          });
-          result.committed?.();
-        });
+        const done = await inTurn(() =>
+          guarded(async () => {
+            const result = await transform({ topic: batch.topic, partition: batch.partition, records });
+            await producer.inTransaction(async (tx) => {
+              await tx.publish(result.events);
+              await tx.commitConsumed(groupId, [
+                { topic: batch.topic, partition: batch.partition, offset: last.offset },
+              ]);
+            });
+            result.committed?.();
+            return true;
+          }),
+        );
+        if (!done) return; // fenced: nothing resolved, nothing committed
         resolveOffset(last.offset);
         await heartbeat();
       }
     },
   });
   return {
-    // Its failures stop kafkajs' run loop, which retries the batch; nothing is held here.
-    stalled: () => false,
+    // Fenced for good; other failures stop kafkajs' run loop, which retries the batch.
+    stalled: () => fenced,
     publishAlone: (build) =>
       inTurn(async () => {
-        const result = build();
-        if (!result || result.events.length === 0) return;
-        await producer.inTransaction((tx) => tx.publish(result.events));
-        result.committed?.();
+        await guarded(async () => {
+          const result = build();
+          if (!result || result.events.length === 0) return;
+          await producer.inTransaction((tx) => tx.publish(result.events));
+          result.committed?.();
+        });
       }),
     async stop() {
       await consumer.disconnect();

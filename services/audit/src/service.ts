@@ -103,7 +103,10 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
-    readiness: { mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1 },
+    readiness: {
+      mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
+      ledgerWriter: async () => !writer.fenced(),
+    },
   });
   app.get<{ Params: { requestId: string } }>(
     '/v1/erasure-requests/:requestId/timeline',

@@ -34,6 +34,8 @@ export interface LedgerWriterDeps {
 
 export interface LedgerWriter {
   head(): { seq: number; entryHash: string } | null;
+  /** A newer writer took over the ledger: this one has stopped for good. */
+  fenced(): boolean;
   stop(): Promise<void>;
 }
 
@@ -52,20 +54,24 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
   let head: { seq: number; entryHash: string } | null = null;
   let lastCheckpoint = 0;
   const ledgered = new Set<string>();
-  await deps.kafka.readTopic(
-    ledger,
-    async (record) => {
-      const { event } = await deps.codec.decode(record.value!);
-      if (event.envelope.type === 'AuditEntry') {
-        const data = event.data as ChainEntry;
-        head = { seq: Number(data.seq), entryHash: data.entryHash };
-        if (data.eventRef.eventId) ledgered.add(data.eventRef.eventId);
-      } else if (event.envelope.type === 'AuditCheckpoint')
-        lastCheckpoint = Number((event.data as { seq: number }).seq);
-    },
-    { transactional: true },
-  );
-  log.info({ seq: (head as { seq: number } | null)?.seq ?? 0 }, 'ledger head recovered');
+  // Read back only once this writer holds the transactional id: an older writer is fenced by
+  // then, so the head cannot move under this one and two writers never fork the chain.
+  const recoverHead = async () => {
+    await deps.kafka.readTopic(
+      ledger,
+      async (record) => {
+        const { event } = await deps.codec.decode(record.value!);
+        if (event.envelope.type === 'AuditEntry') {
+          const data = event.data as ChainEntry;
+          head = { seq: Number(data.seq), entryHash: data.entryHash };
+          if (data.eventRef.eventId) ledgered.add(data.eventRef.eventId);
+        } else if (event.envelope.type === 'AuditCheckpoint')
+          lastCheckpoint = Number((event.data as { seq: number }).seq);
+      },
+      { transactional: true },
+    );
+    log.info({ seq: (head as { seq: number } | null)?.seq ?? 0 }, 'ledger head recovered');
+  };
 
   const groupId = topicName('lethe.audit');
   const envelope = () => ({
@@ -84,6 +90,9 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
     codec: deps.codec,
     topicName,
     chunkSize: TRANSACTION_RECORDS,
+    claimed: recoverHead,
+    onFenced: () =>
+      log.error('fenced by a newer ledger writer: this one writes nothing more and reports not ready'),
     transform: async ({ topic, partition, records }) => {
       let chainHead = head;
       let checkpointAt = lastCheckpoint;
@@ -167,6 +176,7 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
 
   return {
     head: () => head,
+    fenced: () => runner.stalled(),
     async stop() {
       clearInterval(idleTimer);
       await runner.stop();
