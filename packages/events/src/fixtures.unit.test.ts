@@ -48,6 +48,7 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'ErasureTaskFailed',
     'ErasureDeadlineAtRisk',
     'ErasureCompleted',
+    'ErasureReconciled',
   ],
   'lethe.erasure.participants.v1': ['ParticipantRegistered'],
   'lethe.audit.ledger.v1': ['AuditEntry', 'AuditCheckpoint'],

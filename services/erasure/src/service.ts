@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
-import type { KeyEncryptionKey } from '@lethe/crypto';
+import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
 import { newRequestId, type EventCodec, type LetheEvent } from '@lethe/events';
 import {
   createCommandHandler,
@@ -23,6 +23,7 @@ import { buildServiceApp } from '@lethe/service-kit';
 import { COMPACTED_PARTICIPANT, writeTombstones } from './compacted/tombstones';
 import { erasureRoutes } from './http/routes';
 import { KEY_VAULT_PARTICIPANT, shredSubjectKey } from './key-vault/key-vault-participant';
+import { reconcileShreddedKeys } from './key-vault/reconcile';
 import { LLM_PARTICIPANT, llmDisclosures } from './llm/disclosures';
 import {
   reactToAccountEvent,
@@ -60,6 +61,8 @@ export interface ErasureServiceDeps {
 export interface ErasureService {
   app: FastifyInstance;
   directory: ParticipantDirectory;
+  /** What the start-up reconciliation of the key vault with the erasure log found. */
+  reconciled: { checked: number; reapplied: number };
   stop(): Promise<void>;
 }
 
@@ -212,6 +215,18 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     },
   });
 
+  // Before this instance shreds anything: undo what a restored backup may have undone.
+  const reconciled = await reconcileShreddedKeys({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    vault: createKeyVault({ db: deps.db, kek: deps.kek }),
+    erasureTopic: topicName(ERASURE_EVENTS),
+    topicName,
+    now,
+    logger: log,
+  });
+  log.info(reconciled, 'key vault reconciled with the erasure log');
+
   const keyVault: Participant = await joinErasureProtocol({
     kafka: deps.kafka,
     codec: deps.codec,
@@ -281,6 +296,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   return {
     app,
     directory,
+    reconciled,
     async stop() {
       await sweeper.stop();
       await holds.stop();

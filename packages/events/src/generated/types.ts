@@ -321,6 +321,22 @@ export interface ErasurePlanned {
   readonly data: ErasurePlannedData;
 }
 
+export interface ErasureReconciledData {
+  /** The completed request whose effect was restored. */
+  readonly requestId: string;
+  /** key-present (the key was back and is destroyed again) or forgotten-record-missing (recorded again). */
+  readonly found: string;
+  readonly keyDestroyed: boolean;
+  /** Read back after: no key, and a forgotten record that blocks a new one. */
+  readonly verifiedEmpty: boolean;
+}
+
+/** A completed whole-account erasure was found undone in the key vault (a restored backup brought the subject's key back, or lost its forgotten record) and was applied again. */
+export interface ErasureReconciled {
+  readonly envelope: Envelope;
+  readonly data: ErasureReconciledData;
+}
+
 export interface ErasureScope {
   /** True: the whole account. */
   readonly all: boolean;
@@ -540,6 +556,7 @@ export type ErasureBlockedEvent = ErasureBlocked & { readonly envelope: Envelope
 export type ErasureCompletedEvent = ErasureCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureCompleted' } };
 export type ErasureDeadlineAtRiskEvent = ErasureDeadlineAtRisk & { readonly envelope: Envelope & { readonly type: 'ErasureDeadlineAtRisk' } };
 export type ErasurePlannedEvent = ErasurePlanned & { readonly envelope: Envelope & { readonly type: 'ErasurePlanned' } };
+export type ErasureReconciledEvent = ErasureReconciled & { readonly envelope: Envelope & { readonly type: 'ErasureReconciled' } };
 export type ErasureRequestedEvent = ErasureRequested & { readonly envelope: Envelope & { readonly type: 'ErasureRequested' } };
 export type ErasureTaskCompletedEvent = ErasureTaskCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureTaskCompleted' } };
 export type ErasureTaskFailedEvent = ErasureTaskFailed & { readonly envelope: Envelope & { readonly type: 'ErasureTaskFailed' } };
@@ -558,7 +575,7 @@ export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreated
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
-export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasurePlannedEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
+export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
 export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
@@ -586,6 +603,7 @@ export const TOPIC_OF_EVENT_TYPE = {
   ErasureCompleted: 'lethe.erasure.events.v1',
   ErasureDeadlineAtRisk: 'lethe.erasure.events.v1',
   ErasurePlanned: 'lethe.erasure.events.v1',
+  ErasureReconciled: 'lethe.erasure.events.v1',
   ErasureRequested: 'lethe.erasure.events.v1',
   ErasureTaskCompleted: 'lethe.erasure.events.v1',
   ErasureTaskFailed: 'lethe.erasure.events.v1',
@@ -623,6 +641,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureCompleted: 1,
   ErasureDeadlineAtRisk: 1,
   ErasurePlanned: 1,
+  ErasureReconciled: 1,
   ErasureRequested: 1,
   ErasureTaskCompleted: 1,
   ErasureTaskFailed: 1,
