@@ -6,6 +6,7 @@ export {
   type StateCodec,
 } from './command-handler';
 export { assertNever, foldEvents, type Decider } from './decider';
+export { deciderSpec, type DeciderSpec } from './decider-spec';
 export { EventStoreError, EVENTSTORE_ERROR_CODES, isDuplicateKey, type EventStoreErrorCode } from './errors';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayDeps } from './outbox-relay';
 export { startTimerSweeper, type TimerSweeper, type TimerSweeperDeps } from './timer-sweeper';
