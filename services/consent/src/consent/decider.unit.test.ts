@@ -83,7 +83,10 @@ describe('the consent decider', () => {
 
   it('keeps the full history and the current choice per purpose', () => {
     const events = [decided('analytics', true), decided('analytics', false), decided('marketing-sms', true)];
-    const state = events.reduce(consentDecider.evolve, consentDecider.initialState());
+    const state = events.reduce(
+      (current, event) => consentDecider.evolve(current, event),
+      consentDecider.initialState(),
+    );
     expect(state.history).toHaveLength(3);
     expect(state.current['analytics']?.granted).toBe(false);
     expect(state.current['marketing-sms']?.granted).toBe(true);
