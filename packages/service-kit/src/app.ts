@@ -11,16 +11,8 @@ import type { Logger } from '@lethe/logger';
 
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
-import { cachedTokenVerifier, type Scope, type TokenClaims, type TokenVerifier } from './tokens';
-
-/** Per-route access, in the route's `config`. Routes are closed unless they say `public: true`. */
-export interface RouteAccess {
-  public?: boolean;
-  /** Any one of these scopes admits the caller. */
-  scopes?: readonly Scope[];
-  /** The route parameter naming the subject: a `subject` token reaches only its own. */
-  subjectParam?: string;
-}
+import type { RouteAccess } from './route-access';
+import { cachedTokenVerifier, type TokenClaims, type TokenVerifier } from './tokens';
 
 declare module 'fastify' {
   // Documentation that /openapi.json carries for each route.

@@ -1,4 +1,5 @@
-export { buildServiceApp, type RouteAccess, type ServiceAppDeps } from './app';
+export { buildServiceApp, type ServiceAppDeps } from './app';
+export { type RouteAccess } from './route-access';
 export { buildOpenApi, type OpenApiInfo } from './openapi';
 export { PROBLEM_MEDIA_TYPE, ProblemError, type Problem } from './problem';
 export {

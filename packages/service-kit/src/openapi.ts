@@ -1,4 +1,4 @@
-import type { RouteAccess } from './app';
+import type { RouteAccess } from './route-access';
 
 export interface OpenApiInfo {
   title: string;

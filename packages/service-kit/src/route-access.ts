@@ -1,0 +1,10 @@
+import type { Scope } from './tokens';
+
+/** Per-route access, in the route's `config`. Routes are closed unless they say `public: true`. */
+export interface RouteAccess {
+  public?: boolean;
+  /** Any one of these scopes admits the caller. */
+  scopes?: readonly Scope[];
+  /** The route parameter naming the subject: a `subject` token reaches only its own. */
+  subjectParam?: string;
+}
