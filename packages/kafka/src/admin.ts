@@ -32,7 +32,7 @@ export interface KafkaAdmin {
 /**
  * kafkajs' admin client keeps one metadata cache for all its calls: two calls at once can see a
  * refresh that lacks the other's topic (fetchTopicOffsets then fails inside kafkajs). The
- * process shares one admin, so its calls take turns; each is a round trip of a few ms.
+ * process shares one admin, so its topic calls take turns; each is a round trip of a few ms.
  */
 function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
   let turn: Promise<unknown> = Promise.resolve();
@@ -66,15 +66,15 @@ export function createKafkaAdmin(admin: Admin): KafkaAdmin {
           high: Number(p.high),
         })),
       ),
-    committedOffsets: (groupId, topic) =>
-      inTurn(async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      }),
-    listGroups: () => inTurn(async () => (await admin.listGroups()).groups.map((group) => group.groupId)),
-    deleteGroups: (groupIds) =>
-      inTurn(async () => {
-        if (groupIds.length > 0) await admin.deleteGroups([...groupIds]);
-      }),
+    // Group calls ask the group coordinator, not the topic metadata: they need no turn, and
+    // the barriers poll them often.
+    async committedOffsets(groupId, topic) {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    },
+    listGroups: async () => (await admin.listGroups()).groups.map((group) => group.groupId),
+    async deleteGroups(groupIds) {
+      if (groupIds.length > 0) await admin.deleteGroups([...groupIds]);
+    },
   };
 }

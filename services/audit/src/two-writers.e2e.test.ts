@@ -135,7 +135,14 @@ describe('two audit services on one ledger', () => {
     );
     expect(report.problems).toEqual([]);
     expect(report.ledger).toMatchObject({ entries: EVENTS, lastSeq: EVENTS });
-    // The one started last holds the ledger; the other was fenced and says so.
+    // The one started last holds the ledger. The other learns it was fenced at its next write:
+    // more events, spread over every partition, reach it.
+    await stream(EVENTS, EVENTS + 200);
+    await eventually(
+      async () => ((await entries()) >= EVENTS + 200 ? true : undefined),
+      90_000,
+      'the last events',
+    );
     await eventually(
       async () => ((await readyz(1)) === 200 && (await readyz(0)) === 503 ? true : undefined),
       30_000,

@@ -42,7 +42,7 @@ export const ERASURE_REQUESTS = 'erasure_requests';
 const RETENTION_EVENTS = 'lethe.retention.events.v1';
 const ACCOUNT_EVENTS = 'lethe.account.events.v1';
 /** How long a GET for an unknown request id waits for the account log to be read. */
-const CATCH_UP_TIMEOUT_MS = 5_000;
+const CATCH_UP_TIMEOUT_MS = 15_000;
 
 export interface ErasureServiceDeps {
   db: Db;
