@@ -53,9 +53,11 @@ start_kafka() {
   write_kafka_config
   if [ ! -f "$KAFKA_DATA/log/meta.properties" ]; then
     # The cluster id is made once; the formatted log dir keeps it across restarts.
+    # One random id in 64 starts with '-': only the --cluster-id=... form keeps the
+    # tool from reading it as an option.
     local cluster_id
     cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-    "$java" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format -t "$cluster_id" \
+    "$java" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
       -c "$KAFKA_DATA/server.properties" >"$LOG_DIR/kafka-format.log" 2>&1 ||
       fail "formatting Kafka's log dir failed; see $LOG_DIR/kafka-format.log."
   fi
