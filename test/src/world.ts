@@ -76,7 +76,7 @@ export async function startWorld({
   let accountRelay: OutboxRelay | undefined;
   const accounts = await createAccountService({
     ...common,
-    published: () => accountRelay?.published() ?? Promise.resolve(),
+    published: (timeoutMs) => accountRelay?.published(timeoutMs) ?? Promise.resolve(false),
     now: clock.now,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
   });

@@ -9,9 +9,10 @@ export interface OutboxRelay {
    * left every `intervalMs`, until stop(). */
   start(intervalMs?: number): void;
   wake(): void;
-  /** Resolves once every commit this process stored before the call is on Kafka (acks=all):
-   * for an answer that must mean "the event is on the log", not only "it is stored". */
-  published(): Promise<void>;
+  /** Whether every commit this process stored before the call is on Kafka (acks=all) within
+   * `timeoutMs`: for an answer that must mean "the event is on the log", not only "it is
+   * stored". False means not yet: the relay still publishes it later. */
+  published(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -133,10 +134,17 @@ export function createOutboxRelay({
     wake() {
       schedule(0, false);
     },
-    published() {
+    async published(timeoutMs) {
       const seq = handedOverSeq;
-      if (seq <= publishedUpTo) return Promise.resolve();
-      return new Promise<void>((resolve) => waiters.push({ seq, resolve }));
+      if (seq <= publishedUpTo) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const onKafka = new Promise<boolean>((resolve) => waiters.push({ seq, resolve: () => resolve(true) }));
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      try {
+        return await Promise.race([onKafka, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async stop() {
       stopped = true;

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 
+import { oneAtATime } from './one-at-a-time';
 import { applyTopics, type ApplyResult, type TopicSpec } from './topics';
 
 export interface PartitionOffsets {
@@ -29,21 +30,10 @@ export interface KafkaAdmin {
   deleteGroups(groupIds: readonly string[]): Promise<void>;
 }
 
-/**
- * kafkajs' admin client keeps one metadata cache for all its calls: two calls at once can see a
- * refresh that lacks the other's topic (fetchTopicOffsets then fails inside kafkajs). The
- * process shares one admin, so its topic calls take turns; each is a round trip of a few ms.
- */
-function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
-  let turn: Promise<unknown> = Promise.resolve();
-  return <T>(call: () => Promise<T>) => {
-    const next = turn.catch(() => undefined).then(call);
-    turn = next;
-    return next;
-  };
-}
-
 export function createKafkaAdmin(admin: Admin): KafkaAdmin {
+  // kafkajs' admin client keeps one metadata cache for all its calls: two calls at once can see
+  // a refresh that lacks the other's topic (fetchTopicOffsets then fails inside kafkajs). The
+  // process shares one admin, so its topic calls take turns; each is a round trip of a few ms.
   const inTurn = oneAtATime();
   return {
     applyTopics: (specs) => inTurn(() => applyTopics(admin, specs)),

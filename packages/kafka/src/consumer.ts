@@ -7,7 +7,7 @@ import type { Logger } from '@lethe/logger';
 
 import type { KafkaAdmin } from './admin';
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
-import { describeCause, isRetriable, KafkaPortError } from './errors';
+import { describeCause, hasKafkaErrorType, isRetriable, KafkaPortError } from './errors';
 import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
 import { deadLetterTopicName, deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
@@ -81,15 +81,8 @@ export const DLQ_HEADERS = {
   valueBytes: 'lethe.dlq.value-bytes',
 } as const;
 
-/** kafkajs' answer when a record (or batch) is over the topic's max.message.bytes, however
- * deep its retry wrappers put it. */
-function isTooLarge(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 4) return false;
-  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
-  if (e.type === 'MESSAGE_TOO_LARGE') return true;
-  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
-  return inner.some((cause) => isTooLarge(cause, depth + 1));
-}
+/** kafkajs' answer when a record (or batch) is over the topic's max.message.bytes. */
+const isTooLarge = (error: unknown) => hasKafkaErrorType(error, ['MESSAGE_TOO_LARGE']);
 
 const HEARTBEAT_EVERY_MS = 3_000;
 

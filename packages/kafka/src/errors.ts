@@ -50,3 +50,15 @@ export function describeCause(error: unknown): string {
   }
   return code ? `${name} (${code})` : name;
 }
+
+/**
+ * Whether kafkajs failed with one of the broker's error types (e.g. `PRODUCER_FENCED`), however
+ * deep its retry wrappers (`cause`, `originalError`, `errors`) put it.
+ */
+export function hasKafkaErrorType(error: unknown, types: readonly string[], depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && types.includes(e.type)) return true;
+  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
+  return inner.some((cause) => hasKafkaErrorType(cause, types, depth + 1));
+}

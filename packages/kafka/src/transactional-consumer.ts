@@ -3,7 +3,9 @@ import type { Kafka } from 'kafkajs';
 import type { EventCodec } from '@lethe/events';
 
 import type { ConsumedRecord, ConsumerRunner } from './consumer';
+import { hasKafkaErrorType } from './errors';
 import { headersOf } from './headers';
+import { oneAtATime } from './one-at-a-time';
 import { startTransactionalProducer, type OutgoingEvent } from './producer';
 
 export interface TransformedChunk {
@@ -39,19 +41,7 @@ export interface TransactionalConsumerOptions {
 }
 
 /** The broker's answer to a writer whose transactional id a newer writer has taken. */
-function isFenced(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 4) return false;
-  const e = error as {
-    type?: unknown;
-    code?: unknown;
-    cause?: unknown;
-    originalError?: unknown;
-    errors?: unknown;
-  };
-  if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.code === 90) return true;
-  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
-  return inner.some((cause) => isFenced(cause, depth + 1));
-}
+const isFenced = (error: unknown) => hasKafkaErrorType(error, ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 export interface TransactionalConsumer extends ConsumerRunner {
   /**
@@ -73,12 +63,7 @@ export async function runTransactionalConsumer(
   const { groupId, chunkSize, transform } = options;
   const producer = await startTransactionalProducer(kafka, options);
   // One transaction at a time on the producer: chunks and publishAlone take turns.
-  let turn: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = turn.catch(() => undefined).then(work);
-    turn = next;
-    return next;
-  };
+  const inTurn = oneAtATime();
   // An empty transaction claims the transactional id: a writer still running with it is fenced
   // from here on, so what `claimed` reads back is final.
   await producer.inTransaction(async () => undefined);

@@ -44,7 +44,7 @@ async function main() {
     publicKeys: config.publicKeys,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     now: () => clock.now(),
-    published: () => relay?.published() ?? Promise.resolve(),
+    published: (timeoutMs) => relay?.published(timeoutMs) ?? Promise.resolve(false),
     // An ingest record held by a store outage: not ready until it goes through.
     readiness: { ingest: async () => !(ingest?.stalled() ?? false) },
   });

@@ -39,7 +39,7 @@ export interface AccountServiceDeps {
   /** Told after each append: main.ts wakes the outbox relay with it. */
   onAppended?: () => void;
   /** Resolves once every commit so far is on Kafka (the outbox relay's `published`). */
-  published?: () => Promise<void>;
+  published?: (timeoutMs: number) => Promise<boolean>;
   /** More readiness checks (main.ts adds its consumers: a stalled one means not ready). */
   readiness?: Record<string, () => Promise<boolean>>;
 }

@@ -9,7 +9,6 @@ import {
   createOutboxRelay,
   createStreamStore,
   startTimerSweeper,
-  type OutboxRelay,
   type StreamStore,
 } from '@lethe/eventstore';
 import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
@@ -27,27 +26,6 @@ export const RETENTION_STREAMS = 'retention_streams';
 export const LEGAL_HOLDS = 'legal_holds';
 /** How long a hold's answer waits for its event to be on the retention log. */
 const HOLD_PUBLISH_TIMEOUT_MS = 10_000;
-
-async function publishedWithin(relay: OutboxRelay, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new RetentionError(
-            'RETENTION_HOLD_NOT_YET_EFFECTIVE',
-            'the hold is recorded but not yet on the retention log; it takes effect once Kafka accepts it',
-          ),
-        ),
-      timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([relay.published(), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface RetentionServiceDeps {
   db: Db;
@@ -183,7 +161,12 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
         );
         // The answer means the hold is on the retention log, where the erasure service reads it
         // before it plans any request made after this answer (DESIGN.md section 4, step 3).
-        await publishedWithin(relay, HOLD_PUBLISH_TIMEOUT_MS);
+        if (!(await relay.published(HOLD_PUBLISH_TIMEOUT_MS))) {
+          throw new RetentionError(
+            'RETENTION_HOLD_NOT_YET_EFFECTIVE',
+            'the hold is recorded but not yet on the retention log; it takes effect once Kafka accepts it',
+          );
+        }
       },
       releaseHold: async (holdId, releasedBy) => {
         const index = await holds.findOne({ _id: holdId });

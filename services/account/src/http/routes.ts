@@ -25,7 +25,7 @@ export interface AccountRoutesDeps {
   now: () => Date;
   createSession: (subjectId: string) => Promise<string>;
   /** Resolves once what was just committed is on Kafka (the outbox relay's `published`). */
-  published?: () => Promise<void>;
+  published?: (timeoutMs: number) => Promise<boolean>;
   newSubjectId?: () => string;
   newRequestId?: () => string;
 }
@@ -88,12 +88,6 @@ type SubjectRequest = FastifyRequest<{ Params: { subjectId: string } }>;
 
 /** How long a deletion's answer waits for its event to reach Kafka. */
 const PUBLISH_WAIT_MS = 5_000;
-
-async function withinMs(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
   const newSubjectId = deps.newSubjectId ?? (() => `sub_${randomUUID().replace(/-/g, '')}`);
@@ -236,7 +230,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       // The request is on the account log before the caller has its id, so the erasure service
       // can always find what the caller polls (it catches up with the log on a miss). Accepted
       // either way: a request not yet published is published by the relay later.
-      await withinMs(deps.published?.() ?? Promise.resolve(), PUBLISH_WAIT_MS);
+      await deps.published?.(PUBLISH_WAIT_MS);
       return reply.status(202).send({ requestId: open ?? requestId });
     },
   );
