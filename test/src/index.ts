@@ -16,3 +16,4 @@ export { manualClock, DAY_MS, type ManualClock } from './clock';
 export { freePort } from './ports';
 export { killHard, spawnLetheProcess } from './processes';
 export { privateMongo, type PrivateMongo } from './private-mongo';
+export { openTestScope, readyStatus, type TestScope, type TestScopeOptions } from './scope';

@@ -1,58 +1,38 @@
 import type { Db } from 'mongodb';
 
+import { isEventOfType, makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
+import type { EventProducer, KafkaClient } from '@lethe/kafka';
 import {
-  createEventCodec,
-  createSchemaRegistry,
-  isEventOfType,
-  loadCatalog,
-  makeEvent,
-  type EventCodec,
-  type LetheEvent,
-} from '@lethe/events';
-import type { EventProducer, KafkaAdmin, KafkaClient } from '@lethe/kafka';
-import {
-  createPrefixedTopics,
   eventually,
-  testDatabase,
+  openTestScope,
   readAllEvents,
-  testKafka,
   testLogger,
-  testServers,
   uniqueName,
+  type TestScope,
 } from '@lethe/test-harness';
 
 import { canonicalJson, evidenceDigest } from './evidence';
 import { joinErasureProtocol, type Participant } from './participant';
 
 describe('a participant built with the SDK, against the real servers', () => {
+  let scope: TestScope;
   let db: Db;
-  let drop: () => Promise<void>;
   let kafka: KafkaClient;
-  let admin: KafkaAdmin;
   let codec: EventCodec;
   let producer: EventProducer;
-  const prefix = uniqueName('sdk');
-  const topicName = (logical: string) => `${prefix}.${logical}`;
+  const topicName = (logical: string) => scope.topicName(logical);
   const participants: Participant[] = [];
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('participant'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    await createPrefixedTopics(admin, topicName, [
-      'lethe.erasure.participants.v1',
-      'lethe.erasure.events.v1',
-    ]);
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
+    scope = await openTestScope('participant', {
+      topics: ['lethe.erasure.participants.v1', 'lethe.erasure.events.v1'],
     });
+    ({ db, kafka, codec } = scope);
     producer = kafka.eventProducer(codec);
   });
   afterAll(async () => {
     await Promise.all(participants.map((participant) => participant.stop()));
-    await kafka.close();
-    await drop();
+    await scope.close();
   });
 
   async function read(logical: string, count: number, match: (event: LetheEvent) => boolean) {

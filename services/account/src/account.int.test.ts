@@ -1,35 +1,22 @@
 import { randomBytes } from 'node:crypto';
 
-import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
+import type { KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
-import {
-  createEventCodec,
-  createSchemaRegistry,
-  isEventOfType,
-  loadCatalog,
-  makeEvent,
-  type EventCodec,
-  type LetheEvent,
-} from '@lethe/events';
+import { isEventOfType, makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
 import { createOutboxRelay, type StreamDocument } from '@lethe/eventstore';
 import { joinErasureProtocol } from '@lethe/participant';
 import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
 import {
   bearer,
-  createPrefixedTopics,
-  createTestTopics,
   eventually,
+  openTestScope,
   readAllEvents,
-  testDatabase,
-  testKafka,
   testLogger,
   testRedis,
-  testServers,
-  testTopicSpec,
-  uniqueName,
+  type TestScope,
 } from '@lethe/test-harness';
 
 import { cacheKeys } from './cache/profile-cache';
@@ -43,24 +30,21 @@ const token = (scope: Scope[], subjectId?: string) => bearer(keys.privateKey, sc
 const operator = { authorization: token(['operator']) };
 
 describe('the account service against the real servers', () => {
+  let scope: TestScope;
   let db: Db;
-  let drop: () => Promise<void>;
   let kafka: KafkaClient;
-  let admin: KafkaAdmin;
   let codec: EventCodec;
   let topic: string;
   let service: AccountService;
   let redis: Redis;
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('account'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    [topic] = (await createTestTopics(admin, testTopicSpec('account-events', 3))) as [string];
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
+    scope = await openTestScope('account', {
+      topics: [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.participants.v1', 'lethe.erasure.events.v1'],
+      partitionsOf: { [ACCOUNT_EVENTS_TOPIC]: 3 },
     });
+    ({ db, kafka, codec } = scope);
+    topic = scope.topicName(ACCOUNT_EVENTS_TOPIC);
     redis = testRedis();
     service = await createAccountService({
       db,
@@ -75,8 +59,7 @@ describe('the account service against the real servers', () => {
   afterAll(async () => {
     await service.app.close();
     redis.disconnect();
-    await kafka.close();
-    await drop();
+    await scope.close();
   });
 
   async function relayAndRead(): Promise<LetheEvent[]> {
@@ -171,12 +154,7 @@ describe('the account service against the real servers', () => {
   });
 
   it('takes part in erasure: a task ends the stream, strips every commit, answers with proof', async () => {
-    const prefix = uniqueName('acct-erasure');
-    const topicName = (logical: string) => `${prefix}.${logical}`;
-    await createPrefixedTopics(admin, topicName, [
-      'lethe.erasure.participants.v1',
-      'lethe.erasure.events.v1',
-    ]);
+    const { topicName } = scope;
     const participant = await joinErasureProtocol({
       kafka,
       codec,

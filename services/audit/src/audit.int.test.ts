@@ -1,45 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import {
-  AUDITED_TOPICS,
-  GENESIS_HASH,
-  LEDGER_TOPIC,
-  renderHtmlReport,
-  verifyLedger,
-} from '@lethe/audit-ledger';
+import { GENESIS_HASH, LEDGER_TOPIC, renderHtmlReport } from '@lethe/audit-ledger';
 import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
-import type { Db } from 'mongodb';
 
-import {
-  createEventCodec,
-  createSchemaRegistry,
-  loadCatalog,
-  makeEvent,
-  type EventCodec,
-  type LetheEvent,
-} from '@lethe/events';
-import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
-import {
-  bearer,
-  createPrefixedTopics,
-  eventually,
-  testDatabase,
-  testKafka,
-  testLogger,
-  testServers,
-  uniqueName,
-} from '@lethe/test-harness';
+import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
+import { privateKeyFrom, publicKeyFrom } from '@lethe/service-kit';
+import { bearer, createPrefixedTopics, eventually, testLogger, type TestScope } from '@lethe/test-harness';
 
+import { openLedgerScope, testLedgerKeys, verifyScope } from '../test/ledger-fixture';
 import { startAuditService, type AuditService } from './service';
 
-const auth = generateSigningKeys();
-const ledgerKeys = generateSigningKeys();
+const auth = testLedgerKeys();
+const ledgerKeys = testLedgerKeys();
 const DAY = 86_400_000;
 
 describe('the audit ledger and its verification, on the real broker', () => {
-  const topicName = topicNamer(uniqueName('audit'));
-  let db: Db;
-  let drop: () => Promise<void>;
+  let scope: TestScope;
+  const topicName = (logical: string) => scope.topicName(logical);
   let kafka: KafkaClient;
   let admin: KafkaAdmin;
   let codec: EventCodec;
@@ -77,20 +54,13 @@ describe('the audit ledger and its verification, on the real broker', () => {
       certificate: { json: '{}', digest: 'sha256:x' },
     });
   const verify = (overrides: { topicName?: (logical: string) => string; now?: Date } = {}) =>
-    verifyLedger({ kafka, codec, publicKey: publicKeyFrom(ledgerKeys.publicKey), topicName, ...overrides });
+    verifyScope(scope, ledgerKeys.publicKey, overrides);
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('audit'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    await createPrefixedTopics(admin, topicName, AUDITED_TOPICS, 3);
-    await createPrefixedTopics(admin, topicName, [LEDGER_TOPIC], 1);
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
-    });
+    scope = await openLedgerScope('audit');
+    ({ kafka, admin, codec } = scope);
     audit = await startAuditService({
-      db,
+      db: scope.db,
       kafka,
       codec,
       logger: testLogger(),
@@ -103,8 +73,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
   });
   afterAll(async () => {
     await audit.stop();
-    await kafka.close();
-    await drop();
+    await scope.close();
   });
 
   it('ledgers every event once, signs checkpoints, and verifies from offset 0', async () => {

@@ -1,35 +1,27 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
+import type { KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
-import {
-  createEventCodec,
-  createSchemaRegistry,
-  isEventOfType,
-  loadCatalog,
-  type EventCodec,
-} from '@lethe/events';
+import { isEventOfType, type EventCodec } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
 import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
 import {
   bearer,
-  createTestTopics,
+  openTestScope,
   readAllEvents,
-  testDatabase,
-  testKafka,
   testLogger,
   testRedis,
-  testServers,
-  testTopicSpec,
   uniqueName,
+  type TestScope,
 } from '@lethe/test-harness';
 
 import { loadPurposes } from './consent/purposes';
 import { consentKey } from './read-model/consent-cache';
 import { MARKETING_CONTACTS } from './consent/marketing-contacts';
+import { CONSENT_EVENTS_TOPIC } from './consent/to-records';
 import { createConsentService, type ConsentService } from './service';
 
 const keys = generateSigningKeys();
@@ -39,24 +31,18 @@ const textHash = `sha256:${createHash('sha256').update('We will email you about 
 const proof = { source: 'signup-form', policyVersion: '2026-11-01', textHash };
 
 describe('the consent service against the real servers', () => {
+  let scope: TestScope;
   let db: Db;
-  let drop: () => Promise<void>;
   let kafka: KafkaClient;
-  let admin: KafkaAdmin;
   let codec: EventCodec;
   let redis: Redis;
   let topic: string;
   let consent: ConsentService;
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('consent'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    [topic] = (await createTestTopics(admin, testTopicSpec('consent-events', 3))) as [string];
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
-    });
+    scope = await openTestScope('consent', { topics: [CONSENT_EVENTS_TOPIC], partitions: 3 });
+    ({ db, kafka, codec } = scope);
+    topic = scope.topicName(CONSENT_EVENTS_TOPIC);
     redis = testRedis();
     consent = await createConsentService({
       db,
@@ -73,8 +59,7 @@ describe('the consent service against the real servers', () => {
   afterAll(async () => {
     await consent.app.close();
     redis.disconnect();
-    await kafka.close();
-    await drop();
+    await scope.close();
   });
 
   const put = (

@@ -2,96 +2,56 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
-import type { Db } from 'mongodb';
-
+import type { Participant } from '@lethe/participant';
 import {
-  createEventCodec,
-  createSchemaRegistry,
-  isEventOfType,
-  loadCatalog,
-  type EventCodec,
-} from '@lethe/events';
-import { joinErasureProtocol, type Participant } from '@lethe/participant';
-import { generateSigningKeys } from '@lethe/service-kit';
-import {
-  bearer,
-  createPrefixedTopics,
   eventually,
   freePort,
   killHard,
-  readAllEvents,
-  spawnLetheProcess,
-  testDatabase,
-  testKafka,
-  testLogger,
-  testServers,
-  uniqueName,
+  openTestScope,
+  readyStatus,
+  type TestScope,
 } from '@lethe/test-harness';
+
+import {
+  completionsOf,
+  ERASURE_TOPICS,
+  erasedResult,
+  operatorKeys,
+  testParticipant,
+} from '../test/erasure-fixture';
 
 // kill -9 the erasure service while a request is fanned out, start it again: the request
 // completes, and exactly one ErasureCompleted is on the log.
 
 const MAIN = path.resolve(__dirname, 'main.ts');
-const keys = generateSigningKeys();
-const operator = bearer(keys.privateKey, ['operator']);
+const { publicKey, operator } = operatorKeys();
 
 describe('the erasure service under kill -9', () => {
-  const prefix = uniqueName('crash');
-  const topicName = (logical: string) => `${prefix}.${logical}`;
-  let db: Db;
-  let drop: () => Promise<void>;
-  let kafka: KafkaClient;
-  let admin: KafkaAdmin;
-  let codec: EventCodec;
+  let scope: TestScope;
   let port: number;
-  let child: ChildProcess | undefined;
   let participant: Participant | undefined;
+  const kek = randomBytes(32).toString('base64');
 
-  function startService(): ChildProcess {
-    return spawnLetheProcess(MAIN, db.databaseName, {
-      LETHE_KEK: randomBytesKek,
-      LETHE_AUTH_PUBLIC_KEYS: keys.publicKey,
+  const startService = (): ChildProcess =>
+    scope.spawn(MAIN, {
+      LETHE_KEK: kek,
+      LETHE_AUTH_PUBLIC_KEYS: publicKey,
       LETHE_ERASURE_PORT: String(port),
-      LETHE_TOPIC_PREFIX: prefix,
-      LETHE_LOG_LEVEL: 'warn',
     });
-  }
-  const randomBytesKek = randomBytes(32).toString('base64');
-
-  async function ready() {
-    await eventually(
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
+  const ready = () =>
+    eventually(
+      async () => ((await readyStatus(port)) === 200 ? true : undefined),
       60_000,
       'the erasure service to be ready',
     );
-  }
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('crash'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    await createPrefixedTopics(admin, topicName, [
-      'lethe.account.events.v1',
-      'lethe.erasure.events.v1',
-      'lethe.erasure.participants.v1',
-      'lethe.retention.events.v1',
-    ]);
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
-    });
+    scope = await openTestScope('crash', { topics: ERASURE_TOPICS });
     port = await freePort();
   });
-
   afterAll(async () => {
-    child?.kill('SIGKILL');
     await participant?.stop();
-    await kafka.close();
-    await drop();
+    await scope.close();
   });
 
   it('completes the request once after a crash in the middle of the fan-out', async () => {
@@ -99,31 +59,18 @@ describe('the erasure service under kill -9', () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let taken = 0;
-    participant = await joinErasureProtocol({
-      kafka,
-      codec,
-      logger: testLogger(),
-      topicName,
-      declaration: {
-        participantId: 'slow-store',
-        stores: ['test:slow'],
-        categories: ['account'],
-        phase: 1,
-        timeoutMs: 60_000,
-      },
-      erase: async () => {
+    participant = await testParticipant(
+      scope,
+      'slow-store',
+      async () => {
         taken += 1;
         await released;
-        return {
-          outcome: 'erased',
-          counts: { 'test:slow': 1 },
-          verifiedEmpty: true,
-          evidence: { remaining: 0 },
-        };
+        return erasedResult('test:slow-store');
       },
-    });
+      { timeoutMs: 60_000 },
+    );
 
-    child = startService();
+    const child = startService();
     await ready();
     // The directory must know every participant (slow-store, and the service's key-vault and llm-providers).
     await eventually(
@@ -148,7 +95,7 @@ describe('the erasure service under kill -9', () => {
     await killHard(child);
     release(); // the answer lands on the log while the service is down
 
-    child = startService();
+    startService(); // scope.close() kills it
     await ready();
     const status = await eventually(
       async () => {
@@ -164,10 +111,6 @@ describe('the erasure service under kill -9', () => {
     expect(status.result).toBe('complete');
 
     // Exactly one completion on the log.
-    const events = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
-    const completions = events.filter(
-      (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
-    );
-    expect(completions).toHaveLength(1);
+    expect(await completionsOf(scope, requestId)).toBe(1);
   }, 180_000);
 });

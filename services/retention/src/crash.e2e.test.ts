@@ -2,32 +2,19 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
-import type { Db } from 'mongodb';
 
+import { isEventOfType, makeEvent } from '@lethe/events';
+import { generateSigningKeys } from '@lethe/service-kit';
 import {
-  createEventCodec,
-  createSchemaRegistry,
-  isEventOfType,
-  loadCatalog,
-  makeEvent,
-  type EventCodec,
-} from '@lethe/events';
-import { generateSigningKeys, topicNamer } from '@lethe/service-kit';
-import {
-  createPrefixedTopics,
   DAY_MS,
   eventually,
   freePort,
   killHard,
+  openTestScope,
   readAllEvents,
-  spawnLetheProcess,
-  testDatabase,
-  testKafka,
   testRedis,
-  testServers,
-  uniqueName,
+  type TestScope,
 } from '@lethe/test-harness';
 
 // kill -9 the retention service while expiries are due; start it again: every expiry fires, and
@@ -36,69 +23,47 @@ import {
 
 const MAIN = path.resolve(__dirname, 'main.ts');
 const SUBJECTS = 300;
+const TOPICS = [
+  'lethe.account.events.v1',
+  'lethe.consent.events.v1',
+  'lethe.retention.events.v1',
+  'lethe.erasure.events.v1',
+];
 
 describe('the retention service under kill -9 with expiries due', () => {
-  const prefix = uniqueName('retcrash');
-  const topicName = topicNamer(prefix);
-  const offsetKey = `lethe:clock:offset-ms:${prefix}`;
-  let db: Db;
-  let drop: () => Promise<void>;
-  let kafka: KafkaClient;
-  let admin: KafkaAdmin;
-  let codec: EventCodec;
+  let scope: TestScope;
+  let offsetKey: string;
   let redis: Redis;
   let port: number;
-  let child: ChildProcess | undefined;
 
-  function startService(): ChildProcess {
-    return spawnLetheProcess(MAIN, db.databaseName, {
+  const startService = (): ChildProcess =>
+    scope.spawn(MAIN, {
       LETHE_KEK: randomBytes(32).toString('base64'),
       LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
       LETHE_RETENTION_PORT: String(port),
-      LETHE_TOPIC_PREFIX: prefix,
       LETHE_CLOCK: 'shared-offset',
       LETHE_CLOCK_OFFSET_KEY: offsetKey,
-      LETHE_LOG_LEVEL: 'warn',
     });
-  }
-  const retentionEvents = () => readAllEvents(kafka, codec, topicName('lethe.retention.events.v1'));
+  const retentionEvents = () =>
+    readAllEvents(scope.kafka, scope.codec, scope.topicName('lethe.retention.events.v1'));
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('retcrash'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    await createPrefixedTopics(
-      admin,
-      topicName,
-      [
-        'lethe.account.events.v1',
-        'lethe.consent.events.v1',
-        'lethe.retention.events.v1',
-        'lethe.erasure.events.v1',
-      ],
-      3,
-    );
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
-    });
+    scope = await openTestScope('retcrash', { topics: TOPICS, partitions: 3 });
+    offsetKey = `lethe:clock:offset-ms:${scope.prefix}`;
     redis = testRedis();
     port = await freePort();
   });
-
   afterAll(async () => {
-    child?.kill('SIGKILL');
     await redis.del(offsetKey);
     redis.disconnect();
-    await kafka.close();
-    await drop();
+    await scope.close();
   });
 
   it('fires every due expiry exactly once across a crash', async () => {
-    const producer = kafka.eventProducer(codec, topicName);
+    const producer = scope.kafka.eventProducer(scope.codec, scope.topicName);
     const subjects = Array.from(
       { length: SUBJECTS },
-      (_, i) => `sub_${prefix.replace(/[^a-z0-9]/g, '')}_${i}`,
+      (_, i) => `sub_${scope.prefix.replace(/[^a-z0-9]/g, '')}_${i}`,
     );
     await producer.publish(
       subjects.map((subjectId) => ({
@@ -110,7 +75,7 @@ describe('the retention service under kill -9 with expiries due', () => {
       })),
     );
 
-    child = startService();
+    const child = startService();
     await eventually(
       async () =>
         (await retentionEvents()).filter((e) => isEventOfType(e, 'RetentionClockStarted')).length ===
@@ -132,7 +97,7 @@ describe('the retention service under kill -9 with expiries due', () => {
         .map((e) => e.envelope.subjectId),
     ).size;
 
-    child = startService();
+    startService(); // scope.close() kills it
     const expired = await eventually(
       async () => {
         const found = (await retentionEvents()).filter((e) => isEventOfType(e, 'RetentionExpired'));

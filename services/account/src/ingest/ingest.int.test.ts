@@ -1,115 +1,50 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
-import type { Redis } from 'ioredis';
-import type { Db } from 'mongodb';
-
-import { createAccountEventsClient, type AccountEventsClient } from '@lethe/client';
-import {
-  generateSealingKeys,
-  localKek,
-  sealFieldTo,
-  sealingPrivateKeyFrom,
-  sealingPublicKeyFrom,
-} from '@lethe/crypto';
-import {
-  createEventCodec,
-  createSchemaRegistry,
-  isEventOfType,
-  loadCatalog,
-  makeEvent,
-  type EventCodec,
-} from '@lethe/events';
+import type { AccountEventsClient } from '@lethe/client';
+import { generateSealingKeys, sealFieldTo, sealingPublicKeyFrom, type SealingKeys } from '@lethe/crypto';
+import { isEventOfType, makeEvent, type EventCodec } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
-import {
-  DLQ_HEADERS,
-  type ConsumerRunner,
-  type EventProducer,
-  type KafkaAdmin,
-  type KafkaClient,
-} from '@lethe/kafka';
-import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import { DLQ_HEADERS, type EventProducer, type KafkaClient } from '@lethe/kafka';
 import {
   bearer,
-  createPrefixedTopics,
   eventually,
+  openTestScope,
   readAllEvents,
   readAllRecords,
-  testDatabase,
-  testKafka,
   testLogger,
-  testRedis,
-  testServers,
-  uniqueName,
+  type TestScope,
 } from '@lethe/test-harness';
 
+import { INGEST_TOPICS, startIngestRig, type IngestRig } from '../../test/ingest-rig';
 import { ACCOUNT_EVENTS_TOPIC } from '../events/to-records';
-import { createAccountService, type AccountService } from '../service';
+import type { AccountService } from '../service';
 import { ACCOUNT_INGEST_TOPIC } from './ingest-command';
-import { startIngestConsumer } from './ingest-consumer';
-
-const signing = generateSigningKeys();
-const operator = bearer(signing.privateKey, ['operator']);
-const sealing = generateSealingKeys();
 
 describe('the ingest topic: other services emit account events through @lethe/client', () => {
-  const topicName = topicNamer(uniqueName('ingest'));
-  const ingestTopic = topicName(ACCOUNT_INGEST_TOPIC);
-  let db: Db;
-  let drop: () => Promise<void>;
+  let scope: TestScope;
+  const topicName = (logical: string) => scope.topicName(logical);
+  let ingestTopic: string;
   let kafka: KafkaClient;
-  let admin: KafkaAdmin;
   let codec: EventCodec;
-  let redis: Redis;
+  let rig: IngestRig;
   let service: AccountService;
-  let ingest: ConsumerRunner;
   let client: AccountEventsClient;
+  let sealing: SealingKeys;
+  let operator: { authorization: string };
   let raw: EventProducer;
 
   beforeAll(async () => {
-    ({ db, drop } = await testDatabase('ingest'));
-    kafka = await testKafka();
-    admin = kafka.admin;
-    await createPrefixedTopics(admin, topicName, [ACCOUNT_INGEST_TOPIC, ACCOUNT_EVENTS_TOPIC], 3);
-    codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
-      catalog: loadCatalog(),
-    });
-    redis = testRedis();
-    service = await createAccountService({
-      db,
-      redis,
-      codec,
-      kek: localKek(randomBytes(32).toString('base64')),
-      topic: topicName(ACCOUNT_EVENTS_TOPIC),
-      logger: testLogger(),
-      publicKeys: [publicKeyFrom(signing.publicKey)],
-    });
-    ingest = await startIngestConsumer({
-      kafka,
-      codec,
-      logger: testLogger(),
-      sealingKey: sealingPrivateKeyFrom(sealing.privateKey),
-      handle: service.handle,
-      now: () => new Date(),
-      topicName,
-    });
-    client = await createAccountEventsClient({
-      producer: 'billing',
-      accountPublicKey: sealing.publicKey,
-      brokers: testServers().kafkaBrokers,
-      registryUrl: testServers().registryUrl,
-      topicName,
-      logger: testLogger(),
-    });
+    scope = await openTestScope('ingest', { topics: INGEST_TOPICS, partitions: 3 });
+    ({ kafka, codec } = scope);
+    ingestTopic = topicName(ACCOUNT_INGEST_TOPIC);
+    rig = await startIngestRig(scope, { producer: 'billing' });
+    ({ service, emitter: client, sealing } = rig);
+    operator = bearer(rig.signing.privateKey, ['operator']);
     raw = kafka.eventProducer(codec, topicName);
   });
   afterAll(async () => {
-    await ingest.stop();
-    await client.close();
-    await service.app.close();
-    redis.disconnect();
-    await kafka.close();
-    await drop();
+    await rig.stop();
+    await scope.close();
   });
 
   const profile = async (subjectId: string) => {

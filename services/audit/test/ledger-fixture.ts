@@ -1,0 +1,48 @@
+// What the audit tests share: a scope with the audited topics and the ledger, a stream of
+// events to ledger, and the verifier pointed at that scope.
+import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger, type VerifyReport } from '@lethe/audit-ledger';
+import { makeEvent, type LetheEvent } from '@lethe/events';
+import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
+import { openTestScope, type TestScope } from '@lethe/test-harness';
+
+/** The audited topics (3 partitions, or `partitions`) and the one-partition ledger. */
+export function openLedgerScope(name: string, partitions = 3): Promise<TestScope> {
+  return openTestScope(name, {
+    topics: [...AUDITED_TOPICS, LEDGER_TOPIC],
+    partitions,
+    partitionsOf: { [LEDGER_TOPIC]: 1 },
+  });
+}
+
+/** The key pair a test's ledger writer signs checkpoints with. */
+export const testLedgerKeys = () => generateSigningKeys();
+
+/** `count` activity events numbered from `from`, spread over 97 subjects. */
+export function activityEvents(from: number, count: number): { event: LetheEvent }[] {
+  return Array.from({ length: count }, (_, i) => ({
+    event: makeEvent(
+      'AccountActivityRecorded',
+      { subjectId: `sub_${(from + i) % 97}`, correlationId: 'c', producer: 'test', occurredAt: Date.now() },
+      { day: '2026-11-27', channel: `n${from + i}` },
+    ),
+  }));
+}
+
+/** How many entries (checkpoints included) the scope's ledger holds. */
+export async function ledgerEntries(scope: TestScope): Promise<number> {
+  let count = 0;
+  await scope.kafka.readTopic(scope.topicName(LEDGER_TOPIC), async () => void (count += 1), {
+    transactional: true,
+  });
+  return count;
+}
+
+/** Verifies the scope's ledger from offset 0 against the writer's public key. */
+export function verifyScope(
+  scope: TestScope,
+  publicKeyPem: string,
+  overrides: { topicName?: (logical: string) => string; now?: Date } = {},
+): Promise<VerifyReport> {
+  const { kafka, codec, topicName } = scope;
+  return verifyLedger({ kafka, codec, publicKey: publicKeyFrom(publicKeyPem), topicName, ...overrides });
+}
