@@ -37,8 +37,10 @@ const MONGODB_ALLOWED = [
   'services/*/src/service.ts',
   'services/erasure/src/llm/disclosures.ts',
   'services/erasure/src/key-vault/key-vault-participant.ts',
+  'services/erasure/src/runtime/request-index.ts',
   'services/consent/src/consent/marketing-contacts.ts',
   'services/retention/src/policy/activation.ts',
+  'services/retention/src/holds/legal-holds.ts',
 ];
 
 export default tseslint.config(

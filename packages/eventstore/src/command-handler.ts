@@ -9,6 +9,13 @@ export interface HandledCommand<Event, State> {
   readonly state: State;
 }
 
+/** Decides a command on a stream and appends what it decided (see createCommandHandler). */
+export type CommandHandler<Command, Event, State> = (
+  streamId: string,
+  command: Command,
+  context: CommandContext,
+) => Promise<HandledCommand<Event, State>>;
+
 /** What a command carries besides its data: when it happened and which flow it belongs to. */
 export interface CommandContext {
   readonly now: Date;
@@ -47,7 +54,7 @@ const identity = <State, Stored>(): StateCodec<State, Stored> => ({
  */
 export function createCommandHandler<Command, Event, State, Stored = State>(
   deps: CommandHandlerDeps<Command, Event, State, Stored>,
-) {
+): CommandHandler<Command, Event, State> {
   const { store, decider, toRecords, onAppended, maxAttempts = 5 } = deps;
   const codec = deps.stateCodec ?? identity<State, Stored>();
   return async function handle(

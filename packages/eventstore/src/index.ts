@@ -1,6 +1,7 @@
 export {
   createCommandHandler,
   type CommandContext,
+  type CommandHandler,
   type CommandHandlerDeps,
   type HandledCommand,
   type StateCodec,

@@ -20,8 +20,6 @@ export interface ServiceConfig {
   kek: string;
   publicKeys: KeyObject[];
   logLevel: string;
-  /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
-  compactedTopics: string[];
   /** Prepended to every topic name: lets tests run isolated copies of the system. */
   topicPrefix: string;
   /** `system`, or `shared-offset`: system time moved by an offset in Redis (demos, e2e tests). */
@@ -109,10 +107,6 @@ export function loadServiceConfig(
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
     clock: clockKind(env.LETHE_CLOCK),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
-    compactedTopics: (env.LETHE_COMPACTED_TOPICS ?? '')
-      .split(',')
-      .map((topic) => topic.trim())
-      .filter(Boolean),
   };
 }
 

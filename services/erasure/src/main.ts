@@ -7,12 +7,13 @@ import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { createClock, loadServiceConfig, topicNamer } from '@lethe/service-kit';
+import { createClock, topicNamer } from '@lethe/service-kit';
 
+import { loadErasureConfig } from './config';
 import { startErasureService } from './service';
 
 async function main() {
-  const config = loadServiceConfig({ name: 'erasure', defaultPort: 3004 });
+  const config = loadErasureConfig();
   const logger = createLogger({ name: 'erasure', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
   const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-erasure' }, logger);

@@ -5,44 +5,39 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
 import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
-import { newRequestId, type EventCodec, type LetheEvent } from '@lethe/events';
+import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
   createOutboxRelay,
   createStreamStore,
-  isDuplicateKey,
-  startTimerSweeper,
-  type OutboxRelay,
   type StreamDocument,
 } from '@lethe/eventstore';
-import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
+import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import { buildServiceApp } from '@lethe/service-kit';
 
-import { COMPACTED_PARTICIPANT, writeTombstones } from './compacted/tombstones';
 import { erasureRoutes } from './http/routes';
-import { KEY_VAULT_PARTICIPANT, shredSubjectKey } from './key-vault/key-vault-participant';
-import { reconcileShreddedKeys } from './key-vault/reconcile';
-import { LLM_PARTICIPANT, llmDisclosures } from './llm/disclosures';
-import {
-  reactToAccountEvent,
-  reactToRetentionEvent,
-  reactToTaskAnswer,
-  type Reaction,
-  type RequestErasureInput,
-} from './reactions';
+import { shredSubjectKey } from './key-vault/key-vault-participant';
+import { llmDisclosures } from './llm/disclosures';
+import type { RequestErasureInput } from './reactions';
 import { erasureDecider, nextWakeup } from './request/decider';
 import type { ErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
-import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
+import { joinOwnParticipants } from './runtime/own-participants';
+import { mongoRequestIndex } from './runtime/request-index';
+import { createRequestIntake } from './runtime/request-intake';
+import {
+  ACCOUNT_EVENTS,
+  requestGroups,
+  RETENTION_EVENTS,
+  startRequestConsumers,
+} from './runtime/request-consumers';
+import { requestLookup } from './runtime/request-lookup';
+import { startTickSweeper } from './runtime/tick-sweeper';
+import { erasureRecords } from './runtime/to-records';
 
 export const ERASURE_STREAMS = 'erasure_streams';
-export const ERASURE_REQUESTS = 'erasure_requests';
-const RETENTION_EVENTS = 'lethe.retention.events.v1';
-const ACCOUNT_EVENTS = 'lethe.account.events.v1';
-/** How long a GET for an unknown request id waits for the account log to be read. */
-const CATCH_UP_TIMEOUT_MS = 15_000;
+export { ERASURE_REQUESTS } from './runtime/request-index';
 
 export interface ErasureServiceDeps {
   db: Db;
@@ -84,9 +79,9 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'erasure' });
   const streams = await createStreamStore<ErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
-  const requests = deps.db.collection<{ _id: string; subjectId: string }>(ERASURE_REQUESTS);
+  const requests = mongoRequestIndex(deps.db);
 
-  const relay: OutboxRelay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
+  const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
   const handle = createCommandHandler({
     store: streams,
     decider: erasureDecider,
@@ -94,37 +89,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     onAppended: () => relay.wake(),
     timerOf: nextWakeup,
   });
-
-  // Streams whose timer is due (a task timeout, the end of a backoff, the at-risk warning) get
-  // a Tick; the decider decides what the passing of time means.
-  const sweeper = startTimerSweeper({
-    store: streams,
-    now,
-    logger: log,
-    onDue: async (subjectId, at) => {
-      const head = await streams.load(subjectId);
-      if (head?.state.status !== 'open') return;
-      // The request is the flow a tick belongs to.
-      const correlationId = head.state.request.requestId;
-      const result = await handle(
-        subjectId,
-        { type: 'Tick', metadata: { now: at } },
-        { now: at, correlationId, causationId: null },
-      );
-      for (const event of result.events) {
-        if (event.type === 'TaskOutcomeRecorded' && event.data.failureCode === 'TASK_TIMEOUT')
-          log.warn(
-            { participantId: event.data.participantId, attempt: event.data.attempt },
-            'erasure task timed out',
-          );
-        if (event.type === 'ErasureDeadlineAtRisk')
-          log.warn(
-            { requestId: event.data.requestId, open: event.data.openParticipants },
-            'erasure deadline at risk',
-          );
-      }
-    },
-  });
+  const sweeper = startTickSweeper({ streams, handle, now, logger: log });
 
   const directory = await startParticipantDirectory({
     kafka: deps.kafka,
@@ -134,131 +99,36 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     groupId: topicName(`lethe.erasure.directory.${deps.instanceId ?? randomUUID()}`),
   });
 
-  const holdsGroup = topicName('lethe.erasure.holds');
-  const holdsApplied = deps.kafka.consumedBarrier({
-    topic: topicName(RETENTION_EVENTS),
-    groupId: holdsGroup,
-  });
-
-  async function decideRequest(input: RequestErasureInput): Promise<string> {
-    const requestId = input.requestId ?? newRequestId();
-    // The request id names the subject's stream for GET. An insert, not an upsert: FerretDB
-    // scans the collection for an upsert and finds a primary key in constant time.
-    await requests.insertOne({ _id: requestId, subjectId: input.subjectId }).catch((error: unknown) => {
-      if (!isDuplicateKey(error)) throw error; // already indexed
-    });
-    const at = now();
-    const result = await handle(
-      input.subjectId,
-      {
-        type: 'RequestErasure',
-        data: {
-          requestId,
-          subjectId: input.subjectId,
-          scope: input.scope ?? { all: true, categories: [] },
-          reason: input.reason,
-          regulation: input.regulation,
-          participants: directory.list(),
-        },
-        metadata: { now: at },
-      },
-      { now: at, correlationId: requestId, causationId: input.causationId ?? null },
-    );
-    // Joined an open request: the caller follows that one.
-    return result.state.status === 'open' ? result.state.request.requestId : requestId;
-  }
-
-  /** A request from outside the hold log: decided only once every hold placed before it is applied. */
-  async function requestErasure(input: RequestErasureInput): Promise<string> {
-    await holdsApplied.passed(input.subjectId);
-    return decideRequest(input);
-  }
-
-  async function run(reaction: Reaction | undefined, event: LetheEvent, ordered: boolean): Promise<void> {
-    if (!reaction) return;
-    if (reaction.kind === 'request') {
-      await (ordered ? decideRequest(reaction.input) : requestErasure(reaction.input));
-      return;
-    }
-    const at = reaction.command.metadata.now;
-    await handle(reaction.subjectId, reaction.command, {
-      now: at,
-      correlationId: event.envelope.correlationId,
-      causationId: event.envelope.eventId,
-    });
-  }
-
-  // Holds and expiries: one ordered partition per subject, committed after each effect (the
-  // barrier above reads these commits).
-  const holds: ConsumerRunner = await deps.kafka.runEventConsumer({
-    codec: deps.codec,
-    logger: log,
-    groupId: holdsGroup,
-    topics: [topicName(RETENTION_EVENTS)],
-    handle: async (event) => {
-      await run(
-        reactToRetentionEvent(event, now(), () => directory.list()),
-        event,
-        true,
-      );
-    },
-  });
-
-  const answers: ConsumerRunner = await deps.kafka.runEventConsumer({
-    codec: deps.codec,
-    logger: log,
-    // Named through topicName too: an isolated copy of the system (a test) has its own groups.
-    groupId: topicName('lethe.erasure.orchestrator'),
-    topics: [topicName(ACCOUNT_EVENTS), topicName(ERASURE_EVENTS)],
-    handle: async (event) => {
-      await run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false);
-    },
-  });
-
-  // Before this instance shreds anything: undo what a restored backup may have undone.
-  const reconciled = await reconcileShreddedKeys({
-    kafka: deps.kafka,
-    codec: deps.codec,
-    vault: createKeyVault({ db: deps.db, kek: deps.kek }),
-    erasureTopic: topicName(ERASURE_EVENTS),
-    topicName,
+  const groups = requestGroups(topicName);
+  const intake = createRequestIntake({
+    handle,
+    requests,
+    participants: () => directory.list(),
+    holdsApplied: deps.kafka.consumedBarrier({ topic: topicName(RETENTION_EVENTS), groupId: groups.holds }),
     now,
-    logger: log,
   });
-  log.info(reconciled, 'key vault reconciled with the erasure log');
-
-  const keyVault: Participant = await joinErasureProtocol({
+  const consumers = await startRequestConsumers({
     kafka: deps.kafka,
     codec: deps.codec,
     logger: log,
     topicName,
-    declaration: KEY_VAULT_PARTICIPANT,
-    erase: shredSubjectKey({ db: deps.db, kek: deps.kek, now }),
+    intake,
+    participants: () => directory.list(),
+    now,
   });
 
   const llm = llmDisclosures(deps.db, now);
-  const llmProviders: Participant = await joinErasureProtocol({
+  const own = await joinOwnParticipants({
     kafka: deps.kafka,
     codec: deps.codec,
     logger: log,
     topicName,
-    declaration: LLM_PARTICIPANT,
-    erase: llm.erase,
+    now,
+    vault: createKeyVault({ db: deps.db, kek: deps.kek }),
+    shredKey: shredSubjectKey({ db: deps.db, kek: deps.kek, now }),
+    llmErase: llm.erase,
+    compactedTopics: deps.compactedTopics ?? [],
   });
-
-  const compactedTopics = deps.compactedTopics ?? [];
-  const compacted: Participant | undefined =
-    compactedTopics.length === 0
-      ? undefined
-      : await joinErasureProtocol({
-          kafka: deps.kafka,
-          codec: deps.codec,
-          logger: log,
-          topicName,
-          declaration: { ...COMPACTED_PARTICIPANT, stores: compactedTopics.map((topic) => `kafka:${topic}`) },
-          erase: writeTombstones({ send: deps.kafka.send, topics: compactedTopics }),
-        });
-
   relay.start(200);
 
   const app = buildServiceApp({
@@ -268,27 +138,18 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     publicKeys: deps.publicKeys,
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
-      consumers: async () => ![holds, answers].some((runner) => runner.stalled()),
+      consumers: async () => !consumers.stalled(),
     },
   });
-  const loadKnown = async (requestId: string) => {
-    const index = await requests.findOne({ _id: requestId });
-    if (!index) return undefined;
-    const head = await streams.load(index.subjectId);
-    return head ? { subjectId: index.subjectId, state: head.state } : undefined;
-  };
-  // A request id the account service just gave out may still be on its way here: on a miss,
-  // catch up with everything on the account log now, then look again. Only then is it unknown.
-  const accountLogRead = deps.kafka.consumedBarrier({
-    topic: topicName(ACCOUNT_EVENTS),
-    groupId: topicName('lethe.erasure.orchestrator'),
+  const load = requestLookup({
+    requests,
+    streams,
+    accountLogRead: deps.kafka.consumedBarrier({
+      topic: topicName(ACCOUNT_EVENTS),
+      groupId: groups.orchestrator,
+    }),
   });
-  const load = async (requestId: string) => {
-    const known = await loadKnown(requestId);
-    if (known) return known;
-    await accountLogRead.passedAll(CATCH_UP_TIMEOUT_MS);
-    return loadKnown(requestId);
-  };
+  const requestErasure = (input: RequestErasureInput) => intake.request(input);
   await app.register(async (scope) =>
     erasureRoutes(scope, { requestErasure, load, directory, recordDisclosure: llm.record }),
   );
@@ -296,14 +157,11 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   return {
     app,
     directory,
-    reconciled,
+    reconciled: own.reconciled,
     async stop() {
       await sweeper.stop();
-      await holds.stop();
-      await answers.stop();
-      await keyVault.stop();
-      await llmProviders.stop();
-      await compacted?.stop();
+      await consumers.stop();
+      await own.stop();
       await directory.stop();
       await relay.stop();
       await app.close();

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
-import { isEventOfType, type EventCodec } from '@lethe/events';
+import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
   createOutboxRelay,
@@ -15,17 +15,17 @@ import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp, systemClock, type Clock } from '@lethe/service-kit';
 
+import { legalHolds } from './holds/legal-holds';
 import { retentionRoutes } from './http/routes';
 import { activatePolicy } from './policy/activation';
 import type { RetentionPolicy } from './policy/policy';
 import { nextWakeup, retentionDecider } from './retention/decider';
-import { RetentionError, type RetentionCommand, type RetentionState } from './retention/model';
+import { reactToSubjectEvent } from './reactions';
+import type { RetentionState } from './retention/model';
 import { RETENTION_EVENTS_TOPIC, retentionRecords } from './retention/to-records';
 
 export const RETENTION_STREAMS = 'retention_streams';
-export const LEGAL_HOLDS = 'legal_holds';
-/** How long a hold's answer waits for its event to be on the retention log. */
-const HOLD_PUBLISH_TIMEOUT_MS = 10_000;
+export { LEGAL_HOLDS } from './holds/legal-holds';
 
 export interface RetentionServiceDeps {
   db: Db;
@@ -58,7 +58,6 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
   const clock = deps.clock ?? systemClock;
   const log = deps.logger.child({ component: 'retention' });
   const streams = await createStreamStore<RetentionState>({ db: deps.db, collection: RETENTION_STREAMS });
-  const holds = deps.db.collection<{ _id: string; subjectId: string }>(LEGAL_HOLDS);
   const decider = retentionDecider(deps.policy);
   const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
   const { store: policyStream } = await activatePolicy({
@@ -72,29 +71,19 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
   const policyRelay = createOutboxRelay({ store: policyStream, send: deps.kafka.send, logger: log });
   await policyRelay.flush();
 
-  const handleCommand = createCommandHandler({
+  const handle = createCommandHandler({
     store: streams,
     decider,
     toRecords: retentionRecords({ codec: deps.codec, topicName }),
     timerOf: nextWakeup,
   });
-  const handle = (
-    subjectId: string,
-    command: RetentionCommand,
-    correlationId: string,
-    causationId: string | null = null,
-  ) => handleCommand(subjectId, command, { now: command.metadata.now, correlationId, causationId });
-
   const sweeper = startTimerSweeper({
     store: streams,
     now: () => clock.now(),
     logger: log,
     onDue: async (subjectId, now) => {
-      await handle(
-        subjectId,
-        { type: 'Tick', data: { subjectId }, metadata: { now } },
-        `retention:${subjectId}`,
-      );
+      const context = { now, correlationId: `retention:${subjectId}`, causationId: null };
+      await handle(subjectId, { type: 'Tick', data: { subjectId }, metadata: { now } }, context);
     },
   });
 
@@ -105,33 +94,14 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     topics: [topicName('lethe.account.events.v1'), topicName('lethe.consent.events.v1')],
     handle: async (event) => {
       const subjectId = event.envelope.subjectId;
-      if (!subjectId) return;
-      const now = clock.now();
-      const at = event.envelope.occurredAt;
+      const command = subjectId ? reactToSubjectEvent(event, clock.now()) : undefined;
+      if (!subjectId || !command) return;
       const { correlationId, eventId } = event.envelope;
-      let command: RetentionCommand | undefined;
-      if (isEventOfType(event, 'AccountCreated'))
-        command = { type: 'ObserveAccount', data: { event: 'created', at }, metadata: { now } };
-      else if (
-        isEventOfType(event, 'AccountActivityRecorded') ||
-        isEventOfType(event, 'AccountReactivated')
-      ) {
-        const day = isEventOfType(event, 'AccountActivityRecorded')
-          ? Date.parse(`${event.data.day}T00:00:00Z`)
-          : at;
-        command = { type: 'ObserveAccount', data: { event: 'active', at: day }, metadata: { now } };
-      } else if (isEventOfType(event, 'AccountErased'))
-        command = { type: 'ObserveAccount', data: { event: 'erased', at }, metadata: { now } };
-      else if (isEventOfType(event, 'ConsentGranted') || isEventOfType(event, 'ConsentWithdrawn'))
-        command = {
-          type: 'ObserveConsent',
-          data: { purpose: event.data.purpose, granted: isEventOfType(event, 'ConsentGranted'), at },
-          metadata: { now },
-        };
-      if (command) await handle(subjectId, command, correlationId, eventId);
+      await handle(subjectId, command, { now: command.metadata.now, correlationId, causationId: eventId });
     },
   });
   relay.start(200);
+  const holds = legalHolds({ db: deps.db, handle, relay, now: () => clock.now() });
 
   const app = buildServiceApp({
     name: 'retention',
@@ -149,35 +119,8 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
       activations: async () => (await policyStream.load('retention-policy'))?.state.history ?? [],
       read: async (subjectId) => (await streams.load(subjectId))?.state,
       now: () => clock.now(),
-      placeHold: async ({ subjectId, ...hold }) => {
-        const now = clock.now();
-        // Indexed first, so a hold that is placed can always be found to release.
-        await holds.insertOne({ _id: hold.holdId, subjectId });
-        await handle(subjectId, { type: 'PlaceHold', data: hold, metadata: { now } }, hold.holdId).catch(
-          async (error: unknown) => {
-            await holds.deleteOne({ _id: hold.holdId });
-            throw error;
-          },
-        );
-        // The answer means the hold is on the retention log, where the erasure service reads it
-        // before it plans any request made after this answer (DESIGN.md section 4, step 3).
-        if (!(await relay.published(HOLD_PUBLISH_TIMEOUT_MS))) {
-          throw new RetentionError(
-            'RETENTION_HOLD_NOT_YET_EFFECTIVE',
-            'the hold is recorded but not yet on the retention log; it takes effect once Kafka accepts it',
-          );
-        }
-      },
-      releaseHold: async (holdId, releasedBy) => {
-        const index = await holds.findOne({ _id: holdId });
-        const now = clock.now();
-        // An unknown id goes to the decider too, which refuses it with RETENTION_HOLD_UNKNOWN.
-        await handle(
-          index?.subjectId ?? `unknown-hold:${holdId}`,
-          { type: 'ReleaseHold', data: { holdId, releasedBy }, metadata: { now } },
-          holdId,
-        );
-      },
+      placeHold: (hold) => holds.place(hold),
+      releaseHold: (holdId, releasedBy) => holds.release(holdId, releasedBy),
     }),
   );
 

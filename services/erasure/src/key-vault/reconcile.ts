@@ -14,6 +14,12 @@ export interface ReconcileDeps {
   logger: Logger;
 }
 
+/** Whole-account erasures checked against the vault, and keys found again and shredded again. */
+export interface Reconciled {
+  checked: number;
+  reapplied: number;
+}
+
 /**
  * The forgotten set lives in the same database as the keys, so a restored backup can bring a
  * shredded key back, or lose a forgotten record. The erasure log cannot be restored that way:
@@ -21,9 +27,7 @@ export interface ReconcileDeps {
  * again for those subjects is destroyed again (ErasureReconciled on the log, which the audit
  * ledger records). Idempotent: a second run finds nothing to do.
  */
-export async function reconcileShreddedKeys(
-  deps: ReconcileDeps,
-): Promise<{ checked: number; reapplied: number }> {
+export async function reconcileShreddedKeys(deps: ReconcileDeps): Promise<Reconciled> {
   const wholeAccount = new Map<string, boolean>(); // requestId -> scope.all
   const shredded = new Map<string, string>(); // subjectId -> requestId of its completed erasure
   await deps.kafka.readTopic(deps.erasureTopic, async (record) => {

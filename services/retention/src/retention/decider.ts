@@ -20,176 +20,179 @@ function running(policy: RetentionPolicy, clock: ClockPolicy, from: number): Run
   };
 }
 
+type Command<T extends RetentionCommand['type']> = Extract<RetentionCommand, { type: T }>;
+type ConsentClock = Extract<ClockPolicy, { kind: 'consent' }>;
+
+function observeAccount(
+  policy: RetentionPolicy,
+  { data: { event, at }, metadata }: Command<'ObserveAccount'>,
+  state: RetentionState,
+  seen: RetentionEvent[],
+): RetentionEvent[] {
+  if (state.accountErased) return [];
+  if (event === 'erased')
+    return [
+      { type: 'AccountErasureSeen', data: {} },
+      ...Object.entries(state.clocks).map(([clock, run]): RetentionEvent => ({
+        type: 'RetentionClockStopped',
+        data: {
+          clock,
+          policyVersion: run.policyVersion,
+          stoppedAt: metadata.now.getTime(),
+          reason: 'account-erased',
+        },
+      })),
+    ];
+  const events: RetentionEvent[] = [...seen];
+  for (const clock of policy.clocks.filter((c) => c.kind === 'inactivity')) {
+    const current = state.clocks[clock.id];
+    if (!current)
+      events.push({
+        type: 'RetentionClockStarted',
+        data: { clock: clock.id, ...running(policy, clock, at) },
+      });
+    // Activity reported late (an older day) never moves the clock back.
+    else if (at > current.startedAt)
+      events.push({ type: 'RetentionClockReset', data: { clock: clock.id, ...running(policy, clock, at) } });
+  }
+  return events;
+}
+
+function observeConsent(
+  policy: RetentionPolicy,
+  { data: { purpose, granted, at }, metadata }: Command<'ObserveConsent'>,
+  state: RetentionState,
+  seen: RetentionEvent[],
+): RetentionEvent[] {
+  const purposes = new Set(state.grantedPurposes);
+  if (granted) purposes.add(purpose);
+  else purposes.delete(purpose);
+  const events: RetentionEvent[] = [...seen];
+  if (purposes.size !== state.grantedPurposes.length || !state.grantedPurposes.every((p) => purposes.has(p)))
+    events.push({ type: 'PurposesGranted', data: { purposes: [...purposes].sort() } });
+  const consentClocks = policy.clocks.filter((c): c is ConsentClock => c.kind === 'consent');
+  for (const clock of consentClocks) {
+    if (!clock.whileAnyGranted.includes(purpose)) continue;
+    const anyGranted = clock.whileAnyGranted.some((p) => purposes.has(p));
+    const current = state.clocks[clock.id];
+    if (anyGranted && current)
+      events.push({
+        type: 'RetentionClockStopped',
+        data: {
+          clock: clock.id,
+          policyVersion: current.policyVersion,
+          stoppedAt: metadata.now.getTime(),
+          reason: 'consent-granted',
+        },
+      });
+    else if (!anyGranted && !granted && !current)
+      events.push({
+        type: 'RetentionClockStarted',
+        data: { clock: clock.id, ...running(policy, clock, at) },
+      });
+  }
+  return events;
+}
+
+/** What the passing of time means: holds that end, clocks that notice or expire. */
+function tick(policy: RetentionPolicy, state: RetentionState, now: number): RetentionEvent[] {
+  const events: RetentionEvent[] = [];
+  for (const hold of Object.values(state.holds))
+    if (hold.until !== null && hold.until <= now)
+      events.push({ type: 'LegalHoldReleased', data: { holdId: hold.holdId, releasedBy: 'hold-expiry' } });
+  for (const [clockId, run] of Object.entries(state.clocks)) {
+    const clock = policy.clocks.find((c) => c.id === clockId);
+    if (run.expiresAt <= now) {
+      events.push({
+        type: 'RetentionExpired',
+        data: {
+          clock: clockId,
+          expiredAt: run.expiresAt,
+          policyVersion: run.policyVersion,
+          scope: clock?.erase ?? { all: true, categories: [] },
+          reason: clock?.kind === 'consent' ? 'consent-withdrawn' : 'retention-expired',
+        },
+      });
+    } else if (run.noticeAt !== null && !run.noticed && run.noticeAt <= now) {
+      events.push({
+        type: 'RetentionExpiryNoticed',
+        data: { clock: clockId, policyVersion: run.policyVersion, noticedAt: now, expiresAt: run.expiresAt },
+      });
+    }
+  }
+  return events;
+}
+
+function decide(policy: RetentionPolicy, command: RetentionCommand, state: RetentionState): RetentionEvent[] {
+  const now = command.metadata.now.getTime();
+  const seen: RetentionEvent[] = state.known ? [] : [{ type: 'SubjectSeen', data: {} }];
+  switch (command.type) {
+    case 'ObserveAccount':
+      return observeAccount(policy, command, state, seen);
+    case 'ObserveConsent':
+      return observeConsent(policy, command, state, seen);
+    case 'PlaceHold':
+      if (!state.known)
+        throw new RetentionError(
+          'RETENTION_SUBJECT_UNKNOWN',
+          'no such subject on the account or consent log',
+        );
+      if (state.holds[command.data.holdId]) return [];
+      return [{ type: 'LegalHoldPlaced', data: { ...command.data, placedAt: now } }];
+    case 'ReleaseHold':
+      if (!state.holds[command.data.holdId])
+        throw new RetentionError('RETENTION_HOLD_UNKNOWN', 'no such active hold');
+      return [{ type: 'LegalHoldReleased', data: command.data }];
+    case 'Tick':
+      return tick(policy, state, now);
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: RetentionState, event: RetentionEvent): RetentionState {
+  switch (event.type) {
+    case 'SubjectSeen':
+      return { ...state, known: true };
+    case 'AccountErasureSeen':
+      return { ...state, accountErased: true };
+    case 'PurposesGranted':
+      return { ...state, grantedPurposes: event.data.purposes };
+    case 'RetentionClockStarted':
+    case 'RetentionClockReset': {
+      const { clock, ...run } = event.data;
+      return { ...state, clocks: { ...state.clocks, [clock]: run } };
+    }
+    case 'RetentionClockStopped': {
+      const { [event.data.clock]: _stopped, ...clocks } = state.clocks;
+      return { ...state, clocks };
+    }
+    case 'RetentionExpiryNoticed': {
+      const run = state.clocks[event.data.clock];
+      return run
+        ? { ...state, clocks: { ...state.clocks, [event.data.clock]: { ...run, noticed: true } } }
+        : state;
+    }
+    case 'RetentionExpired': {
+      const { [event.data.clock]: _expired, ...clocks } = state.clocks;
+      const { clock, expiredAt, policyVersion } = event.data;
+      return { ...state, clocks, expired: [...state.expired, { clock, expiredAt, policyVersion }] };
+    }
+    case 'LegalHoldPlaced':
+      return { ...state, holds: { ...state.holds, [event.data.holdId]: event.data } };
+    case 'LegalHoldReleased': {
+      const { [event.data.holdId]: _released, ...holds } = state.holds;
+      return { ...state, holds };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
 /** The policy's clocks as a pure decider: the same events for the same commands, state and policy. */
 export function retentionDecider(
   policy: RetentionPolicy,
 ): Decider<RetentionCommand, RetentionEvent, RetentionState> {
-  const inactivity = policy.clocks.filter((c) => c.kind === 'inactivity');
-  const consent = policy.clocks.filter(
-    (c): c is Extract<ClockPolicy, { kind: 'consent' }> => c.kind === 'consent',
-  );
-
-  function decide(command: RetentionCommand, state: RetentionState): RetentionEvent[] {
-    const now = command.metadata.now.getTime();
-    const seen: RetentionEvent[] = state.known ? [] : [{ type: 'SubjectSeen', data: {} }];
-    switch (command.type) {
-      case 'ObserveAccount': {
-        if (state.accountErased) return [];
-        const { event, at } = command.data;
-        if (event === 'erased')
-          return [
-            { type: 'AccountErasureSeen', data: {} },
-            ...Object.entries(state.clocks).map(([clock, run]): RetentionEvent => ({
-              type: 'RetentionClockStopped',
-              data: { clock, policyVersion: run.policyVersion, stoppedAt: now, reason: 'account-erased' },
-            })),
-          ];
-        const events: RetentionEvent[] = [...seen];
-        for (const clock of inactivity) {
-          const current = state.clocks[clock.id];
-          if (!current)
-            events.push({
-              type: 'RetentionClockStarted',
-              data: { clock: clock.id, ...running(policy, clock, at) },
-            });
-          // Activity reported late (an older day) never moves the clock back.
-          else if (at > current.startedAt)
-            events.push({
-              type: 'RetentionClockReset',
-              data: { clock: clock.id, ...running(policy, clock, at) },
-            });
-        }
-        return events;
-      }
-      case 'ObserveConsent': {
-        const { purpose, granted, at } = command.data;
-        const purposes = new Set(state.grantedPurposes);
-        if (granted) purposes.add(purpose);
-        else purposes.delete(purpose);
-        const events: RetentionEvent[] = [...seen];
-        if (
-          purposes.size !== state.grantedPurposes.length ||
-          !state.grantedPurposes.every((p) => purposes.has(p))
-        )
-          events.push({ type: 'PurposesGranted', data: { purposes: [...purposes].sort() } });
-        for (const clock of consent) {
-          if (!clock.whileAnyGranted.includes(purpose)) continue;
-          const anyGranted = clock.whileAnyGranted.some((p) => purposes.has(p));
-          const current = state.clocks[clock.id];
-          if (anyGranted && current)
-            events.push({
-              type: 'RetentionClockStopped',
-              data: {
-                clock: clock.id,
-                policyVersion: current.policyVersion,
-                stoppedAt: now,
-                reason: 'consent-granted',
-              },
-            });
-          else if (!anyGranted && !granted && !current)
-            events.push({
-              type: 'RetentionClockStarted',
-              data: { clock: clock.id, ...running(policy, clock, at) },
-            });
-        }
-        return events;
-      }
-      case 'PlaceHold': {
-        if (!state.known)
-          throw new RetentionError(
-            'RETENTION_SUBJECT_UNKNOWN',
-            'no such subject on the account or consent log',
-          );
-        if (state.holds[command.data.holdId]) return [];
-        return [{ type: 'LegalHoldPlaced', data: { ...command.data, placedAt: now } }];
-      }
-      case 'ReleaseHold':
-        if (!state.holds[command.data.holdId])
-          throw new RetentionError('RETENTION_HOLD_UNKNOWN', 'no such active hold');
-        return [{ type: 'LegalHoldReleased', data: command.data }];
-      case 'Tick': {
-        const events: RetentionEvent[] = [];
-        for (const hold of Object.values(state.holds))
-          if (hold.until !== null && hold.until <= now)
-            events.push({
-              type: 'LegalHoldReleased',
-              data: { holdId: hold.holdId, releasedBy: 'hold-expiry' },
-            });
-        for (const [clockId, run] of Object.entries(state.clocks)) {
-          const clock = policy.clocks.find((c) => c.id === clockId);
-          if (run.expiresAt <= now) {
-            events.push({
-              type: 'RetentionExpired',
-              data: {
-                clock: clockId,
-                expiredAt: run.expiresAt,
-                policyVersion: run.policyVersion,
-                scope: clock?.erase ?? { all: true, categories: [] },
-                reason: clock?.kind === 'consent' ? 'consent-withdrawn' : 'retention-expired',
-              },
-            });
-          } else if (run.noticeAt !== null && !run.noticed && run.noticeAt <= now) {
-            events.push({
-              type: 'RetentionExpiryNoticed',
-              data: {
-                clock: clockId,
-                policyVersion: run.policyVersion,
-                noticedAt: now,
-                expiresAt: run.expiresAt,
-              },
-            });
-          }
-        }
-        return events;
-      }
-      default:
-        return assertNever(command);
-    }
-  }
-
-  function evolve(state: RetentionState, event: RetentionEvent): RetentionState {
-    switch (event.type) {
-      case 'SubjectSeen':
-        return { ...state, known: true };
-      case 'AccountErasureSeen':
-        return { ...state, accountErased: true };
-      case 'PurposesGranted':
-        return { ...state, grantedPurposes: event.data.purposes };
-      case 'RetentionClockStarted':
-      case 'RetentionClockReset': {
-        const { clock, ...run } = event.data;
-        return { ...state, clocks: { ...state.clocks, [clock]: run } };
-      }
-      case 'RetentionClockStopped': {
-        const { [event.data.clock]: _stopped, ...clocks } = state.clocks;
-        return { ...state, clocks };
-      }
-      case 'RetentionExpiryNoticed': {
-        const run = state.clocks[event.data.clock];
-        return run
-          ? { ...state, clocks: { ...state.clocks, [event.data.clock]: { ...run, noticed: true } } }
-          : state;
-      }
-      case 'RetentionExpired': {
-        const { [event.data.clock]: _expired, ...clocks } = state.clocks;
-        const { clock, expiredAt, policyVersion } = event.data;
-        return {
-          ...state,
-          clocks,
-          expired: [...state.expired, { clock, expiredAt, policyVersion }],
-        };
-      }
-      case 'LegalHoldPlaced':
-        return { ...state, holds: { ...state.holds, [event.data.holdId]: event.data } };
-      case 'LegalHoldReleased': {
-        const { [event.data.holdId]: _released, ...holds } = state.holds;
-        return { ...state, holds };
-      }
-      default:
-        return assertNever(event);
-    }
-  }
-
   return {
     initialState: () => ({
       known: false,
@@ -199,7 +202,7 @@ export function retentionDecider(
       holds: {},
       expired: [],
     }),
-    decide,
+    decide: (command, state) => decide(policy, command, state),
     evolve,
   };
 }

@@ -1,0 +1,78 @@
+import type { KeyVault } from '@lethe/crypto';
+import type { EventCodec } from '@lethe/events';
+import type { KafkaClient } from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+import { joinErasureProtocol, type Participant, type ParticipantDeps } from '@lethe/participant';
+
+import { COMPACTED_PARTICIPANT, writeTombstones } from '../compacted/tombstones';
+import { KEY_VAULT_PARTICIPANT } from '../key-vault/key-vault-participant';
+import { reconcileShreddedKeys, type Reconciled } from '../key-vault/reconcile';
+import { LLM_PARTICIPANT } from '../llm/disclosures';
+import { ERASURE_EVENTS } from './to-records';
+
+type Erase = ParticipantDeps['erase'];
+
+export interface OwnParticipantsDeps {
+  kafka: KafkaClient;
+  codec: EventCodec;
+  logger: Logger;
+  topicName: (logical: string) => string;
+  now: () => Date;
+  /** The vault the key-vault participant shreds in, reconciled with the erasure log first. */
+  vault: KeyVault;
+  /** Shreds the subject's key (the key vault's task). */
+  shredKey: Erase;
+  /** Reports what LLM providers still keep (the llm-providers task). */
+  llmErase: Erase;
+  /** Compacted topics keyed by subject id (physical names): a tombstone is written on each. */
+  compactedTopics: readonly string[];
+}
+
+/**
+ * The participants the erasure service runs itself: the key vault (shreds the subject's key,
+ * last of all), the LLM providers (what they still keep), and tombstones on compacted topics.
+ */
+export async function joinOwnParticipants(
+  deps: OwnParticipantsDeps,
+): Promise<{ reconciled: Reconciled; stop(): Promise<void> }> {
+  // Before this instance shreds anything: undo what a restored backup may have undone.
+  const reconciled = await reconcileShreddedKeys({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    vault: deps.vault,
+    erasureTopic: deps.topicName(ERASURE_EVENTS),
+    topicName: deps.topicName,
+    now: deps.now,
+    logger: deps.logger,
+  });
+  deps.logger.info(reconciled, 'key vault reconciled with the erasure log');
+
+  const join = (declaration: ParticipantDeps['declaration'], erase: Erase) =>
+    joinErasureProtocol({
+      kafka: deps.kafka,
+      codec: deps.codec,
+      logger: deps.logger,
+      topicName: deps.topicName,
+      declaration,
+      erase,
+    });
+  const joined: Participant[] = [
+    await join(KEY_VAULT_PARTICIPANT, deps.shredKey),
+    await join(LLM_PARTICIPANT, deps.llmErase),
+  ];
+  const topics = deps.compactedTopics;
+  if (topics.length > 0) {
+    joined.push(
+      await join(
+        { ...COMPACTED_PARTICIPANT, stores: topics.map((topic) => `kafka:${topic}`) },
+        writeTombstones({ send: deps.kafka.send, topics }),
+      ),
+    );
+  }
+  return {
+    reconciled,
+    async stop() {
+      for (const participant of joined) await participant.stop();
+    },
+  };
+}

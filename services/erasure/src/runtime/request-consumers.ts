@@ -1,0 +1,63 @@
+import type { EventCodec } from '@lethe/events';
+import type { KafkaClient } from '@lethe/kafka';
+import type { Logger } from '@lethe/logger';
+
+import { reactToAccountEvent, reactToRetentionEvent, reactToTaskAnswer } from '../reactions';
+import type { Registration } from '../request/model';
+import type { RequestIntake } from './request-intake';
+import { ERASURE_EVENTS } from './to-records';
+
+export const RETENTION_EVENTS = 'lethe.retention.events.v1';
+export const ACCOUNT_EVENTS = 'lethe.account.events.v1';
+
+/** The consumer groups, named through topicName: an isolated copy of the system has its own. */
+export const requestGroups = (topicName: (logical: string) => string) => ({
+  holds: topicName('lethe.erasure.holds'),
+  orchestrator: topicName('lethe.erasure.orchestrator'),
+});
+
+export interface RequestConsumers {
+  /** Whether either consumer is stuck on a failure it keeps retrying. */
+  stalled(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The two logs the erasure service reacts to. Holds and expiries: one ordered partition per
+ * subject on the retention log, committed after each effect (the intake's barrier reads these
+ * commits). Deletions and the participants' answers: the account and erasure logs.
+ */
+export async function startRequestConsumers(deps: {
+  kafka: KafkaClient;
+  codec: EventCodec;
+  logger: Logger;
+  topicName: (logical: string) => string;
+  intake: RequestIntake;
+  participants: () => readonly Registration[];
+  now: () => Date;
+}): Promise<RequestConsumers> {
+  const { kafka, codec, logger, topicName, intake, now } = deps;
+  const groups = requestGroups(topicName);
+  const holds = await kafka.runEventConsumer({
+    codec,
+    logger,
+    groupId: groups.holds,
+    topics: [topicName(RETENTION_EVENTS)],
+    handle: (event) => intake.run(reactToRetentionEvent(event, now(), deps.participants), event, true),
+  });
+  const answers = await kafka.runEventConsumer({
+    codec,
+    logger,
+    groupId: groups.orchestrator,
+    topics: [topicName(ACCOUNT_EVENTS), topicName(ERASURE_EVENTS)],
+    handle: (event) =>
+      intake.run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false),
+  });
+  return {
+    stalled: () => holds.stalled() || answers.stalled(),
+    async stop() {
+      await holds.stop();
+      await answers.stop();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { Db } from 'mongodb';
+
+import type { CommandHandler, OutboxRelay } from '@lethe/eventstore';
+
+import {
+  RetentionError,
+  type RetentionCommand,
+  type RetentionEvent,
+  type RetentionState,
+} from '../retention/model';
+
+export const LEGAL_HOLDS = 'legal_holds';
+/** How long a hold's answer waits for its event to be on the retention log. */
+const HOLD_PUBLISH_TIMEOUT_MS = 10_000;
+
+export interface NewHold {
+  subjectId: string;
+  holdId: string;
+  reference: string;
+  reason: string;
+  placedBy: string;
+  until: number | null;
+}
+
+export interface LegalHolds {
+  /** Resolves once the hold is on the retention log (see below). */
+  place(hold: NewHold): Promise<void>;
+  release(holdId: string, releasedBy: string): Promise<void>;
+}
+
+/**
+ * Legal holds on a subject's retention stream, with an index from hold id to subject (a release
+ * names only the hold).
+ */
+export function legalHolds(deps: {
+  db: Db;
+  handle: CommandHandler<RetentionCommand, RetentionEvent, RetentionState>;
+  relay: Pick<OutboxRelay, 'published'>;
+  now: () => Date;
+}): LegalHolds {
+  const index = deps.db.collection<{ _id: string; subjectId: string }>(LEGAL_HOLDS);
+  const handle = (subjectId: string, command: RetentionCommand, holdId: string) =>
+    deps.handle(subjectId, command, { now: command.metadata.now, correlationId: holdId, causationId: null });
+  return {
+    async place({ subjectId, ...hold }) {
+      // Indexed first, so a hold that is placed can always be found to release.
+      await index.insertOne({ _id: hold.holdId, subjectId });
+      await handle(
+        subjectId,
+        { type: 'PlaceHold', data: hold, metadata: { now: deps.now() } },
+        hold.holdId,
+      ).catch(async (error: unknown) => {
+        await index.deleteOne({ _id: hold.holdId });
+        throw error;
+      });
+      // The answer means the hold is on the retention log, where the erasure service reads it
+      // before it plans any request made after this answer (DESIGN.md section 4, step 3).
+      if (!(await deps.relay.published(HOLD_PUBLISH_TIMEOUT_MS))) {
+        throw new RetentionError(
+          'RETENTION_HOLD_NOT_YET_EFFECTIVE',
+          'the hold is recorded but not yet on the retention log; it takes effect once Kafka accepts it',
+        );
+      }
+    },
+    async release(holdId, releasedBy) {
+      const found = await index.findOne({ _id: holdId });
+      // An unknown id goes to the decider too, which refuses it with RETENTION_HOLD_UNKNOWN.
+      await handle(
+        found?.subjectId ?? `unknown-hold:${holdId}`,
+        { type: 'ReleaseHold', data: { holdId, releasedBy }, metadata: { now: deps.now() } },
+        holdId,
+      );
+    },
+  };
+}
