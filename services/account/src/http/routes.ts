@@ -89,14 +89,41 @@ type SubjectRequest = FastifyRequest<{ Params: { subjectId: string } }>;
 /** How long a deletion's answer waits for its event to reach Kafka. */
 const PUBLISH_WAIT_MS = 5_000;
 
-export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
-  const newSubjectId = deps.newSubjectId ?? (() => `sub_${randomUUID().replace(/-/g, '')}`);
-  const newRequestId = deps.newRequestId ?? newLetheRequestId;
-  const run = async (request: FastifyRequest, subjectId: string, command: (now: Date) => AccountCommand) => {
-    const now = deps.now();
-    return deps.handle(subjectId, command(now), contextOf(request, now)).catch(asProblem);
-  };
+/** What every route uses: the deps, with defaults filled in and a command runner. */
+interface AccountRouteKit extends AccountRoutesDeps {
+  newSubjectId: () => string;
+  newRequestId: () => string;
+  /** Decides a command made at this instant, in the request's context; errors become problems. */
+  run(
+    request: FastifyRequest,
+    subjectId: string,
+    command: (now: Date) => AccountCommand,
+  ): Promise<HandledCommand<AccountEvent, AccountState>>;
+}
 
+const READ_ACCESS = { scopes: ['service', 'operator', 'subject'] as const, subjectParam: 'subjectId' };
+
+export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const kit: AccountRouteKit = {
+    ...deps,
+    newSubjectId: deps.newSubjectId ?? (() => `sub_${randomUUID().replace(/-/g, '')}`),
+    newRequestId: deps.newRequestId ?? newLetheRequestId,
+    run: async (request, subjectId, command) => {
+      const now = deps.now();
+      return deps.handle(subjectId, command(now), contextOf(request, now)).catch(asProblem);
+    },
+  };
+  openAccountRoute(app, kit);
+  readAccountRoute(app, kit);
+  changeProfileRoute(app, kit);
+  recordActivityRoute(app, kit);
+  openSessionRoute(app, kit);
+  deactivateRoute(app, kit);
+  deleteAccountRoute(app, kit);
+}
+
+/** POST /v1/accounts */
+function openAccountRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.post<{ Body: Profile }>(
     '/v1/accounts',
     {
@@ -108,9 +135,9 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       },
     },
     async (request, reply) => {
-      const subjectId = newSubjectId();
+      const subjectId = deps.newSubjectId();
       const { email: e, name: n, phone: p = null, timezone: t = null } = request.body;
-      await run(request, subjectId, (now) => ({
+      await deps.run(request, subjectId, (now) => ({
         type: 'OpenAccount',
         data: { email: e, name: n, phone: p, timezone: t, source: 'http' },
         metadata: { now },
@@ -118,13 +145,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       return reply.status(201).send({ subjectId });
     },
   );
+}
 
-  const readAccess = { scopes: ['service', 'operator', 'subject'] as const, subjectParam: 'subjectId' };
-
+/** GET /v1/accounts/:subjectId */
+function readAccountRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.get(
     '/v1/accounts/:subjectId',
     {
-      config: { access: readAccess },
+      config: { access: READ_ACCESS },
       schema: {
         summary: 'Read an account profile',
         params: subjectParams,
@@ -136,11 +164,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       return view(request.params.subjectId, state ?? { status: 'none' });
     },
   );
+}
 
+/** PATCH /v1/accounts/:subjectId */
+function changeProfileRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.patch<{ Params: { subjectId: string }; Body: Partial<Profile> }>(
     '/v1/accounts/:subjectId',
     {
-      config: { access: readAccess },
+      config: { access: READ_ACCESS },
       schema: {
         summary: 'Change profile fields',
         params: subjectParams,
@@ -150,7 +181,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     },
     async (request) => {
       const { subjectId } = request.params;
-      const result = await run(request, subjectId, (now) => ({
+      const result = await deps.run(request, subjectId, (now) => ({
         type: 'UpdateProfile',
         data: request.body,
         metadata: { now },
@@ -158,15 +189,18 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       return view(subjectId, result.state);
     },
   );
+}
 
+/** POST /v1/accounts/:subjectId/activity */
+function recordActivityRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.post(
     '/v1/accounts/:subjectId/activity',
     {
-      config: { access: readAccess },
+      config: { access: READ_ACCESS },
       schema: { summary: 'Record that the user was active', params: subjectParams },
     },
     async (request: SubjectRequest, reply) => {
-      await run(request, request.params.subjectId, (now) => ({
+      await deps.run(request, request.params.subjectId, (now) => ({
         type: 'RecordActivity',
         data: { channel: 'http' },
         metadata: { now },
@@ -174,11 +208,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       return reply.status(204).send();
     },
   );
+}
 
+/** POST /v1/accounts/:subjectId/sessions */
+function openSessionRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.post(
     '/v1/accounts/:subjectId/sessions',
     {
-      config: { access: readAccess },
+      config: { access: READ_ACCESS },
       schema: {
         summary: 'Open a session (kept in Redis, indexed for erasure)',
         params: subjectParams,
@@ -191,12 +228,15 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       return reply.status(201).send({ sessionId: await deps.createSession(request.params.subjectId) });
     },
   );
+}
 
+/** POST /v1/accounts/:subjectId/deactivate */
+function deactivateRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.post(
     '/v1/accounts/:subjectId/deactivate',
-    { config: { access: readAccess }, schema: { summary: 'Deactivate the account', params: subjectParams } },
+    { config: { access: READ_ACCESS }, schema: { summary: 'Deactivate the account', params: subjectParams } },
     async (request: SubjectRequest, reply) => {
-      await run(request, request.params.subjectId, (now) => ({
+      await deps.run(request, request.params.subjectId, (now) => ({
         type: 'Deactivate',
         data: { reason: null },
         metadata: { now },
@@ -204,11 +244,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       return reply.status(204).send();
     },
   );
+}
 
+/** DELETE /v1/accounts/:subjectId */
+function deleteAccountRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.delete(
     '/v1/accounts/:subjectId',
     {
-      config: { access: readAccess },
+      config: { access: READ_ACCESS },
       schema: {
         summary: 'Delete the account and all personal data ("delete my account")',
         params: subjectParams,
@@ -216,8 +259,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       },
     },
     async (request: SubjectRequest, reply) => {
-      const requestId = newRequestId();
-      const result = await run(request, request.params.subjectId, (now) => ({
+      const requestId = deps.newRequestId();
+      const result = await deps.run(request, request.params.subjectId, (now) => ({
         type: 'RequestDeletion',
         data: { requestId, reason: 'user-request', regulation: null },
         metadata: { now },

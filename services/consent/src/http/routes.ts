@@ -53,6 +53,17 @@ function asProblem(error: unknown): never {
 
 type SubjectRequest = FastifyRequest<{ Params: { subjectId: string } }>;
 
+/** What every route uses: the deps and the helpers built on them. */
+interface ConsentRouteKit extends ConsentRoutesDeps {
+  contextOf(request: FastifyRequest, now: Date): CommandContext;
+  /** The purpose, or a 404 naming the purposes there are. */
+  knownPurpose(purpose: string): Purpose;
+  /** Records the opt-out a `Sec-GPC: 1` header expresses, if any. */
+  honourGpc(request: SubjectRequest): Promise<void>;
+}
+
+const SUBJECT_ACCESS = { scopes: ['service', 'operator', 'subject'] as const, subjectParam: 'subjectId' };
+
 export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDeps): Promise<void> {
   const saleOrSharing = [...deps.purposes.values()].filter((p) => p.saleOrSharing).map((p) => p.id);
   const contextOf = (request: FastifyRequest, now: Date): CommandContext => ({
@@ -60,36 +71,39 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
     correlationId: request.id,
     causationId: null,
   });
-  const knownPurpose = (purpose: string) => {
-    const found = deps.purposes.get(purpose);
-    if (!found)
-      throw new ProblemError({
-        status: 404,
-        title: 'Not Found',
-        code: 'CONSENT_PURPOSE_UNKNOWN',
-        detail: `no purpose ${purpose}; the purposes are ${[...deps.purposes.keys()].join(', ')}`,
-      });
-    return found;
+  const kit: ConsentRouteKit = {
+    ...deps,
+    contextOf,
+    knownPurpose: (purpose) => {
+      const found = deps.purposes.get(purpose);
+      if (!found)
+        throw new ProblemError({
+          status: 404,
+          title: 'Not Found',
+          code: 'CONSENT_PURPOSE_UNKNOWN',
+          detail: `no purpose ${purpose}; the purposes are ${[...deps.purposes.keys()].join(', ')}`,
+        });
+      return found;
+    },
+    // Sec-GPC: 1 is an opt-out of sale and sharing (CCPA regulations section 7025), on any request.
+    honourGpc: async (request) => {
+      if (request.headers['sec-gpc'] !== '1' || saleOrSharing.length === 0) return;
+      const now = deps.now();
+      const command: ConsentCommand = {
+        type: 'HonourOptOutSignal',
+        data: { purposes: saleOrSharing, policyVersion: deps.policyVersion },
+        metadata: { now },
+      };
+      await deps.handle(request.params.subjectId, command, contextOf(request, now)).catch(asProblem);
+    },
   };
-  // Sec-GPC: 1 is an opt-out of sale and sharing (CCPA regulations section 7025), on any request.
-  const honourGpc = async (request: SubjectRequest) => {
-    if (request.headers['sec-gpc'] !== '1' || saleOrSharing.length === 0) return;
-    const now = deps.now();
-    await deps
-      .handle(
-        request.params.subjectId,
-        {
-          type: 'HonourOptOutSignal',
-          data: { purposes: saleOrSharing, policyVersion: deps.policyVersion },
-          metadata: { now },
-        },
-        contextOf(request, now),
-      )
-      .catch(asProblem);
-  };
+  decideConsentRoute(app, kit);
+  readConsentRoute(app, kit);
+  checkConsentRoute(app, kit);
+}
 
-  const access = { scopes: ['service', 'operator', 'subject'] as const, subjectParam: 'subjectId' };
-
+/** PUT /v1/subjects/:subjectId/consents/:purpose */
+function decideConsentRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
   app.put<{
     Params: { subjectId: string; purpose: string };
     Body: {
@@ -102,7 +116,7 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
   }>(
     '/v1/subjects/:subjectId/consents/:purpose',
     {
-      config: { access },
+      config: { access: SUBJECT_ACCESS },
       schema: {
         summary: 'Grant or withdraw consent to one purpose, with its proof',
         params: {
@@ -132,7 +146,7 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
     },
     async (request) => {
       const { subjectId: subject, purpose } = request.params;
-      const found = knownPurpose(purpose);
+      const found = deps.knownPurpose(purpose);
       const { contact, ...choice } = request.body;
       if (contact && (!found.marketingContact || !choice.granted))
         throw new ProblemError({
@@ -141,13 +155,13 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
           code: 'CONSENT_CONTACT_NOT_EXPECTED',
           detail: `a contact address goes only with a grant of a marketing purpose (${purpose} is not one, or this is a withdrawal)`,
         });
-      await honourGpc(request);
+      await deps.honourGpc(request);
       const now = deps.now();
       const result = await deps
         .handle(
           subject,
           { type: 'RecordConsent', data: { purpose, ...choice, gpc: false }, metadata: { now } },
-          contextOf(request, now),
+          deps.contextOf(request, now),
         )
         .catch(asProblem);
       if (contact && found.marketingContact)
@@ -155,18 +169,23 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
       return view(result.state.current[purpose]!);
     },
   );
+}
 
+/** GET /v1/subjects/:subjectId/consents */
+function readConsentRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
   app.get(
     '/v1/subjects/:subjectId/consents',
     {
-      config: { access: { ...access, scopes: ['service', 'operator', 'auditor', 'subject'] as const } },
+      config: {
+        access: { ...SUBJECT_ACCESS, scopes: ['service', 'operator', 'auditor', 'subject'] as const },
+      },
       schema: {
         summary: 'Current consents and their full history',
         params: { type: 'object', required: ['subjectId'], properties: { subjectId } },
       },
     },
     async (request: SubjectRequest) => {
-      await honourGpc(request);
+      await deps.honourGpc(request);
       const state = await deps.read(request.params.subjectId);
       return {
         subjectId: request.params.subjectId,
@@ -176,11 +195,14 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
       };
     },
   );
+}
 
+/** GET /v1/subjects/:subjectId/consents/:purpose */
+function checkConsentRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
   app.get<{ Params: { subjectId: string; purpose: string } }>(
     '/v1/subjects/:subjectId/consents/:purpose',
     {
-      config: { access },
+      config: { access: SUBJECT_ACCESS },
       // Other services ask this on every send: two access-log lines per check cost a sixth of
       // the throughput (bench/consent-checks.ts), and errors are still logged.
       logLevel: 'warn',
@@ -204,7 +226,7 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
       },
     },
     async (request) => {
-      knownPurpose(request.params.purpose);
+      deps.knownPurpose(request.params.purpose);
       const granted = await deps.check(request.params.subjectId, request.params.purpose);
       return { subjectId: request.params.subjectId, purpose: request.params.purpose, granted };
     },

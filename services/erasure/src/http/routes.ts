@@ -64,7 +64,8 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
   return notFound();
 }
 
-export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
+/** POST /v1/erasure-requests */
+function requestErasureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
   app.post<{ Body: { subjectId: string; reason: (typeof REASONS)[number]; regulation?: string } }>(
     '/v1/erasure-requests',
     {
@@ -93,7 +94,10 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
       return reply.status(202).send({ requestId });
     },
   );
+}
 
+/** GET /v1/erasure-requests/:requestId */
+function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
   app.get<{ Params: { requestId: string } }>(
     '/v1/erasure-requests/:requestId',
     {
@@ -123,7 +127,10 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
       return view(request.params.requestId, found.subjectId, found.state);
     },
   );
+}
 
+/** POST /v1/llm-disclosures */
+function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
   app.post<{
     Body: {
       subjectId: string;
@@ -158,7 +165,10 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
       return reply.status(201).send({ recorded: true });
     },
   );
+}
 
+/** GET /v1/participants */
+function participantsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
   app.get(
     '/v1/participants',
     {
@@ -169,4 +179,11 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
       participants: deps.directory.list(),
     }),
   );
+}
+
+export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
+  requestErasureRoute(app, deps);
+  erasureRequestRoute(app, deps);
+  llmDisclosureRoute(app, deps);
+  participantsRoute(app, deps);
 }

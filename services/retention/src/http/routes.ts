@@ -39,7 +39,8 @@ function asProblem(error: unknown): never {
   throw error;
 }
 
-export async function retentionRoutes(app: FastifyInstance, deps: RetentionRoutesDeps): Promise<void> {
+/** POST /v1/legal-holds */
+function placeHoldRoute(app: FastifyInstance, deps: RetentionRoutesDeps): void {
   app.post<{ Body: { subjectId: string; reference: string; reason: string; until?: string } }>(
     '/v1/legal-holds',
     {
@@ -83,7 +84,10 @@ export async function retentionRoutes(app: FastifyInstance, deps: RetentionRoute
       return reply.status(201).send({ holdId });
     },
   );
+}
 
+/** DELETE /v1/legal-holds/:holdId */
+function releaseHoldRoute(app: FastifyInstance, deps: RetentionRoutesDeps): void {
   app.delete<{ Params: { holdId: string } }>(
     '/v1/legal-holds/:holdId',
     {
@@ -102,7 +106,10 @@ export async function retentionRoutes(app: FastifyInstance, deps: RetentionRoute
       return reply.status(204).send();
     },
   );
+}
 
+/** GET /v1/subjects/:subjectId/retention */
+function subjectRetentionRoute(app: FastifyInstance, deps: RetentionRoutesDeps): void {
   app.get(
     '/v1/subjects/:subjectId/retention',
     {
@@ -157,7 +164,10 @@ export async function retentionRoutes(app: FastifyInstance, deps: RetentionRoute
       };
     },
   );
+}
 
+/** GET /v1/policies */
+function policiesRoute(app: FastifyInstance, deps: RetentionRoutesDeps): void {
   app.get(
     '/v1/policies',
     {
@@ -180,4 +190,11 @@ export async function retentionRoutes(app: FastifyInstance, deps: RetentionRoute
       activations: (await deps.activations()).map((a) => ({ ...a, activatedAt: iso(a.activatedAt) })),
     }),
   );
+}
+
+export async function retentionRoutes(app: FastifyInstance, deps: RetentionRoutesDeps): Promise<void> {
+  placeHoldRoute(app, deps);
+  releaseHoldRoute(app, deps);
+  subjectRetentionRoute(app, deps);
+  policiesRoute(app, deps);
 }
