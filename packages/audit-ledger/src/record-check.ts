@@ -1,0 +1,82 @@
+import type { LetheEvent } from '@lethe/events';
+
+import type { ChainCheck } from './chain-check';
+import { PositionIndex } from './position-index';
+import { at, type Problem } from './problems';
+
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  digest: string;
+  value: Buffer | null;
+}
+
+/**
+ * Matches each audited record to its ledger entry, by position and digest. A record read before
+ * the ledger reached its entry waits until both reads are done.
+ */
+export function createRecordCheck(
+  chain: ChainCheck,
+  problems: Problem[],
+  decode: (value: Buffer | null) => Promise<LetheEvent | undefined>,
+) {
+  const seen = new PositionIndex<true>();
+  const unmatched: SourceRecord[] = [];
+  const lowWatermarks = new Map<string, number>();
+
+  async function check({ topic, partition, offset, digest, value }: SourceRecord): Promise<void> {
+    const position = at(topic, partition, offset);
+    const entry = chain.byPosition.get(topic, partition, offset);
+    if (entry) {
+      if (entry.eventDigest !== digest)
+        problems.push({
+          kind: 'record-altered',
+          position: `${position} seq ${entry.seq}`,
+          detail: 'the record bytes differ from the digest in the ledger',
+        });
+      return;
+    }
+    const event = await decode(value);
+    const known = event ? chain.digestByEventId.get(event.envelope.eventId) : undefined;
+    if (known === undefined)
+      problems.push({
+        kind: 'record-not-in-ledger',
+        position,
+        detail: 'no ledger entry for this record or its event id',
+      });
+    else if (known !== digest)
+      problems.push({
+        kind: 'record-forged',
+        position,
+        detail: `a copy of event ${event!.envelope.eventId} with other bytes`,
+      });
+    // Same event id, same bytes: an outbox publishing twice, ledgered once. Not a problem.
+  }
+
+  return {
+    /** Where a partition's retention has removed records below (they need no record). */
+    lowWatermark(topic: string, partition: number, low: number): void {
+      lowWatermarks.set(`${topic}/${partition}`, low);
+    },
+    async take(record: SourceRecord): Promise<void> {
+      seen.set(record.topic, record.partition, record.offset, true);
+      if (chain.byPosition.get(record.topic, record.partition, record.offset)) await check(record);
+      else unmatched.push(record);
+    },
+    /** Once both reads are done: the records that waited, and entries whose record is missing. */
+    async finish(): Promise<void> {
+      for (const record of unmatched) await check(record);
+      for (const [topic, partition, offset, entry] of chain.byPosition.entries()) {
+        if (seen.get(topic, partition, offset)) continue;
+        // Below the low watermark the topic's retention removed it (the ingest topic keeps 7 days).
+        if (offset < (lowWatermarks.get(`${topic}/${partition}`) ?? 0)) continue;
+        problems.push({
+          kind: 'ledger-entry-without-record',
+          position: `${at(topic, partition, offset)} seq ${entry.seq}`,
+          detail: 'the ledger names a record the topic does not hold',
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { isEventOfType, type LetheEvent } from '@lethe/events';
+
+import type { Problem, RequestTimeline } from './problems';
+
+/** Each erasure request's steps and status, from the erasure log; completion problems on the way. */
+export function timelines(
+  events: { event: LetheEvent; position: string }[],
+  now: number,
+  problems: Problem[],
+): RequestTimeline[] {
+  const byRequest = new Map<string, RequestSoFar>();
+  for (const { event, position } of events) {
+    const requestId = (event.data as { requestId?: string }).requestId;
+    if (!requestId) continue;
+    const request = byRequest.get(requestId) ?? {
+      subjectId: event.envelope.subjectId,
+      requestedAt: null,
+      dueAt: null,
+      blocked: false,
+      completions: new Map<string, { at: number; result: string; position: string }>(),
+      steps: [] as { type: string; at: number; detail: string }[],
+      seen: new Set<string>(),
+    };
+    byRequest.set(requestId, request);
+    if (request.seen.has(event.envelope.eventId)) continue; // a faithful duplicate
+    request.seen.add(event.envelope.eventId);
+    const occurredAt = event.envelope.occurredAt;
+    if (isEventOfType(event, 'ErasureRequested')) {
+      request.requestedAt = Number(event.data.requestedAt);
+      request.dueAt = Number(event.data.dueAt);
+    } else if (isEventOfType(event, 'ErasureBlocked')) request.blocked = true;
+    else if (isEventOfType(event, 'ErasurePlanned')) request.blocked = false;
+    else if (isEventOfType(event, 'ErasureCompleted'))
+      request.completions.set(event.envelope.eventId, {
+        at: occurredAt,
+        result: event.data.result,
+        position,
+      });
+    const detail = stepDetail(event);
+    request.steps.push({ type: event.envelope.type, at: occurredAt, detail });
+  }
+  return [...byRequest].map(([requestId, request]) => summarise(requestId, request, now, problems));
+}
+
+/** What one step says about itself in the timeline. */
+function stepDetail(event: LetheEvent): string {
+  if (isEventOfType(event, 'ErasureRequested'))
+    return `${event.data.reason}${event.data.regulation ? ` (${event.data.regulation})` : ''}`;
+  if (isEventOfType(event, 'ErasureBlocked')) return `held by ${event.data.holdIds.length} legal hold(s)`;
+  if (isEventOfType(event, 'ErasurePlanned')) return event.data.tasks.map((t) => t.participantId).join(', ');
+  if (isEventOfType(event, 'ErasureTaskCompleted'))
+    return `${event.data.participantId}: ${event.data.outcome}${event.data.verifiedEmpty ? ', verified empty' : ''}`;
+  if (isEventOfType(event, 'ErasureTaskFailed')) return `${event.data.participantId}: ${event.data.code}`;
+  if (isEventOfType(event, 'ErasureTaskIssued'))
+    return `${event.data.participantId} attempt ${event.data.attempt}`;
+  if (isEventOfType(event, 'ErasureCompleted')) return event.data.result;
+  if (isEventOfType(event, 'ErasureDeadlineAtRisk')) return `open: ${event.data.openParticipants.join(', ')}`;
+  return '';
+}
+
+interface RequestSoFar {
+  subjectId: string | null;
+  requestedAt: number | null;
+  dueAt: number | null;
+  blocked: boolean;
+  completions: Map<string, { at: number; result: string; position: string }>;
+  steps: { type: string; at: number; detail: string }[];
+  seen: Set<string>;
+}
+
+/** A request's timeline, with a problem for each completion too many, too late or missing. */
+function summarise(
+  requestId: string,
+  request: RequestSoFar,
+  now: number,
+  problems: Problem[],
+): RequestTimeline {
+  const completions = [...request.completions.values()].sort((a, b) => a.at - b.at);
+  const first = completions[0];
+  if (completions.length > 1)
+    problems.push({
+      kind: 'request-completed-twice',
+      position: completions[1]!.position,
+      detail: `request ${requestId} has ${completions.length} ErasureCompleted events`,
+    });
+  if (first && request.dueAt !== null && first.at > request.dueAt)
+    problems.push({
+      kind: 'request-completed-late',
+      position: first.position,
+      detail: `request ${requestId} completed after its deadline ${new Date(request.dueAt).toISOString()}`,
+    });
+  const overdue = !first && request.dueAt !== null && now > request.dueAt;
+  if (overdue)
+    problems.push({
+      kind: 'request-overdue',
+      position: `request ${requestId}`,
+      detail: `no completion, due ${new Date(request.dueAt!).toISOString()}`,
+    });
+  return {
+    requestId,
+    subjectId: request.subjectId,
+    requestedAt: request.requestedAt,
+    dueAt: request.dueAt,
+    status: first ? 'completed' : overdue ? 'overdue' : request.blocked ? 'blocked' : 'open',
+    result: first?.result ?? null,
+    completedAt: first?.at ?? null,
+    completions: completions.length,
+    steps: request.steps.sort((a, b) => a.at - b.at),
+  } satisfies RequestTimeline;
+}
