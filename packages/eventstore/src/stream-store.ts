@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import type { Binary, Db } from 'mongodb';
 
-import { BoundedMap } from '@lethe/bounded-map';
-
 import { EventStoreError, isDuplicateKey } from './errors';
+import { createPendingMarks, type PendingDocument } from './pending-marks';
+import { createStreamHeads } from './stream-heads';
+import { createStreamTimers, type TimerDocument } from './stream-timers';
 
 /** An event ready for Kafka: already encoded (Confluent wire format, personal fields sealed). */
 export interface OutboxRecord {
@@ -34,29 +35,12 @@ export interface StreamDocument<State> {
   writer: string;
 }
 
-/** Marks a commit whose outbox is not yet on Kafka; deleted once it is. Each append has its
- * own mark (`<commitId>@<writer>`), so two writers racing for one version never collide here. */
-interface PendingDocument {
-  _id: string;
-  commitId: string;
-  writer: string;
-  streamId: string;
-  version: number;
-  createdAt: Date;
-}
-
 export type UnpublishedCommit<State> = StreamDocument<State> & { readonly markId: string };
 
 /** A stored commit's events, handed to the relay by the process that wrote them. */
 export interface CommittedOutbox {
   readonly markId: string;
   readonly records: readonly OutboxRecord[];
-}
-
-/** A stream that wants to be woken; may be early or stale, never missing (see dueTimers). */
-interface TimerDocument {
-  _id: string;
-  at: Date;
 }
 
 // Header names such as `lethe.event-id` hold dots, which FerretDB refuses as document keys, so
@@ -140,10 +124,6 @@ export interface StreamStore<State> {
   markPublished(markIds: readonly string[]): Promise<void>;
 }
 
-/** A pending mark this old with no commit belongs to a writer that died or lost a race. */
-const ORPHAN_MARK_MS = 60_000;
-const CACHED_STREAMS = 10_000;
-
 export function commitId(streamId: string, version: number): string {
   return `${streamId}#${String(version).padStart(12, '0')}`;
 }
@@ -172,75 +152,13 @@ export async function createStreamStore<State>({
   clock?: () => Date;
 }): Promise<StreamStore<State>> {
   const commits = db.collection<StreamDocument<State>>(collection);
-  const pending = db.collection<PendingDocument>(`${collection}_pending`);
-  const timers = db.collection<TimerDocument>(`${collection}_timers`);
-  // Streams this process has seen lately: the place to start probing for newer commits.
-  const seen = new BoundedMap<string, LoadedStream<State>>(CACHED_STREAMS);
+  const heads = createStreamHeads(commits);
+  const timers = createStreamTimers(db.collection<TimerDocument>(`${collection}_timers`), heads.load);
+  const marks = createPendingMarks(db.collection<PendingDocument>(`${collection}_pending`), commits);
   const listeners = new Set<(commit: CommittedOutbox) => void>();
-  const remember = (streamId: string, loaded: LoadedStream<State>) => void seen.set(streamId, loaded);
-
-  const exists = async (streamId: string, version: number) =>
-    (await commits.findOne({ _id: commitId(streamId, version) }, { projection: { _id: 1 } })) !== null;
-
-  async function newestVersion(streamId: string, known: number): Promise<number> {
-    let low = known; // exists, or 0
-    let step = 1;
-    let high: number;
-    for (;;) {
-      if (await exists(streamId, low + step)) {
-        low += step;
-        step *= 2;
-      } else {
-        high = low + step;
-        break;
-      }
-    }
-    while (high - low > 1) {
-      const middle = Math.floor((low + high) / 2);
-      if (await exists(streamId, middle)) low = middle;
-      else high = middle;
-    }
-    return low;
-  }
-
-  async function load(streamId: string, options: LoadOptions = {}): Promise<LoadedStream<State> | undefined> {
-    const known = seen.get(streamId);
-    if (known && options.trustCache) return known;
-    const version = await newestVersion(streamId, known?.version ?? 0);
-    if (version === 0) return undefined;
-    if (known && known.version === version) return known;
-    const commit = await commits.findOne(
-      { _id: commitId(streamId, version) },
-      { projection: { version: 1, state: 1, timer: 1 } },
-    );
-    if (!commit) return undefined; // pruned under us: treat as absent
-    const loaded = { version: commit.version, state: commit.state, timer: commit.timer ?? null };
-    remember(streamId, loaded);
-    return loaded;
-  }
-
-  // The wake-up time this process last stored per stream. A stored time that is early is fine
-  // (dueTimers moves it on), so a later timer needs no write: most commits write none.
-  const storedTimers = new BoundedMap<string, number>(CACHED_STREAMS);
-
-  // Written before the commit, so a crash cannot lose a timer; a stale one is healed by dueTimers.
-  async function setTimer(streamId: string, at: Date): Promise<void> {
-    const stored = storedTimers.get(streamId);
-    if (stored !== undefined && stored <= at.getTime()) return;
-    const { matchedCount } = await timers.updateOne({ _id: streamId }, { $set: { at } });
-    if (matchedCount === 0) {
-      try {
-        await timers.insertOne({ _id: streamId, at });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        await timers.updateOne({ _id: streamId }, { $set: { at } });
-      }
-    }
-    storedTimers.set(streamId, at.getTime());
-  }
 
   return {
-    load,
+    load: heads.load,
 
     async history(streamId) {
       return commits.find({ streamId }).sort({ version: 1 }).toArray();
@@ -262,82 +180,46 @@ export async function createStreamStore<State>({
       const id = commitId(streamId, version);
       const writer = randomUUID();
       const markId = `${id}@${writer}`;
-      if (timer) await setTimer(streamId, timer);
+      if (timer) await timers.set(streamId, timer);
       // The pending mark goes first: a commit never exists without one until it is published.
       if (records.length > 0)
-        await pending.insertOne({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock() });
+        await marks.add({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock() });
       try {
+        const outbox = records.map(toStored);
         await commits.insertOne({
           _id: id,
           streamId,
           version,
           state,
-          outbox: records.map(toStored),
+          outbox,
           committedAt: now,
           timer,
           writer,
         });
       } catch (error) {
-        if (records.length > 0) await pending.deleteOne({ _id: markId }).catch(() => undefined);
-        if (isDuplicateKey(error)) {
-          seen.delete(streamId);
-          throw new EventStoreError(
-            'EVENTSTORE_CONFLICT',
-            `stream ${streamId} moved past version ${expectedVersion}`,
-            true,
-          );
-        }
-        throw error;
+        if (records.length > 0) await marks.remove([markId]).catch(() => undefined);
+        if (!isDuplicateKey(error)) throw error;
+        heads.forget(streamId);
+        throw new EventStoreError(
+          'EVENTSTORE_CONFLICT',
+          `stream ${streamId} moved past version ${expectedVersion}`,
+          true,
+        );
       }
-      remember(streamId, { version, state, timer });
+      heads.remember(streamId, { version, state, timer });
       if (records.length > 0) for (const listener of listeners) listener({ markId, records });
       return version;
     },
 
-    async dueTimers(now, limit = 100) {
-      const due = await timers
-        .find({ at: { $lte: now } })
-        .limit(limit)
-        .toArray();
-      const streamIds: string[] = [];
-      for (const entry of due) {
-        // What this process last saw is enough: a stale view only costs a Tick that decides nothing.
-        const head = await load(entry._id, { trustCache: true });
-        const wanted = head?.timer ?? null;
-        storedTimers.delete(entry._id);
-        if (wanted === null) await timers.deleteOne({ _id: entry._id, at: entry.at });
-        else if (wanted.getTime() > now.getTime()) {
-          await timers.updateOne({ _id: entry._id, at: entry.at }, { $set: { at: wanted } });
-          storedTimers.set(entry._id, wanted.getTime());
-        } else streamIds.push(entry._id);
-      }
-      return streamIds;
-    },
+    dueTimers: (now, limit) => timers.due(now, limit),
 
-    async unpublished(limit, now, { olderThanMs = 0 } = {}) {
-      const marks = await pending
-        .find(olderThanMs > 0 ? { createdAt: { $lte: new Date(now.getTime() - olderThanMs) } } : {})
-        .sort({ streamId: 1, version: 1 })
-        .limit(limit)
-        .toArray();
-      const found: UnpublishedCommit<State>[] = [];
-      for (const mark of marks) {
-        const commit = await commits.findOne({ _id: mark.commitId });
-        if (commit?.writer === mark.writer) found.push({ ...commit, markId: mark._id });
-        // Another writer won the version, or this one died before its commit: nothing to send.
-        else if (commit || now.getTime() - mark.createdAt.getTime() > ORPHAN_MARK_MS)
-          await pending.deleteOne({ _id: mark._id });
-      }
-      return found;
-    },
+    unpublished: (limit, now, { olderThanMs = 0 } = {}) => marks.unpublished(limit, now, olderThanMs),
 
     onCommitted(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
 
-    async markPublished(ids) {
-      if (ids.length > 0) await pending.deleteMany({ _id: { $in: [...ids] } });
-    },
+    markPublished: (markIds) => marks.remove(markIds),
   };
 }

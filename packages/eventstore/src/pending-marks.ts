@@ -1,0 +1,48 @@
+import type { Collection } from 'mongodb';
+
+import type { StreamDocument, UnpublishedCommit } from './stream-store';
+
+/** Marks a commit whose outbox is not yet on Kafka; deleted once it is. Each append has its
+ * own mark (`<commitId>@<writer>`), so two writers racing for one version never collide here. */
+export interface PendingDocument {
+  _id: string;
+  commitId: string;
+  writer: string;
+  streamId: string;
+  version: number;
+  createdAt: Date;
+}
+
+/** A pending mark this old with no commit belongs to a writer that died or lost a race. */
+const ORPHAN_MARK_MS = 60_000;
+
+/** The outbox's index: one mark per commit whose events are not yet on Kafka. */
+export function createPendingMarks<State>(
+  pending: Collection<PendingDocument>,
+  commits: Collection<StreamDocument<State>>,
+) {
+  return {
+    async add(mark: PendingDocument): Promise<void> {
+      await pending.insertOne(mark);
+    },
+    async remove(markIds: readonly string[]): Promise<void> {
+      if (markIds.length > 0) await pending.deleteMany({ _id: { $in: [...markIds] } });
+    },
+    async unpublished(limit: number, now: Date, olderThanMs: number): Promise<UnpublishedCommit<State>[]> {
+      const marks = await pending
+        .find(olderThanMs > 0 ? { createdAt: { $lte: new Date(now.getTime() - olderThanMs) } } : {})
+        .sort({ streamId: 1, version: 1 })
+        .limit(limit)
+        .toArray();
+      const found: UnpublishedCommit<State>[] = [];
+      for (const mark of marks) {
+        const commit = await commits.findOne({ _id: mark.commitId });
+        if (commit?.writer === mark.writer) found.push({ ...commit, markId: mark._id });
+        // Another writer won the version, or this one died before its commit: nothing to send.
+        else if (commit || now.getTime() - mark.createdAt.getTime() > ORPHAN_MARK_MS)
+          await pending.deleteOne({ _id: mark._id });
+      }
+      return found;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { Collection } from 'mongodb';
+
+import { BoundedMap } from '@lethe/bounded-map';
+
+import { commitId, type LoadedStream, type LoadOptions, type StreamDocument } from './stream-store';
+
+const CACHED_STREAMS = 10_000;
+
+/**
+ * Finds a stream's newest commit by probing commit ids (versions have no gaps): from the last
+ * version this process saw (one probe when warm), or by galloping and bisecting (cold).
+ */
+export function createStreamHeads<State>(commits: Collection<StreamDocument<State>>) {
+  // Streams this process has seen lately: the place to start probing for newer commits.
+  const seen = new BoundedMap<string, LoadedStream<State>>(CACHED_STREAMS);
+
+  const exists = async (streamId: string, version: number) =>
+    (await commits.findOne({ _id: commitId(streamId, version) }, { projection: { _id: 1 } })) !== null;
+
+  async function newestVersion(streamId: string, known: number): Promise<number> {
+    let low = known; // exists, or 0
+    let step = 1;
+    while (await exists(streamId, low + step)) {
+      low += step;
+      step *= 2;
+    }
+    let high = low + step;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (await exists(streamId, middle)) low = middle;
+      else high = middle;
+    }
+    return low;
+  }
+
+  return {
+    load: async (streamId: string, options: LoadOptions = {}): Promise<LoadedStream<State> | undefined> => {
+      const known = seen.get(streamId);
+      if (known && options.trustCache) return known;
+      const version = await newestVersion(streamId, known?.version ?? 0);
+      if (version === 0) return undefined;
+      if (known && known.version === version) return known;
+      const commit = await commits.findOne(
+        { _id: commitId(streamId, version) },
+        { projection: { version: 1, state: 1, timer: 1 } },
+      );
+      if (!commit) return undefined; // pruned under us: treat as absent
+      const loaded = { version: commit.version, state: commit.state, timer: commit.timer ?? null };
+      seen.set(streamId, loaded);
+      return loaded;
+    },
+    /** What this process just wrote is the stream's newest commit. */
+    remember(streamId: string, loaded: LoadedStream<State>): void {
+      seen.set(streamId, loaded);
+    },
+    /** This process's view is stale (another writer moved on). */
+    forget(streamId: string): void {
+      seen.delete(streamId);
+    },
+  };
+}
