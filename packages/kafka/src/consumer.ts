@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 import type { EventCodec, LetheEvent } from '@lethe/events';
@@ -7,10 +5,13 @@ import type { Logger } from '@lethe/logger';
 
 import type { KafkaAdmin } from './admin';
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
-import { describeCause, hasKafkaErrorType, isRetriable, KafkaPortError } from './errors';
+import { sendToDeadLetter, type DeadLetter } from './dead-letter';
+import { describeCause, isRetriable } from './errors';
 import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
-import { deadLetterTopicName, deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
+import { deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
+
+export { DLQ_HEADERS } from './dead-letter';
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -65,28 +66,89 @@ export interface ConsumerRunner {
   stop(): Promise<void>;
 }
 
-export const DLQ_HEADERS = {
-  sourceTopic: 'lethe.dlq.source-topic',
-  sourcePartition: 'lethe.dlq.source-partition',
-  sourceOffset: 'lethe.dlq.source-offset',
-  consumerGroup: 'lethe.dlq.consumer-group',
-  cause: 'lethe.dlq.cause',
-  attempts: 'lethe.dlq.attempts',
-  retriable: 'lethe.dlq.retriable',
-  failedAt: 'lethe.dlq.failed-at',
-  /** Set when the copy could not fit the dead-letter topic: the record carries no value, only
-   * where the original is and its digest. */
-  valueOmitted: 'lethe.dlq.value-omitted',
-  valueSha256: 'lethe.dlq.value-sha256',
-  valueBytes: 'lethe.dlq.value-bytes',
-} as const;
-
-/** kafkajs' answer when a record (or batch) is over the topic's max.message.bytes. */
-const isTooLarge = (error: unknown) => hasKafkaErrorType(error, ['MESSAGE_TOO_LARGE']);
-
 const HEARTBEAT_EVERY_MS = 3_000;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What the per-record loop needs of its consumer. */
+interface RecordLoop {
+  handle: (record: ConsumedRecord) => Promise<void>;
+  retry: RetryPolicy;
+  sleep: (ms: number) => Promise<void>;
+  log: Logger;
+  /** Partitions whose record in hand has failed retriably maxAttempts times. */
+  stalledAt: Set<string>;
+  stopping: () => boolean;
+  deadLetter: (letter: Omit<DeadLetter, 'groupId'>) => Promise<void>;
+  commit: (topic: string, partition: number, message: KafkaMessage) => Promise<void>;
+}
+
+// The group's session must not expire while a partition waits for a dependency: heartbeat at
+// least every 3 s. A heartbeat that fails means a rebalance; the record is left uncommitted.
+async function waitWithHeartbeats(
+  loop: RecordLoop,
+  ms: number,
+  heartbeat: () => Promise<void>,
+): Promise<boolean> {
+  for (let left = ms; left > 0 && !loop.stopping(); left -= HEARTBEAT_EVERY_MS) {
+    await loop.sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+    try {
+      await heartbeat();
+    } catch {
+      return false;
+    }
+  }
+  return !loop.stopping();
+}
+
+async function processRecord(
+  loop: RecordLoop,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  heartbeat: () => Promise<void>,
+) {
+  for (let attempts = 1; ; attempts += 1) {
+    try {
+      await loop.handle({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        headers: headersOf(message.headers),
+        value: message.value,
+      });
+      break;
+    } catch (error) {
+      const cause = describeCause(error);
+      // A retriable failure (a dependency down, a timeout) holds the partition and is retried
+      // until it succeeds: a good record must not end in a dead-letter topic nobody replays.
+      // Only poison, which can never succeed, is dead-lettered.
+      if (isRetriable(error)) {
+        if (loop.stopping()) return; // not committed: retried after the restart
+        const waitMs = backoffMs(loop.retry, attempts);
+        if (attempts === loop.retry.maxAttempts) {
+          loop.stalledAt.add(`${topic}/${partition}`);
+          loop.log.error(
+            { topic, partition, offset: message.offset, attempts, cause },
+            'record still failing; holding its partition and retrying until it succeeds',
+          );
+        } else if (attempts < loop.retry.maxAttempts)
+          loop.log.warn(
+            { topic, partition, offset: message.offset, attempts, cause, waitMs },
+            'record failed; retrying',
+          );
+        if (!(await waitWithHeartbeats(loop, waitMs, heartbeat))) return; // rebalanced: not committed
+        continue;
+      }
+      loop.log.error({ topic, partition, offset: message.offset, attempts, cause }, 'record dead-lettered');
+      await loop.deadLetter({ topic, partition, message, error, attempts });
+      break;
+    }
+  }
+  loop.stalledAt.delete(`${topic}/${partition}`);
+  await loop.commit(topic, partition, message);
+}
 
 /**
  * Runs a consumer group over `topics`. Each record is handled, retried with backoff while its
@@ -117,58 +179,6 @@ export async function runRecordConsumer(
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: deps.fromBeginning ?? true });
 
-  async function sendToDeadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    error: unknown,
-    attempts: number,
-  ) {
-    const headers = {
-      ...headersOf(message.headers),
-      [DLQ_HEADERS.sourceTopic]: topic,
-      [DLQ_HEADERS.sourcePartition]: String(partition),
-      [DLQ_HEADERS.sourceOffset]: message.offset,
-      [DLQ_HEADERS.consumerGroup]: groupId,
-      [DLQ_HEADERS.cause]: describeCause(error),
-      [DLQ_HEADERS.attempts]: String(attempts),
-      [DLQ_HEADERS.retriable]: String(isRetriable(error)),
-      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-    };
-    const dlq = deadLetterTopicName(topic);
-    try {
-      try {
-        await send([{ topic: dlq, key: message.key, value: message.value, headers }]);
-      } catch (sendError) {
-        if (!isTooLarge(sendError)) throw sendError;
-        // The copy cannot fit: a reference to the original (still on the source topic for its
-        // retention) with its digest, so the partition moves on and nothing is lost silently.
-        const value = message.value ?? Buffer.alloc(0);
-        await send([
-          {
-            topic: dlq,
-            key: message.key,
-            value: null,
-            headers: {
-              ...headers,
-              [DLQ_HEADERS.valueOmitted]: 'too-large',
-              [DLQ_HEADERS.valueSha256]: createHash('sha256').update(value).digest('hex'),
-              [DLQ_HEADERS.valueBytes]: String(value.length),
-            },
-          },
-        ]);
-      }
-    } catch (cause) {
-      // Not committing is the safe answer: the record comes back after the restart.
-      throw new KafkaPortError(
-        'KAFKA_DEAD_LETTER_FAILED',
-        `could not dead-letter ${topic}/${partition}@${message.offset}`,
-        true,
-        { cause },
-      );
-    }
-  }
-
   // kafkajs drops offset commits once its stop has begun, so stop() first lets the record in
   // hand finish and commit, and only then disconnects. Records not started are left uncommitted
   // and come again after the restart.
@@ -177,74 +187,24 @@ export async function runRecordConsumer(
   /** Partitions whose record in hand has failed retriably maxAttempts times. */
   const stalledAt = new Set<string>();
 
-  // The group's session must not expire while a partition waits for a dependency: heartbeat at
-  // least every 3 s. A heartbeat that fails means a rebalance; the record is left uncommitted.
-  async function waitWithHeartbeats(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
-    for (let left = ms; left > 0 && !stopping; left -= HEARTBEAT_EVERY_MS) {
-      await sleep(Math.min(left, HEARTBEAT_EVERY_MS));
-      try {
-        await heartbeat();
-      } catch {
-        return false;
-      }
-    }
-    return !stopping;
-  }
-
-  async function processRecord(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-  ) {
-    for (let attempts = 1; ; attempts += 1) {
-      try {
-        await handle({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          headers: headersOf(message.headers),
-          value: message.value,
-        });
-        break;
-      } catch (error) {
-        const cause = describeCause(error);
-        // A retriable failure (a dependency down, a timeout) holds the partition and is retried
-        // until it succeeds: a good record must not end in a dead-letter topic nobody replays.
-        // Only poison, which can never succeed, is dead-lettered.
-        if (isRetriable(error)) {
-          if (stopping) return; // not committed: retried after the restart
-          const waitMs = backoffMs(retry, attempts);
-          if (attempts === retry.maxAttempts) {
-            stalledAt.add(`${topic}/${partition}`);
-            log.error(
-              { topic, partition, offset: message.offset, attempts, cause },
-              'record still failing; holding its partition and retrying until it succeeds',
-            );
-          } else if (attempts < retry.maxAttempts)
-            log.warn(
-              { topic, partition, offset: message.offset, attempts, cause, waitMs },
-              'record failed; retrying',
-            );
-          if (!(await waitWithHeartbeats(waitMs, heartbeat))) return; // rebalanced: not committed
-          continue;
-        }
-        log.error({ topic, partition, offset: message.offset, attempts, cause }, 'record dead-lettered');
-        await sendToDeadLetter(topic, partition, message, error, attempts);
-        break;
-      }
-    }
-    stalledAt.delete(`${topic}/${partition}`);
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-  }
+  const loop: RecordLoop = {
+    handle,
+    retry,
+    sleep,
+    log,
+    stalledAt,
+    stopping: () => stopping,
+    deadLetter: (letter) => sendToDeadLetter(send, { ...letter, groupId }),
+    commit: (topic, partition, message) =>
+      consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]),
+  };
 
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 3,
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
       if (stopping) return;
-      const processing = processRecord(topic, partition, message, heartbeat);
+      const processing = processRecord(loop, topic, partition, message, heartbeat);
       inFlight.add(processing);
       try {
         await processing;
