@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
-import type { KafkaClient, OutgoingEvent, TransactionalConsumer } from '@lethe/kafka';
+import type { ConsumedRecord, KafkaClient, OutgoingEvent, TransactionalConsumer } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
 import {
@@ -39,6 +39,101 @@ export interface LedgerWriter {
   stop(): Promise<void>;
 }
 
+type Head = { seq: number; entryHash: string } | null;
+
+/** Where the chain stands: its head, the last signed seq, and every event id it holds. */
+interface ChainState {
+  head: Head;
+  lastCheckpoint: number;
+  ledgered: Set<string>;
+}
+
+/** Reads the ledger back (committed records only) to the chain's head. */
+async function readChainState(kafka: KafkaClient, codec: EventCodec, ledger: string): Promise<ChainState> {
+  const state: ChainState = { head: null, lastCheckpoint: 0, ledgered: new Set() };
+  await kafka.readTopic(
+    ledger,
+    async (record) => {
+      const { event } = await codec.decode(record.value!);
+      if (event.envelope.type === 'AuditEntry') {
+        const data = event.data as ChainEntry;
+        state.head = { seq: Number(data.seq), entryHash: data.entryHash };
+        if (data.eventRef.eventId) state.ledgered.add(data.eventRef.eventId);
+      } else if (event.envelope.type === 'AuditCheckpoint')
+        state.lastCheckpoint = Number((event.data as { seq: number }).seq);
+    },
+    { transactional: true },
+  );
+  return state;
+}
+
+const ledgerEnvelope = (now: () => Date) => ({
+  subjectId: null,
+  correlationId: 'audit-ledger',
+  producer: 'audit',
+  occurredAt: now().getTime(),
+});
+
+/** A signed checkpoint over the entry `head` names. */
+function checkpointEvent(deps: LedgerWriterDeps, head: { seq: number; entryHash: string }, now: () => Date) {
+  return {
+    event: makeEvent('AuditCheckpoint', ledgerEnvelope(now), {
+      seq: head.seq,
+      entryHash: head.entryHash,
+      signature: signCheckpoint(deps.signingKey, head.seq, head.entryHash),
+      keyId: deps.keyId,
+    }),
+    key: null,
+  };
+}
+
+/**
+ * The entries (and checkpoints) for one chunk of source records, from the chain state as the
+ * last committed chunk left it. Skips event ids already ledgered (an outbox's second copy).
+ */
+async function chunkEntries(
+  deps: LedgerWriterDeps,
+  state: ChainState,
+  chunk: { topic: string; partition: number; records: readonly ConsumedRecord[] },
+  now: () => Date,
+): Promise<{ events: OutgoingEvent[]; head: Head; checkpointAt: number; eventIds: Set<string> }> {
+  let head = state.head;
+  let checkpointAt = state.lastCheckpoint;
+  const eventIds = new Set<string>();
+  const events: OutgoingEvent[] = [];
+  for (const record of chunk.records) {
+    let event: LetheEvent | undefined;
+    try {
+      event = record.value ? (await deps.codec.decode(record.value)).event : undefined;
+    } catch {
+      event = undefined; // still ledgered, by its bytes: no record is silently dropped
+    }
+    const eventId = event?.envelope.eventId ?? null;
+    if (eventId && (state.ledgered.has(eventId) || eventIds.has(eventId))) continue;
+    if (eventId) eventIds.add(eventId);
+    const { topic, partition } = chunk;
+    const ref = {
+      topic,
+      partition,
+      offset: Number(record.offset),
+      eventId,
+      type: event?.envelope.type ?? null,
+    };
+    const entry = nextEntry(head, ref, recordDigest(record.value));
+    head = entry;
+    await deps.onEntry?.(entry, event);
+    events.push({
+      event: makeEvent('AuditEntry', ledgerEnvelope(now), { ...entry, eventRef: { ...entry.eventRef } }),
+      key: null,
+    });
+    if (entry.seq - checkpointAt >= deps.checkpointEvery) {
+      checkpointAt = entry.seq;
+      events.push(checkpointEvent(deps, entry, now));
+    }
+  }
+  return { events, head, checkpointAt, eventIds };
+}
+
 /**
  * Appends one AuditEntry per event to the single-partition ledger. Each batch of source records
  * becomes one Kafka transaction holding its entries (and any checkpoint) and the consumer's
@@ -51,95 +146,35 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'ledger-writer' });
   const ledger = topicName(LEDGER_TOPIC);
-  let head: { seq: number; entryHash: string } | null = null;
-  let lastCheckpoint = 0;
-  const ledgered = new Set<string>();
-  // Read back only once this writer holds the transactional id: an older writer is fenced by
-  // then, so the head cannot move under this one and two writers never fork the chain.
-  const recoverHead = async () => {
-    await deps.kafka.readTopic(
-      ledger,
-      async (record) => {
-        const { event } = await deps.codec.decode(record.value!);
-        if (event.envelope.type === 'AuditEntry') {
-          const data = event.data as ChainEntry;
-          head = { seq: Number(data.seq), entryHash: data.entryHash };
-          if (data.eventRef.eventId) ledgered.add(data.eventRef.eventId);
-        } else if (event.envelope.type === 'AuditCheckpoint')
-          lastCheckpoint = Number((event.data as { seq: number }).seq);
-      },
-      { transactional: true },
-    );
-    log.info({ seq: (head as { seq: number } | null)?.seq ?? 0 }, 'ledger head recovered');
-  };
-
-  const groupId = topicName('lethe.audit');
-  const envelope = () => ({
-    subjectId: null,
-    correlationId: 'audit-ledger',
-    producer: 'audit',
-    occurredAt: now().getTime(),
-  });
+  let state: ChainState = { head: null, lastCheckpoint: 0, ledgered: new Set() };
+  let lastEntryAt = Date.now();
 
   // One transaction per chunk of source records: its entries, any checkpoint, and the offsets.
-  let lastEntryAt = Date.now();
   const runner: TransactionalConsumer = await deps.kafka.runTransactionalConsumer({
-    groupId,
+    groupId: topicName('lethe.audit'),
     topics: AUDITED_TOPICS.map(topicName),
     transactionalId: topicName('lethe.audit.ledger-writer'),
     codec: deps.codec,
     topicName,
     chunkSize: TRANSACTION_RECORDS,
-    claimed: recoverHead,
+    // Read back only once this writer holds the transactional id: an older writer is fenced by
+    // then, so the head cannot move under this one and two writers never fork the chain.
+    claimed: async () => {
+      state = await readChainState(deps.kafka, deps.codec, ledger);
+      log.info({ seq: state.head?.seq ?? 0 }, 'ledger head recovered');
+    },
     onFenced: () =>
       log.error('fenced by a newer ledger writer: this one writes nothing more and reports not ready'),
-    transform: async ({ topic, partition, records }) => {
-      let chainHead = head;
-      let checkpointAt = lastCheckpoint;
-      const chunkIds = new Set<string>();
-      const events: OutgoingEvent[] = [];
-      for (const record of records) {
-        let event: LetheEvent | undefined;
-        try {
-          event = record.value ? (await deps.codec.decode(record.value)).event : undefined;
-        } catch {
-          event = undefined; // still ledgered, by its bytes: no record is silently dropped
-        }
-        const eventId = event?.envelope.eventId ?? null;
-        if (eventId && (ledgered.has(eventId) || chunkIds.has(eventId))) continue;
-        if (eventId) chunkIds.add(eventId);
-        const entry = nextEntry(
-          chainHead,
-          { topic, partition, offset: Number(record.offset), eventId, type: event?.envelope.type ?? null },
-          recordDigest(record.value),
-        );
-        chainHead = entry;
-        await deps.onEntry?.(entry, event);
-        events.push({
-          event: makeEvent('AuditEntry', envelope(), { ...entry, eventRef: { ...entry.eventRef } }),
-          key: null,
-        });
-        if (entry.seq - checkpointAt >= deps.checkpointEvery) {
-          checkpointAt = entry.seq;
-          events.push({
-            event: makeEvent('AuditCheckpoint', envelope(), {
-              seq: entry.seq,
-              entryHash: entry.entryHash,
-              signature: signCheckpoint(deps.signingKey, entry.seq, entry.entryHash),
-              keyId: deps.keyId,
-            }),
-            key: null,
-          });
-        }
-      }
+    transform: async (chunk) => {
+      const next = await chunkEntries(deps, state, chunk, now);
       return {
-        events,
+        events: next.events,
         // Only after the commit: the chain moves on, and these events count as ledgered.
         committed: () => {
-          head = chainHead;
-          lastCheckpoint = checkpointAt;
-          for (const id of chunkIds) ledgered.add(id);
-          if (events.length > 0) lastEntryAt = Date.now();
+          state.head = next.head;
+          state.lastCheckpoint = next.checkpointAt;
+          for (const id of next.eventIds) state.ledgered.add(id);
+          if (next.events.length > 0) lastEntryAt = Date.now();
         },
       };
     },
@@ -148,34 +183,29 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
   // Entries after the last checkpoint are unsigned until checkpointEvery more arrive; when the
   // writer falls quiet, it signs what it has (between chunks, so the head is committed).
   const idleMs = deps.checkpointIdleMs ?? 0;
-  const signWhenIdle = async () => {
-    await runner.publishAlone(() => {
-      const current = head;
-      if (!current || current.seq <= lastCheckpoint || Date.now() - lastEntryAt < idleMs) return undefined;
-      const checkpoint = {
-        seq: current.seq,
-        entryHash: current.entryHash,
-        signature: signCheckpoint(deps.signingKey, current.seq, current.entryHash),
-        keyId: deps.keyId,
-      };
+  const signWhenIdle = () =>
+    runner.publishAlone(() => {
+      const current = state.head;
+      if (!current || current.seq <= state.lastCheckpoint || Date.now() - lastEntryAt < idleMs)
+        return undefined;
       return {
-        events: [{ event: makeEvent('AuditCheckpoint', envelope(), checkpoint), key: null }],
-        committed: () => void (lastCheckpoint = current.seq),
+        events: [checkpointEvent(deps, current, now)],
+        committed: () => void (state.lastCheckpoint = current.seq),
       };
     });
-  };
   const idleTimer =
     idleMs > 0
       ? setInterval(
-          () => {
-            signWhenIdle().catch((error: unknown) => log.error({ err: error }, 'idle checkpoint failed'));
-          },
+          () =>
+            void signWhenIdle().catch((error: unknown) =>
+              log.error({ err: error }, 'idle checkpoint failed'),
+            ),
           Math.max(100, Math.floor(idleMs / 4)),
         )
       : undefined;
 
   return {
-    head: () => head,
+    head: () => state.head,
     fenced: () => runner.stalled(),
     async stop() {
       clearInterval(idleTimer);
