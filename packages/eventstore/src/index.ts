@@ -21,3 +21,4 @@ export {
   type StreamStore,
   type UnpublishedCommit,
 } from './stream-store';
+export { outboxRecords, type OutboxRecordsDeps, type Wire, type WireEnvelope } from './outbox-records';

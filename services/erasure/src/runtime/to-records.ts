@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-
 import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
-import type { CommandContext, OutboxRecord } from '@lethe/eventstore';
+import { outboxRecords, type WireEnvelope } from '@lethe/eventstore';
 
 import type { ErasureEvent } from '../request/model';
 
@@ -20,104 +18,66 @@ export function erasureRecords({
   codec: EventCodec;
   topicName: (logical: string) => string;
 }) {
-  return async (
-    subjectId: string,
-    events: readonly ErasureEvent[],
-    context: CommandContext,
-  ): Promise<OutboxRecord[]> => {
-    const records: OutboxRecord[] = [];
-    for (const event of events) {
-      const eventId = randomUUID();
-      const envelope = {
-        eventId,
-        subjectId,
-        correlationId: context.correlationId,
-        causationId: context.causationId,
-        producer: 'erasure',
-        occurredAt: context.now.getTime(),
-      };
-      const wires: { wire: LetheEvent; topics: string[] }[] = [];
-      switch (event.type) {
-        case 'ErasureRequested': {
-          const { subjectId: _subject, scope, ...rest } = event.data;
-          wires.push({
-            wire: makeEvent('ErasureRequested', envelope, {
-              ...rest,
-              scope: { all: scope.all, categories: [...scope.categories] },
-            }),
-            topics: [ERASURE_EVENTS],
-          });
-          break;
-        }
-        case 'ErasurePlanned':
-          wires.push({
-            wire: makeEvent('ErasurePlanned', envelope, {
-              requestId: event.data.requestId,
-              tasks: event.data.tasks.map((t) => ({
-                participantId: t.participantId,
-                phase: t.phase,
-                categories: [...t.categories],
-              })),
-            }),
-            topics: [ERASURE_EVENTS],
-          });
-          break;
-        case 'ErasureTaskIssued': {
-          const { scope, ...rest } = event.data;
-          const wire = makeEvent('ErasureTaskIssued', envelope, {
-            ...rest,
-            scope: { all: scope.all, categories: [...scope.categories] },
-          });
-          wires.push({ wire, topics: [ERASURE_EVENTS, taskTopicOf(event.data.participantId)] });
-          break;
-        }
-        case 'TaskOutcomeRecorded':
-        case 'HoldPlaced':
-        case 'HoldReleased':
-          break;
-        case 'ErasureBlocked':
-          wires.push({
-            wire: makeEvent('ErasureBlocked', envelope, {
-              requestId: event.data.requestId,
-              holdIds: [...event.data.holdIds],
-            }),
-            topics: [ERASURE_EVENTS],
-          });
-          break;
-        case 'ErasureDeadlineAtRisk':
-          wires.push({
-            wire: makeEvent('ErasureDeadlineAtRisk', envelope, {
-              ...event.data,
-              openParticipants: [...event.data.openParticipants],
-            }),
-            topics: [ERASURE_EVENTS],
-          });
-          break;
-        case 'ErasureCompleted':
-          wires.push({
-            wire: makeEvent('ErasureCompleted', envelope, {
-              requestId: event.data.requestId,
-              result: event.data.result,
-              outcomes: event.data.outcomes.map((o) => ({ ...o, counts: { ...o.counts } })),
-              certificate: event.data.certificate,
-            }),
-            topics: [ERASURE_EVENTS],
-          });
-          break;
-      }
-      for (const { wire, topics } of wires) {
-        const value = await codec.encode(wire);
-        for (const topic of topics) {
-          records.push({
-            eventId,
-            topic: topicName(topic),
-            key: subjectId,
-            value,
-            headers: { 'lethe.event-id': eventId, 'lethe.event-type': wire.envelope.type },
-          });
-        }
-      }
+  return outboxRecords<ErasureEvent, LetheEvent>({
+    encode: (wire) => codec.encode(wire),
+    topicName,
+    producer: 'erasure',
+    toWires: (event, envelope) => {
+      const wire = toWire(event, envelope);
+      if (!wire) return [];
+      const topics =
+        event.type === 'ErasureTaskIssued'
+          ? [ERASURE_EVENTS, taskTopicOf(event.data.participantId)]
+          : [ERASURE_EVENTS];
+      return [{ wire, topics }];
+    },
+  });
+}
+
+const wireScope = (scope: { all: boolean; categories: readonly string[] }) => ({
+  all: scope.all,
+  categories: [...scope.categories],
+});
+
+function toWire(event: ErasureEvent, envelope: WireEnvelope): LetheEvent | undefined {
+  switch (event.type) {
+    case 'ErasureRequested': {
+      const { subjectId: _subject, scope, ...rest } = event.data;
+      return makeEvent('ErasureRequested', envelope, { ...rest, scope: wireScope(scope) });
     }
-    return records;
-  };
+    case 'ErasurePlanned':
+      return makeEvent('ErasurePlanned', envelope, {
+        requestId: event.data.requestId,
+        tasks: event.data.tasks.map((t) => ({
+          participantId: t.participantId,
+          phase: t.phase,
+          categories: [...t.categories],
+        })),
+      });
+    case 'ErasureTaskIssued': {
+      const { scope, ...rest } = event.data;
+      return makeEvent('ErasureTaskIssued', envelope, { ...rest, scope: wireScope(scope) });
+    }
+    case 'TaskOutcomeRecorded':
+    case 'HoldPlaced':
+    case 'HoldReleased':
+      return undefined;
+    case 'ErasureBlocked':
+      return makeEvent('ErasureBlocked', envelope, {
+        requestId: event.data.requestId,
+        holdIds: [...event.data.holdIds],
+      });
+    case 'ErasureDeadlineAtRisk':
+      return makeEvent('ErasureDeadlineAtRisk', envelope, {
+        ...event.data,
+        openParticipants: [...event.data.openParticipants],
+      });
+    case 'ErasureCompleted':
+      return makeEvent('ErasureCompleted', envelope, {
+        requestId: event.data.requestId,
+        result: event.data.result,
+        outcomes: event.data.outcomes.map((o) => ({ ...o, counts: { ...o.counts } })),
+        certificate: event.data.certificate,
+      });
+  }
 }

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-
 import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
-import type { CommandContext, OutboxRecord } from '@lethe/eventstore';
+import { outboxRecords, type WireEnvelope } from '@lethe/eventstore';
 
 import type { RetentionEvent } from './model';
 
@@ -19,87 +17,56 @@ export function retentionRecords({
   codec: EventCodec;
   topicName: (logical: string) => string;
 }) {
-  return async (
-    subjectId: string,
-    events: readonly RetentionEvent[],
-    context: CommandContext,
-  ): Promise<OutboxRecord[]> => {
-    const records: OutboxRecord[] = [];
-    const now = context.now.getTime();
-    for (const event of events) {
-      const wires: { wire: LetheEvent; topic: string }[] = [];
-      const envelope = () => ({
-        eventId: randomUUID(),
-        subjectId,
-        correlationId: context.correlationId,
-        causationId: context.causationId,
-        producer: 'retention',
-        occurredAt: now,
-      });
-      const onRetention = (wire: LetheEvent) => wires.push({ wire, topic: RETENTION_EVENTS_TOPIC });
-      switch (event.type) {
-        case 'SubjectSeen':
-        case 'AccountErasureSeen':
-        case 'PurposesGranted':
-          break;
-        case 'RetentionClockStarted': {
-          const { clock, policyVersion, startedAt, expiresAt } = event.data;
-          onRetention(
-            makeEvent('RetentionClockStarted', envelope(), { clock, policyVersion, startedAt, expiresAt }),
-          );
-          break;
-        }
-        case 'RetentionClockReset': {
-          const { clock, policyVersion, startedAt, expiresAt } = event.data;
-          onRetention(
-            makeEvent('RetentionClockReset', envelope(), {
-              clock,
-              policyVersion,
-              resetAt: startedAt,
-              expiresAt,
-            }),
-          );
-          break;
-        }
-        case 'RetentionClockStopped':
-          onRetention(makeEvent('RetentionClockStopped', envelope(), event.data));
-          break;
-        case 'RetentionExpiryNoticed':
-          onRetention(makeEvent('RetentionExpiryNoticed', envelope(), event.data));
-          break;
-        case 'RetentionExpired': {
-          const { clock, policyVersion, expiredAt, scope, reason } = event.data;
-          onRetention(
-            makeEvent('RetentionExpired', envelope(), {
-              clock,
-              policyVersion,
-              expiredAt,
-              scope: { all: scope.all, categories: [...scope.categories] },
-              reason,
-            }),
-          );
-          break;
-        }
-        case 'LegalHoldPlaced': {
-          const { holdId, reference, reason, placedBy, until } = event.data;
-          onRetention(
-            makeEvent('LegalHoldPlaced', envelope(), { holdId, reference, reason, placedBy, until }),
-          );
-          break;
-        }
-        case 'LegalHoldReleased':
-          onRetention(makeEvent('LegalHoldReleased', envelope(), event.data));
-          break;
-      }
-      for (const { wire, topic } of wires)
-        records.push({
-          eventId: wire.envelope.eventId,
-          topic: topicName(topic),
-          key: subjectId,
-          value: await codec.encode(wire),
-          headers: { 'lethe.event-id': wire.envelope.eventId, 'lethe.event-type': wire.envelope.type },
-        });
+  return outboxRecords<RetentionEvent, LetheEvent>({
+    encode: (wire) => codec.encode(wire),
+    topicName,
+    producer: 'retention',
+    toWires: (event, envelope) => {
+      const wire = toWire(event, envelope);
+      return wire ? [{ wire, topics: [RETENTION_EVENTS_TOPIC] }] : [];
+    },
+  });
+}
+
+function toWire(event: RetentionEvent, envelope: WireEnvelope): LetheEvent | undefined {
+  switch (event.type) {
+    case 'SubjectSeen':
+    case 'AccountErasureSeen':
+    case 'PurposesGranted':
+      return undefined;
+    case 'RetentionClockStarted': {
+      const { clock, policyVersion, startedAt, expiresAt } = event.data;
+      return makeEvent('RetentionClockStarted', envelope, { clock, policyVersion, startedAt, expiresAt });
     }
-    return records;
-  };
+    case 'RetentionClockReset': {
+      const { clock, policyVersion, startedAt, expiresAt } = event.data;
+      return makeEvent('RetentionClockReset', envelope, {
+        clock,
+        policyVersion,
+        resetAt: startedAt,
+        expiresAt,
+      });
+    }
+    case 'RetentionClockStopped':
+      return makeEvent('RetentionClockStopped', envelope, event.data);
+    case 'RetentionExpiryNoticed':
+      return makeEvent('RetentionExpiryNoticed', envelope, event.data);
+    case 'RetentionExpired': {
+      const { clock, policyVersion, expiredAt, scope, reason } = event.data;
+      const wireScope = { all: scope.all, categories: [...scope.categories] };
+      return makeEvent('RetentionExpired', envelope, {
+        clock,
+        policyVersion,
+        expiredAt,
+        scope: wireScope,
+        reason,
+      });
+    }
+    case 'LegalHoldPlaced': {
+      const { holdId, reference, reason, placedBy, until } = event.data;
+      return makeEvent('LegalHoldPlaced', envelope, { holdId, reference, reason, placedBy, until });
+    }
+    case 'LegalHoldReleased':
+      return makeEvent('LegalHoldReleased', envelope, event.data);
+  }
 }
