@@ -1,5 +1,6 @@
 import type { Logger } from '@lethe/logger';
 
+import { createPublishWatermark } from './publish-watermark';
 import { toOutboxRecord, type CommittedOutbox, type OutboxRecord, type StreamStore } from './stream-store';
 
 export interface OutboxRelay {
@@ -30,6 +31,35 @@ export interface OutboxRelayDeps {
 const SWEEP_GRACE_MS = 2_000;
 
 /**
+ * Publishes the commits still marked pending, a batch at a time, except those this process has
+ * in hand (its fast path sends them).
+ */
+async function sweepPending(
+  sweep: {
+    store: Pick<StreamStore<unknown>, 'unpublished'>;
+    publish: (markIds: string[], records: OutboxRecord[]) => Promise<number>;
+    batchSize: number;
+    now: Date;
+    olderThanMs: number;
+  },
+  inHand: () => ReadonlySet<string>,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const waiting = inHand();
+    const found = await sweep.store.unpublished(sweep.batchSize, sweep.now, {
+      olderThanMs: sweep.olderThanMs,
+    });
+    const commits = found.filter((commit) => !waiting.has(commit.markId));
+    total += await sweep.publish(
+      commits.map((commit) => commit.markId),
+      commits.flatMap((commit) => commit.outbox.map(toOutboxRecord)),
+    );
+    if (commits.length < sweep.batchSize) return total; // a full batch may have more behind it
+  }
+}
+
+/**
  * Publishes commits' events to Kafka, then marks them published. Commits this process wrote are
  * handed over in memory and sent at once, in one produce request per flush (each stream's
  * commits in order; the idempotent producer keeps that order per partition). A sweep of the
@@ -50,16 +80,7 @@ export function createOutboxRelay({
   let unsubscribe: (() => void) | undefined;
   let lastSweepAt = 0;
   const handedOver: (CommittedOutbox & { seq: number })[] = [];
-  // Commits handed over are numbered; `publishedUpTo` is the highest number on Kafka.
-  let handedOverSeq = 0;
-  let publishedUpTo = 0;
-  const waiters: { seq: number; resolve: () => void }[] = [];
-
-  function settle(seq: number) {
-    publishedUpTo = Math.max(publishedUpTo, seq);
-    for (let i = waiters.length - 1; i >= 0; i -= 1)
-      if (waiters[i]!.seq <= publishedUpTo) waiters.splice(i, 1)[0]!.resolve();
-  }
+  const watermark = createPublishWatermark();
 
   async function publish(markIds: string[], records: OutboxRecord[]): Promise<number> {
     if (records.length > 0) await send(records);
@@ -75,7 +96,7 @@ export function createOutboxRelay({
         commits.map((commit) => commit.markId),
         commits.flatMap((commit) => commit.records),
       );
-      settle(Math.max(...commits.map((commit) => commit.seq)));
+      watermark.settle(Math.max(...commits.map((commit) => commit.seq)));
       return count;
     } catch (error) {
       handedOver.unshift(...commits); // in order, for the next flush
@@ -83,20 +104,11 @@ export function createOutboxRelay({
     }
   }
 
-  async function sweep(olderThanMs: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const waiting = new Set(handedOver.map((commit) => commit.markId));
-      const commits = (await store.unpublished(batchSize, now(), { olderThanMs })).filter(
-        (commit) => !waiting.has(commit.markId),
-      );
-      total += await publish(
-        commits.map((commit) => commit.markId),
-        commits.flatMap((commit) => commit.outbox.map(toOutboxRecord)),
-      );
-      if (commits.length < batchSize) return total; // a full batch may have more behind it
-    }
-  }
+  const sweep = (olderThanMs: number) =>
+    sweepPending(
+      { store, publish, batchSize, now: now(), olderThanMs },
+      () => new Set(handedOver.map((c) => c.markId)),
+    );
 
   function enqueue(run: () => Promise<number>): Promise<number> {
     // One flush at a time: a second caller waits for the one in progress, then runs its own.
@@ -125,8 +137,7 @@ export function createOutboxRelay({
       intervalMs = every;
       stopped = false;
       unsubscribe = store.onCommitted((commit) => {
-        handedOverSeq += 1;
-        handedOver.push({ ...commit, seq: handedOverSeq });
+        handedOver.push({ ...commit, seq: watermark.next() });
         schedule(0, false);
       });
       schedule(0, true);
@@ -134,18 +145,7 @@ export function createOutboxRelay({
     wake() {
       schedule(0, false);
     },
-    async published(timeoutMs) {
-      const seq = handedOverSeq;
-      if (seq <= publishedUpTo) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const onKafka = new Promise<boolean>((resolve) => waiters.push({ seq, resolve: () => resolve(true) }));
-      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-      try {
-        return await Promise.race([onKafka, late]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    published: (timeoutMs) => watermark.published(timeoutMs),
     async stop() {
       stopped = true;
       unsubscribe?.();
