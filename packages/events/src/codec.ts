@@ -83,60 +83,63 @@ export function registryError(error: unknown, what: string): EventsError {
   return new EventsError('EVENTS_REGISTRY_UNAVAILABLE', `the registry failed on ${what}`, { cause: error });
 }
 
+/**
+ * Caches each key's promise; a failed one is forgotten, so the next call tries again (a
+ * registry that was down is asked again, not remembered as down).
+ */
+function promiseCache<K, V>(): (key: K, make: () => Promise<V>) => Promise<V> {
+  const cache = new Map<K, Promise<V>>();
+  return (key, make) => {
+    let value = cache.get(key);
+    if (!value) {
+      value = make().catch((error: unknown) => {
+        cache.delete(key);
+        throw error;
+      });
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+/** Registers a schema version (idempotent in the registry) and returns its id. */
+async function registerSchema(registry: SchemaRegistry, entry: EventSchema): Promise<number> {
+  const registered = await withRetry(
+    () =>
+      registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) },
+        { subject: entry.subject },
+      ),
+    `schema ${entry.subject}`,
+  );
+  return registered.id;
+}
+
+/** How to read what a writer schema wrote: resolved to the newest local version (the upcast). */
+async function readerOf(registry: SchemaRegistry, catalog: EventCatalog, schemaId: number) {
+  const writer = await withRetry(() => registry.getSchema(schemaId), `schema id ${schemaId}`);
+  const writerType = writer as unknown as avro.Type;
+  const local = writerType.name ? catalog.byFullName(writerType.name) : undefined;
+  if (!local) {
+    throw new EventsError(
+      'EVENTS_UNKNOWN_TYPE',
+      `schema id ${schemaId} is ${writerType.name ?? 'unnamed'}, not a known event`,
+    );
+  }
+  // Resolving an older writer to the newest reader is how old versions are upcast.
+  const resolver = local.avroType.createResolver(writerType);
+  return {
+    reader: local,
+    read: (buf: Buffer): unknown => local.avroType.fromBuffer(buf, resolver) as unknown,
+  };
+}
+
 export function createEventCodec({ registry, catalog }: EventCodecDeps): EventCodec {
-  const schemaIds = new Map<string, Promise<number>>();
-  const readers = new Map<number, Promise<{ reader: EventSchema; read: (buf: Buffer) => unknown }>>();
-
-  function schemaIdOf(entry: EventSchema): Promise<number> {
-    const key = `${entry.subject}#v${entry.version}`;
-    let id = schemaIds.get(key);
-    if (!id) {
-      id = withRetry(
-        () =>
-          registry.register(
-            { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) },
-            { subject: entry.subject },
-          ),
-        `schema ${entry.subject}`,
-      )
-        .then((registered) => registered.id)
-        .catch((error: unknown) => {
-          schemaIds.delete(key); // a failed registration is tried again by the next call
-          throw error;
-        });
-      schemaIds.set(key, id);
-    }
-    return id;
-  }
-
-  function readerFor(schemaId: number) {
-    let reader = readers.get(schemaId);
-    if (!reader) {
-      reader = withRetry(() => registry.getSchema(schemaId), `schema id ${schemaId}`)
-        .catch((error: unknown) => {
-          readers.delete(schemaId);
-          throw error;
-        })
-        .then((writer) => {
-          const writerType = writer as unknown as avro.Type;
-          const local = writerType.name ? catalog.byFullName(writerType.name) : undefined;
-          if (!local) {
-            throw new EventsError(
-              'EVENTS_UNKNOWN_TYPE',
-              `schema id ${schemaId} is ${writerType.name ?? 'unnamed'}, not a known event`,
-            );
-          }
-          // Resolving an older writer to the newest reader is how old versions are upcast.
-          const resolver = local.avroType.createResolver(writerType);
-          return {
-            reader: local,
-            read: (buf: Buffer): unknown => local.avroType.fromBuffer(buf, resolver) as unknown,
-          };
-        });
-      readers.set(schemaId, reader);
-    }
-    return reader;
-  }
+  const schemaIds = promiseCache<string, number>();
+  const readers = promiseCache<number, Awaited<ReturnType<typeof readerOf>>>();
+  const schemaIdOf = (entry: EventSchema) =>
+    schemaIds(`${entry.subject}#v${entry.version}`, () => registerSchema(registry, entry));
+  const readerFor = (schemaId: number) => readers(schemaId, () => readerOf(registry, catalog, schemaId));
 
   return {
     async registerAll() {
