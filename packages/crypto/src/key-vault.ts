@@ -68,6 +68,43 @@ export function forgottenId(subjectId: string): string {
 
 const toBuffer = (value: Buffer | Binary) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer));
 
+/** Unwrapped keys kept a short while: most seals and opens come in bursts per subject. */
+function keyCache(ttlMs: number, maxEntries: number, now: () => number) {
+  const cache = new BoundedMap<string, { key: Buffer; expiresAt: number }>(maxEntries);
+  return {
+    remember(subjectId: string, key: Buffer): void {
+      cache.set(subjectId, { key, expiresAt: now() + ttlMs });
+    },
+    cached(subjectId: string): Buffer | undefined {
+      const entry = cache.get(subjectId);
+      if (entry && entry.expiresAt > now()) return entry.key;
+      cache.delete(subjectId);
+      return undefined;
+    },
+    forget(subjectId: string): void {
+      cache.delete(subjectId);
+    },
+  };
+}
+
+/** Stores a new subject key, wrapped; false if another writer stored one first. */
+async function insertKey(
+  keys: Collection<SubjectKeyDocument>,
+  kek: KeyEncryptionKey,
+  subjectId: string,
+  key: Buffer,
+  createdAt: Date,
+): Promise<boolean> {
+  try {
+    const wrappedKey = await kek.wrap(key, `subject-key|${subjectId}`);
+    await keys.insertOne({ _id: subjectId, wrappedKey, kekId: kek.id, createdAt });
+    return true;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    return false;
+  }
+}
+
 export function createKeyVault({
   db,
   kek,
@@ -77,18 +114,9 @@ export function createKeyVault({
 }: KeyVaultDeps): KeyVault {
   const keys: Collection<SubjectKeyDocument> = db.collection(KEY_VAULT_COLLECTIONS.keys);
   const forgotten: Collection<ForgottenDocument> = db.collection(KEY_VAULT_COLLECTIONS.forgotten);
-  const cache = new BoundedMap<string, { key: Buffer; expiresAt: number }>(cacheMaxEntries);
-
-  function remember(subjectId: string, key: Buffer) {
-    cache.set(subjectId, { key, expiresAt: now() + cacheTtlMs });
-  }
-
-  function cached(subjectId: string): Buffer | undefined {
-    const entry = cache.get(subjectId);
-    if (entry && entry.expiresAt > now()) return entry.key;
-    cache.delete(subjectId);
-    return undefined;
-  }
+  const cache = keyCache(cacheTtlMs, cacheMaxEntries, now);
+  const remember = (subjectId: string, key: Buffer) => cache.remember(subjectId, key);
+  const cached = (subjectId: string) => cache.cached(subjectId);
 
   async function forgottenRecord(subjectId: string) {
     return forgotten.findOne({ _id: forgottenId(subjectId) });
@@ -120,15 +148,7 @@ export function createKeyVault({
         throw new CryptoError('CRYPTO_SUBJECT_ERASED', 'the subject was erased; no new key is made for it');
       }
       const key = randomBytes(KEY_BYTES);
-      try {
-        await keys.insertOne({
-          _id: subjectId,
-          wrappedKey: await kek.wrap(key, `subject-key|${subjectId}`),
-          kekId: kek.id,
-          createdAt: new Date(now()),
-        });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+      if (!(await insertKey(keys, kek, subjectId, key, new Date(now())))) {
         // Another writer made the key first: use theirs, so one subject has one key.
         const doc = await keys.findOne({ _id: subjectId });
         if (!doc) throw new CryptoError('CRYPTO_KEY_MISSING', 'the key vanished while it was being made');
@@ -158,7 +178,7 @@ export function createKeyVault({
         });
       const present = await keys.findOne({ _id: subjectId }, { projection: { _id: 1 } });
       const deletedCount = present ? (await keys.deleteOne({ _id: subjectId })).deletedCount : 0;
-      cache.delete(subjectId);
+      cache.forget(subjectId);
       const [keyLeft, record] = await Promise.all([
         keys.findOne({ _id: subjectId }, { projection: { _id: 1 } }),
         forgottenRecord(subjectId),
