@@ -21,7 +21,7 @@ import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
 import type { RequestErasureInput } from './reactions';
 import { erasureDecider, nextWakeup } from './request/decider';
-import type { ErasureState } from './request/model';
+import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { joinOwnParticipants } from './runtime/own-participants';
 import { mongoRequestIndex } from './runtime/request-index';
@@ -37,6 +37,12 @@ import { startTickSweeper } from './runtime/tick-sweeper';
 import { erasureRecords } from './runtime/to-records';
 
 export const ERASURE_STREAMS = 'erasure_streams';
+
+/** States are stored as they are, and upcast when loaded (older commits lack newer fields). */
+const erasureStateCodec = {
+  toStored: async (_subjectId: string, state: ErasureState): Promise<StoredErasureState> => state,
+  fromStored: async (_subjectId: string, stored: StoredErasureState) => upcastErasureState(stored),
+};
 export { ERASURE_REQUESTS } from './runtime/request-index';
 
 export interface ErasureServiceDeps {
@@ -78,7 +84,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const topicName = deps.topicName ?? ((topic: string) => topic);
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'erasure' });
-  const streams = await createStreamStore<ErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
+  const streams = await createStreamStore<StoredErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
   const requests = mongoRequestIndex(deps.db);
 
   const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
@@ -88,6 +94,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     toRecords: erasureRecords({ codec: deps.codec, topicName }),
     onAppended: () => relay.wake(),
     timerOf: nextWakeup,
+    stateCodec: erasureStateCodec,
   });
   const sweeper = startTickSweeper({ streams, handle, now, logger: log });
 

@@ -47,7 +47,7 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       ...(state.request.requestId !== requestId ? { joinedTo: state.request.requestId } : {}),
       dueAt: new Date(state.request.dueAt).toISOString(),
       deadlineAtRisk: state.atRiskRaised ?? false,
-      blockedByHolds: state.blocked ? [...(state.holds ?? [])] : [],
+      blockedByHolds: state.blocked ? [...state.holds] : [],
       tasks: state.tasks.map((t) => ({
         participantId: t.participantId,
         phase: t.phase,

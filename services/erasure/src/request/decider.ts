@@ -1,6 +1,7 @@
 import { assertNever, type Decider } from '@lethe/eventstore';
 
 import { certificateOf } from './certificate';
+import { evolveErasure } from './evolve';
 import {
   AT_RISK_BEFORE_DUE_MS,
   deadlineFor,
@@ -53,6 +54,7 @@ function plan(request: OpenState['request'], participants: readonly Registration
       attempt: 0,
       status: 'waiting',
       deadlineAt: null,
+      retryAt: null,
       result: null,
       failureCode: null,
     }));
@@ -77,7 +79,7 @@ function attemptFailed(task: Task, failed: { retriable: boolean; code: string },
 
 /** `events`, then whatever they make due: the next phase, or the completion. */
 function andWhatFollows(state: OpenState, events: ErasureEvent[], now: Date): ErasureEvent[] {
-  const next = events.reduce(evolve, state) as OpenState;
+  const next = events.reduce(evolveErasure, state) as OpenState;
   return [...events, ...advance(next, now)];
 }
 
@@ -136,21 +138,21 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
       };
       const requested: ErasureEvent = { type: 'ErasureRequested', data: request };
       // Under a legal hold nothing is planned or erased; the block itself is on the log.
-      const holds = state.holds ?? [];
+      const holds = state.holds;
       if (holds.length > 0)
         return [
           requested,
           { type: 'ErasureBlocked', data: { requestId: request.requestId, holdIds: [...holds] } },
         ];
-      const opened = evolve(state, requested) as OpenState;
+      const opened = evolveErasure(state, requested) as OpenState;
       return [requested, ...andWhatFollows(opened, [plan(opened.request, participants)], now)];
     }
     case 'PlaceHold':
-      return (state.holds ?? []).includes(command.data.holdId)
+      return state.holds.includes(command.data.holdId)
         ? []
         : [{ type: 'HoldPlaced', data: { holdId: command.data.holdId } }];
     case 'ReleaseHold': {
-      const holds = state.holds ?? [];
+      const holds = state.holds;
       if (!holds.includes(command.data.holdId)) return [];
       const released: ErasureEvent = { type: 'HoldReleased', data: { holdId: command.data.holdId } };
       // The last hold released: the blocked request goes ahead, planned over today's participants.
@@ -208,76 +210,6 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
   }
 }
 
-function evolve(state: ErasureState, event: ErasureEvent): ErasureState {
-  switch (event.type) {
-    case 'ErasureRequested': {
-      return {
-        status: 'open',
-        request: event.data,
-        tasks: [],
-        completed: state.completed,
-        holds: state.holds ?? [],
-      };
-    }
-    case 'ErasureBlocked':
-      return state.status === 'open' ? { ...state, blocked: true } : state;
-    case 'ErasurePlanned':
-      return state.status === 'open' ? { ...state, tasks: event.data.tasks, blocked: false } : state;
-    case 'HoldPlaced':
-      return { ...state, holds: [...(state.holds ?? []), event.data.holdId] };
-    case 'HoldReleased':
-      return { ...state, holds: (state.holds ?? []).filter((holdId) => holdId !== event.data.holdId) };
-    case 'ErasureTaskIssued':
-      if (state.status !== 'open') return state;
-      return {
-        ...state,
-        tasks: state.tasks.map((t) =>
-          t.participantId === event.data.participantId
-            ? {
-                ...t,
-                attempt: event.data.attempt,
-                status: 'issued',
-                deadlineAt: event.data.deadlineAt,
-                retryAt: null,
-              }
-            : t,
-        ),
-      };
-    case 'TaskOutcomeRecorded': {
-      if (state.status !== 'open') return state;
-      const status = event.data.status === 'retrying' ? 'backoff' : event.data.status;
-      return {
-        ...state,
-        tasks: state.tasks.map((t) =>
-          t.participantId === event.data.participantId
-            ? {
-                ...t,
-                status,
-                result: event.data.result,
-                failureCode: event.data.failureCode,
-                deadlineAt: null,
-                retryAt: event.data.retryAt ?? null,
-              }
-            : t,
-        ),
-      };
-    }
-    case 'ErasureDeadlineAtRisk':
-      return state.status === 'open' ? { ...state, atRiskRaised: true } : state;
-    case 'ErasureCompleted': {
-      if (state.status !== 'open') return state;
-      const { result, outcomes, certificate } = event.data;
-      return {
-        status: 'idle',
-        completed: [...state.completed, { request: state.request, result, outcomes, certificate }],
-        holds: state.holds ?? [],
-      };
-    }
-    default:
-      return assertNever(event);
-  }
-}
-
 /** When the service must look at the request again: a task's timeout, the end of a backoff,
  * or the at-risk warning before the legal deadline. */
 export function nextWakeup(state: ErasureState): Date | null {
@@ -294,7 +226,7 @@ export function nextWakeup(state: ErasureState): Date | null {
 }
 
 export const erasureDecider: Decider<ErasureCommand, ErasureEvent, ErasureState> = {
-  initialState: () => ({ status: 'idle', completed: [] }),
+  initialState: () => ({ status: 'idle', completed: [], holds: [] }),
   decide,
-  evolve,
+  evolve: evolveErasure,
 };

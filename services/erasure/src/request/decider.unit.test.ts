@@ -7,7 +7,9 @@ import {
   type ErasureCommand,
   type ErasureEvent,
   type ErasureState,
+  type StoredErasureState,
   type TaskResult,
+  upcastErasureState,
 } from './model';
 
 const now = new Date('2026-11-27T12:00:00Z');
@@ -225,5 +227,50 @@ describe('the erasure decider', () => {
     ]);
     expect(erasureDecider.decide(tick(warnAt - now.getTime() + 1000), warned.state)).toEqual([]);
     expect(nextWakeup(warned.state)?.getTime()).toBe(now.getTime() + 40 * 86_400_000);
+  });
+});
+
+describe('states stored by older versions', () => {
+  it('load with the fields added since: no holds, not blocked, no warning raised, no retry due', () => {
+    const stored: StoredErasureState = {
+      status: 'open',
+      request: {
+        requestId: 'req_old',
+        subjectId: 'sub_1',
+        scope: { all: true, categories: [] },
+        reason: 'user-request',
+        regulation: 'GDPR',
+        requestedAt: now.getTime(),
+        dueAt: now.getTime() + 30 * 86_400_000,
+      },
+      completed: [],
+      tasks: [
+        {
+          participantId: 'account',
+          phase: 1,
+          categories: ['account'],
+          timeoutMs: 1000,
+          attempt: 1,
+          status: 'issued',
+          deadlineAt: now.getTime() + 1000,
+          result: null,
+          failureCode: null,
+        },
+      ],
+    };
+    const state = upcastErasureState(stored);
+    expect(state).toMatchObject({ holds: [], blocked: false, atRiskRaised: false });
+    expect(state.status === 'open' && state.tasks[0]!.retryAt).toBeNull();
+    // And the decider takes it from there: a hold placed now is a hold.
+    const held = erasureDecider.decide(
+      { type: 'PlaceHold', data: { holdId: 'h1' }, metadata: { now } },
+      state,
+    );
+    expect(held).toEqual([{ type: 'HoldPlaced', data: { holdId: 'h1' } }]);
+    expect(upcastErasureState({ status: 'idle', completed: [] })).toEqual({
+      status: 'idle',
+      completed: [],
+      holds: [],
+    });
   });
 });

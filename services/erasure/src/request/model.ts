@@ -33,9 +33,8 @@ export interface Task {
   readonly status: TaskStatus;
   /** When the issued attempt times out (ms since the epoch); null unless issued. */
   readonly deadlineAt: number | null;
-  /** When the next attempt is issued (ms since the epoch); null unless in backoff. Absent in
-   * states stored before backoff existed. */
-  readonly retryAt?: number | null;
+  /** When the next attempt is issued (ms since the epoch); null unless in backoff. */
+  readonly retryAt: number | null;
   readonly result: TaskResult | null;
   readonly failureCode: string | null;
 }
@@ -61,20 +60,44 @@ export type ErasureState =
   | {
       readonly status: 'idle';
       readonly completed: readonly CompletedRequest[];
-      /** Legal holds on the subject (from the retention log); absent in older stored states. */
-      readonly holds?: readonly string[];
+      /** Legal holds on the subject (from the retention log). */
+      readonly holds: readonly string[];
     }
   | {
       readonly status: 'open';
       readonly request: RequestInfo;
       readonly tasks: readonly Task[];
       readonly completed: readonly CompletedRequest[];
-      readonly holds?: readonly string[];
+      readonly holds: readonly string[];
       /** Blocked by legal holds: nothing is planned or erased until the last one is released. */
-      readonly blocked?: boolean;
+      readonly blocked: boolean;
       /** ErasureDeadlineAtRisk was raised (once per request). */
-      readonly atRiskRaised?: boolean;
+      readonly atRiskRaised: boolean;
     };
+
+/**
+ * The state as commits keep it: states stored before holds, the at-risk warning and backoff
+ * existed lack those fields. upcastErasureState fills them in when a stream is loaded.
+ */
+export type StoredErasureState =
+  | (Omit<Extract<ErasureState, { status: 'idle' }>, 'holds'> & { readonly holds?: readonly string[] })
+  | (Omit<Extract<ErasureState, { status: 'open' }>, 'holds' | 'blocked' | 'atRiskRaised' | 'tasks'> & {
+      readonly holds?: readonly string[];
+      readonly blocked?: boolean;
+      readonly atRiskRaised?: boolean;
+      readonly tasks: readonly (Omit<Task, 'retryAt'> & { readonly retryAt?: number | null })[];
+    });
+
+export function upcastErasureState(stored: StoredErasureState): ErasureState {
+  if (stored.status === 'idle') return { ...stored, holds: stored.holds ?? [] };
+  return {
+    ...stored,
+    holds: stored.holds ?? [],
+    blocked: stored.blocked ?? false,
+    atRiskRaised: stored.atRiskRaised ?? false,
+    tasks: stored.tasks.map((task) => ({ ...task, retryAt: task.retryAt ?? null })),
+  };
+}
 
 export type ErasureCommand =
   | {

@@ -1,7 +1,7 @@
 import type { StreamStore } from '@lethe/eventstore';
 import type { ConsumedBarrier } from '@lethe/kafka';
 
-import type { ErasureState } from '../request/model';
+import { upcastErasureState, type ErasureState, type StoredErasureState } from '../request/model';
 import type { RequestIndex } from './request-index';
 
 /** How long a GET for an unknown request id waits for the account log to be read. */
@@ -18,14 +18,14 @@ export type RequestLookup = (
  */
 export function requestLookup(deps: {
   requests: RequestIndex;
-  streams: StreamStore<ErasureState>;
+  streams: StreamStore<StoredErasureState>;
   accountLogRead: ConsumedBarrier;
 }): RequestLookup {
   const known = async (requestId: string) => {
     const subjectId = await deps.requests.subjectOf(requestId);
     if (!subjectId) return undefined;
     const head = await deps.streams.load(subjectId);
-    return head ? { subjectId, state: head.state } : undefined;
+    return head ? { subjectId, state: upcastErasureState(head.state) } : undefined;
   };
   return async (requestId) => {
     const found = await known(requestId);

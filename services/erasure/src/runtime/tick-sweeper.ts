@@ -1,7 +1,7 @@
 import { startTimerSweeper, type StreamStore, type TimerSweeper } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
 
-import type { ErasureState } from '../request/model';
+import type { StoredErasureState } from '../request/model';
 import type { ErasureHandler } from './erasure-handler';
 
 /**
@@ -9,7 +9,7 @@ import type { ErasureHandler } from './erasure-handler';
  * Tick; the decider decides what the passing of time means. Timeouts and risks are logged.
  */
 export function startTickSweeper(deps: {
-  streams: StreamStore<ErasureState>;
+  streams: StreamStore<StoredErasureState>;
   handle: ErasureHandler;
   now: () => Date;
   logger: Logger;
