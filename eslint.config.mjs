@@ -41,6 +41,7 @@ const MONGODB_ALLOWED = [
   'services/consent/src/consent/marketing-contacts.ts',
   'services/retention/src/policy/activation.ts',
   'services/retention/src/holds/legal-holds.ts',
+  'services/audit/src/timeline/request-timeline.ts',
 ];
 
 export default tseslint.config(
