@@ -9,8 +9,7 @@ import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
   createStreamStore,
-  type CommandContext,
-  type HandledCommand,
+  type CommandHandler,
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
@@ -46,11 +45,7 @@ export interface AccountServiceDeps {
 
 const SESSION_TTL_SECONDS = 24 * 60 * 60;
 
-export type AccountCommandHandler = (
-  subjectId: string,
-  command: AccountCommand,
-  context: CommandContext,
-) => Promise<HandledCommand<AccountEvent, AccountState>>;
+export type AccountCommandHandler = CommandHandler<AccountCommand, AccountEvent, AccountState>;
 
 export interface AccountService {
   app: FastifyInstance;

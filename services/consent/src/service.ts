@@ -9,8 +9,7 @@ import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
   createStreamStore,
-  type CommandContext,
-  type HandledCommand,
+  type CommandHandler,
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
@@ -43,11 +42,7 @@ export interface ConsentServiceDeps {
   policyVersion?: string;
 }
 
-export type ConsentCommandHandler = (
-  subjectId: string,
-  command: ConsentCommand,
-  context: CommandContext,
-) => Promise<HandledCommand<ConsentEvent, ConsentState>>;
+export type ConsentCommandHandler = CommandHandler<ConsentCommand, ConsentEvent, ConsentState>;
 
 export interface ConsentService {
   app: FastifyInstance;

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { newRequestId as newLetheRequestId } from '@lethe/events';
 import { ProblemError } from '@lethe/service-kit';
-import type { CommandContext, HandledCommand } from '@lethe/eventstore';
+import type { CommandContext, CommandHandler, HandledCommand } from '@lethe/eventstore';
 
 import {
   AccountError,
@@ -16,11 +16,7 @@ import {
 import { NEW_PROFILE_SCHEMA, PROFILE_CHANGES_SCHEMA } from '../account/profile-schema';
 
 export interface AccountRoutesDeps {
-  handle: (
-    subjectId: string,
-    command: AccountCommand,
-    context: CommandContext,
-  ) => Promise<HandledCommand<AccountEvent, AccountState>>;
+  handle: CommandHandler<AccountCommand, AccountEvent, AccountState>;
   read: (subjectId: string) => Promise<AccountState | undefined>;
   now: () => Date;
   createSession: (subjectId: string) => Promise<string>;

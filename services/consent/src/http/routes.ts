@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-import type { CommandContext, HandledCommand } from '@lethe/eventstore';
+import type { CommandContext, CommandHandler } from '@lethe/eventstore';
 import { ProblemError } from '@lethe/service-kit';
 
 import type { MarketingContacts } from '../consent/marketing-contacts';
@@ -14,11 +14,7 @@ import {
 import type { Purpose } from '../consent/purposes';
 
 export interface ConsentRoutesDeps {
-  handle: (
-    subjectId: string,
-    command: ConsentCommand,
-    context: CommandContext,
-  ) => Promise<HandledCommand<ConsentEvent, ConsentState>>;
+  handle: CommandHandler<ConsentCommand, ConsentEvent, ConsentState>;
   read: (subjectId: string) => Promise<ConsentState>;
   check: (subjectId: string, purpose: string) => Promise<boolean>;
   contacts: MarketingContacts;

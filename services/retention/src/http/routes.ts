@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { ProblemError } from '@lethe/service-kit';
 
+import type { NewHold } from '../holds/legal-holds';
+
 import type { RetentionPolicy } from '../policy/policy';
 import { nextWakeup } from '../retention/decider';
 import { RetentionError, type RetentionState } from '../retention/model';
@@ -12,14 +14,7 @@ export interface RetentionRoutesDeps {
   policy: RetentionPolicy;
   activations: () => Promise<readonly { policyVersion: string; digest: string; activatedAt: number }[]>;
   read: (subjectId: string) => Promise<RetentionState | undefined>;
-  placeHold: (input: {
-    subjectId: string;
-    holdId: string;
-    reference: string;
-    reason: string;
-    placedBy: string;
-    until: number | null;
-  }) => Promise<void>;
+  placeHold: (hold: NewHold) => Promise<void>;
   releaseHold: (holdId: string, releasedBy: string) => Promise<void>;
   now: () => Date;
 }
