@@ -1,4 +1,12 @@
-import { isEventOfType, makeEvent, type ErasureScope, type EventCodec } from '@lethe/events';
+import {
+  isEventOfType,
+  makeEvent,
+  type EnvelopeInput,
+  type ErasureScope,
+  type EventCodec,
+  type EventOf,
+  type LetheEvent,
+} from '@lethe/events';
 import {
   describeCause,
   isRetriable,
@@ -81,6 +89,47 @@ function stableCode(error: unknown): string {
 }
 const ERASURE_EVENTS_TOPIC = 'lethe.erasure.events.v1';
 
+/** Runs the task and says how it went: ErasureTaskCompleted with the evidence, or ErasureTaskFailed. */
+async function carryOut(
+  { erase, declaration }: Pick<ParticipantDeps, 'erase' | 'declaration'>,
+  log: Logger,
+  event: EventOf<'ErasureTaskIssued'>,
+  subjectId: string,
+  answer: EnvelopeInput,
+): Promise<LetheEvent> {
+  const { requestId, attempt } = event.data;
+  const participantId = declaration.participantId;
+  let result: TaskResult;
+  try {
+    result = await erase({
+      requestId,
+      subjectId,
+      scope: event.data.scope,
+      attempt,
+      deadlineAt: new Date(event.data.deadlineAt),
+    });
+  } catch (error) {
+    log.warn({ requestId, attempt, cause: describeCause(error) }, 'erasure task failed');
+    return makeEvent('ErasureTaskFailed', answer, {
+      requestId,
+      participantId,
+      attempt,
+      retriable: isRetriable(error),
+      code: stableCode(error),
+    });
+  }
+  return makeEvent('ErasureTaskCompleted', answer, {
+    requestId,
+    participantId,
+    attempt,
+    outcome: result.outcome,
+    counts: storeCounts(result.counts),
+    verifiedEmpty: result.verifiedEmpty,
+    evidenceDigest: evidenceDigest(result.evidence),
+    retainedUntil: result.retainedUntil ? result.retainedUntil.getTime() : null,
+  });
+}
+
 /**
  * Joins the erasure protocol (DESIGN.md section 4): registers on the participants topic, takes
  * the tasks on its own task topic, and answers each with ErasureTaskCompleted or
@@ -88,7 +137,7 @@ const ERASURE_EVENTS_TOPIC = 'lethe.erasure.events.v1';
  * failure is answered, not retried here; an answer is committed before the task's offset.
  */
 export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Participant> {
-  const { kafka, codec, logger, declaration, erase } = deps;
+  const { kafka, codec, logger, declaration } = deps;
   const topicName = deps.topicName ?? ((topic: string) => topic);
   const now = deps.now ?? (() => new Date());
   const log = logger.child({ participantId: declaration.participantId });
@@ -136,46 +185,8 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
         return;
       const subjectId = event.envelope.subjectId;
       if (!subjectId) return;
-      const { requestId, attempt } = event.data;
       const answer = envelope(subjectId, event.envelope.correlationId, event.envelope.eventId);
-      let result: TaskResult;
-      try {
-        result = await erase({
-          requestId,
-          subjectId,
-          scope: event.data.scope,
-          attempt,
-          deadlineAt: new Date(event.data.deadlineAt),
-        });
-      } catch (error) {
-        log.warn({ requestId, attempt, cause: describeCause(error) }, 'erasure task failed');
-        await producer.publish([
-          {
-            event: makeEvent('ErasureTaskFailed', answer, {
-              requestId,
-              participantId: declaration.participantId,
-              attempt,
-              retriable: isRetriable(error),
-              code: stableCode(error),
-            }),
-          },
-        ]);
-        return;
-      }
-      await producer.publish([
-        {
-          event: makeEvent('ErasureTaskCompleted', answer, {
-            requestId,
-            participantId: declaration.participantId,
-            attempt,
-            outcome: result.outcome,
-            counts: storeCounts(result.counts),
-            verifiedEmpty: result.verifiedEmpty,
-            evidenceDigest: evidenceDigest(result.evidence),
-            retainedUntil: result.retainedUntil ? result.retainedUntil.getTime() : null,
-          }),
-        },
-      ]);
+      await producer.publish([{ event: await carryOut(deps, log, event, subjectId, answer) }]);
     },
   });
 

@@ -16,10 +16,9 @@ import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import { buildServiceApp } from '@lethe/service-kit';
 
-import { erasureRoutes } from './http/routes';
+import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
-import type { RequestErasureInput } from './reactions';
 import { erasureDecider, nextWakeup } from './request/decider';
 import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
@@ -67,7 +66,7 @@ export interface ErasureService {
   stop(): Promise<void>;
 }
 
-export type { RequestErasureInput };
+export type { RequestErasureInput } from './reactions';
 
 /**
  * The erasure service: takes requests (HTTP, AccountDeletionRequested on the account log,
@@ -138,28 +137,20 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   });
   relay.start(200);
 
-  const app = buildServiceApp({
-    name: 'erasure',
-    version: '0.1.0',
-    logger: deps.logger,
-    publicKeys: deps.publicKeys,
-    readiness: {
-      mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
-      consumers: async () => !consumers.stalled(),
-    },
-  });
-  const load = requestLookup({
-    requests,
-    streams,
-    accountLogRead: deps.kafka.consumedBarrier({
-      topic: topicName(ACCOUNT_EVENTS),
-      groupId: groups.orchestrator,
+  const app = await erasureApp(deps, {
+    requestErasure: (input) => intake.request(input),
+    load: requestLookup({
+      requests,
+      streams,
+      accountLogRead: deps.kafka.consumedBarrier({
+        topic: topicName(ACCOUNT_EVENTS),
+        groupId: groups.orchestrator,
+      }),
     }),
+    directory,
+    recordDisclosure: llm.record,
+    consumersStalled: () => consumers.stalled(),
   });
-  const requestErasure = (input: RequestErasureInput) => intake.request(input);
-  await app.register(async (scope) =>
-    erasureRoutes(scope, { requestErasure, load, directory, recordDisclosure: llm.record }),
-  );
 
   return {
     app,
@@ -174,6 +165,25 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       await app.close();
     },
   };
+}
+
+/** The HTTP side: the API, and readiness that counts the consumers' health. */
+async function erasureApp(
+  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys'>,
+  routes: ErasureRoutesDeps & { consumersStalled: () => boolean },
+): Promise<FastifyInstance> {
+  const app = buildServiceApp({
+    name: 'erasure',
+    version: '0.1.0',
+    logger: deps.logger,
+    publicKeys: deps.publicKeys,
+    readiness: {
+      mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
+      consumers: async () => !routes.consumersStalled(),
+    },
+  });
+  await app.register(async (scope) => erasureRoutes(scope, routes));
+  return app;
 }
 
 export type { StreamDocument };

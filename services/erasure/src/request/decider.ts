@@ -120,33 +120,64 @@ function advance(state: OpenState, now: Date): ErasureEvent[] {
   ];
 }
 
+type Command<T extends ErasureCommand['type']> = Extract<ErasureCommand, { type: T }>;
+
+/** A new request: opened, then blocked by the holds that stand, or planned. */
+function requestErasure(command: Command<'RequestErasure'>, state: ErasureState): ErasureEvent[] {
+  const now = command.metadata.now;
+  // One open at a time per subject; a repeat of a finished request changes nothing.
+  if (state.status === 'open' || state.completed.some((c) => c.request.requestId === command.data.requestId))
+    return [];
+  const { participants, ...info } = command.data;
+  const request = {
+    ...info,
+    requestedAt: now.getTime(),
+    dueAt: deadlineFor(info.regulation, now.getTime()),
+  };
+  const requested: ErasureEvent = { type: 'ErasureRequested', data: request };
+  // Under a legal hold nothing is planned or erased; the block itself is on the log.
+  const holds = state.holds;
+  if (holds.length > 0)
+    return [
+      requested,
+      { type: 'ErasureBlocked', data: { requestId: request.requestId, holdIds: [...holds] } },
+    ];
+  const opened = evolveErasure(state, requested) as OpenState;
+  return [requested, ...andWhatFollows(opened, [plan(opened.request, participants)], now)];
+}
+
+/** What the passing of time means for an open request: timeouts, retries due, the deadline near. */
+function tick(state: ErasureState, now: Date): ErasureEvent[] {
+  if (state.status !== 'open') return [];
+  const at = now.getTime();
+  const events: ErasureEvent[] = [];
+  // A participant that never answers must not hang the request: a silent attempt past its
+  // deadline counts as a retriable failure.
+  for (const task of state.tasks)
+    if (task.status === 'issued' && task.deadlineAt !== null && task.deadlineAt <= at)
+      events.push(attemptFailed(task, { retriable: true, code: 'TASK_TIMEOUT' }, now));
+  for (const task of state.tasks)
+    if (task.status === 'backoff' && (task.retryAt ?? 0) <= at)
+      events.push(issue(state.request.requestId, state.request.scope, task, task.attempt + 1, now));
+  if (!state.atRiskRaised && at >= state.request.dueAt - AT_RISK_BEFORE_DUE_MS)
+    events.push({
+      type: 'ErasureDeadlineAtRisk',
+      data: {
+        requestId: state.request.requestId,
+        dueAt: state.request.dueAt,
+        openParticipants: state.tasks
+          .filter((t) => t.status !== 'done' && t.status !== 'failed')
+          .map((t) => t.participantId),
+      },
+    });
+  return events.length === 0 ? [] : andWhatFollows(state, events, now);
+}
+
 function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
   const now = command.metadata.now;
   switch (command.type) {
-    case 'RequestErasure': {
-      // One open at a time per subject; a repeat of a finished request changes nothing.
-      if (
-        state.status === 'open' ||
-        state.completed.some((c) => c.request.requestId === command.data.requestId)
-      )
-        return [];
-      const { participants, ...info } = command.data;
-      const request = {
-        ...info,
-        requestedAt: now.getTime(),
-        dueAt: deadlineFor(info.regulation, now.getTime()),
-      };
-      const requested: ErasureEvent = { type: 'ErasureRequested', data: request };
-      // Under a legal hold nothing is planned or erased; the block itself is on the log.
-      const holds = state.holds;
-      if (holds.length > 0)
-        return [
-          requested,
-          { type: 'ErasureBlocked', data: { requestId: request.requestId, holdIds: [...holds] } },
-        ];
-      const opened = evolveErasure(state, requested) as OpenState;
-      return [requested, ...andWhatFollows(opened, [plan(opened.request, participants)], now)];
-    }
+    case 'RequestErasure':
+      return requestErasure(command, state);
     case 'PlaceHold':
       return state.holds.includes(command.data.holdId)
         ? []
@@ -180,31 +211,8 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
         : attemptFailed(task, failed ?? { retriable: false, code: 'UNKNOWN' }, now);
       return andWhatFollows(state, [recorded], now);
     }
-    case 'Tick': {
-      if (state.status !== 'open') return [];
-      const at = now.getTime();
-      const events: ErasureEvent[] = [];
-      // A participant that never answers must not hang the request: a silent attempt past its
-      // deadline counts as a retriable failure.
-      for (const task of state.tasks)
-        if (task.status === 'issued' && task.deadlineAt !== null && task.deadlineAt <= at)
-          events.push(attemptFailed(task, { retriable: true, code: 'TASK_TIMEOUT' }, now));
-      for (const task of state.tasks)
-        if (task.status === 'backoff' && (task.retryAt ?? 0) <= at)
-          events.push(issue(state.request.requestId, state.request.scope, task, task.attempt + 1, now));
-      if (!state.atRiskRaised && at >= state.request.dueAt - AT_RISK_BEFORE_DUE_MS)
-        events.push({
-          type: 'ErasureDeadlineAtRisk',
-          data: {
-            requestId: state.request.requestId,
-            dueAt: state.request.dueAt,
-            openParticipants: state.tasks
-              .filter((t) => t.status !== 'done' && t.status !== 'failed')
-              .map((t) => t.participantId),
-          },
-        });
-      return events.length === 0 ? [] : andWhatFollows(state, events, now);
-    }
+    case 'Tick':
+      return tick(state, now);
     default:
       return assertNever(command);
   }
