@@ -17,6 +17,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import { removeBenchData } from './cleanup';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const prefix = `bench-audit-${Date.now().toString(36)}`;
@@ -147,12 +148,7 @@ async function main() {
     );
   console.log(`bench process RSS: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 
-  await db.dropDatabase();
-  await mongo.close();
-  await admin
-    .deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)))
-    .catch(() => undefined);
-  await kafka.close();
+  await removeBenchData({ db, mongo, kafka }, prefix);
 }
 
 void main();

@@ -16,6 +16,7 @@ import { joinErasureProtocol } from '@lethe/participant';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
 import { startErasureService } from '@lethe/erasure';
 
+import { removeBenchData } from './cleanup';
 import { timeMongoCommands } from './mongo-timing';
 
 const SUBJECTS = Number(process.argv[2] ?? 40);
@@ -183,12 +184,7 @@ async function main() {
   await watcher.disconnect();
   await erasure.stop();
   await participant.stop();
-  await db.dropDatabase();
-  await mongo.close();
-  await admin
-    .deleteTopics((await admin.listTopics()).filter((topic) => topic.startsWith(prefix)))
-    .catch(() => undefined);
-  await kafka.close();
+  await removeBenchData({ db, mongo, kafka }, prefix);
 }
 
 void main();

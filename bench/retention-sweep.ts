@@ -18,6 +18,7 @@ import { createLogger } from '@lethe/logger';
 import { loadPolicy, startRetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
+import { removeBenchData } from './cleanup';
 import { timeMongoCommands } from './mongo-timing';
 
 const SUBJECTS = Number(process.argv[2] ?? 1000);
@@ -131,12 +132,7 @@ async function main() {
   await watcher.disconnect();
   await retention.stop();
   await erasure.stop();
-  await db.dropDatabase();
-  await mongo.close();
-  await admin
-    .deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)))
-    .catch(() => undefined);
-  await kafka.close();
+  await removeBenchData({ db, mongo, kafka }, prefix);
 }
 
 void main();
