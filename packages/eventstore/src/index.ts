@@ -22,3 +22,4 @@ export {
   type UnpublishedCommit,
 } from './stream-store';
 export { outboxRecords, type OutboxRecordsDeps, type Wire, type WireEnvelope } from './outbox-records';
+export { IDEMPOTENCY_KEYS, mongoIdempotencyRecords } from './idempotency-records';

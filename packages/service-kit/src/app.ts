@@ -9,6 +9,7 @@ import Fastify, {
 
 import type { Logger } from '@lethe/logger';
 
+import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
 import type { RouteAccess } from './route-access';
@@ -36,6 +37,8 @@ export interface ServiceAppDeps {
   publicKeys: readonly KeyObject[];
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
   readiness?: Record<string, () => Promise<boolean>>;
+  /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
+  idempotency?: IdempotencyRecords;
   now?: () => number;
 }
 
@@ -137,6 +140,8 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     if (access?.public) return;
     authorize(request, access ?? {}, verify, Math.floor(now() / 1000));
   });
+
+  if (deps.idempotency) honourIdempotencyKeys(app, deps.idempotency);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblemError(error);

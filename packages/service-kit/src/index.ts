@@ -23,3 +23,10 @@ export {
   type OffsetSource,
   type SharedOffsetClock,
 } from './clock';
+export {
+  derivedId,
+  honourIdempotencyKeys,
+  type IdempotencyClaim,
+  type IdempotencyRecords,
+  type RecordedAnswer,
+} from './idempotency';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { KafkaClient } from '@lethe/kafka';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
 import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
@@ -12,6 +12,7 @@ import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-k
 import {
   bearer,
   eventually,
+  freePort,
   openTestScope,
   readAllEvents,
   testLogger,
@@ -302,5 +303,62 @@ describe('the account service against the real servers', () => {
       payload: { email: 'c@example.com', name: 'C' },
     });
     expect(subjectCannotCreate.statusCode).toBe(403);
+  });
+  it('answers a retried sign-up with the same Idempotency-Key once, and refuses the key for another body', async () => {
+    const key = { ...operator, 'idempotency-key': `signup-${randomBytes(6).toString('hex')}` };
+    const payload = { email: 'mary@example.com', name: 'Mary Somerville' };
+    const first = await service.app.inject({ method: 'POST', url: '/v1/accounts', headers: key, payload });
+    const again = await service.app.inject({ method: 'POST', url: '/v1/accounts', headers: key, payload });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const { subjectId } = first.json<{ subjectId: string }>();
+    expect(again.json()).toEqual({ subjectId });
+    expect((await service.streams.history(subjectId)).length).toBe(1);
+
+    const other = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: key,
+      payload: { ...payload, name: 'Someone Else' },
+    });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('answers a failure after the commit with a retryable 503 whose retry returns the same account', async () => {
+    // An instance whose Redis is unreachable: the account is stored, the cache cannot be dropped.
+    const unreachable = new Redis(`redis://127.0.0.1:${await freePort()}`, {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
+    const broken = await createAccountService({
+      db,
+      redis: unreachable,
+      codec,
+      kek,
+      topic,
+      logger: testLogger(),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+    });
+    const key = { ...operator, 'idempotency-key': `signup-${randomBytes(6).toString('hex')}` };
+    const payload = { email: 'emmy@example.com', name: 'Emmy Noether' };
+    try {
+      const failed = await broken.app.inject({ method: 'POST', url: '/v1/accounts', headers: key, payload });
+      expect(failed.statusCode).toBe(503);
+      expect(failed.json()).toMatchObject({ code: 'ACCOUNT_CACHE_UNAVAILABLE' });
+    } finally {
+      await broken.app.close();
+      unreachable.disconnect();
+    }
+    // The client retries (here against a healthy instance): the same account, not a second one.
+    const retried = await service.app.inject({ method: 'POST', url: '/v1/accounts', headers: key, payload });
+    expect(retried.statusCode).toBe(201);
+    const { subjectId } = retried.json<{ subjectId: string }>();
+    expect((await service.streams.history(subjectId)).length).toBe(1);
+    const read = await service.app.inject({ url: `/v1/accounts/${subjectId}`, headers: operator });
+    expect(read.json()).toMatchObject({ name: 'Emmy Noether', status: 'active' });
   });
 });

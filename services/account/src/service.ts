@@ -9,6 +9,7 @@ import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
   createStreamStore,
+  mongoIdempotencyRecords,
   type CommandHandler,
   type StreamStore,
 } from '@lethe/eventstore';
@@ -19,7 +20,7 @@ import type { ErasureTask, TaskResult } from '@lethe/participant';
 
 import { accountDecider } from './account/decider';
 import type { AccountCommand, AccountEvent, AccountState } from './account/model';
-import { createProfileCache } from './cache/profile-cache';
+import { CacheUnavailableAfterCommit, createProfileCache } from './cache/profile-cache';
 import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
@@ -75,7 +76,10 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   // Every change drops the cached profile; the next read caches the new one.
   const handle: AccountCommandHandler = async (subjectId, command, context) => {
     const result = await handleCommand(subjectId, command, context);
-    if (result.events.length > 0) await cache.invalidate(subjectId);
+    if (result.events.length > 0)
+      await cache.invalidate(subjectId).catch((cause: unknown) => {
+        throw new CacheUnavailableAfterCommit({ cause });
+      });
     return result;
   };
   const read = async (subjectId: string) => {
@@ -98,6 +102,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ...deps.readiness,
     },
+    idempotency: mongoIdempotencyRecords(deps.db),
   });
   await app.register(async (scope) =>
     accountRoutes(scope, {

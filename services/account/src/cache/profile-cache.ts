@@ -7,6 +7,21 @@ import type { StoredAccountState } from '../persistence/state-codec';
 // Every key the account service writes for a subject is listed in that subject's index set, so
 // erasure finds them all with one SMEMBERS, never a SCAN of the keyspace. The braces put a
 // subject's keys in one Redis Cluster slot, so the index and its members move together.
+/**
+ * A change was stored, but the cached copy could not be dropped (Redis unreachable). Retriable:
+ * the retry finds the change already made (an Idempotency-Key gives it the same resource) and
+ * drops the copy then.
+ */
+export class CacheUnavailableAfterCommit extends Error {
+  override readonly name = 'CacheUnavailableAfterCommit';
+  readonly code = 'ACCOUNT_CACHE_UNAVAILABLE';
+  readonly retriable = true;
+
+  constructor(options: { cause: unknown }) {
+    super('the change is stored, but the profile cache could not be refreshed; retry the request', options);
+  }
+}
+
 export const cacheKeys = {
   index: (subjectId: string) => `lethe:account:{${subjectId}}:keys`,
   profile: (subjectId: string) => `lethe:account:{${subjectId}}:profile`,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { newRequestId as newLetheRequestId } from '@lethe/events';
-import { ProblemError } from '@lethe/service-kit';
+import { derivedId, ProblemError } from '@lethe/service-kit';
 import type { CommandContext, CommandHandler, HandledCommand } from '@lethe/eventstore';
 
 import {
@@ -14,6 +14,7 @@ import {
   type Profile,
 } from '../account/model';
 import { NEW_PROFILE_SCHEMA, PROFILE_CHANGES_SCHEMA } from '../account/profile-schema';
+import { CacheUnavailableAfterCommit } from '../cache/profile-cache';
 
 export interface AccountRoutesDeps {
   handle: CommandHandler<AccountCommand, AccountEvent, AccountState>;
@@ -56,6 +57,14 @@ const PROBLEM_OF: Record<AccountError['code'], { status: number; title: string }
 function asProblem(error: unknown): never {
   if (error instanceof AccountError) {
     throw new ProblemError({ ...PROBLEM_OF[error.code], code: error.code, detail: error.message });
+  }
+  if (error instanceof CacheUnavailableAfterCommit) {
+    throw new ProblemError({
+      status: 503,
+      title: 'Service Unavailable',
+      code: error.code,
+      detail: `${error.message} with the same Idempotency-Key to get the same result`,
+    });
   }
   throw error;
 }
@@ -123,7 +132,7 @@ function openAccountRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.post<{ Body: Profile }>(
     '/v1/accounts',
     {
-      config: { access: { scopes: ['service', 'operator'] } },
+      config: { access: { scopes: ['service', 'operator'] }, idempotent: true },
       schema: {
         summary: 'Open an account',
         body: NEW_PROFILE_SCHEMA,
@@ -131,7 +140,9 @@ function openAccountRoute(app: FastifyInstance, deps: AccountRouteKit): void {
       },
     },
     async (request, reply) => {
-      const subjectId = deps.newSubjectId();
+      // With an Idempotency-Key the id comes from the key: a retry finds the account it opened.
+      const fromKey = derivedId(request);
+      const subjectId = fromKey ? `sub_${fromKey}` : deps.newSubjectId();
       const { email: e, name: n, phone: p = null, timezone: t = null } = request.body;
       await deps.run(request, subjectId, (now) => ({
         type: 'OpenAccount',
