@@ -38,6 +38,8 @@ export interface World {
   readonly clock: ManualClock;
   readonly topicName: (logical: string) => string;
   readonly operator: Record<string, string>;
+  /** A bearer header for another service of the company (scope `service`). */
+  readonly service: Record<string, string>;
   readonly accounts: AccountService;
   readonly retention: RetentionService;
   readonly erasure: ErasureService;
@@ -89,6 +91,7 @@ export async function startWorld({
   const erasure = await startErasureService({ ...common, kafka, topicName, now: clock.now });
   const retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
   const operator = bearer(keys.privateKey, ['operator']);
+  const service = bearer(keys.privateKey, ['service']);
 
   return {
     db,
@@ -100,6 +103,7 @@ export async function startWorld({
     clock,
     topicName,
     operator,
+    service,
     accounts,
     retention,
     erasure,

@@ -218,4 +218,17 @@ describe('the consent service against the real servers', () => {
       verifiedEmpty: true,
     });
   });
+  it('gives a retried decision with the same Idempotency-Key its first answer, and refuses the key for another', async () => {
+    const subjectId = uniqueName('sub');
+    const headers = { ...service_, 'idempotency-key': `decide-${subjectId}` };
+    const grant = { granted: true, ...proof };
+    const first = await put(subjectId, 'marketing-email', grant, headers);
+    const again = await put(subjectId, 'marketing-email', grant, headers);
+    expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    const other = await put(subjectId, 'marketing-email', { ...grant, granted: false }, headers);
+    expect(other.statusCode).toBe(422);
+    expect((await consent.streams.history(subjectId)).length).toBe(1);
+  });
 });

@@ -9,6 +9,7 @@ import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
   createStreamStore,
+  mongoIdempotencyRecords,
   type CommandHandler,
   type StreamStore,
 } from '@lethe/eventstore';
@@ -92,6 +93,7 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       redis: async () => (await deps.redis.ping()) === 'PONG',
     },
+    idempotency: mongoIdempotencyRecords(deps.db),
   });
   await app.register(async (scope) =>
     consentRoutes(scope, {

@@ -10,6 +10,7 @@ import {
   createCommandHandler,
   createOutboxRelay,
   createStreamStore,
+  mongoIdempotencyRecords,
   type StreamDocument,
 } from '@lethe/eventstore';
 import type { KafkaClient } from '@lethe/kafka';
@@ -181,6 +182,7 @@ async function erasureApp(
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !routes.consumersStalled(),
     },
+    idempotency: mongoIdempotencyRecords(deps.db),
   });
   await app.register(async (scope) => erasureRoutes(scope, routes));
   return app;

@@ -8,6 +8,7 @@ import {
   createCommandHandler,
   createOutboxRelay,
   createStreamStore,
+  mongoIdempotencyRecords,
   startTimerSweeper,
   type StreamStore,
 } from '@lethe/eventstore';
@@ -112,6 +113,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !observer.stalled(),
     },
+    idempotency: mongoIdempotencyRecords(deps.db),
   });
   await app.register(async (scope) =>
     retentionRoutes(scope, {

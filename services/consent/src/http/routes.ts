@@ -112,7 +112,7 @@ function decideConsentRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
   }>(
     '/v1/subjects/:subjectId/consents/:purpose',
     {
-      config: { access: SUBJECT_ACCESS },
+      config: { access: SUBJECT_ACCESS, idempotent: true },
       schema: {
         summary: 'Grant or withdraw consent to one purpose, with its proof',
         params: {

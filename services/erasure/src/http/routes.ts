@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 
-import { ProblemError } from '@lethe/service-kit';
+import { derivedId, ProblemError } from '@lethe/service-kit';
 
-import type { LlmDisclosure } from '../llm/disclosures';
+import type { NewDisclosure } from '../llm/disclosures';
 import type { ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../reactions';
@@ -11,7 +11,7 @@ export interface ErasureRoutesDeps {
   requestErasure: (input: RequestErasureInput) => Promise<string>;
   load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
   directory: ParticipantDirectory;
-  recordDisclosure: (disclosure: Omit<LlmDisclosure, 'sentAt'> & { sentAt?: Date }) => Promise<void>;
+  recordDisclosure: (disclosure: NewDisclosure) => Promise<void>;
 }
 
 const REASONS = ['user-request', 'retention-expired', 'consent-withdrawn', 'dsar'] as const;
@@ -69,7 +69,7 @@ function requestErasureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
   app.post<{ Body: { subjectId: string; reason: (typeof REASONS)[number]; regulation?: string } }>(
     '/v1/erasure-requests',
     {
-      config: { access: { scopes: ['service', 'operator'] } },
+      config: { access: { scopes: ['service', 'operator'] }, idempotent: true },
       schema: {
         summary: 'Request the erasure of a subject',
         body: {
@@ -86,7 +86,10 @@ function requestErasureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
       },
     },
     async (request, reply) => {
+      // With an Idempotency-Key the request id comes from the key: a retry finds the request.
+      const fromKey = derivedId(request);
       const requestId = await deps.requestErasure({
+        ...(fromKey ? { requestId: `req_${fromKey}` } : {}),
         subjectId: request.body.subjectId,
         reason: request.body.reason,
         regulation: request.body.regulation ?? null,
@@ -142,7 +145,7 @@ function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void
   }>(
     '/v1/llm-disclosures',
     {
-      config: { access: { scopes: ['service'] } },
+      config: { access: { scopes: ['service'] }, idempotent: true },
       schema: {
         summary: "Record that a subject's data was sent to an LLM provider (its 30-day retention is tracked)",
         body: {
@@ -161,7 +164,12 @@ function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void
     },
     async (request, reply) => {
       const { sentAt, ...rest } = request.body;
-      await deps.recordDisclosure({ ...rest, ...(sentAt ? { sentAt: new Date(sentAt) } : {}) });
+      const fromKey = derivedId(request);
+      await deps.recordDisclosure({
+        ...rest,
+        ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
+        ...(fromKey ? { disclosureId: `llm_${fromKey}` } : {}),
+      });
       return reply.status(201).send({ recorded: true });
     },
   );

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 
+import { isDuplicateKey } from '@lethe/eventstore';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
 // What was sent to which LLM provider, and when. The providers in the seed policy (OpenAI,
@@ -17,6 +18,9 @@ export interface LlmDisclosure {
   sentAt: Date;
 }
 
+/** A disclosure to record; with an id (from an Idempotency-Key) it is recorded once. */
+export type NewDisclosure = Omit<LlmDisclosure, 'sentAt'> & { sentAt?: Date; disclosureId?: string };
+
 export const LLM_PARTICIPANT = {
   participantId: 'llm-providers',
   stores: ['provider:openai', 'provider:anthropic', `mongodb:${LLM_DISCLOSURES}`],
@@ -26,10 +30,13 @@ export const LLM_PARTICIPANT = {
 } as const;
 
 export function llmDisclosures(db: Db, now: () => Date) {
-  const disclosures = db.collection<LlmDisclosure>(LLM_DISCLOSURES);
+  const disclosures = db.collection<LlmDisclosure & { _id?: string }>(LLM_DISCLOSURES);
   return {
-    record: async (disclosure: Omit<LlmDisclosure, 'sentAt'> & { sentAt?: Date }) => {
-      await disclosures.insertOne({ ...disclosure, sentAt: disclosure.sentAt ?? now() });
+    record: async ({ disclosureId, sentAt, ...disclosure }: NewDisclosure) => {
+      const doc = { ...disclosure, sentAt: sentAt ?? now(), ...(disclosureId ? { _id: disclosureId } : {}) };
+      await disclosures.insertOne(doc).catch((error: unknown) => {
+        if (!isDuplicateKey(error)) throw error; // recorded by the first try of the same request
+      });
     },
 
     /** The llm-providers participant's task. */

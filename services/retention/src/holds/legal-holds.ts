@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 
-import type { CommandHandler, OutboxRelay } from '@lethe/eventstore';
+import { isDuplicateKey, type CommandHandler, type OutboxRelay } from '@lethe/eventstore';
 
 import {
   RetentionError,
@@ -43,14 +43,21 @@ export function legalHolds(deps: {
     deps.handle(subjectId, command, { now: command.metadata.now, correlationId: holdId, causationId: null });
   return {
     async place({ subjectId, ...hold }) {
-      // Indexed first, so a hold that is placed can always be found to release.
-      await index.insertOne({ _id: hold.holdId, subjectId });
+      // Indexed first, so a hold that is placed can always be found to release. Already indexed:
+      // a retry of the same placement (same Idempotency-Key), which the decider makes a no-op.
+      const indexed = await index.insertOne({ _id: hold.holdId, subjectId }).then(
+        () => true,
+        (error: unknown) => {
+          if (isDuplicateKey(error)) return false;
+          throw error;
+        },
+      );
       await handle(
         subjectId,
         { type: 'PlaceHold', data: hold, metadata: { now: deps.now() } },
         hold.holdId,
       ).catch(async (error: unknown) => {
-        await index.deleteOne({ _id: hold.holdId });
+        if (indexed) await index.deleteOne({ _id: hold.holdId });
         throw error;
       });
       // The answer means the hold is on the retention log, where the erasure service reads it

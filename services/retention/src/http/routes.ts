@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-import { ProblemError } from '@lethe/service-kit';
+import { derivedId, ProblemError } from '@lethe/service-kit';
 
 import type { NewHold } from '../holds/legal-holds';
 
@@ -39,7 +39,7 @@ function placeHoldRoute(app: FastifyInstance, deps: RetentionRoutesDeps): void {
   app.post<{ Body: { subjectId: string; reference: string; reason: string; until?: string } }>(
     '/v1/legal-holds',
     {
-      config: { access: { scopes: ['operator'] } },
+      config: { access: { scopes: ['operator'] }, idempotent: true },
       schema: {
         summary: 'Place a legal hold: the subject is not erased while it stands',
         body: {
@@ -65,7 +65,8 @@ function placeHoldRoute(app: FastifyInstance, deps: RetentionRoutesDeps): void {
           code: 'RETENTION_HOLD_UNTIL_PAST',
           detail: '`until` must be in the future',
         });
-      const holdId = `hold_${randomUUID().replace(/-/g, '')}`;
+      // With an Idempotency-Key the hold id comes from the key: a retry finds the same hold.
+      const holdId = `hold_${derivedId(request) ?? randomUUID().replace(/-/g, '')}`;
       await deps
         .placeHold({
           subjectId: request.body.subjectId,
