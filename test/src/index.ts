@@ -1,4 +1,4 @@
-export { resolveServers, testServers, type Servers } from './servers';
+export { exportServers, resolveServers, testServers, type Servers } from './servers';
 export { eventually, uniqueName } from './isolation';
 export { testDatabase } from './mongo';
 export { testRedis } from './redis';

@@ -1,0 +1,236 @@
+// Chaos run (issue 10, point 8): erasure requests sent while a random Lethe service is killed
+// with SIGKILL every few seconds and started again. Every subject must end with exactly one
+// ErasureCompleted and one request, and the audit ledger must verify. Prints what it saw and
+// exits 1 if an invariant fails. Needs `./lethe up` (the servers; the services run here, as
+// child processes on their own topic prefix and database, never the shared ones).
+//
+//   node --conditions=lethe-source --import tsx bench/chaos.ts [REQUESTS] [KILL_EVERY_MS] [ACCOUNTS]
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger } from '@lethe/audit-ledger';
+import { generateSealingKeys } from '@lethe/crypto';
+import { isEventOfType, type LetheEvent } from '@lethe/events';
+import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
+
+import {
+  bearer,
+  eventually,
+  exportServers,
+  freePort,
+  killHard,
+  openTestScope,
+  readAllEvents,
+  readyStatus,
+  resolveServers,
+  type TestScope,
+} from '../test/src/index';
+
+const REQUESTS = Number(process.argv[2] ?? 1000);
+const KILL_EVERY_MS = Number(process.argv[3] ?? 4000);
+/** Of the requests, this many delete a real account (the rest ask erasure for other subjects). */
+const ACCOUNTS = Math.min(REQUESTS, Number(process.argv[4] ?? 100));
+const CONCURRENCY = 16;
+
+const SERVICES = ['account', 'consent', 'retention', 'erasure', 'audit'] as const;
+type ServiceName = (typeof SERVICES)[number];
+
+const auth = generateSigningKeys();
+const ledgerKeys = generateSigningKeys();
+const sealing = generateSealingKeys();
+const operator = bearer(auth.privateKey, ['operator']);
+const kek = randomBytes(32).toString('base64');
+
+interface Running {
+  port: number;
+  child: ChildProcess;
+}
+
+function mainOf(service: ServiceName): string {
+  return path.resolve(__dirname, '..', 'services', service, 'src', 'main.ts');
+}
+
+function start(scope: TestScope, service: ServiceName, port: number): ChildProcess {
+  return scope.spawn(mainOf(service), {
+    LETHE_KEK: kek,
+    LETHE_AUTH_PUBLIC_KEYS: auth.publicKey,
+    LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
+    LETHE_ACCOUNT_INGEST_PRIVATE_KEY: sealing.privateKey,
+    [`LETHE_${service.toUpperCase()}_PORT`]: String(port),
+    LETHE_LOG_LEVEL: 'fatal',
+  });
+}
+
+/** Sends until a service answers below 500 (it may be down, or just restarted). */
+async function untilAnswered(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await fetch(url, init).catch(() => undefined);
+    if (response && response.status < 500) return response;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+  }
+}
+
+async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+async function main() {
+  exportServers(await resolveServers()); // the running stack's addresses, as the tests find them
+  const scope = await openTestScope('chaos', {
+    topics: [...AUDITED_TOPICS, LEDGER_TOPIC],
+    partitions: 3,
+    partitionsOf: { [LEDGER_TOPIC]: 1, 'lethe.erasure.participants.v1': 1 },
+  });
+  const running = new Map<ServiceName, Running>();
+  for (const service of SERVICES) {
+    const port = await freePort();
+    running.set(service, { port, child: start(scope, service, port) });
+  }
+  const url = (service: ServiceName, rest: string) => `http://127.0.0.1:${running.get(service)!.port}${rest}`;
+  const allReady = () =>
+    eventually(
+      async () => {
+        for (const { port } of running.values()) if ((await readyStatus(port)) !== 200) return undefined;
+        return true;
+      },
+      120_000,
+      'every service to be ready',
+    );
+  await allReady();
+  const json = { ...operator, 'content-type': 'application/json' };
+
+  // Accounts to delete, opened before the chaos starts.
+  const accounts: string[] = [];
+  await inBatches(
+    Array.from({ length: ACCOUNTS }, (_, i) => i),
+    async (i) => {
+      const response = await untilAnswered(url('account', '/v1/accounts'), {
+        method: 'POST',
+        headers: { ...json, 'idempotency-key': `chaos-account-${i}` },
+        body: JSON.stringify({ email: `chaos${i}@example.com`, name: `Chaos ${i}` }),
+      });
+      accounts.push(((await response.json()) as { subjectId: string }).subjectId);
+    },
+  );
+  const others = Array.from(
+    { length: REQUESTS - ACCOUNTS },
+    (_, i) => `sub_chaos${scope.prefix.slice(-6)}${i}`,
+  );
+
+  // The chaos: a random service killed and started again, every KILL_EVERY_MS.
+  let kills = 0;
+  let chaos = true;
+  const killer = (async () => {
+    while (chaos) {
+      await new Promise((resolve) => setTimeout(resolve, KILL_EVERY_MS));
+      if (!chaos) break;
+      const victim = SERVICES[Math.floor(Math.random() * SERVICES.length)]!;
+      const target = running.get(victim)!;
+      await killHard(target.child);
+      kills += 1;
+      target.child = start(scope, victim, target.port);
+    }
+  })();
+
+  const startedAt = Date.now();
+  const requests = [
+    ...accounts.map((subjectId) => ({ subjectId, viaAccount: true })),
+    ...others.map((subjectId) => ({ subjectId, viaAccount: false })),
+  ].sort(() => Math.random() - 0.5);
+  await inBatches(requests, async ({ subjectId, viaAccount }) => {
+    if (viaAccount)
+      await untilAnswered(url('account', `/v1/accounts/${subjectId}`), {
+        method: 'DELETE',
+        headers: operator,
+      });
+    else
+      await untilAnswered(url('erasure', '/v1/erasure-requests'), {
+        method: 'POST',
+        headers: { ...json, 'idempotency-key': `chaos-erase-${subjectId}` },
+        body: JSON.stringify({ subjectId, reason: 'dsar', regulation: 'GDPR' }),
+      });
+  });
+  const acceptedAfterMs = Date.now() - startedAt;
+  chaos = false;
+  await killer;
+  await allReady();
+
+  // Every subject completed: read the erasure log until it says so.
+  const erasureLog = scope.topicName('lethe.erasure.events.v1');
+  const subjects = new Set(requests.map((r) => r.subjectId));
+  const completedSubjects = (events: LetheEvent[]) =>
+    new Set(
+      events.filter((e) => isEventOfType(e, 'ErasureCompleted')).map((e) => e.envelope.subjectId ?? ''),
+    );
+  const events = await eventually(
+    async () => {
+      const read = await readAllEvents(scope.kafka, scope.codec, erasureLog);
+      const done = completedSubjects(read);
+      return [...subjects].every((s) => done.has(s)) ? read : undefined;
+    },
+    15 * 60_000,
+    `all ${subjects.size} requests to complete`,
+  );
+  const completedAfterMs = Date.now() - startedAt;
+
+  const completions = new Map<string, Set<string>>();
+  const requestIds = new Map<string, Set<string>>();
+  for (const event of events) {
+    const subjectId = event.envelope.subjectId ?? '';
+    if (isEventOfType(event, 'ErasureCompleted'))
+      completions.set(subjectId, (completions.get(subjectId) ?? new Set()).add(event.envelope.eventId));
+    if (isEventOfType(event, 'ErasureRequested'))
+      requestIds.set(subjectId, (requestIds.get(subjectId) ?? new Set()).add(event.data.requestId));
+  }
+  const twice = [...subjects].filter((s) => (completions.get(s)?.size ?? 0) !== 1);
+  const twoRequests = [...subjects].filter((s) => (requestIds.get(s)?.size ?? 0) !== 1);
+
+  // The ledger has caught up once it holds an entry for every audited record.
+  let audited = 0;
+  for (const logical of AUDITED_TOPICS)
+    for (const p of await scope.admin.endOffsets(scope.topicName(logical))) audited += p.high - p.low;
+  const report = await eventually(
+    async () => {
+      const result = await verifyLedger({
+        kafka: scope.kafka,
+        codec: scope.codec,
+        publicKey: publicKeyFrom(ledgerKeys.publicKey),
+        topicName: scope.topicName,
+      });
+      return result.ledger.entries >= audited - 10 && result.ok ? result : undefined;
+    },
+    5 * 60_000,
+    'the ledger to catch up and verify',
+  ).catch(() =>
+    verifyLedger({
+      kafka: scope.kafka,
+      codec: scope.codec,
+      publicKey: publicKeyFrom(ledgerKeys.publicKey),
+      topicName: scope.topicName,
+    }),
+  );
+
+  console.log(
+    [
+      `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,
+      `kills: ${kills}; all accepted after ${(acceptedAfterMs / 1000).toFixed(1)} s, all completed after ${(completedAfterMs / 1000).toFixed(1)} s`,
+      `subjects without exactly one ErasureCompleted: ${twice.length}; with more than one request: ${twoRequests.length}`,
+      `audit verify: ${report.ok ? 'PASS' : 'FAIL'}, ${report.ledger.entries} entries, ${report.problems.length} problems`,
+      ...report.problems.slice(0, 10).map((p) => `  ${p.kind} ${p.position}: ${p.detail}`),
+    ].join('\n'),
+  );
+  for (const { child } of running.values()) await killHard(child);
+  await scope.close();
+  process.exit(twice.length === 0 && twoRequests.length === 0 && report.ok ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
