@@ -1,5 +1,5 @@
 import { ACCOUNT_EVENTS_TOPIC } from '@lethe/account';
-import { createFieldCipher, createKeyVault } from '@lethe/crypto';
+import { createFieldCipher, createKeyVault, forgottenId } from '@lethe/crypto';
 import { startErasureService } from '@lethe/erasure';
 import { isEventOfType } from '@lethe/events';
 
@@ -86,4 +86,36 @@ describe('a key vault restored from a backup taken before an erasure', () => {
       await restarted.stop();
     }
   }, 180_000);
+
+  it('shreds it again on demand (`lethe keys reconcile`), without a restart', async () => {
+    const { accounts, erasure, operator, db } = world;
+    const subjectId = await world.openAccount('restored-again');
+    const keys = db.collection<{ _id: string }>('subject_keys');
+    const backup = await keys.findOne({ _id: subjectId });
+    const deleted = await accounts.app.inject({
+      method: 'DELETE',
+      url: `/v1/accounts/${subjectId}`,
+      headers: operator,
+    });
+    const { requestId } = deleted.json<{ requestId: string }>();
+    await eventually(
+      async () =>
+        (await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })).json<{
+          status: string;
+        }>().status === 'completed' || undefined,
+      60_000,
+      'the erasure to complete',
+    );
+    await keys.insertOne(backup!);
+    await db.collection<{ _id: string }>('forgotten_subjects').deleteOne({ _id: forgottenId(subjectId) });
+
+    const answer = await erasure.app.inject({
+      method: 'POST',
+      url: '/v1/key-vault/reconcile',
+      headers: operator,
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toEqual({ checked: 2, reapplied: 1 }); // this subject, and the one above
+    expect(await keys.findOne({ _id: subjectId })).toBeNull();
+  }, 120_000);
 });

@@ -26,6 +26,8 @@ export interface CliConfig {
   auditPublicKey: string | undefined;
   /** The shared clock offset (services run with LETHE_CLOCK=shared-offset read it). */
   clockOffsetKey: string;
+  /** The erasure service's API (LETHE_ERASURE_URL), for `lethe keys reconcile`. */
+  erasureUrl: string;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -54,5 +56,6 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     auditPublicKey: env.LETHE_AUDIT_PUBLIC_KEY || undefined,
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
+    erasureUrl: env.LETHE_ERASURE_URL ?? `http://127.0.0.1:${env.LETHE_ERASURE_PORT ?? 3004}`,
   };
 }

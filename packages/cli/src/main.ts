@@ -7,6 +7,7 @@ import { auditVerify } from './audit';
 import { auditKeyInit, authInit, ingestKeyInit, ingestPublicKey, kekInit, mintToken } from './auth';
 import { clockCommand } from './clock';
 import { loadCliConfig, type CliConfig } from './config';
+import { keysReconcile } from './keys';
 
 const USAGE = `usage: lethe <command>
   topics apply       create or reconcile every topic of DESIGN.md section 2 (idempotent)
@@ -19,6 +20,7 @@ const USAGE = `usage: lethe <command>
   audit-key init     make the audit service's checkpoint signing key, if there is none
   audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]
                      replay the ledger and every topic from offset 0; exit 0 only if all holds
+  keys reconcile     shred again every key the erasure log says was shredded (after a restore)
   clock advance 400d | clock show | clock reset
                      move the shared clock (services started with LETHE_CLOCK=shared-offset)
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
@@ -84,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'audit verify':
       return auditVerify(config, argv.slice(2));
+    case 'keys reconcile':
+      return keysReconcile(config);
     case 'ingest-key init':
       ingestKeyInit(config);
       return 0;

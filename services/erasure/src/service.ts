@@ -150,6 +150,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     }),
     directory,
     recordDisclosure: llm.record,
+    reconcileKeys: () => own.reconcile(),
     consumersStalled: () => consumers.stalled(),
   });
 

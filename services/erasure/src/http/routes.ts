@@ -12,6 +12,8 @@ export interface ErasureRoutesDeps {
   load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
   directory: ParticipantDirectory;
   recordDisclosure: (disclosure: NewDisclosure) => Promise<void>;
+  /** Re-derives shredded keys from the erasure log and shreds any found again (after a restore). */
+  reconcileKeys: () => Promise<{ checked: number; reapplied: number }>;
 }
 
 const REASONS = ['user-request', 'retention-expired', 'consent-withdrawn', 'dsar'] as const;
@@ -175,6 +177,27 @@ function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void
   );
 }
 
+/** POST /v1/key-vault/reconcile */
+function reconcileKeysRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
+  app.post(
+    '/v1/key-vault/reconcile',
+    {
+      config: { access: { scopes: ['operator'] } },
+      schema: {
+        summary:
+          'Shred again every key the erasure log says was shredded (run after restoring a key-vault backup)',
+        response: {
+          200: {
+            type: 'object',
+            properties: { checked: { type: 'integer' }, reapplied: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    async () => deps.reconcileKeys(),
+  );
+}
+
 /** GET /v1/participants */
 function participantsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
   app.get(
@@ -194,4 +217,5 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
   erasureRequestRoute(app, deps);
   llmDisclosureRoute(app, deps);
   participantsRoute(app, deps);
+  reconcileKeysRoute(app, deps);
 }

@@ -34,18 +34,22 @@ export interface OwnParticipantsDeps {
  */
 export async function joinOwnParticipants(
   deps: OwnParticipantsDeps,
-): Promise<{ reconciled: Reconciled; stop(): Promise<void> }> {
+): Promise<{ reconciled: Reconciled; reconcile(): Promise<Reconciled>; stop(): Promise<void> }> {
+  const reconcile = async () => {
+    const result = await reconcileShreddedKeys({
+      kafka: deps.kafka,
+      codec: deps.codec,
+      vault: deps.vault,
+      erasureTopic: deps.topicName(ERASURE_EVENTS),
+      topicName: deps.topicName,
+      now: deps.now,
+      logger: deps.logger,
+    });
+    deps.logger.info(result, 'key vault reconciled with the erasure log');
+    return result;
+  };
   // Before this instance shreds anything: undo what a restored backup may have undone.
-  const reconciled = await reconcileShreddedKeys({
-    kafka: deps.kafka,
-    codec: deps.codec,
-    vault: deps.vault,
-    erasureTopic: deps.topicName(ERASURE_EVENTS),
-    topicName: deps.topicName,
-    now: deps.now,
-    logger: deps.logger,
-  });
-  deps.logger.info(reconciled, 'key vault reconciled with the erasure log');
+  const reconciled = await reconcile();
 
   const join = (declaration: ParticipantDeps['declaration'], erase: Erase) =>
     joinErasureProtocol({
@@ -71,6 +75,7 @@ export async function joinOwnParticipants(
   }
   return {
     reconciled,
+    reconcile,
     async stop() {
       for (const participant of joined) await participant.stop();
     },
