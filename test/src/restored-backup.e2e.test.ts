@@ -20,14 +20,9 @@ describe('a key vault restored from a backup taken before an erasure', () => {
   });
   afterAll(async () => world?.stop());
 
-  it('gets the erased key shredded again when the erasure service starts, on the log', async () => {
-    const { accounts, erasure, operator, db, kafka, codec, kek, topicName } = world;
-    const subjectId = await world.openAccount('restored');
-    const keys = db.collection<{ _id: string }>('subject_keys');
-    const forgotten = db.collection('forgotten_subjects');
-    const backup = await keys.findOne({ _id: subjectId });
-    expect(backup).not.toBeNull();
-
+  /** Deletes the account and waits until its erasure has completed; returns the request id. */
+  async function deleteAndWait(subjectId: string): Promise<string> {
+    const { accounts, erasure, operator } = world;
     const deleted = await accounts.app.inject({
       method: 'DELETE',
       url: `/v1/accounts/${subjectId}`,
@@ -35,16 +30,25 @@ describe('a key vault restored from a backup taken before an erasure', () => {
     });
     const { requestId } = deleted.json<{ requestId: string }>();
     await eventually(
-      async () => {
-        const view = await erasure.app.inject({
-          url: `/v1/erasure-requests/${requestId}`,
-          headers: operator,
-        });
-        return view.json<{ status: string }>().status === 'completed' ? true : undefined;
-      },
+      async () =>
+        (await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })).json<{
+          status: string;
+        }>().status === 'completed' || undefined,
       60_000,
       'the erasure to complete',
     );
+    return requestId;
+  }
+
+  it('gets the erased key shredded again when the erasure service starts, on the log', async () => {
+    const { db, kafka, codec, kek, topicName } = world;
+    const subjectId = await world.openAccount('restored');
+    const keys = db.collection<{ _id: string }>('subject_keys');
+    const forgotten = db.collection('forgotten_subjects');
+    const backup = await keys.findOne({ _id: subjectId });
+    expect(backup).not.toBeNull();
+
+    const requestId = await deleteAndWait(subjectId);
     expect(await keys.findOne({ _id: subjectId })).toBeNull();
 
     // The restore: the key is back, the forgotten records are gone, and the data opens again.
@@ -88,24 +92,11 @@ describe('a key vault restored from a backup taken before an erasure', () => {
   }, 180_000);
 
   it('shreds it again on demand (`lethe keys reconcile`), without a restart', async () => {
-    const { accounts, erasure, operator, db } = world;
+    const { erasure, operator, db } = world;
     const subjectId = await world.openAccount('restored-again');
     const keys = db.collection<{ _id: string }>('subject_keys');
     const backup = await keys.findOne({ _id: subjectId });
-    const deleted = await accounts.app.inject({
-      method: 'DELETE',
-      url: `/v1/accounts/${subjectId}`,
-      headers: operator,
-    });
-    const { requestId } = deleted.json<{ requestId: string }>();
-    await eventually(
-      async () =>
-        (await erasure.app.inject({ url: `/v1/erasure-requests/${requestId}`, headers: operator })).json<{
-          status: string;
-        }>().status === 'completed' || undefined,
-      60_000,
-      'the erasure to complete',
-    );
+    await deleteAndWait(subjectId);
     await keys.insertOne(backup!);
     await db.collection<{ _id: string }>('forgotten_subjects').deleteOne({ _id: forgottenId(subjectId) });
 
