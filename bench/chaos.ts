@@ -71,6 +71,22 @@ async function untilAnswered(url: string, init: RequestInit): Promise<Response> 
   }
 }
 
+/** Polls `probe` every `intervalMs` until it returns a value, or fails after `timeoutMs`. */
+async function every<T>(
+  intervalMs: number,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -125,6 +141,7 @@ async function main() {
 
   // The chaos: a random service killed and started again, every KILL_EVERY_MS.
   let kills = 0;
+  let accepted = 0;
   let chaos = true;
   const killer = (async () => {
     while (chaos) {
@@ -135,6 +152,7 @@ async function main() {
       await killHard(target.child);
       kills += 1;
       target.child = start(scope, victim, target.port);
+      console.log(`  killed ${victim} (${kills}); ${accepted} of ${REQUESTS} requests accepted`);
     }
   })();
 
@@ -155,6 +173,7 @@ async function main() {
         headers: { ...json, 'idempotency-key': `chaos-erase-${subjectId}` },
         body: JSON.stringify({ subjectId, reason: 'dsar', regulation: 'GDPR' }),
       });
+    accepted += 1;
   });
   const acceptedAfterMs = Date.now() - startedAt;
   chaos = false;
@@ -168,13 +187,16 @@ async function main() {
     new Set(
       events.filter((e) => isEventOfType(e, 'ErasureCompleted')).map((e) => e.envelope.subjectId ?? ''),
     );
-  const events = await eventually(
+  // Read every few seconds, not in a tight loop: each read replays the whole log.
+  const events = await every(
+    5_000,
+    15 * 60_000,
     async () => {
       const read = await readAllEvents(scope.kafka, scope.codec, erasureLog);
       const done = completedSubjects(read);
+      console.log(`  ${[...subjects].filter((s) => done.has(s)).length} of ${subjects.size} completed`);
       return [...subjects].every((s) => done.has(s)) ? read : undefined;
     },
-    15 * 60_000,
     `all ${subjects.size} requests to complete`,
   );
   const completedAfterMs = Date.now() - startedAt;
@@ -195,27 +217,22 @@ async function main() {
   let audited = 0;
   for (const logical of AUDITED_TOPICS)
     for (const p of await scope.admin.endOffsets(scope.topicName(logical))) audited += p.high - p.low;
-  const report = await eventually(
-    async () => {
-      const result = await verifyLedger({
-        kafka: scope.kafka,
-        codec: scope.codec,
-        publicKey: publicKeyFrom(ledgerKeys.publicKey),
-        topicName: scope.topicName,
-      });
-      return result.ledger.entries >= audited - 10 && result.ok ? result : undefined;
-    },
-    5 * 60_000,
-    'the ledger to catch up and verify',
-  ).catch(() =>
+  const verify = () =>
     verifyLedger({
       kafka: scope.kafka,
       codec: scope.codec,
       publicKey: publicKeyFrom(ledgerKeys.publicKey),
       topicName: scope.topicName,
-    }),
-  );
-
+    });
+  const report = await every(
+    10_000,
+    5 * 60_000,
+    async () => {
+      const result = await verify();
+      return result.ledger.entries >= audited && result.ok ? result : undefined;
+    },
+    'the ledger to catch up and verify',
+  ).catch(verify);
   console.log(
     [
       `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,

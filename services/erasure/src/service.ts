@@ -34,7 +34,7 @@ import {
 } from './runtime/request-consumers';
 import { requestLookup } from './runtime/request-lookup';
 import { startTickSweeper } from './runtime/tick-sweeper';
-import { erasureRecords } from './runtime/to-records';
+import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
 
 export const ERASURE_STREAMS = 'erasure_streams';
 
@@ -96,7 +96,6 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     timerOf: nextWakeup,
     stateCodec: erasureStateCodec,
   });
-  const sweeper = startTickSweeper({ streams, handle, now, logger: log });
 
   const directory = await startParticipantDirectory({
     kafka: deps.kafka,
@@ -113,6 +112,16 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     participants: () => directory.list(),
     holdsApplied: deps.kafka.consumedBarrier({ topic: topicName(RETENTION_EVENTS), groupId: groups.holds }),
     now,
+  });
+  const sweeper = startTickSweeper({
+    streams,
+    handle,
+    now,
+    logger: log,
+    answersRead: deps.kafka.consumedBarrier({
+      topic: topicName(ERASURE_EVENTS),
+      groupId: groups.orchestrator,
+    }),
   });
   const consumers = await startRequestConsumers({
     kafka: deps.kafka,

@@ -1,4 +1,5 @@
 import { startTimerSweeper, type StreamStore, type TimerSweeper } from '@lethe/eventstore';
+import type { ConsumedBarrier } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
 import type { StoredErasureState } from '../request/model';
@@ -13,6 +14,8 @@ export function startTickSweeper(deps: {
   handle: ErasureHandler;
   now: () => Date;
   logger: Logger;
+  /** Whether the orchestrator has read the subject's partition of the erasure log. */
+  answersRead: ConsumedBarrier;
 }): TimerSweeper {
   const { streams, handle, logger: log } = deps;
   return startTimerSweeper({
@@ -22,6 +25,14 @@ export function startTickSweeper(deps: {
     onDue: async (subjectId, at) => {
       const head = await streams.load(subjectId);
       if (head?.state.status !== 'open') return;
+      // An answer may be on the log but not yet read (the orchestrator is behind, or restarting):
+      // timing its task out then would redo finished work and feed the backlog that delayed it.
+      // So time passes for a request only once its answers so far are read; the timer stays due.
+      const caughtUp = await deps.answersRead.passed(subjectId, 0).then(
+        () => true,
+        () => false,
+      );
+      if (!caughtUp) return;
       // The request is the flow a tick belongs to.
       const correlationId = head.state.request.requestId;
       const result = await handle(
