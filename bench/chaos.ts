@@ -1,8 +1,9 @@
 // Chaos run (issue 10, point 8): erasure requests sent while a random Lethe service is killed
-// with SIGKILL every few seconds and started again. Every subject must end with exactly one
-// ErasureCompleted and one request, and the audit ledger must verify. Prints what it saw and
-// exits 1 if an invariant fails. Needs `./lethe up` (the servers; the services run here, as
-// child processes on their own topic prefix and database, never the shared ones).
+// with SIGKILL every few seconds and started again, until the last request has completed. Every
+// subject must end with exactly one ErasureCompleted and one request, and the audit ledger must
+// verify. Prints what it saw and exits 1 if an invariant fails. Needs `./lethe up` (the servers;
+// the services run here, as child processes on their own topic prefix and database, never the
+// shared ones).
 //
 //   node --conditions=lethe-source --import tsx bench/chaos.ts [REQUESTS] [KILL_EVERY_MS] [ACCOUNTS]
 import type { ChildProcess } from 'node:child_process';
@@ -176,9 +177,6 @@ async function main() {
     accepted += 1;
   });
   const acceptedAfterMs = Date.now() - startedAt;
-  chaos = false;
-  await killer;
-  await allReady();
 
   // Every subject completed: read the erasure log until it says so.
   const erasureLog = scope.topicName('lethe.erasure.events.v1');
@@ -200,6 +198,10 @@ async function main() {
     `all ${subjects.size} requests to complete`,
   );
   const completedAfterMs = Date.now() - startedAt;
+  // The kills go on until the last request completed; the ledger is checked with all services up.
+  chaos = false;
+  await killer;
+  await allReady();
 
   const completions = new Map<string, Set<string>>();
   const requestIds = new Map<string, Set<string>>();

@@ -14,6 +14,8 @@ export interface TimerSweeperDeps {
   onDue: (streamId: string, now: Date) => Promise<void>;
   now: () => Date;
   logger: Logger;
+  /** Asked before each sweep; false skips it, and the due streams stay due for the next one. */
+  ready?: () => Promise<boolean>;
   intervalMs?: number;
   batchSize?: number;
 }
@@ -29,10 +31,12 @@ export function startTimerSweeper({
   onDue,
   now,
   logger,
+  ready,
   intervalMs = 500,
   batchSize = 500,
 }: TimerSweeperDeps): TimerSweeper {
   async function sweep(): Promise<void> {
+    if (ready && !(await ready())) return;
     const at = now();
     for (;;) {
       const due = await store.dueTimers(at, batchSize);

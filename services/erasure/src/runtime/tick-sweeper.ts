@@ -5,6 +5,9 @@ import type { Logger } from '@lethe/logger';
 import type { StoredErasureState } from '../request/model';
 import type { ErasureHandler } from './erasure-handler';
 
+/** How long a sweep waits for the orchestrator to read the erasure log before it skips. */
+const ANSWERS_READ_WITHIN_MS = 1_000;
+
 /**
  * Streams whose timer is due (a task timeout, the end of a backoff, the at-risk warning) get a
  * Tick; the decider decides what the passing of time means. Timeouts and risks are logged.
@@ -14,7 +17,7 @@ export function startTickSweeper(deps: {
   handle: ErasureHandler;
   now: () => Date;
   logger: Logger;
-  /** Whether the orchestrator has read the subject's partition of the erasure log. */
+  /** Whether the orchestrator has read the erasure log up to a point. */
   answersRead: ConsumedBarrier;
 }): TimerSweeper {
   const { streams, handle, logger: log } = deps;
@@ -22,17 +25,18 @@ export function startTickSweeper(deps: {
     store: streams,
     now: deps.now,
     logger: log,
+    // An answer may be on the log but not yet read (the orchestrator is behind, or restarting):
+    // timing its task out then would redo finished work and feed the backlog that delayed it.
+    // So time passes only once the orchestrator has read what was on the erasure log when the
+    // sweep began (a fixed point: steady traffic does not keep it from being reached).
+    ready: () =>
+      deps.answersRead.passedAll(ANSWERS_READ_WITHIN_MS).then(
+        () => true,
+        () => false,
+      ),
     onDue: async (subjectId, at) => {
       const head = await streams.load(subjectId);
       if (head?.state.status !== 'open') return;
-      // An answer may be on the log but not yet read (the orchestrator is behind, or restarting):
-      // timing its task out then would redo finished work and feed the backlog that delayed it.
-      // So time passes for a request only once its answers so far are read; the timer stays due.
-      const caughtUp = await deps.answersRead.passed(subjectId, 0).then(
-        () => true,
-        () => false,
-      );
-      if (!caughtUp) return;
       // The request is the flow a tick belongs to.
       const correlationId = head.state.request.requestId;
       const result = await handle(
