@@ -20,6 +20,7 @@ import {
   isEventOfType,
   loadCatalog,
   type EventCodec,
+  type LetheEvent,
 } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
@@ -269,10 +270,18 @@ describe('erasure end to end', () => {
     ]);
 
     // Exactly one ErasureCompleted for the request on the log, and the key vault went last.
-    const log = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
-    const completions = log.filter(
-      (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
+    // (The status is the stream's; the event reaches the log a moment later, through the outbox.)
+    const isCompletion = (e: LetheEvent) =>
+      isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId;
+    const log = await eventually(
+      async () => {
+        const read = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
+        return read.some(isCompletion) ? read : undefined;
+      },
+      30_000,
+      'the completion on the log',
     );
+    const completions = log.filter(isCompletion);
     expect(new Set(completions.map((e) => e.envelope.eventId)).size).toBe(1);
     const issued = log
       .filter((e) => isEventOfType(e, 'ErasureTaskIssued') && e.data.requestId === requestId)

@@ -98,8 +98,24 @@ export function completedRequest(
   );
 }
 
-/** How many ErasureCompleted the scope's erasure log holds for a request. */
+/**
+ * How many ErasureCompleted the scope's erasure log holds for a request, once it holds one: the
+ * request's status is its stream's, and the event reaches the log a moment later (the outbox).
+ */
 export async function completionsOf(scope: TestScope, requestId: string): Promise<number> {
-  const events = await readAllEvents(scope.kafka, scope.codec, scope.topicName('lethe.erasure.events.v1'));
-  return events.filter((e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId).length;
+  return eventually(
+    async () => {
+      const events = await readAllEvents(
+        scope.kafka,
+        scope.codec,
+        scope.topicName('lethe.erasure.events.v1'),
+      );
+      const count = events.filter(
+        (e) => isEventOfType(e, 'ErasureCompleted') && e.data.requestId === requestId,
+      ).length;
+      return count > 0 ? count : undefined;
+    },
+    30_000,
+    `ErasureCompleted for ${requestId} on the log`,
+  );
 }
