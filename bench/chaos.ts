@@ -72,22 +72,6 @@ async function untilAnswered(url: string, init: RequestInit): Promise<Response> 
   }
 }
 
-/** Polls `probe` every `intervalMs` until it returns a value, or fails after `timeoutMs`. */
-async function every<T>(
-  intervalMs: number,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -186,16 +170,16 @@ async function main() {
       events.filter((e) => isEventOfType(e, 'ErasureCompleted')).map((e) => e.envelope.subjectId ?? ''),
     );
   // Read every few seconds, not in a tight loop: each read replays the whole log.
-  const events = await every(
-    5_000,
-    15 * 60_000,
+  const events = await eventually(
     async () => {
       const read = await readAllEvents(scope.kafka, scope.codec, erasureLog);
       const done = completedSubjects(read);
       console.log(`  ${[...subjects].filter((s) => done.has(s)).length} of ${subjects.size} completed`);
       return [...subjects].every((s) => done.has(s)) ? read : undefined;
     },
+    15 * 60_000,
     `all ${subjects.size} requests to complete`,
+    5_000,
   );
   const completedAfterMs = Date.now() - startedAt;
   // The kills go on until the last request completed; the ledger is checked with all services up.
@@ -226,14 +210,14 @@ async function main() {
       publicKey: publicKeyFrom(ledgerKeys.publicKey),
       topicName: scope.topicName,
     });
-  const report = await every(
-    10_000,
-    5 * 60_000,
+  const report = await eventually(
     async () => {
       const result = await verify();
       return result.ledger.entries >= audited && result.ok ? result : undefined;
     },
+    5 * 60_000,
     'the ledger to catch up and verify',
+    10_000,
   ).catch(verify);
   console.log(
     [

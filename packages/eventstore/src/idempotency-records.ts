@@ -42,12 +42,12 @@ export function mongoIdempotencyRecords(db: Db) {
         ? ({ kind: 'other-request' } as const)
         : ({ kind: 'first' } as const);
     },
-    async answered(id: string, fingerprint: string, answer: KeyDocument['answer']) {
+    async answered(id: string, fingerprint: string, answer: NonNullable<KeyDocument['answer']>) {
       await insertOnce({
         _id: `${id}#answer`,
         fingerprint,
         createdAt: new Date(),
-        ...(answer ? { answer } : {}),
+        answer,
       });
     },
   };

@@ -36,10 +36,11 @@ export function startTimerSweeper({
   batchSize = 500,
 }: TimerSweeperDeps): TimerSweeper {
   async function sweep(): Promise<void> {
-    if (ready && !(await ready())) return;
     const at = now();
     for (;;) {
       const due = await store.dueTimers(at, batchSize);
+      // Asked only when something is due: most sweeps find nothing and cost one query.
+      if (due.length === 0 || (ready && !(await ready()))) return;
       for (const streamId of due) await onDue(streamId, at);
       if (due.length < batchSize) return;
     }

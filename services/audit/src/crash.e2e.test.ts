@@ -1,14 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-
-import { generateSigningKeys } from '@lethe/service-kit';
 import { eventually, freePort, killHard, type TestScope } from '@lethe/test-harness';
 
 import {
   activityEvents,
   ledgerEntries,
   openLedgerScope,
+  spawnAuditService,
   testLedgerKeys,
   verifyScope,
 } from '../test/ledger-fixture';
@@ -16,7 +13,6 @@ import {
 // kill -9 the audit service in the middle of a stream of events, start it again: the chain has
 // every event exactly once, no gap and no duplicate, and verifies from offset 0.
 
-const MAIN = path.resolve(__dirname, 'main.ts');
 const EVENTS = 3000;
 const ledgerKeys = testLedgerKeys();
 
@@ -25,13 +21,13 @@ describe('the audit service under kill -9', () => {
   let port: number;
 
   const start = (): ChildProcess =>
-    scope.spawn(MAIN, {
-      LETHE_KEK: randomBytes(32).toString('base64'),
-      LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
-      LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
-      LETHE_AUDIT_CHECKPOINT_EVERY: '250',
-      LETHE_AUDIT_CHECKPOINT_IDLE_MS: '0', // the count below is of the every-250 checkpoints
-      LETHE_AUDIT_PORT: String(port),
+    spawnAuditService(scope, {
+      port,
+      ledgerKeys,
+      env: {
+        LETHE_AUDIT_CHECKPOINT_EVERY: '250',
+        LETHE_AUDIT_CHECKPOINT_IDLE_MS: '0', // the count below is of the every-250 checkpoints
+      },
     });
 
   beforeAll(async () => {

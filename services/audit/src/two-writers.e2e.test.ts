@@ -1,14 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-
-import { generateSigningKeys } from '@lethe/service-kit';
 import { eventually, freePort, killHard, readyStatus, type TestScope } from '@lethe/test-harness';
 
 import {
   activityEvents,
   ledgerEntries,
   openLedgerScope,
+  spawnAuditService,
   testLedgerKeys,
   verifyScope,
 } from '../test/ledger-fixture';
@@ -17,7 +14,6 @@ import {
 // killed and started again in turn: the newest writer fences the older, which stops and says it
 // is not ready; the chain never forks and verifies from offset 0.
 
-const MAIN = path.resolve(__dirname, 'main.ts');
 const EVENTS = 2000;
 const ledgerKeys = testLedgerKeys();
 
@@ -27,13 +23,10 @@ describe('two audit services on one ledger', () => {
   const children: (ChildProcess | undefined)[] = [undefined, undefined];
 
   const start = (which: 0 | 1) => {
-    children[which] = scope.spawn(MAIN, {
-      LETHE_KEK: randomBytes(32).toString('base64'),
-      LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
-      LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
-      LETHE_AUDIT_CHECKPOINT_EVERY: '100',
-      LETHE_AUDIT_PORT: String(ports[which]),
-      LETHE_LOG_LEVEL: 'silent',
+    children[which] = spawnAuditService(scope, {
+      port: ports[which]!,
+      ledgerKeys,
+      env: { LETHE_AUDIT_CHECKPOINT_EVERY: '100', LETHE_LOG_LEVEL: 'silent' },
     });
   };
 

@@ -1,5 +1,9 @@
 // What the audit tests share: a scope with the audited topics and the ledger, a stream of
 // events to ledger, and the verifier pointed at that scope.
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
 import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger, type VerifyReport } from '@lethe/audit-ledger';
 import { makeEvent, type LetheEvent } from '@lethe/events';
 import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
@@ -11,6 +15,26 @@ export function openLedgerScope(name: string, partitions = 3): Promise<TestScope
     topics: [...AUDITED_TOPICS, LEDGER_TOPIC],
     partitions,
     partitionsOf: { [LEDGER_TOPIC]: 1 },
+  });
+}
+
+const AUDIT_MAIN = path.resolve(__dirname, '..', 'src', 'main.ts');
+
+/** An audit service process on the scope, signing with `ledgerKeys`; `env` adds or overrides. */
+export function spawnAuditService(
+  scope: TestScope,
+  {
+    port,
+    ledgerKeys,
+    env = {},
+  }: { port: number; ledgerKeys: { privateKey: string }; env?: NodeJS.ProcessEnv },
+): ChildProcess {
+  return scope.spawn(AUDIT_MAIN, {
+    LETHE_KEK: randomBytes(32).toString('base64'),
+    LETHE_AUTH_PUBLIC_KEYS: generateSigningKeys().publicKey,
+    LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
+    LETHE_AUDIT_PORT: String(port),
+    ...env,
   });
 }
 
