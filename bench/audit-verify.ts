@@ -18,6 +18,7 @@ import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import { removeBenchData } from './cleanup';
+import { benchServers } from './servers';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const prefix = `bench-audit-${Date.now().toString(36)}`;
@@ -73,7 +74,7 @@ async function main() {
   await producer.disconnect();
   console.log(`produced ${EVENTS} events in ${seconds(produceStart).toFixed(1)} s`);
 
-  const mongo = await MongoClient.connect('mongodb://127.0.0.1:27017/?maxPoolSize=4');
+  const mongo = await MongoClient.connect((await benchServers()).mongoUrl);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const ledgerKeys = generateSigningKeys();
   const ledgerStart = performance.now();

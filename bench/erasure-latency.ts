@@ -17,6 +17,7 @@ import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@
 import { startErasureService } from '@lethe/erasure';
 
 import { removeBenchData } from './cleanup';
+import { benchServers } from './servers';
 import { timeMongoCommands } from './mongo-timing';
 
 const SUBJECTS = Number(process.argv[2] ?? 40);
@@ -74,10 +75,7 @@ async function main() {
   await floorProducer.disconnect();
 
   // Every MongoDB command is timed: the table at the end says where the server's time went.
-  const mongo = await MongoClient.connect(
-    process.env.LETHE_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?maxPoolSize=4',
-    { monitorCommands: true },
-  );
+  const mongo = await MongoClient.connect((await benchServers()).mongoUrl, { monitorCommands: true });
   const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({

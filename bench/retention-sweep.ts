@@ -19,6 +19,7 @@ import { loadPolicy, startRetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { removeBenchData } from './cleanup';
+import { benchServers } from './servers';
 import { timeMongoCommands } from './mongo-timing';
 
 const SUBJECTS = Number(process.argv[2] ?? 1000);
@@ -48,9 +49,7 @@ async function main() {
       purpose: 'bench',
     })),
   );
-  const mongo = await MongoClient.connect('mongodb://127.0.0.1:27017/?maxPoolSize=4', {
-    monitorCommands: true,
-  });
+  const mongo = await MongoClient.connect((await benchServers()).mongoUrl, { monitorCommands: true });
   const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({

@@ -4,19 +4,29 @@
 // real request of the server's own protocol and checks its answer.
 //
 //   node probe.mjs kafka|mongo|redis|registry|service HOST PORT  -> exit 0 when it answers
+//
+// With LETHE_PROBE_CA set (a CA file), the probe speaks TLS and trusts only that CA.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 
 const TIMEOUT_MS = 2000;
+const CA = process.env.LETHE_PROBE_CA ? readFileSync(process.env.LETHE_PROBE_CA) : undefined;
+
+function connect(host, port) {
+  if (!CA) return net.connect({ host, port });
+  return tls.connect({ host, port, ca: CA, servername: 'localhost' });
+}
 
 function exchange(host, port, request, isComplete) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = connect(host, port);
     const chunks = [];
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('no answer within ' + TIMEOUT_MS + ' ms'));
     }, TIMEOUT_MS);
-    socket.on('connect', () => socket.write(request));
+    socket.on(CA ? 'secureConnect' : 'connect', () => socket.write(request));
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       const all = Buffer.concat(chunks);

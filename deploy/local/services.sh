@@ -8,6 +8,10 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+for lib in tls secrets env; do
+  # shellcheck source=/dev/null
+  source "$LOCAL_DIR/lib/$lib.sh"
+done
 
 SERVICES=(account consent retention erasure audit)
 LETHE_ACCOUNT_PORT=${LETHE_ACCOUNT_PORT:-3001}
@@ -38,7 +42,8 @@ cmd_up() {
     if port_listening "$(service_port "$name")"; then
       fail "$name cannot start: port $(service_port "$name") is already in use ($(port_holder "$(service_port "$name")")). Set LETHE_${name^^}_PORT=<port>."
     fi
-    (cd "$REPO_DIR" && launch "$name" node --conditions=lethe-source --import tsx "services/$name/src/main.ts")
+    # Each service reaches the servers as its own principal.
+    (cd "$REPO_DIR" && eval "$(principal_env "$name")" && launch "$name" node --conditions=lethe-source --import tsx "services/$name/src/main.ts")
     started+=("$name")
   done
   for name in "${SERVICES[@]}"; do
@@ -75,7 +80,7 @@ cmd_status() {
   for name in "${SERVICES[@]}"; do
     pid=$(running_pid "$name") || pid=-
     if service_ready "$name"; then state=ready; elif [ "$pid" != - ]; then state="running, not ready"; else state=stopped; fi
-    printf '%-9s %-22s %-8s %s\n' "$name" "$LETHE_HOST:$(service_port "$name")" "$pid" "$state"
+    printf '%-9s %-26s %-8s %s\n' "$name" "$LETHE_HOST:$(service_port "$name")" "$pid" "$state"
   done
 }
 

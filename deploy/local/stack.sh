@@ -7,11 +7,12 @@
 #   stack.sh status   each server, its address and whether it answers
 #   stack.sh logs [SERVER] [-f]
 #   stack.sh reset    down, then wipe the data (the log, schemas, documents)
+#   stack.sh env NAME export lines to reach the stack as principal NAME (admin, auditor, a service)
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-for server_lib in kafka registry mongo redis; do
+for server_lib in tls secrets env postgres kafka registry mongo redis; do
   # shellcheck source=/dev/null
   source "$LOCAL_DIR/lib/$server_lib.sh"
 done
@@ -37,7 +38,9 @@ install_all() {
 
 cmd_up() {
   check_prerequisites
-  mkdir -p "$OPT_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
+  (umask 077 && mkdir -p "$OPT_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR")
+  ensure_tls
+  ensure_secrets
   install_all
   local name to_start=()
   for name in "${SERVERS[@]}"; do
@@ -45,8 +48,12 @@ cmd_up() {
   done
   # Every port is checked before anything starts, so a busy port leaves nothing half-up.
   for name in "${to_start[@]}"; do require_free_ports "$name"; done
-  # Start every stopped server first, then wait: the JVMs boot in parallel.
-  for name in "${to_start[@]}"; do "start_$name"; done
+  # PostgreSQL comes first (the MongoDB-wire server needs it), then every other stopped server
+  # starts before any is waited for: the JVMs boot in parallel.
+  if [[ " ${to_start[*]} " == *" postgres "* ]]; then start_postgres; fi
+  wait_ready postgres
+  provision_postgres
+  for name in "${to_start[@]}"; do [ "$name" = postgres ] || "start_$name"; done
   for name in "${SERVERS[@]}"; do wait_ready "$name"; done
   if [ ${#to_start[@]} -eq 0 ]; then
     say "stack already up"
@@ -87,7 +94,7 @@ cmd_down() {
 
 cmd_status() {
   local name pid state
-  printf '%-9s %-22s %-8s %s\n' SERVER ADDRESS PID STATE
+  printf '%-9s %-26s %-8s %s\n' SERVER ADDRESS PID STATE
   for name in "${SERVERS[@]}"; do
     pid=$(running_pid "$name") || pid=-
     if probe "$name"; then
@@ -98,7 +105,9 @@ cmd_status() {
     else
       state=stopped
     fi
-    printf '%-9s %-22s %-8s %s\n' "$name" "$LETHE_HOST:$(port_of "$name")" "$pid" "$state"
+    local address=$LETHE_HOST:$(port_of "$name")
+    [ "$name" = postgres ] && address="unix socket (run/postgres)"
+    printf '%-9s %-26s %-8s %s\n' "$name" "$address" "$pid" "$state"
   done
 }
 
@@ -110,7 +119,7 @@ cmd_logs() {
     [ -f "$LOG_DIR/$name.log" ] || fail "no log for '$name' (servers: ${SERVERS[*]})"
     tail -n 100 $follow "$LOG_DIR/$name.log"
   else
-    tail -n 20 $follow "$LOG_DIR"/{kafka,registry,mongo,redis}.log 2>/dev/null || true
+    tail -n 20 $follow "$LOG_DIR"/{postgres,kafka,registry,mongo,redis}.log 2>/dev/null || true
   fi
 }
 
@@ -126,8 +135,9 @@ case ${1:-} in
   status) cmd_status ;;
   logs) cmd_logs "${@:2}" ;;
   reset) cmd_reset ;;
+  env) principal_env "${2:-admin}" ;;
   *)
-    echo "usage: stack.sh up|down|status|logs [SERVER] [-f]|reset" >&2
+    echo "usage: stack.sh up|down|status|logs [SERVER] [-f]|reset|env [NAME]" >&2
     exit 2
     ;;
 esac

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { freePort } from './ports';
+import { testServers } from './servers';
 
 export interface PrivateMongo {
   readonly url: string;
@@ -11,17 +12,23 @@ export interface PrivateMongo {
   stop(): Promise<void>;
   /** Starts it again on the same port and data. */
   start(): Promise<void>;
-  /** Stops it and removes its data. */
+  /** Stops it for good (the documents stay in PostgreSQL until the test drops its database). */
   destroy(): Promise<void>;
 }
 
-/** The FerretDB that deploy/local built (`./lethe up` builds it into $LETHE_HOME/opt). */
+const LETHE_HOME = process.env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '.lethe');
+
+/**
+ * The FerretDB that deploy/local built from today's sources: `./lethe up` names the binary after
+ * a digest of them (lib/mongo.sh), and older builds may sit beside it.
+ */
 function ferretDbBinary(): string {
-  const home = process.env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '.lethe');
-  const opt = path.join(home, 'opt');
-  const built = existsSync(opt) ? readdirSync(opt).filter((name) => name.startsWith('ferretdb-local-')) : [];
-  if (built.length === 0) throw new Error(`no FerretDB built in ${opt}: run ./lethe up first`);
-  return path.join(opt, built.sort().at(-1)!);
+  const sources = path.resolve(__dirname, '..', '..', 'deploy', 'local', 'ferretdb');
+  const digest = createHash('sha256');
+  for (const file of ['main.go', 'go.mod', 'go.sum']) digest.update(readFileSync(path.join(sources, file)));
+  const binary = path.join(LETHE_HOME, 'opt', `ferretdb-local-${digest.digest('hex').slice(0, 12)}`);
+  if (!existsSync(binary)) throw new Error(`no FerretDB built at ${binary}: run ./lethe up first`);
+  return binary;
 }
 
 async function listening(port: number, timeoutMs = 20_000): Promise<void> {
@@ -43,15 +50,23 @@ async function listening(port: number, timeoutMs = 20_000): Promise<void> {
 
 /**
  * A MongoDB-wire server of a test's own, for the tests that stop the store: the shared one is
- * never stopped. Loopback only, its own data directory.
+ * never stopped. A second FerretDB on its own loopback port, with the local stack's TLS, over
+ * the local stack's PostgreSQL: while it is stopped, its clients' store is down.
  */
 export async function privateMongo(): Promise<PrivateMongo> {
   const binary = ferretDbBinary();
   const port = await freePort();
-  const data = mkdtempSync(path.join(tmpdir(), 'lethe-ferretdb-'));
+  const tls = path.join(LETHE_HOME, 'tls');
+  const args = [
+    ...['-listen-tls', `127.0.0.1:${port}`],
+    ...['-tls-cert', path.join(tls, 'server.crt'), '-tls-key', path.join(tls, 'server.key')],
+    ...['-postgresql-url', `postgres:///ferretdb?host=${path.join(LETHE_HOME, 'run', 'postgres')}`],
+  ];
+  const url = new URL(testServers().mongoUrl);
+  url.port = String(port);
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-data', data], { stdio: 'ignore' });
+    child = spawn(binary, args, { stdio: 'ignore' });
     await listening(port);
   };
   const stop = async () => {
@@ -63,12 +78,9 @@ export async function privateMongo(): Promise<PrivateMongo> {
   };
   await start();
   return {
-    url: `mongodb://127.0.0.1:${port}/`,
+    url: url.toString(),
     start,
     stop,
-    async destroy() {
-      await stop();
-      rmSync(data, { recursive: true, force: true });
-    },
+    destroy: stop,
   };
 }

@@ -35,11 +35,29 @@ function fromEnvironment(): Servers | undefined {
   };
 }
 
+const STACK_SCRIPT = path.join(REPO_DIR, 'deploy', 'local', 'stack.sh');
+
+/**
+ * A local stack's connection settings for one principal (`stack.sh env NAME`); `stackEnv`
+ * names another stack (its LETHE_HOME and ports).
+ */
+export function localPrincipalEnv(principal = 'admin', stackEnv = process.env): Record<string, string> {
+  const printed = spawnSync('bash', [STACK_SCRIPT, 'env', principal], { encoding: 'utf8', env: stackEnv });
+  if (printed.status !== 0) throw new Error(`stack.sh env ${principal} failed: ${printed.stderr.trim()}`);
+  const env: Record<string, string> = {};
+  for (const line of printed.stdout.split('\n')) {
+    const match = /^export (\w+)='([^']*)'$/.exec(line);
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
 function localStackAddresses(): Servers {
   const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  const admin = localPrincipalEnv('admin');
   return {
     kafkaBrokers: [`127.0.0.1:${port('LETHE_KAFKA_PORT', 9092)}`],
-    mongoUrl: `mongodb://127.0.0.1:${port('LETHE_MONGO_PORT', 27017)}/`,
+    mongoUrl: admin.LETHE_MONGO_URL!,
     redisUrl: `redis://127.0.0.1:${port('LETHE_REDIS_PORT', 6379)}`,
     registryUrl: `http://127.0.0.1:${port('LETHE_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
     source: 'local-stack',
@@ -58,7 +76,7 @@ function dockerEngineAvailable(): boolean {
 export async function resolveServers(): Promise<Servers> {
   const given = fromEnvironment();
   if (given) return given;
-  const up = spawnSync('bash', [path.join(REPO_DIR, 'deploy', 'local', 'stack.sh'), 'up'], {
+  const up = spawnSync('bash', [STACK_SCRIPT, 'up'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (up.status === 0) return localStackAddresses();

@@ -12,6 +12,7 @@ import { connectKafka } from '@lethe/kafka';
 import { eventually, uniqueName } from './isolation';
 import { testLogger } from './kafka';
 import { freePort } from './ports';
+import { localPrincipalEnv } from './servers';
 
 // A second, private stack (own LETHE_HOME, own ports; the installed servers are shared) proves
 // what the system of record promises: a record and a document written before `down`/`up` are
@@ -70,7 +71,8 @@ describe('the local stack (deploy/local/stack.sh)', () => {
 
     const brokers = [`127.0.0.1:${ports.KAFKA}`];
     const registryUrl = `http://127.0.0.1:${ports.REGISTRY}/apis/ccompat/v7`;
-    const mongoUrl = `mongodb://127.0.0.1:${ports.MONGO}/`;
+    const mongoUrl = localPrincipalEnv('admin', env).LETHE_MONGO_URL!;
+    expect(mongoUrl).toContain(`:${ports.MONGO}/`);
     const kafka = await connectKafka({ brokers, clientId: uniqueName('persist') }, testLogger());
     const topic = uniqueName('persist');
     await kafka.admin.applyTopics([

@@ -23,7 +23,8 @@ DATA_DIR=$LETHE_HOME/data # the system of record (wiped only by `reset`)
 LOG_DIR=$LETHE_HOME/logs
 RUN_DIR=$LETHE_HOME/run   # pid files
 
-SERVERS=(kafka registry mongo redis)
+# PostgreSQL first: the MongoDB-wire server stores in it.
+SERVERS=(postgres kafka registry mongo redis)
 
 say() { printf '%s\n' "$*"; }
 fail() {
@@ -33,6 +34,7 @@ fail() {
 
 port_of() {
   case $1 in
+    postgres) echo "-" ;; # a Unix socket only
     kafka) echo "$LETHE_KAFKA_PORT" ;;
     registry) echo "$LETHE_REGISTRY_PORT" ;;
     mongo) echo "$LETHE_MONGO_PORT" ;;
@@ -86,8 +88,19 @@ require_free_ports() {
   done
 }
 
+# The servers that answer only over TLS (under the local CA, lib/tls.sh).
+uses_tls() {
+  case $1 in
+    mongo) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 probe() {
-  node "$LOCAL_DIR/probe.mjs" "$1" "$LETHE_HOST" "$(port_of "$1")" 2>/dev/null
+  [ "$1" = postgres ] && { pg_ready; return; }
+  local ca=
+  uses_tls "$1" && ca=$TLS_CA_CERT
+  LETHE_PROBE_CA=$ca node "$LOCAL_DIR/probe.mjs" "$1" "$LETHE_HOST" "$(port_of "$1")" 2>/dev/null
 }
 
 # Waits until the server answers its own protocol; gives up early if the process dies.

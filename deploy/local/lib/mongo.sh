@@ -1,7 +1,9 @@
-# FerretDB 1.24 on SQLite: the MongoDB-wire server, built from deploy/local/ferretdb (Go).
+# FerretDB 1.24 on PostgreSQL: the MongoDB-wire server, built from deploy/local/ferretdb (Go).
+# TLS only, and every client authenticates (PLAIN, with its PostgreSQL role's password).
 
 MONGO_SRC=$LOCAL_DIR/ferretdb
-MONGO_DATA=$DATA_DIR/mongo
+# Before PostgreSQL, FerretDB kept its documents in SQLite files here.
+MONGO_SQLITE_DATA=$DATA_DIR/mongo
 
 mongo_binary() {
   # The binary is named after its sources, so a change to them builds a new one.
@@ -23,6 +25,12 @@ install_mongo() {
 }
 
 start_mongo() {
-  mkdir -p "$MONGO_DATA"
-  launch mongo "$(mongo_binary)" -listen "$LETHE_HOST:$LETHE_MONGO_PORT" -data "$MONGO_DATA"
+  if [ -d "$MONGO_SQLITE_DATA" ]; then
+    say "note: documents written before the move to PostgreSQL stay in $MONGO_SQLITE_DATA and are not served;"
+    say "      the Kafka log still refers to them: './lethe reset' starts a consistent system."
+  fi
+  # FerretDB opens PostgreSQL only with its clients' credentials: the PostgreSQL URL has none.
+  launch mongo "$(mongo_binary)" -listen-tls "$LETHE_HOST:$LETHE_MONGO_PORT" \
+    -tls-cert "$TLS_SERVER_CERT" -tls-key "$TLS_SERVER_KEY" \
+    -postgresql-url "postgres:///$PG_DATABASE?host=$PG_SOCKET_DIR"
 }

@@ -94,9 +94,8 @@ export function loadServiceConfig(
     host: env[`LETHE_${upper}_HOST`] ?? '127.0.0.1',
     port: port(`LETHE_${upper}_PORT`, env[`LETHE_${upper}_PORT`], service.defaultPort),
     kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
-    // A small pool for the local FerretDB: SQLite takes one writer at a time, and 100 connections
-    // contending for it made each operation slower (bench/erasure-latency.ts: burst 13 -> 16/s).
-    mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/?maxPoolSize=4`,
+    // Credentials and TLS travel in the URL (`./lethe env --as NAME` prints the local one).
+    mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/`,
     mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     registryUrl:

@@ -36,7 +36,8 @@ describe('a store outage under steady ingest', () => {
     // Quick to notice the store is gone, so the test sees retries rather than long waits.
     client = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 2_000 });
     await client.connect();
-    rig = await startIngestRig(scope, { producer: 'outage-test', db: client.db('outage') });
+    // The scope's own database, through the private server (dropped by scope.close()).
+    rig = await startIngestRig(scope, { producer: 'outage-test', db: client.db(scope.db.databaseName) });
     relay = createOutboxRelay({ store: rig.service.streams, send: scope.kafka.send, logger: testLogger() });
     relay.start(100);
   });

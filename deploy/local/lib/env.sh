@@ -1,0 +1,15 @@
+# What a client needs to reach the local stack as one principal: `./lethe env --as NAME` prints
+# it as export lines, services.sh starts each service with its own, and the tests and the CLI
+# run as `admin`. The one place that spells out the local stack's addresses and credentials.
+
+# Values are single-quoted: none of them (URLs, paths, base64url passwords) holds a quote.
+principal_env() {
+  local name=$1 password
+  password=$(password_of "$name")
+  [ -n "$password" ] || fail "no local principal '$name' (principals: ${PRINCIPALS[*]})"
+  local mongo_options="tls=true&tlsCAFile=$TLS_CA_CERT&authMechanism=PLAIN&maxPoolSize=10"
+  printf "export %s='%s'\n" \
+    LETHE_PRINCIPAL "$name" \
+    LETHE_TLS_CA_FILE "$TLS_CA_CERT" \
+    LETHE_MONGO_URL "mongodb://$name:$password@$LETHE_HOST:$LETHE_MONGO_PORT/?$mongo_options"
+}
