@@ -12,13 +12,12 @@ import { MongoClient } from 'mongodb';
 import { startAuditService } from '@lethe/audit';
 import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger } from '@lethe/audit-ledger';
 import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
-import { Kafka, logLevel } from 'kafkajs';
 
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import { removeBenchData } from './cleanup';
-import { benchServers } from './servers';
+import { benchKafka, benchServers, rawKafka } from './servers';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const prefix = `bench-audit-${Date.now().toString(36)}`;
@@ -28,8 +27,8 @@ const seconds = (from: number) => (performance.now() - from) / 1000;
 async function main() {
   const logger = createLogger({ name: 'bench', level: 'silent' });
   // `raw` is the client library itself, for the floors and the watchers; Lethe uses the port.
-  const raw = new Kafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logLevel: logLevel.NOTHING });
-  const kafka = await connectKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix }, logger);
+  const raw = await rawKafka(prefix);
+  const kafka = await connectKafka({ ...(await benchKafka()), clientId: prefix }, logger);
   const admin = kafka.admin;
   await admin.applyTopics([
     ...AUDITED_TOPICS.map((name) => ({
@@ -42,7 +41,7 @@ async function main() {
     { name: topicName(LEDGER_TOPIC), partitions: 1, replicationFactor: 1, config: {}, purpose: 'bench' },
   ]);
   const codec = createEventCodec({
-    registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
+    registry: createSchemaRegistry((await benchServers()).registryUrl),
     catalog: loadCatalog(),
   });
 

@@ -84,7 +84,7 @@ async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void
 async function main() {
   exportServers(await resolveServers()); // the running stack's addresses, as the tests find them
   const scope = await openTestScope('chaos', {
-    topics: [...AUDITED_TOPICS, LEDGER_TOPIC],
+    topics: [...AUDITED_TOPICS, 'lethe.erasure.answers.v1', LEDGER_TOPIC],
     partitions: 3,
     partitionsOf: { [LEDGER_TOPIC]: 1, 'lethe.erasure.participants.v1': 1 },
   });

@@ -8,7 +8,6 @@ import { MongoClient } from 'mongodb';
 
 import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog } from '@lethe/events';
-import { Kafka, logLevel } from 'kafkajs';
 
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
@@ -17,7 +16,7 @@ import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@
 import { startErasureService } from '@lethe/erasure';
 
 import { removeBenchData } from './cleanup';
-import { benchServers } from './servers';
+import { benchKafka, benchServers, rawKafka } from './servers';
 import { timeMongoCommands } from './mongo-timing';
 
 const SUBJECTS = Number(process.argv[2] ?? 40);
@@ -34,13 +33,14 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 async function main() {
   const logger = createLogger({ name: 'bench', level: 'silent' });
   // `raw` is the client library itself, for the floors and the watchers; Lethe uses the port.
-  const raw = new Kafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logLevel: logLevel.NOTHING });
-  const kafka = await connectKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix }, logger);
+  const raw = await rawKafka(prefix);
+  const kafka = await connectKafka({ ...(await benchKafka()), clientId: prefix }, logger);
   const admin = kafka.admin;
   await admin.applyTopics(
     [
       'lethe.account.events.v1',
       'lethe.erasure.events.v1',
+      'lethe.erasure.answers.v1',
       'lethe.retention.events.v1',
       'lethe.erasure.participants.v1',
       'floor',
@@ -79,7 +79,7 @@ async function main() {
   const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({
-    registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
+    registry: createSchemaRegistry((await benchServers()).registryUrl),
     catalog: loadCatalog(),
   });
   const records = db.collection<{ subjectId: string; n: number }>('records');

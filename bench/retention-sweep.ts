@@ -11,7 +11,6 @@ import { MongoClient } from 'mongodb';
 import { localKek } from '@lethe/crypto';
 import { startErasureService } from '@lethe/erasure';
 import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog, makeEvent } from '@lethe/events';
-import { Kafka, logLevel } from 'kafkajs';
 
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
@@ -19,7 +18,7 @@ import { loadPolicy, startRetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { removeBenchData } from './cleanup';
-import { benchServers } from './servers';
+import { benchKafka, benchServers, rawKafka } from './servers';
 import { timeMongoCommands } from './mongo-timing';
 
 const SUBJECTS = Number(process.argv[2] ?? 1000);
@@ -30,14 +29,15 @@ const topicName = topicNamer(prefix);
 async function main() {
   const logger = createLogger({ name: 'bench', level: 'silent' });
   // `raw` is the client library itself, for the floors and the watchers; Lethe uses the port.
-  const raw = new Kafka({ brokers: ['127.0.0.1:9092'], clientId: prefix, logLevel: logLevel.NOTHING });
-  const kafka = await connectKafka({ brokers: ['127.0.0.1:9092'], clientId: prefix }, logger);
+  const raw = await rawKafka(prefix);
+  const kafka = await connectKafka({ ...(await benchKafka()), clientId: prefix }, logger);
   const admin = kafka.admin;
   const logical = [
     'lethe.account.events.v1',
     'lethe.consent.events.v1',
     'lethe.retention.events.v1',
     'lethe.erasure.events.v1',
+    'lethe.erasure.answers.v1',
     'lethe.erasure.participants.v1',
   ];
   await admin.applyTopics(
@@ -53,7 +53,7 @@ async function main() {
   const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({
-    registry: createSchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'),
+    registry: createSchemaRegistry((await benchServers()).registryUrl),
     catalog: loadCatalog(),
   });
   let offset = 0;

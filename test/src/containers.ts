@@ -49,6 +49,7 @@ export async function startContainers(): Promise<Servers> {
   return {
     kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9092)}`],
     mongoUrl: `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/`,
+    security: {},
     redisUrl: `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`,
     registryUrl: `http://${registry.getHost()}:${registry.getMappedPort(8080)}/apis/ccompat/v7`,
     source: 'testcontainers',

@@ -71,7 +71,12 @@ describe('erasure end to end', () => {
     await createPrefixedTopics(
       admin,
       topicName,
-      [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.events.v1', 'lethe.retention.events.v1'],
+      [
+        ACCOUNT_EVENTS_TOPIC,
+        'lethe.erasure.events.v1',
+        'lethe.erasure.answers.v1',
+        'lethe.retention.events.v1',
+      ],
       3,
     );
     await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1']);

@@ -1,8 +1,8 @@
-import { connectKafka, letheTopics } from '@lethe/kafka';
+import { connectKafka, letheAclMatrix, letheTopics } from '@lethe/kafka';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createLogger } from '@lethe/logger';
 
-import { exportServers, resolveServers } from './servers';
+import { exportServers, resolveServers, testKafkaConnection } from './servers';
 
 /**
  * Runs once before all test files: finds (or starts) the real servers, hands their addresses to
@@ -13,9 +13,13 @@ export default async function globalSetup(): Promise<void> {
   const servers = await resolveServers();
   exportServers(servers);
   const logger = createLogger({ name: 'test-setup', level: 'warn' });
-  const kafka = await connectKafka({ brokers: servers.kafkaBrokers, clientId: 'lethe-test-setup' }, logger);
+  const kafka = await connectKafka({ ...testKafkaConnection(), clientId: 'lethe-test-setup' }, logger);
   try {
     await kafka.admin.applyTopics(letheTopics());
+    // Where the brokers authorise (the local stack), the shared topics get their ACLs too, as
+    // `lethe topics apply` gives them: the security tests check the matrix, not a hand-made one.
+    if (servers.security.LETHE_KAFKA_SASL_USERNAME)
+      await kafka.admin.applyAcls(letheAclMatrix({ servicesManageOwnTopics: true }));
   } finally {
     await kafka.close();
   }

@@ -1,4 +1,11 @@
-export { exportServers, resolveServers, testServers, type Servers } from './servers';
+export {
+  exportServers,
+  localPrincipalEnv,
+  resolveServers,
+  testKafkaConnection,
+  testServers,
+  type Servers,
+} from './servers';
 export { eventually, uniqueName } from './isolation';
 export { testDatabase } from './mongo';
 export { testRedis } from './redis';

@@ -1,7 +1,7 @@
 import { connectKafka, type KafkaAdmin, type KafkaClient, type TopicSpec } from '@lethe/kafka';
 import { createLogger, type Logger } from '@lethe/logger';
 
-import { testServers } from './servers';
+import { testKafkaConnection } from './servers';
 import { uniqueName } from './isolation';
 
 /** Quiet unless LETHE_TEST_LOG_LEVEL asks: tests that provoke failures would flood the output. */
@@ -11,7 +11,7 @@ export function testLogger(name = 'test'): Logger {
 
 /** A connection of the test's own (close() it in afterAll). */
 export function testKafka(clientId = uniqueName('test-client')): Promise<KafkaClient> {
-  return connectKafka({ brokers: testServers().kafkaBrokers, clientId }, testLogger());
+  return connectKafka({ ...testKafkaConnection(), clientId }, testLogger());
 }
 
 /** Creates a test file's own topics (unique names) and returns their names. */

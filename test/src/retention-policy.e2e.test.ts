@@ -82,7 +82,7 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     await createPrefixedTopics(
       admin,
       topicName,
-      AUDITED_TOPICS.filter((t) => t !== 'lethe.erasure.participants.v1'),
+      [...AUDITED_TOPICS.filter((t) => t !== 'lethe.erasure.participants.v1'), 'lethe.erasure.answers.v1'],
       3,
     );
     await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1', LEDGER_TOPIC]);

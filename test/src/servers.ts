@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
+import { kafkaConnectionFromEnv, type KafkaConnection } from '@lethe/kafka';
+
 import { startContainers } from './containers';
 
 /** Where the real servers are. Tests never mock them. */
@@ -9,7 +11,28 @@ export interface Servers {
   mongoUrl: string;
   redisUrl: string;
   registryUrl: string;
+  /** Further LETHE_* variables the clients need: Kafka SASL, the CA file (see exportServers). */
+  security: Record<string, string>;
   source: 'environment' | 'local-stack' | 'testcontainers';
+}
+
+/** The variables that carry credentials and trust, passed on as they are. */
+const SECURITY_VARIABLES = [
+  'LETHE_PRINCIPAL',
+  'LETHE_TLS_CA_FILE',
+  'LETHE_KAFKA_TLS',
+  'LETHE_KAFKA_SASL_MECHANISM',
+  'LETHE_KAFKA_SASL_USERNAME',
+  'LETHE_KAFKA_SASL_PASSWORD',
+] as const;
+
+function securityOf(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    SECURITY_VARIABLES.flatMap((name) => {
+      const value = env[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
 }
 
 const REPO_DIR = path.resolve(__dirname, '..', '..');
@@ -31,6 +54,7 @@ function fromEnvironment(): Servers | undefined {
     mongoUrl: mongo,
     redisUrl: redis,
     registryUrl: registry,
+    security: securityOf(process.env),
     source: 'environment',
   };
 }
@@ -53,13 +77,13 @@ export function localPrincipalEnv(principal = 'admin', stackEnv = process.env): 
 }
 
 function localStackAddresses(): Servers {
-  const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   const admin = localPrincipalEnv('admin');
   return {
-    kafkaBrokers: [`127.0.0.1:${port('LETHE_KAFKA_PORT', 9092)}`],
+    kafkaBrokers: admin.LETHE_KAFKA_BROKERS!.split(','),
     mongoUrl: admin.LETHE_MONGO_URL!,
-    redisUrl: `redis://127.0.0.1:${port('LETHE_REDIS_PORT', 6379)}`,
-    registryUrl: `http://127.0.0.1:${port('LETHE_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
+    redisUrl: admin.LETHE_REDIS_URL!,
+    registryUrl: admin.LETHE_REGISTRY_URL!,
+    security: securityOf(admin),
     source: 'local-stack',
   };
 }
@@ -94,6 +118,13 @@ export function exportServers(servers: Servers): void {
   process.env[ENV.mongo] = servers.mongoUrl;
   process.env[ENV.redis] = servers.redisUrl;
   process.env[ENV.registry] = servers.registryUrl;
+  Object.assign(process.env, servers.security);
+}
+
+/** The test servers' Kafka: brokers, TLS and SASL, as every Lethe process reads them. */
+export function testKafkaConnection(): KafkaConnection {
+  testServers();
+  return kafkaConnectionFromEnv(process.env);
 }
 
 /** The servers global-setup found, as seen from inside a test file. */

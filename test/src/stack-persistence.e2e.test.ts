@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
-import { connectKafka } from '@lethe/kafka';
+import { connectKafka, kafkaConnectionFromEnv } from '@lethe/kafka';
 
 import { eventually, uniqueName } from './isolation';
 import { testLogger } from './kafka';
@@ -69,11 +69,13 @@ describe('the local stack (deploy/local/stack.sh)', () => {
     expect(again.status).toBe(0);
     expect(again.out).toContain('stack already up');
 
-    const brokers = [`127.0.0.1:${ports.KAFKA}`];
+    const privateAdmin = localPrincipalEnv('admin', env);
+    const connection = kafkaConnectionFromEnv(privateAdmin);
+    expect(connection.brokers).toEqual([`127.0.0.1:${ports.KAFKA}`]);
     const registryUrl = `http://127.0.0.1:${ports.REGISTRY}/apis/ccompat/v7`;
-    const mongoUrl = localPrincipalEnv('admin', env).LETHE_MONGO_URL!;
+    const mongoUrl = privateAdmin.LETHE_MONGO_URL!;
     expect(mongoUrl).toContain(`:${ports.MONGO}/`);
-    const kafka = await connectKafka({ brokers, clientId: uniqueName('persist') }, testLogger());
+    const kafka = await connectKafka({ ...connection, clientId: uniqueName('persist') }, testLogger());
     const topic = uniqueName('persist');
     await kafka.admin.applyTopics([
       { name: topic, partitions: 1, replicationFactor: 1, config: {}, purpose: 'test' },
@@ -104,7 +106,7 @@ describe('the local stack (deploy/local/stack.sh)', () => {
 
     // A new codec has no cached schemas: it must fetch the id from the restarted registry.
     const reader = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
-    const reconnected = await connectKafka({ brokers, clientId: uniqueName('persist') }, testLogger());
+    const reconnected = await connectKafka({ ...connection, clientId: uniqueName('persist') }, testLogger());
     const values: Buffer[] = [];
     await eventually(
       async () => {

@@ -26,6 +26,7 @@ const WORLD_TOPICS = [
   'lethe.consent.events.v1',
   'lethe.retention.events.v1',
   'lethe.erasure.events.v1',
+  'lethe.erasure.answers.v1',
 ] as const;
 
 export interface World {

@@ -11,5 +11,11 @@ principal_env() {
   printf "export %s='%s'\n" \
     LETHE_PRINCIPAL "$name" \
     LETHE_TLS_CA_FILE "$TLS_CA_CERT" \
+    LETHE_KAFKA_BROKERS "$LETHE_HOST:$LETHE_KAFKA_PORT" \
+    LETHE_KAFKA_SASL_MECHANISM scram-sha-512 \
+    LETHE_KAFKA_SASL_USERNAME "$name" \
+    LETHE_KAFKA_SASL_PASSWORD "$password" \
+    LETHE_REDIS_URL "redis://$LETHE_HOST:$LETHE_REDIS_PORT" \
+    LETHE_REGISTRY_URL "http://$LETHE_HOST:$LETHE_REGISTRY_PORT/apis/ccompat/v7" \
     LETHE_MONGO_URL "mongodb://$name:$password@$LETHE_HOST:$LETHE_MONGO_PORT/?$mongo_options"
 }

@@ -7,6 +7,8 @@
 SECRETS_DIR=$LETHE_HOME/secrets
 PRINCIPALS_FILE=$SECRETS_DIR/principals
 PRINCIPALS=(admin auditor account consent retention erasure audit)
+# Server-side identities, never handed to a client: Kafka's inter-broker user.
+SERVER_PRINCIPALS=(broker)
 
 ensure_secrets() {
   (
@@ -15,7 +17,7 @@ ensure_secrets() {
     chmod 700 "$SECRETS_DIR"
     touch "$PRINCIPALS_FILE"
     local name
-    for name in "${PRINCIPALS[@]}"; do
+    for name in "${PRINCIPALS[@]}" "${SERVER_PRINCIPALS[@]}"; do
       grep -q "^$name " "$PRINCIPALS_FILE" && continue
       # URL-safe, so it fits a connection string as it is.
       printf '%s %s\n' "$name" "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" >>"$PRINCIPALS_FILE"

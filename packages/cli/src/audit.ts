@@ -39,7 +39,7 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
     },
   });
   const logger = createLogger({ name: 'lethe-audit', level: 'warn' });
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit-verify' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-audit-verify' }, logger);
   const mongo = values['key-vault'] ? await MongoClient.connect(values['key-vault']) : undefined;
   try {
     const report = await verifyLedger({

@@ -1,10 +1,12 @@
 import path from 'node:path';
 
+import { kafkaConnectionFromEnv, type AclMatrixOptions, type KafkaConnection } from '@lethe/kafka';
 import { CLOCK_OFFSET_KEY } from '@lethe/service-kit';
 
 // The one place the CLI reads its environment (STYLE.md section 4).
 export interface CliConfig {
-  kafkaBrokers: string[];
+  /** Brokers, TLS and SASL (LETHE_KAFKA_*, LETHE_TLS_CA_FILE). */
+  kafka: KafkaConnection;
   registryUrl: string;
   replicationFactor: number;
   partitions: number;
@@ -28,6 +30,29 @@ export interface CliConfig {
   clockOffsetKey: string;
   /** The erasure service's API (LETHE_ERASURE_URL), for `lethe keys reconcile`. */
   erasureUrl: string;
+  /** What the ACL matrix grants (`lethe kafka acls`, applied by `lethe topics apply`). */
+  acls: AclMatrixOptions;
+}
+
+const list = (raw: string | undefined) =>
+  (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+/** LETHE_KAFKA_PARTICIPANTS: `participant-id=principal,...`, participants outside Lethe. */
+function externalParticipants(raw: string | undefined): Record<string, string> {
+  const pairs = (raw ?? '').split(',').filter((pair) => pair.trim() !== '');
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [participantId, principal] = pair.split('=').map((part) => part.trim());
+      if (!participantId || !principal)
+        throw new Error(
+          `LETHE_KAFKA_PARTICIPANTS must be participant-id=principal pairs, not ${JSON.stringify(pair)}`,
+        );
+      return [participantId, principal];
+    }),
+  );
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -41,7 +66,7 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
   return {
-    kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
+    kafka: kafkaConnectionFromEnv(env),
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
@@ -57,5 +82,14 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
     erasureUrl: env.LETHE_ERASURE_URL ?? `http://127.0.0.1:${env.LETHE_ERASURE_PORT ?? 3004}`,
+    acls: {
+      // Locally services create and configure their own task and dead-letter topics; set
+      // LETHE_SERVICES_MANAGE_TOPICS=false where operators own every topic.
+      servicesManageOwnTopics: env.LETHE_SERVICES_MANAGE_TOPICS !== 'false',
+      externalParticipants: externalParticipants(env.LETHE_KAFKA_PARTICIPANTS),
+      compactedTopics: list(env.LETHE_COMPACTED_TOPICS),
+      ingestWriters: list(env.LETHE_KAFKA_INGEST_WRITERS),
+      topicName: (logical) => (env.LETHE_TOPIC_PREFIX ? `${env.LETHE_TOPIC_PREFIX}.${logical}` : logical),
+    },
   };
 }

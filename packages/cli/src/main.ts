@@ -1,6 +1,6 @@
 // The `lethe` command. Each subcommand is a small function over the packages' ports.
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { connectKafka, letheTopics } from '@lethe/kafka';
+import { connectKafka, formatAclMatrix, letheAclMatrix, letheTopics } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 
 import { auditVerify } from './audit';
@@ -10,8 +10,9 @@ import { loadCliConfig, type CliConfig } from './config';
 import { keysReconcile } from './keys';
 
 const USAGE = `usage: lethe <command>
-  topics apply       create or reconcile every topic of DESIGN.md section 2 (idempotent)
+  topics apply       create or reconcile every topic of DESIGN.md section 2, and apply the ACLs
   topics list        print the topic specs: partitions, replicas, configs, purpose
+  kafka acls         print the ACL matrix: who may read and write which topic and group, and why
   schemas register   register every event schema with the registry (idempotent)
   auth init          make the local token signing key, if there is none
   kek init           make the local key-encryption key, if there is none
@@ -28,7 +29,7 @@ const USAGE = `usage: lethe <command>
 
 async function topicsApply(config: CliConfig) {
   const logger = createLogger({ name: 'lethe-cli', level: 'warn' });
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-cli' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-cli' }, logger);
   try {
     const result = await kafka.admin.applyTopics(letheTopics(config));
     console.log(
@@ -36,6 +37,8 @@ async function topicsApply(config: CliConfig) {
         `${result.repartitioned.length} repartitioned, ${result.unchanged.length} unchanged`,
     );
     for (const warning of result.warnings) console.warn(`warning: ${warning}`);
+    const acls = await kafka.admin.applyAcls(letheAclMatrix(config.acls));
+    console.log(`acls: ${acls} applied (lethe kafka acls prints them)`);
   } finally {
     await kafka.close();
   }
@@ -99,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'topics list':
       topicsList(config);
+      return 0;
+    case 'kafka acls':
+      console.log(formatAclMatrix(letheAclMatrix(config.acls)));
       return 0;
     case 'schemas register':
       await schemasRegister(config);

@@ -9,7 +9,7 @@ import {
   type EnvelopeInput,
   type LetheEvent,
 } from '@lethe/events';
-import { connectKafka, type EventProducer, type KafkaClient } from '@lethe/kafka';
+import { connectKafka, type EventProducer, type KafkaClient, type KafkaConnection } from '@lethe/kafka';
 import { createLogger, type Logger } from '@lethe/logger';
 
 export const ACCOUNT_INGEST_TOPIC = 'lethe.account.ingest.v1';
@@ -20,6 +20,9 @@ export interface AccountEventsClientOptions {
   /** The account service's X25519 public key, base64 SPKI DER (`./lethe ingest-key public`). */
   accountPublicKey: string;
   brokers: string[];
+  /** TLS to the brokers (`{ ca: [pem] }` for a private CA) and the SASL credentials. */
+  tls?: KafkaConnection['tls'];
+  sasl?: KafkaConnection['sasl'];
   registryUrl: string;
   logger?: Logger;
   /** For tests and side-by-side deployments: maps the logical topic to the physical one. */
@@ -79,7 +82,16 @@ export async function createAccountEventsClient(
   const logger = options.logger ?? createLogger({ name: `${options.producer}-lethe-client`, level: 'warn' });
   const recipient: KeyObject = sealingPublicKeyFrom(options.accountPublicKey);
   const kafka =
-    options.kafka ?? (await connectKafka({ brokers: options.brokers, clientId: options.producer }, logger));
+    options.kafka ??
+    (await connectKafka(
+      {
+        brokers: options.brokers,
+        clientId: options.producer,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+        ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+      },
+      logger,
+    ));
   const codec = createEventCodec({
     registry: createSchemaRegistry(options.registryUrl),
     catalog: loadCatalog(),

@@ -1,5 +1,7 @@
 import type { Admin } from 'kafkajs';
 
+import type { AclGrant } from './acl-matrix';
+import { applyAcls } from './acls';
 import { oneAtATime } from './one-at-a-time';
 import { applyTopics, type ApplyResult, type TopicSpec } from './topics';
 
@@ -28,6 +30,8 @@ export interface KafkaAdmin {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   listGroups(): Promise<string[]>;
   deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /** Allows what the grants say (needs a principal allowed to alter the cluster's ACLs). */
+  applyAcls(grants: readonly AclGrant[]): Promise<number>;
 }
 
 export function createKafkaAdmin(admin: Admin): KafkaAdmin {
@@ -66,5 +70,6 @@ export function createKafkaAdmin(admin: Admin): KafkaAdmin {
     async deleteGroups(groupIds) {
       if (groupIds.length > 0) await admin.deleteGroups([...groupIds]);
     },
+    applyAcls: (grants) => applyAcls(admin, grants),
   };
 }

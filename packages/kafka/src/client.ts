@@ -101,9 +101,20 @@ export async function connectKafka(settings: KafkaSettings, logger: Logger): Pro
     allowAutoTopicCreation: false,
   });
   const kafkajsAdmin = kafka.admin();
-  await Promise.all([producer.connect(), kafkajsAdmin.connect()]);
+  await kafkajsAdmin.connect();
+  // The producer connects at the first send: a read-only principal (the auditor) may not
+  // initialise an idempotent producer at all, and never needs one.
+  let producerConnected: Promise<void> | undefined;
+  const connectedProducer = async () => {
+    producerConnected ??= producer.connect().catch((error: unknown) => {
+      producerConnected = undefined;
+      throw error;
+    });
+    await producerConnected;
+    return producer;
+  };
   const admin = createKafkaAdmin(kafkajsAdmin);
-  const send = (records: readonly ProducedRecord[]) => sendRecords(producer, records);
+  const send = async (records: readonly ProducedRecord[]) => sendRecords(await connectedProducer(), records);
   const internals = { kafka, admin, send, logger };
   return {
     admin,
@@ -129,7 +140,7 @@ export async function connectKafka(settings: KafkaSettings, logger: Logger): Pro
     consumedBarrier: ({ topic, groupId }) => createConsumedBarrier({ admin, topic, groupId }),
     readTopic: (topic, onRecord, options) => readTopic(kafka, admin, topic, onRecord, options),
     async close() {
-      await Promise.all([producer.disconnect(), kafkajsAdmin.disconnect()]);
+      await Promise.all([producerConnected ? producer.disconnect() : undefined, kafkajsAdmin.disconnect()]);
     },
   };
 }

@@ -1,6 +1,15 @@
 // The only module that knows kafkajs (enforced by lint): everything else talks to Kafka through
 // the KafkaClient a process connects once.
 export { connectKafka, type KafkaClient, type KafkaSettings } from './client';
+export {
+  BUILT_IN_PARTICIPANTS,
+  formatAclMatrix,
+  letheAclMatrix,
+  taskTopicName,
+  type AclGrant,
+  type AclMatrixOptions,
+} from './acl-matrix';
+export { kafkaConnectionFromEnv, KafkaConnectionError, type KafkaConnection } from './connection';
 export { type KafkaAdmin, type PartitionOffsets, type TopicDescription } from './admin';
 export {
   DLQ_HEADERS,

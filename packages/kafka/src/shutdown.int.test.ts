@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import type { Admin } from 'kafkajs';
 
-import { createTestTopics, eventually, testServers, testTopicSpec, uniqueName } from '@lethe/test-harness';
+import { createTestTopics, eventually, testTopicSpec, uniqueName } from '@lethe/test-harness';
 import { createKafkaAdmin } from './admin';
 import { rawTestKafka } from './test-kafkajs';
 
@@ -31,15 +31,7 @@ async function shutdownScenario(admin: Admin) {
 
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=lethe-source',
-      '--import',
-      'tsx',
-      PROCESS,
-      testServers().kafkaBrokers.join(','),
-      topic!,
-      groupId,
-    ],
+    ['--conditions=lethe-source', '--import', 'tsx', PROCESS, topic!, groupId],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

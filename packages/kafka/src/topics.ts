@@ -61,6 +61,11 @@ export function letheTopics(layout: TopicLayout = LOCAL_LAYOUT): TopicSpec[] {
     keyed('lethe.consent.events.v1', 'Every consent grant and withdrawal, with its proof.', FOREVER),
     keyed('lethe.retention.events.v1', 'Retention clocks, expiries, legal holds, policy versions.', FOREVER),
     keyed('lethe.erasure.events.v1', 'Erasure requests from request to certificate.', FOREVER),
+    // Participants answer here, not on the erasure log, which only the erasure service writes:
+    // it copies each answer it accepts onto the log. A week covers any outage of the service.
+    keyed('lethe.erasure.answers.v1', "The participants' answers to their erasure tasks.", {
+      'retention.ms': String(7 * DAY_MS),
+    }),
     {
       name: 'lethe.erasure.participants.v1',
       partitions: 1,

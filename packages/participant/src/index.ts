@@ -1,5 +1,6 @@
 export { canonicalJson, evidenceDigest } from './evidence';
 export {
+  ANSWERS_TOPIC,
   ERASURE_EVENTS_TOPIC,
   joinErasureProtocol,
   PARTICIPANTS_TOPIC,

@@ -25,7 +25,7 @@ describe('a participant built with the SDK, against the real servers', () => {
 
   beforeAll(async () => {
     scope = await openTestScope('participant', {
-      topics: ['lethe.erasure.participants.v1', 'lethe.erasure.events.v1'],
+      topics: ['lethe.erasure.participants.v1', 'lethe.erasure.answers.v1'],
     });
     ({ db, kafka, codec } = scope);
     producer = kafka.eventProducer(codec);
@@ -113,8 +113,9 @@ describe('a participant built with the SDK, against the real servers', () => {
     });
 
     await issue(participantId, 'sub_gone', 'req_sdk_1');
+    // Answers go to the answers topic: the erasure log is the erasure service's alone.
     const [completed] = await read(
-      'lethe.erasure.events.v1',
+      'lethe.erasure.answers.v1',
       1,
       (e) => isEventOfType(e, 'ErasureTaskCompleted') && e.data.requestId === 'req_sdk_1',
     );
@@ -156,7 +157,7 @@ describe('a participant built with the SDK, against the real servers', () => {
     );
     await issue(participantId, 'sub_x', 'req_sdk_2');
     const [failed] = await read(
-      'lethe.erasure.events.v1',
+      'lethe.erasure.answers.v1',
       1,
       (e) => isEventOfType(e, 'ErasureTaskFailed') && e.data.requestId === 'req_sdk_2',
     );

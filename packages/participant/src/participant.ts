@@ -71,6 +71,8 @@ export interface Participant {
 }
 
 const PARTICIPANTS_TOPIC = 'lethe.erasure.participants.v1';
+/** Where participants answer; the erasure service copies the answers it accepts onto its log. */
+const ANSWERS_TOPIC = 'lethe.erasure.answers.v1';
 
 /**
  * Count keys end up as document keys in the erasure service's state, and FerretDB refuses keys
@@ -133,7 +135,7 @@ async function carryOut(
 /**
  * Joins the erasure protocol (DESIGN.md section 4): registers on the participants topic, takes
  * the tasks on its own task topic, and answers each with ErasureTaskCompleted or
- * ErasureTaskFailed on the erasure events topic. Retrying is the orchestrator's decision, so a
+ * ErasureTaskFailed on the answers topic (the erasure log is the erasure service's alone). Retrying is the orchestrator's decision, so a
  * failure is answered, not retried here; an answer is committed before the task's offset.
  */
 export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Participant> {
@@ -186,7 +188,9 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
       const subjectId = event.envelope.subjectId;
       if (!subjectId) return;
       const answer = envelope(subjectId, event.envelope.correlationId, event.envelope.eventId);
-      await producer.publish([{ event: await carryOut(deps, log, event, subjectId, answer) }]);
+      await producer.publish([
+        { event: await carryOut(deps, log, event, subjectId, answer), topic: topicName(ANSWERS_TOPIC) },
+      ]);
     },
   });
 
@@ -198,4 +202,4 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
   };
 }
 
-export { ERASURE_EVENTS_TOPIC, PARTICIPANTS_TOPIC };
+export { ANSWERS_TOPIC, ERASURE_EVENTS_TOPIC, PARTICIPANTS_TOPIC };

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 
+import { kafkaConnectionFromEnv, KafkaConnectionError, type KafkaConnection } from '@lethe/kafka';
+
 import { CLOCK_OFFSET_KEY } from './clock';
 import { publicKeyFrom } from './tokens';
 
@@ -11,7 +13,8 @@ import { publicKeyFrom } from './tokens';
 export interface ServiceConfig {
   host: string;
   port: number;
-  kafkaBrokers: string[];
+  /** Brokers, TLS and SASL (LETHE_KAFKA_*, LETHE_TLS_CA_FILE). */
+  kafka: KafkaConnection;
   mongoUrl: string;
   mongoDatabase: string;
   redisUrl: string;
@@ -93,7 +96,7 @@ export function loadServiceConfig(
   return {
     host: env[`LETHE_${upper}_HOST`] ?? '127.0.0.1',
     port: port(`LETHE_${upper}_PORT`, env[`LETHE_${upper}_PORT`], service.defaultPort),
-    kafkaBrokers: (env.LETHE_KAFKA_BROKERS ?? `127.0.0.1:${env.LETHE_KAFKA_PORT ?? 9092}`).split(','),
+    kafka: kafkaConnection(env),
     // Credentials and TLS travel in the URL (`./lethe env --as NAME` prints the local one).
     mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/`,
     mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',
@@ -107,6 +110,15 @@ export function loadServiceConfig(
     clock: clockKind(env.LETHE_CLOCK),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
   };
+}
+
+function kafkaConnection(env: NodeJS.ProcessEnv): KafkaConnection {
+  try {
+    return kafkaConnectionFromEnv(env);
+  } catch (error) {
+    if (error instanceof KafkaConnectionError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 export function topicNamer(prefix: string): (logical: string) => string {

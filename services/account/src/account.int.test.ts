@@ -41,7 +41,7 @@ describe('the account service against the real servers', () => {
 
   beforeAll(async () => {
     scope = await openTestScope('account', {
-      topics: [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.participants.v1', 'lethe.erasure.events.v1'],
+      topics: [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.participants.v1', 'lethe.erasure.answers.v1'],
       partitionsOf: { [ACCOUNT_EVENTS_TOPIC]: 3 },
     });
     ({ db, kafka, codec } = scope);
@@ -199,7 +199,7 @@ describe('the account service against the real servers', () => {
 
       const completed = await eventually(
         async () => {
-          const consumerEvents = await readAllEvents(kafka, codec, topicName('lethe.erasure.events.v1'));
+          const consumerEvents = await readAllEvents(kafka, codec, topicName('lethe.erasure.answers.v1'));
           return consumerEvents.find(
             (e) => isEventOfType(e, 'ErasureTaskCompleted') && e.data.requestId === 'req_acct',
           );

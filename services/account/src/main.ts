@@ -23,7 +23,7 @@ async function main() {
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const db = mongo.db(config.mongoDatabase);
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-account' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-account' }, logger);
   const redis = new Redis(config.redisUrl);
   const clock = await createClock(config, redis);
   const codec = createEventCodec({

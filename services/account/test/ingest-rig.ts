@@ -8,7 +8,7 @@ import { createAccountEventsClient, type AccountEventsClient } from '@lethe/clie
 import { generateSealingKeys, localKek, sealingPrivateKeyFrom, type SealingKeys } from '@lethe/crypto';
 import type { ConsumerRunner } from '@lethe/kafka';
 import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
-import { testLogger, testRedis, testServers, type TestScope } from '@lethe/test-harness';
+import { testLogger, testRedis, testKafkaConnection, testServers, type TestScope } from '@lethe/test-harness';
 
 import { ACCOUNT_EVENTS_TOPIC } from '../src/events/to-records';
 import { ACCOUNT_INGEST_TOPIC } from '../src/ingest/ingest-command';
@@ -60,7 +60,8 @@ export async function startIngestRig(
   const emitter = await createAccountEventsClient({
     producer,
     accountPublicKey: sealing.publicKey,
-    brokers: testServers().kafkaBrokers,
+    ...testKafkaConnection(),
+    brokers: [...testKafkaConnection().brokers],
     registryUrl: testServers().registryUrl,
     topicName,
     logger: testLogger(),

@@ -14,7 +14,7 @@ async function main() {
   const config = loadAuditConfig();
   const logger = createLogger({ name: 'audit', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-audit' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-audit' }, logger);
   const service = await startAuditService({
     db: mongo.db(config.mongoDatabase),
     kafka,

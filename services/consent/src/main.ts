@@ -25,7 +25,7 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl);
   const clock = await createClock(config, redis);
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-consent' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-consent' }, logger);
   const codec = createEventCodec({
     registry: createSchemaRegistry(config.registryUrl),
     catalog: loadCatalog(),

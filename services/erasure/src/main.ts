@@ -16,7 +16,7 @@ async function main() {
   const config = loadErasureConfig();
   const logger = createLogger({ name: 'erasure', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-erasure' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-erasure' }, logger);
   // Redis only for the shared clock, when LETHE_CLOCK=shared-offset (demos); not otherwise used.
   const redis = config.clock === 'shared-offset' ? new Redis(config.redisUrl) : undefined;
   const clock = redis

@@ -34,7 +34,9 @@ import {
 } from './runtime/request-consumers';
 import { requestLookup } from './runtime/request-lookup';
 import { startTickSweeper } from './runtime/tick-sweeper';
-import { ERASURE_EVENTS, erasureRecords } from './runtime/to-records';
+import { ANSWERS_TOPIC } from '@lethe/participant';
+
+import { erasureRecords } from './runtime/to-records';
 
 export const ERASURE_STREAMS = 'erasure_streams';
 
@@ -119,7 +121,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     now,
     logger: log,
     answersRead: deps.kafka.consumedBarrier({
-      topic: topicName(ERASURE_EVENTS),
+      topic: topicName(ANSWERS_TOPIC),
       groupId: groups.orchestrator,
     }),
   });

@@ -21,6 +21,7 @@ import { startErasureService, type ErasureService } from '../src/service';
 export const ERASURE_TOPICS = [
   'lethe.account.events.v1',
   'lethe.erasure.events.v1',
+  'lethe.erasure.answers.v1',
   'lethe.erasure.participants.v1',
   'lethe.retention.events.v1',
 ];

@@ -4,7 +4,7 @@
 import { MongoClient } from 'mongodb';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { connectKafka } from '@lethe/kafka';
+import { connectKafka, kafkaConnectionFromEnv } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
 import { topicNamer } from '@lethe/service-kit';
@@ -17,10 +17,7 @@ async function main() {
   const notes = db.collection<{ subjectId: string }>('notes');
   const marks = db.collection<{ _id: string; pid: number }>('participant_marks');
   await joinErasureProtocol({
-    kafka: await connectKafka(
-      { brokers: env.LETHE_KAFKA_BROKERS!.split(','), clientId: 'notes-participant' },
-      logger,
-    ),
+    kafka: await connectKafka({ ...kafkaConnectionFromEnv(env), clientId: 'notes-participant' }, logger),
     codec: createEventCodec({
       registry: createSchemaRegistry(env.LETHE_REGISTRY_URL!),
       catalog: loadCatalog(),

@@ -19,7 +19,7 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl);
   const clock = await createClock(config, redis);
-  const kafka = await connectKafka({ brokers: config.kafkaBrokers, clientId: 'lethe-retention' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-retention' }, logger);
   const service = await startRetentionService({
     db: mongo.db(config.mongoDatabase),
     kafka,

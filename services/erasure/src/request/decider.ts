@@ -209,7 +209,8 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
             },
           }
         : attemptFailed(task, failed ?? { retriable: false, code: 'UNKNOWN' }, now);
-      return andWhatFollows(state, [recorded], now);
+      const accepted: ErasureEvent = { type: 'TaskAnswerAccepted', data: command.data };
+      return andWhatFollows(state, [accepted, recorded], now);
     }
     case 'Tick':
       return tick(state, now);

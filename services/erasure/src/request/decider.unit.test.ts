@@ -123,6 +123,25 @@ describe('the erasure decider', () => {
     expect(erasureDecider.decide(request, state)).toEqual([]);
   });
 
+  it('accepts only answers to the attempt in hand, each once, for the erasure log', () => {
+    const accepted = (events: readonly ErasureEvent[]) =>
+      events.flatMap((e) =>
+        e.type === 'TaskAnswerAccepted' ? [`${e.data.participantId}#${e.data.attempt}`] : [],
+      );
+    const { events } = run([
+      request,
+      answer('account', 1, { completed: done() }),
+      answer('account', 1, { completed: done() }), // delivered twice
+      answer('notes', 2, { completed: done() }), // an attempt never issued
+      answer('key-vault', 1, { completed: done() }), // a task not issued yet (a forgery)
+      answer('notes', 1, { failed: { retriable: false, code: 'GONE' } }),
+    ]);
+    expect(accepted(events)).toEqual(['account#1', 'notes#1']);
+    // The accepted answer comes first, as the participant gave it, then what the service made of it.
+    const at = events.findIndex((e) => e.type === 'TaskAnswerAccepted');
+    expect(events[at + 1]?.type).toBe('TaskOutcomeRecorded');
+  });
+
   it('never lets a failing participant block the others, and says partial', () => {
     const { events } = run([
       request,

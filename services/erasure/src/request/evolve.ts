@@ -59,6 +59,8 @@ export function evolveErasure(state: ErasureState, event: ErasureEvent): Erasure
         ),
       };
     }
+    case 'TaskAnswerAccepted':
+      return state; // the TaskOutcomeRecorded that follows it changes the task
     case 'ErasureDeadlineAtRisk':
       return state.status === 'open' ? { ...state, atRiskRaised: true } : state;
     case 'ErasureCompleted': {

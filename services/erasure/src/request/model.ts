@@ -21,6 +21,15 @@ export interface TaskResult {
   readonly retainedUntil: number | null;
 }
 
+/** A participant's answer to one attempt of its task: done with a result, or failed. */
+export interface TaskAnswer {
+  readonly requestId: string;
+  readonly participantId: string;
+  readonly attempt: number;
+  readonly completed: TaskResult | null;
+  readonly failed: { readonly retriable: boolean; readonly code: string } | null;
+}
+
 /** `backoff`: the last attempt failed and can be retried; the next is issued at `retryAt`. */
 export type TaskStatus = 'waiting' | 'issued' | 'backoff' | 'done' | 'failed';
 
@@ -109,13 +118,7 @@ export type ErasureCommand =
     }
   | {
       readonly type: 'RecordTaskOutcome';
-      readonly data: {
-        readonly requestId: string;
-        readonly participantId: string;
-        readonly attempt: number;
-        readonly completed: TaskResult | null;
-        readonly failed: { readonly retriable: boolean; readonly code: string } | null;
-      };
+      readonly data: TaskAnswer;
       readonly metadata: { readonly now: Date };
     }
   /** Time passed: issue retries whose backoff is over, time out silent attempts, warn of the
@@ -177,6 +180,12 @@ export type ErasureEvent =
         /** For `retrying`: when the next attempt goes out. */
         readonly retryAt?: number | null;
       };
+    }
+  | {
+      /** A participant's answer to the attempt in hand, as it was given: copied onto the
+       * erasure log (the audit trail), which only the erasure service writes. */
+      readonly type: 'TaskAnswerAccepted';
+      readonly data: TaskAnswer;
     }
   | {
       readonly type: 'ErasureDeadlineAtRisk';

@@ -5,7 +5,7 @@ import type { Logger } from '@lethe/logger';
 import { reactToAccountEvent, reactToRetentionEvent, reactToTaskAnswer } from '../reactions';
 import type { Registration } from '../request/model';
 import type { RequestIntake } from './request-intake';
-import { ERASURE_EVENTS } from './to-records';
+import { ANSWERS_TOPIC } from '@lethe/participant';
 
 export const RETENTION_EVENTS = 'lethe.retention.events.v1';
 export const ACCOUNT_EVENTS = 'lethe.account.events.v1';
@@ -25,7 +25,7 @@ export interface RequestConsumers {
 /**
  * The two logs the erasure service reacts to. Holds and expiries: one ordered partition per
  * subject on the retention log, committed after each effect (the intake's barrier reads these
- * commits). Deletions and the participants' answers: the account and erasure logs.
+ * commits). Deletions and the participants' answers: the account log and the answers topic.
  */
 export async function startRequestConsumers(deps: {
   kafka: KafkaClient;
@@ -49,7 +49,7 @@ export async function startRequestConsumers(deps: {
     codec,
     logger,
     groupId: groups.orchestrator,
-    topics: [topicName(ACCOUNT_EVENTS), topicName(ERASURE_EVENTS)],
+    topics: [topicName(ACCOUNT_EVENTS), topicName(ANSWERS_TOPIC)],
     handle: (event) =>
       intake.run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false),
   });

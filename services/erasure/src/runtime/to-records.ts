@@ -1,15 +1,15 @@
 import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
 import { outboxRecords, type WireEnvelope } from '@lethe/eventstore';
 
-import type { ErasureEvent } from '../request/model';
+import type { ErasureEvent, TaskAnswer } from '../request/model';
 
 export const ERASURE_EVENTS = 'lethe.erasure.events.v1';
 export const taskTopicOf = (participantId: string) => `lethe.erasure.tasks.${participantId}.v1`;
 
 /**
  * The erasure stream's events on the wire. A task goes both to the erasure log (the audit trail)
- * and to its participant's task topic (its work queue). TaskOutcomeRecorded stays in the
- * stream: the participant's own answer is already on the log.
+ * and to its participant's task topic (its work queue). An accepted answer goes to the log as
+ * the participant gave it; TaskOutcomeRecorded (what the service made of it) stays in the stream.
  */
 export function erasureRecords({
   codec,
@@ -58,6 +58,8 @@ function toWire(event: ErasureEvent, envelope: WireEnvelope): LetheEvent | undef
       const { scope, ...rest } = event.data;
       return makeEvent('ErasureTaskIssued', envelope, { ...rest, scope: wireScope(scope) });
     }
+    case 'TaskAnswerAccepted':
+      return answerWire(event.data, envelope);
     case 'TaskOutcomeRecorded':
     case 'HoldPlaced':
     case 'HoldReleased':
@@ -80,4 +82,23 @@ function toWire(event: ErasureEvent, envelope: WireEnvelope): LetheEvent | undef
         certificate: event.data.certificate,
       });
   }
+}
+
+function answerWire(answer: TaskAnswer, envelope: WireEnvelope): LetheEvent {
+  const { requestId, participantId, attempt, completed, failed } = answer;
+  if (completed)
+    return makeEvent('ErasureTaskCompleted', envelope, {
+      requestId,
+      participantId,
+      attempt,
+      ...completed,
+      counts: { ...completed.counts },
+    });
+  return makeEvent('ErasureTaskFailed', envelope, {
+    requestId,
+    participantId,
+    attempt,
+    retriable: failed?.retriable ?? false,
+    code: failed?.code ?? 'UNKNOWN',
+  });
 }

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { eventually } from './isolation';
+import { testServers } from './servers';
+
+// The README's first command, as a user runs it: `./lethe up` brings the whole local system up
+// (each service as its own principal, under the ACL matrix, over TLS), and it takes a deletion
+// to its certificate. Everything else in the suite runs services as `admin`; this is where a
+// grant missing from the matrix, or a service that cannot reach a secured server, shows.
+
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+const lethe = (...args: string[]) =>
+  spawnSync(path.join(REPO_DIR, 'lethe'), args, { cwd: REPO_DIR, encoding: 'utf8', timeout: 300_000 });
+
+const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
+const describeLocal = onLocalStack ? describe : describe.skip;
+
+describeLocal('the local system from ./lethe up', () => {
+  let authorization: string;
+
+  beforeAll(() => {
+    const up = lethe('up');
+    if (up.status !== 0) throw new Error(`./lethe up failed:\n${up.stdout}\n${up.stderr}`);
+    const token = lethe('token', '--scope', 'operator', '--name', 'local-system-test');
+    authorization = `Bearer ${token.stdout.trim().split('\n').at(-1)}`;
+  }, 300_000);
+
+  it('erases an account through every participant, each service as its own principal', async () => {
+    const headers = { authorization, 'content-type': 'application/json' };
+    const created = await fetch('http://127.0.0.1:3001/v1/accounts', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ email: 'local-system@example.com', name: 'Local System' }),
+    });
+    expect(created.status).toBe(201);
+    const { subjectId } = (await created.json()) as { subjectId: string };
+    const deleted = await fetch(`http://127.0.0.1:3001/v1/accounts/${subjectId}`, {
+      method: 'DELETE',
+      headers: { authorization },
+    });
+    expect(deleted.status).toBe(202);
+    const { requestId } = (await deleted.json()) as { requestId: string };
+
+    const request = await eventually(
+      async () => {
+        const answer = await fetch(`http://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
+          headers: { authorization },
+        });
+        const body = (await answer.json()) as {
+          status: string;
+          result: string;
+          outcomes: { participantId: string; outcome: string }[];
+        };
+        return body.status === 'completed' ? body : undefined;
+      },
+      60_000,
+      'the erasure to complete',
+    );
+    expect(request.result).toBe('complete');
+    const answered = new Map(request.outcomes.map((o) => [o.participantId, o.outcome]));
+    expect(answered.get('account')).toBe('erased');
+    expect(answered.get('key-vault')).toBe('erased');
+    expect([...answered.keys()]).toEqual(expect.arrayContaining(['consent', 'redis-cache', 'llm-providers']));
+  });
+});
