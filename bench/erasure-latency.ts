@@ -12,9 +12,10 @@ import { createEventCodec, createSchemaRegistry, isEventOfType, loadCatalog } fr
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken } from '@lethe/service-kit';
+import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
 import { startErasureService } from '@lethe/erasure';
 
+import { bearer } from '../test/src/auth';
 import { removeBenchData } from './cleanup';
 import { benchKafka, benchServers, rawKafka } from './servers';
 import { timeMongoCommands } from './mongo-timing';
@@ -123,7 +124,7 @@ async function main() {
     topicName,
   });
   while (erasure.directory.list().length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
-  const token = `Bearer ${signToken(privateKeyFrom(keys.privateKey), { sub: 'bench', scope: ['operator'], iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  const token = bearer(keys.privateKey, ['operator']).authorization;
 
   const completedAt = new Map<string, number>();
   const watcher = raw.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });

@@ -4,7 +4,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { generateSealingKeys } from '@lethe/crypto';
-import { generateSigningKeys, privateKeyFrom, SCOPES, signToken, type Scope } from '@lethe/service-kit';
+import {
+  generateSigningKeys,
+  LETHE_SERVICES,
+  maxLifetimeOf,
+  privateKeyFrom,
+  SCOPES,
+  signToken,
+  type Scope,
+} from '@lethe/service-kit';
 
 import type { CliConfig } from './config';
 
@@ -24,13 +32,18 @@ function writeSecretOnce(file: string, what: string, make: () => string): void {
   console.log(`made ${what} (${file})`);
 }
 
-/** The local token signing key pair; services trust its public half. */
+/**
+ * The local token signing key pair, kept for `lethe token` alone; services read only its public
+ * half, from a file of its own (auth/public-keys: comma-separated, several while rotating).
+ */
 export function authInit(config: CliConfig): void {
   writeSecretOnce(
     config.authKeyFile,
     'auth: signing key',
     () => JSON.stringify(generateSigningKeys(), null, 2) + '\n',
   );
+  const { publicKey } = JSON.parse(readFileSync(config.authKeyFile, 'utf8')) as KeyFile;
+  writeSecretOnce(config.authPublicKeysFile, 'auth: verification keys', () => `${publicKey}\n`);
 }
 
 /** The local key-encryption key (32 random bytes, base64). */
@@ -73,7 +86,11 @@ function signingKey(config: CliConfig) {
   return privateKeyFrom((JSON.parse(readFileSync(config.authKeyFile, 'utf8')) as KeyFile).privateKey);
 }
 
-/** `lethe token --scope operator [--subject ID] [--ttl SECONDS] [--name NAME]`: prints a token. */
+/**
+ * `lethe token --scope operator [--subject ID] [--ttl SECONDS] [--name NAME] [--aud SERVICE]...`:
+ * prints a token for the named services (all of Lethe's by default), issued by LETHE_AUTH_ISSUER,
+ * living no longer than its scope allows.
+ */
 export function mintToken(config: CliConfig, argv: string[], now = Date.now()): string {
   const { values } = parseArgs({
     args: argv,
@@ -82,6 +99,7 @@ export function mintToken(config: CliConfig, argv: string[], now = Date.now()): 
       subject: { type: 'string' },
       ttl: { type: 'string', default: '3600' },
       name: { type: 'string', default: 'local-operator' },
+      aud: { type: 'string', multiple: true },
     },
   });
   const scopes = values.scope ?? [];
@@ -93,11 +111,16 @@ export function mintToken(config: CliConfig, argv: string[], now = Date.now()): 
     throw new Error('a subject token needs --subject <subjectId>');
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1) throw new Error('--ttl is a whole number of seconds');
+  const longest = maxLifetimeOf(scopes as Scope[]);
+  if (ttl > longest) throw new Error(`--ttl is at most ${longest} seconds for scope ${scopes.join(', ')}`);
+  if (!values.name.trim()) throw new Error('--name names the person or service the token is for');
   const iat = Math.floor(now / 1000);
   return signToken(signingKey(config), {
     sub: values.name,
     scope: scopes as Scope[],
     ...(values.subject ? { subjectId: values.subject } : {}),
+    iss: config.authIssuer,
+    aud: values.aud ?? [...LETHE_SERVICES],
     iat,
     exp: iat + ttl,
   });

@@ -17,10 +17,28 @@ describe('lethe token', () => {
 
   it('mints a token that services holding the public key accept, with the asked scope and subject', () => {
     const token = mintToken(config, ['--scope', 'subject', '--subject', 'sub_9', '--ttl', '60'], NOW);
-    const { publicKey } = JSON.parse(readFileSync(config.authKeyFile, 'utf8')) as { publicKey: string };
+    // Services get the public half from a file of its own, never the signing key's file.
+    const publicKey = readFileSync(config.authPublicKeysFile, 'utf8').trim();
+    expect(publicKey).not.toContain('privateKey');
 
-    const claims = verifyToken([publicKeyFrom(publicKey)], token, NOW / 1000);
-    expect(claims).toMatchObject({ scope: ['subject'], subjectId: 'sub_9', exp: NOW / 1000 + 60 });
+    const policy = { publicKeys: [publicKeyFrom(publicKey)], issuer: 'lethe', audience: 'consent' };
+    const claims = verifyToken(policy, token, NOW / 1000);
+    expect(claims).toMatchObject({
+      scope: ['subject'],
+      subjectId: 'sub_9',
+      exp: NOW / 1000 + 60,
+      iss: 'lethe',
+    });
+    expect(claims.aud).toEqual(['account', 'consent', 'retention', 'erasure', 'audit']);
+    const forAccountOnly = mintToken(config, ['--scope', 'operator', '--aud', 'account'], NOW);
+    expect(() => verifyToken(policy, forAccountOnly, NOW / 1000)).toThrow(/not for this service/);
+  });
+
+  it('refuses a lifetime longer than the scope allows, and a token for nobody', () => {
+    expect(() => mintToken(config, ['--scope', 'subject', '--subject', 's', '--ttl', '7200'])).toThrow(
+      /at most 3600/,
+    );
+    expect(() => mintToken(config, ['--scope', 'operator', '--name', ' '])).toThrow(/--name/);
   });
 
   it('refuses unknown scopes and a subject token without a subject', () => {

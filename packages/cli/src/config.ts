@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { kafkaConnectionFromEnv, type AclMatrixOptions, type KafkaConnection } from '@lethe/kafka';
-import { CLOCK_OFFSET_KEY } from '@lethe/service-kit';
+import { CLOCK_OFFSET_KEY, DEFAULT_TOKEN_ISSUER } from '@lethe/service-kit';
 
 // The one place the CLI reads its environment (STYLE.md section 4).
 export interface CliConfig {
@@ -12,6 +12,10 @@ export interface CliConfig {
   partitions: number;
   /** Where the local signing key pair lives (made by `lethe auth init`). */
   authKeyFile: string;
+  /** The public halves services trust (made beside the signing key). */
+  authPublicKeysFile: string;
+  /** Who tokens say issued them (LETHE_AUTH_ISSUER); services check it. */
+  authIssuer: string;
   /** The local key-encryption key (made by `lethe kek init`); production uses a KMS. */
   kekFile: string;
   /** The account service's X25519 sealing key pair (made by `lethe ingest-key init`). */
@@ -72,6 +76,8 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
     partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
     authKeyFile: path.join(home, 'auth', 'signing-key.json'),
+    authPublicKeysFile: path.join(home, 'auth', 'public-keys'),
+    authIssuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
     kekFile: path.join(home, 'secrets', 'kek'),
     ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,

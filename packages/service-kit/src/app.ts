@@ -13,7 +13,13 @@ import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
 import type { RouteAccess } from './route-access';
-import { cachedTokenVerifier, type TokenClaims, type TokenVerifier } from './tokens';
+import {
+  cachedTokenVerifier,
+  DEFAULT_TOKEN_ISSUER,
+  type TokenClaims,
+  type TokenSettings,
+  type TokenVerifier,
+} from './tokens';
 
 declare module 'fastify' {
   // Documentation that /openapi.json carries for each route.
@@ -35,6 +41,8 @@ export interface ServiceAppDeps {
   version: string;
   logger: Logger;
   publicKeys: readonly KeyObject[];
+  /** Issuer and revoked token ids; by default `lethe` and none. The audience is `name`. */
+  tokens?: TokenSettings;
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
   readiness?: Record<string, () => Promise<boolean>>;
   /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
@@ -121,7 +129,11 @@ function toProblemError(error: FastifyError | ProblemError | Error): ProblemErro
  */
 export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiInfo> }): FastifyInstance {
   const now = deps.now ?? Date.now;
-  const verify = cachedTokenVerifier(deps.publicKeys);
+  const revoked = deps.tokens?.revokedIds ?? new Set<string>();
+  const verify = cachedTokenVerifier(
+    { publicKeys: deps.publicKeys, issuer: deps.tokens?.issuer ?? DEFAULT_TOKEN_ISSUER, audience: deps.name },
+    (jti) => revoked.has(jti),
+  );
   const app = Fastify({
     // tsc needs the assertion (pino's Logger is not FastifyBaseLogger under nodenext).
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion

@@ -12,6 +12,8 @@ function token(scope: Scope[], extra: { subjectId?: string; exp?: number; signer
     sub: 'tester',
     scope,
     ...(extra.subjectId ? { subjectId: extra.subjectId } : {}),
+    iss: 'lethe',
+    aud: ['test'],
     iat: NOW / 1000,
     exp: extra.exp ?? NOW / 1000 + 600,
   });

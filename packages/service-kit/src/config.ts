@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { kafkaConnectionFromEnv, KafkaConnectionError, type KafkaConnection } from '@lethe/kafka';
 
 import { CLOCK_OFFSET_KEY } from './clock';
-import { publicKeyFrom } from './tokens';
+import { DEFAULT_TOKEN_ISSUER, publicKeyFrom, type TokenSettings } from './tokens';
 
 // The one place a service reads its environment (STYLE.md section 4). Every value is checked
 // here, so a service with a bad setting refuses to start with a message naming the variable.
@@ -22,6 +22,8 @@ export interface ServiceConfig {
   /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
   kek: string;
   publicKeys: KeyObject[];
+  /** Token issuer and revoked ids (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
+  tokens: TokenSettings;
   logLevel: string;
   /** Prepended to every topic name: lets tests run isolated copies of the system. */
   topicPrefix: string;
@@ -78,13 +80,15 @@ export function loadServiceConfig(
 ): ServiceConfig {
   const upper = service.name.toUpperCase();
   const kek = secretFrom(env, 'LETHE_KEK', 'secrets/kek', 'key-encryption key');
+  // Public keys only: the signing key stays with `lethe token` (auth/signing-key.json).
   const publicKeyList = secretFrom(
     env,
     'LETHE_AUTH_PUBLIC_KEYS',
-    'auth/signing-key.json',
-    'token signing key',
-    (text) => (JSON.parse(text) as { publicKey: string }).publicKey,
-  ).split(',');
+    'auth/public-keys',
+    'token verification keys',
+  )
+    .split(',')
+    .filter((key) => key.trim() !== '');
   let publicKeys: KeyObject[];
   try {
     publicKeys = publicKeyList.map((key) => publicKeyFrom(key.trim()));
@@ -105,6 +109,10 @@ export function loadServiceConfig(
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     kek,
     publicKeys,
+    tokens: {
+      issuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
+      revokedIds: new Set((env.LETHE_AUTH_REVOKED_JTIS ?? '').split(',').filter((id) => id.trim() !== '')),
+    },
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
     clock: clockKind(env.LETHE_CLOCK),

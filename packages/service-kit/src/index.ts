@@ -3,7 +3,12 @@ export { type RouteAccess } from './route-access';
 export { buildOpenApi, type OpenApiInfo } from './openapi';
 export { PROBLEM_MEDIA_TYPE, ProblemError, type Problem } from './problem';
 export {
+  DEFAULT_TOKEN_ISSUER,
   generateSigningKeys,
+  keyId,
+  LETHE_SERVICES,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  maxLifetimeOf,
   privateKeyFrom,
   publicKeyFrom,
   SCOPES,
@@ -11,6 +16,9 @@ export {
   verifyToken,
   type Scope,
   type TokenClaims,
+  type TokenPolicy,
+  type TokenRequest,
+  type TokenSettings,
 } from './tokens';
 export { ConfigError, loadServiceConfig, secretFrom, topicNamer, type ServiceConfig } from './config';
 export {

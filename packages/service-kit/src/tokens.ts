@@ -1,7 +1,9 @@
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  randomUUID,
   sign,
   verify,
   type KeyObject,
@@ -13,7 +15,9 @@ import { ProblemError } from './problem';
 
 // Bearer tokens are JWTs signed with Ed25519 (alg EdDSA). The issuer holds the private key;
 // services hold only public keys, so a compromised service cannot mint tokens. Several public
-// keys may be configured at once, which is how a signing key is rotated.
+// keys may be configured at once, which is how a signing key is rotated: the header's `kid`
+// names the one that signed. A token is for an issuer and for named services (`aud`), lives no
+// longer than its scope allows, and can be revoked by its `jti`.
 
 export const SCOPES = ['service', 'operator', 'auditor', 'subject'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -24,12 +28,46 @@ export interface TokenClaims {
   readonly scope: readonly Scope[];
   /** For the `subject` scope: the only subject whose data the token reaches. */
   readonly subjectId?: string;
+  /** Who issued it (LETHE_AUTH_ISSUER; `lethe` by default). */
+  readonly iss: string;
+  /** The services it is for, by name (`account`, `erasure` ...). */
+  readonly aud: readonly string[];
+  /** Its id, by which it can be revoked. */
+  readonly jti: string;
   readonly iat: number;
+  readonly nbf?: number;
   readonly exp: number;
 }
 
+/** The claims a minter sets; the id is made when not given. */
+export type TokenRequest = Omit<TokenClaims, 'jti'> & { jti?: string };
+
+export const DEFAULT_TOKEN_ISSUER = 'lethe';
+export const LETHE_SERVICES = ['account', 'consent', 'retention', 'erasure', 'audit'] as const;
+
+/** The longest a token of each scope may live (exp - iat); a token with several takes the least. */
+export const MAX_TOKEN_LIFETIME_SECONDS: Readonly<Record<Scope, number>> = {
+  subject: 60 * 60,
+  operator: 8 * 60 * 60,
+  auditor: 8 * 60 * 60,
+  service: 24 * 60 * 60,
+};
+
+/** Clocks differ a little between the minter and a service: iat and nbf may be this far ahead. */
+export const CLOCK_SKEW_SECONDS = 60;
+
+export function maxLifetimeOf(scopes: readonly Scope[]): number {
+  return Math.min(...scopes.map((scope) => MAX_TOKEN_LIFETIME_SECONDS[scope]));
+}
+
 const base64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
-const HEADER = base64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT' }));
+
+/** A public key's id: the start of the SHA-256 of its SPKI DER (what `kid` names). */
+export function keyId(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64url').slice(0, 16);
+}
 
 export function generateSigningKeys(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -47,46 +85,82 @@ export function publicKeyFrom(base64Der: string): KeyObject {
   return createPublicKey({ key: Buffer.from(base64Der, 'base64'), format: 'der', type: 'spki' });
 }
 
-export function signToken(privateKey: KeyObject, claims: TokenClaims): string {
+export function signToken(privateKey: KeyObject, request: TokenRequest): string {
+  const header = base64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: keyId(privateKey) }));
+  const claims: TokenClaims = { ...request, jti: request.jti ?? randomUUID() };
   const payload = base64url(JSON.stringify(claims));
-  const signature = sign(null, Buffer.from(`${HEADER}.${payload}`), privateKey);
-  return `${HEADER}.${payload}.${base64url(signature)}`;
+  const signature = sign(null, Buffer.from(`${header}.${payload}`), privateKey);
+  return `${header}.${payload}.${base64url(signature)}`;
 }
 
 const unauthorized = (detail: string) =>
   new ProblemError({ status: 401, code: 'AUTH_TOKEN_INVALID', title: 'Unauthorized', detail });
 
-/** The token's claims, if one of the keys signed it and it is in date; otherwise a 401 problem. */
-export function verifyToken(
-  publicKeys: readonly KeyObject[],
-  token: string,
-  nowSeconds: number,
-): TokenClaims {
-  const [header, payload, signature] = token.split('.');
-  if (!header || !payload || !signature || header !== HEADER)
-    throw unauthorized('the bearer token is not an EdDSA JWT');
-  const signed = Buffer.from(`${header}.${payload}`);
-  const signatureBytes = Buffer.from(signature, 'base64url');
-  if (!publicKeys.some((key) => verify(null, signed, key, signatureBytes))) {
-    throw unauthorized('the bearer token is not signed by a trusted key');
-  }
-  let claims: TokenClaims;
+/** A service's token settings beside its keys (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
+export interface TokenSettings {
+  readonly issuer: string;
+  /** Token ids no longer accepted, whatever their exp. */
+  readonly revokedIds: ReadonlySet<string>;
+}
+
+/** What a service accepts: whose tokens, for whom. */
+export interface TokenPolicy {
+  /** The service's public keys; several while a signing key is rotated. */
+  readonly publicKeys: readonly KeyObject[];
+  readonly issuer: string;
+  /** This service's name: a token must list it in `aud`. */
+  readonly audience: string;
+}
+
+function parseJson(part: string, what: string): Record<string, unknown> {
   try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
-    throw unauthorized('the bearer token has unreadable claims');
+    // answered below
   }
-  if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds)
-    throw unauthorized('the bearer token has expired');
-  if (
-    !Array.isArray(claims.scope) ||
-    !(claims.scope as unknown[]).every(
-      (scope) => typeof scope === 'string' && (SCOPES as readonly string[]).includes(scope),
-    )
-  ) {
-    throw unauthorized('the bearer token names an unknown scope');
-  }
-  return claims;
+  throw unauthorized(`the bearer token has an unreadable ${what}`);
+}
+
+const isScopeList = (value: unknown): value is Scope[] =>
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.every((scope) => typeof scope === 'string' && (SCOPES as readonly string[]).includes(scope));
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** The claims, checked for their shape and their time; a 401 problem names what failed. */
+function checkClaims(claims: Record<string, unknown>, policy: TokenPolicy, nowSeconds: number): TokenClaims {
+  const { sub, scope, iss, aud, jti, iat, nbf, exp } = claims;
+  if (!isText(sub)) throw unauthorized('the bearer token names no caller (sub)');
+  if (!isScopeList(scope)) throw unauthorized('the bearer token names an unknown scope');
+  if (iss !== policy.issuer) throw unauthorized('the bearer token is from another issuer');
+  const audiences = typeof aud === 'string' ? [aud] : aud;
+  if (!Array.isArray(audiences) || !audiences.includes(policy.audience))
+    throw unauthorized(`the bearer token is not for this service (aud must include ${policy.audience})`);
+  if (!isText(jti)) throw unauthorized('the bearer token has no id (jti)');
+  if (!isTime(iat) || !isTime(exp)) throw unauthorized('the bearer token needs iat and exp');
+  if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw unauthorized('the bearer token was issued in the future');
+  if (nbf !== undefined && (!isTime(nbf) || nbf > nowSeconds + CLOCK_SKEW_SECONDS))
+    throw unauthorized('the bearer token is not valid yet');
+  if (exp <= nowSeconds) throw unauthorized('the bearer token has expired');
+  if (exp - iat > maxLifetimeOf(scope))
+    throw unauthorized(`the bearer token lives longer than its scope allows (${maxLifetimeOf(scope)} s)`);
+  return claims as unknown as TokenClaims;
+}
+
+/** The token's claims, if a trusted key signed it for this service and it is in date; else a 401. */
+export function verifyToken(policy: TokenPolicy, token: string, nowSeconds: number): TokenClaims {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) throw unauthorized('the bearer token is not a JWT');
+  const { alg, kid } = parseJson(header, 'header');
+  if (alg !== 'EdDSA') throw unauthorized('the bearer token is not an EdDSA JWT');
+  const key = policy.publicKeys.find((candidate) => keyId(candidate) === kid);
+  if (!key) throw unauthorized('the bearer token is not signed by a trusted key (kid)');
+  if (!verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url')))
+    throw unauthorized('the bearer token is not signed by a trusted key');
+  return checkClaims(parseJson(payload, 'claims'), policy, nowSeconds);
 }
 
 export type TokenVerifier = (token: string, nowSeconds: number) => TokenClaims;
@@ -94,16 +168,23 @@ export type TokenVerifier = (token: string, nowSeconds: number) => TokenClaims;
 /**
  * verifyToken with the answers remembered: an Ed25519 verification was a third of a consent
  * check's CPU time (bench/consent-checks.ts). A token verified once is trusted again until its
- * own `exp`, and only the exact same string hits; failures are never remembered.
+ * own `exp`, and only the exact same string hits; failures are never remembered. Revocation is
+ * asked on every call, cached or not.
  */
-export function cachedTokenVerifier(publicKeys: readonly KeyObject[], maxEntries = 10_000): TokenVerifier {
+export function cachedTokenVerifier(
+  policy: TokenPolicy,
+  isRevoked: (jti: string) => boolean = () => false,
+  maxEntries = 10_000,
+): TokenVerifier {
   const verified = new BoundedMap<string, TokenClaims>(maxEntries);
   return (token, nowSeconds) => {
-    const known = verified.get(token);
-    if (known && known.exp > nowSeconds) return known;
-    verified.delete(token);
-    const claims = verifyToken(publicKeys, token, nowSeconds);
-    verified.set(token, claims);
+    let claims = verified.get(token);
+    if (!claims || claims.exp <= nowSeconds) {
+      verified.delete(token);
+      claims = verifyToken(policy, token, nowSeconds);
+      verified.set(token, claims);
+    }
+    if (isRevoked(claims.jti)) throw unauthorized('the bearer token has been revoked');
     return claims;
   };
 }

@@ -42,6 +42,7 @@ async function main() {
     kek: localKek(config.kek),
     logger,
     publicKeys: config.publicKeys,
+    tokens: config.tokens,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     now: () => clock.now(),
     published: (timeoutMs) => relay?.published(timeoutMs) ?? Promise.resolve(false),

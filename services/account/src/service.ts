@@ -14,7 +14,7 @@ import {
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp } from '@lethe/service-kit';
+import { buildServiceApp, type TokenSettings } from '@lethe/service-kit';
 
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
@@ -33,6 +33,8 @@ export interface AccountServiceDeps {
   kek: KeyEncryptionKey;
   logger: Logger;
   publicKeys: readonly KeyObject[];
+  /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
+  tokens?: TokenSettings;
   now?: () => Date;
   /** The physical account topic (tests use their own). */
   topic?: string;
@@ -98,6 +100,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
+    ...(deps.tokens ? { tokens: deps.tokens } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ...deps.readiness,

@@ -21,6 +21,7 @@ async function main() {
     codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
     logger,
     publicKeys: config.publicKeys,
+    tokens: config.tokens,
     signingKey: config.signingKey,
     checkpointEvery: config.checkpointEvery,
     checkpointIdleMs: config.checkpointIdleMs,

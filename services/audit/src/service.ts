@@ -7,7 +7,7 @@ import type { Db } from 'mongodb';
 import type { EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp } from '@lethe/service-kit';
+import { buildServiceApp, type TokenSettings } from '@lethe/service-kit';
 
 import { auditRoutes } from './http/routes';
 import { startLedgerWriter, type LedgerWriter } from './ledger/writer';
@@ -21,6 +21,8 @@ export interface AuditServiceDeps {
   codec: EventCodec;
   logger: Logger;
   publicKeys: readonly KeyObject[];
+  /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
+  tokens?: TokenSettings;
   /** Ed25519: signs the ledger's checkpoints. */
   signingKey: KeyObject;
   checkpointEvery?: number;
@@ -62,6 +64,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
+    ...(deps.tokens ? { tokens: deps.tokens } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ledgerWriter: async () => !writer.fenced(),

@@ -38,6 +38,7 @@ async function main() {
     kek: localKek(config.kek),
     logger,
     publicKeys: config.publicKeys,
+    tokens: config.tokens,
     purposes,
     clock,
     topic: topicName(CONSENT_EVENTS_TOPIC),

@@ -15,7 +15,7 @@ import {
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
-import { buildServiceApp, systemClock, type Clock } from '@lethe/service-kit';
+import { buildServiceApp, systemClock, type Clock, type TokenSettings } from '@lethe/service-kit';
 
 import { consentDecider } from './consent/decider';
 import { createMarketingContacts, type MarketingContacts } from './consent/marketing-contacts';
@@ -35,6 +35,8 @@ export interface ConsentServiceDeps {
   kek: KeyEncryptionKey;
   logger: Logger;
   publicKeys: readonly KeyObject[];
+  /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
+  tokens?: TokenSettings;
   purposes: ReadonlyMap<string, Purpose>;
   clock?: Clock;
   /** The physical consent topic (tests use their own). */
@@ -89,6 +91,7 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
+    ...(deps.tokens ? { tokens: deps.tokens } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       redis: async () => (await deps.redis.ping()) === 'PONG',

@@ -29,6 +29,7 @@ async function main() {
     kek: localKek(config.kek),
     logger,
     publicKeys: config.publicKeys,
+    tokens: config.tokens,
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
     now: () => clock.now(),

@@ -15,7 +15,7 @@ import {
 } from '@lethe/eventstore';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp } from '@lethe/service-kit';
+import { buildServiceApp, type TokenSettings } from '@lethe/service-kit';
 
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
@@ -54,6 +54,8 @@ export interface ErasureServiceDeps {
   kek: KeyEncryptionKey;
   logger: Logger;
   publicKeys: readonly KeyObject[];
+  /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
+  tokens?: TokenSettings;
   topicName?: (logical: string) => string;
   now?: () => Date;
   instanceId?: string;
@@ -182,7 +184,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
 /** The HTTP side: the API, and readiness that counts the consumers' health. */
 async function erasureApp(
-  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys'>,
+  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys' | 'tokens'>,
   routes: ErasureRoutesDeps & { consumersStalled: () => boolean },
 ): Promise<FastifyInstance> {
   const app = buildServiceApp({
@@ -190,6 +192,7 @@ async function erasureApp(
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
+    ...(deps.tokens ? { tokens: deps.tokens } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !routes.consumersStalled(),

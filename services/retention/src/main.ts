@@ -26,6 +26,7 @@ async function main() {
     codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
     logger,
     publicKeys: config.publicKeys,
+    tokens: config.tokens,
     policy,
     clock,
     topicName: topicNamer(config.topicPrefix),

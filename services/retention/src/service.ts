@@ -14,7 +14,7 @@ import {
 } from '@lethe/eventstore';
 import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, systemClock, type Clock } from '@lethe/service-kit';
+import { buildServiceApp, systemClock, type Clock, type TokenSettings } from '@lethe/service-kit';
 
 import { legalHolds } from './holds/legal-holds';
 import { retentionRoutes } from './http/routes';
@@ -34,6 +34,8 @@ export interface RetentionServiceDeps {
   codec: EventCodec;
   logger: Logger;
   publicKeys: readonly KeyObject[];
+  /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
+  tokens?: TokenSettings;
   policy: RetentionPolicy;
   clock?: Clock;
   topicName?: (logical: string) => string;
@@ -109,6 +111,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     version: '0.1.0',
     logger: deps.logger,
     publicKeys: deps.publicKeys,
+    ...(deps.tokens ? { tokens: deps.tokens } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !observer.stalled(),
