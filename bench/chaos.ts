@@ -18,7 +18,9 @@ import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
 import {
   bearer,
   eventually,
+  ensureTestTaskKeys,
   exportServers,
+  testTaskKeys,
   freePort,
   killHard,
   openTestScope,
@@ -83,6 +85,7 @@ async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void
 
 async function main() {
   exportServers(await resolveServers()); // the running stack's addresses, as the tests find them
+  ensureTestTaskKeys(process.env); // the services started here sign and verify tasks with one pair
   const scope = await openTestScope('chaos', {
     topics: [...AUDITED_TOPICS, 'lethe.erasure.answers.v1', LEDGER_TOPIC],
     partitions: 3,
@@ -209,6 +212,7 @@ async function main() {
       codec: scope.codec,
       publicKey: publicKeyFrom(ledgerKeys.publicKey),
       topicName: scope.topicName,
+      taskPublicKeys: testTaskKeys().publicKeys,
     });
   const report = await eventually(
     async () => {

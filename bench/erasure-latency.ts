@@ -17,6 +17,7 @@ import { startErasureService } from '@lethe/erasure';
 
 import { bearer } from '../test/src/auth';
 import { removeBenchData } from './cleanup';
+import { testTaskKeys } from '../test/src/task-keys';
 import { benchKafka, benchServers, rawKafka } from './servers';
 import { timeMongoCommands } from './mongo-timing';
 
@@ -91,6 +92,7 @@ async function main() {
   await records.createIndex({ subjectId: 1 });
 
   const participant = await joinErasureProtocol({
+    taskPublicKeys: testTaskKeys().publicKeys,
     kafka,
     codec,
     logger,
@@ -115,6 +117,7 @@ async function main() {
   });
   const keys = generateSigningKeys();
   const erasure = await startErasureService({
+    taskSigningKey: testTaskKeys().signingKey,
     db,
     kafka,
     codec,

@@ -18,6 +18,7 @@ import { loadPolicy, startRetentionService } from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { removeBenchData } from './cleanup';
+import { testTaskKeys } from '../test/src/task-keys';
 import { benchKafka, benchServers, rawKafka } from './servers';
 import { timeMongoCommands } from './mongo-timing';
 
@@ -61,6 +62,7 @@ async function main() {
   const keys = generateSigningKeys();
   const common = { db, kafka, codec, logger, publicKeys: [publicKeyFrom(keys.publicKey)], topicName };
   const erasure = await startErasureService({
+    taskSigningKey: testTaskKeys().signingKey,
     ...common,
     kek: localKek(randomBytes(32).toString('base64')),
     now: clock.now,

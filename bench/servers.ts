@@ -6,12 +6,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { kafkaConnectionFromEnv, type KafkaConnection } from '@lethe/kafka';
 
 import { exportServers, resolveServers, type Servers } from '../test/src/servers';
+import { ensureTestTaskKeys } from '../test/src/task-keys';
 
 let found: Promise<Servers> | undefined;
 
 export function benchServers(): Promise<Servers> {
   found ??= resolveServers().then((servers) => {
     exportServers(servers);
+    ensureTestTaskKeys(process.env); // the erasure service and participants made here trust one pair
     return servers;
   });
   return found;

@@ -39,6 +39,7 @@ import {
   testServers,
   uniqueName,
 } from './index';
+import { participantBasics, testTaskKeys } from './task-keys';
 
 // The erasure path end to end, in one process on the real servers: two accounts with data in
 // MongoDB (the account stream and a participant's own collection), the Kafka log and the key
@@ -105,20 +106,14 @@ describe('erasure end to end', () => {
     accountRelay.start(100);
     participants.push(
       await joinErasureProtocol({
-        kafka,
-        codec,
-        logger: testLogger(),
-        topicName,
+        ...participantBasics({ kafka, codec, topicName }),
         declaration: ACCOUNT_PARTICIPANT,
         erase: accounts.erase,
       }),
     );
     participants.push(
       await joinErasureProtocol({
-        kafka,
-        codec,
-        logger: testLogger(),
-        topicName,
+        ...participantBasics({ kafka, codec, topicName }),
         declaration: CACHE_PARTICIPANT,
         erase: accounts.eraseCache,
       }),
@@ -128,10 +123,7 @@ describe('erasure end to end', () => {
     const notes = db.collection<{ subjectId: string; text: string }>('notes');
     participants.push(
       await joinErasureProtocol({
-        kafka,
-        codec,
-        logger: testLogger(),
-        topicName,
+        ...participantBasics({ kafka, codec, topicName }),
         declaration: {
           participantId: 'notes',
           stores: ['mongodb:notes'],
@@ -160,6 +152,7 @@ describe('erasure end to end', () => {
       config: { 'cleanup.policy': 'compact' },
     });
     erasure = await startErasureService({
+      taskSigningKey: testTaskKeys().signingKey,
       compactedTopics: [preferences],
       db,
       kafka,

@@ -3,6 +3,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { createLogger } from '@lethe/logger';
 
 import { exportServers, resolveServers, testKafkaConnection } from './servers';
+import { ensureTestTaskKeys } from './task-keys';
 
 /**
  * Runs once before all test files: finds (or starts) the real servers, hands their addresses to
@@ -12,6 +13,7 @@ import { exportServers, resolveServers, testKafkaConnection } from './servers';
 export default async function globalSetup(): Promise<void> {
   const servers = await resolveServers();
   exportServers(servers);
+  ensureTestTaskKeys(process.env);
   const logger = createLogger({ name: 'test-setup', level: 'warn' });
   const kafka = await connectKafka({ ...testKafkaConnection(), clientId: 'lethe-test-setup' }, logger);
   try {

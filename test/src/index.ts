@@ -24,3 +24,4 @@ export { freePort } from './ports';
 export { killHard, spawnLetheProcess } from './processes';
 export { privateMongo, type PrivateMongo } from './private-mongo';
 export { openTestScope, readyStatus, type TestScope, type TestScopeOptions } from './scope';
+export { ensureTestTaskKeys, participantBasics, signedTaskData, testTaskKeys } from './task-keys';

@@ -10,8 +10,19 @@ import { testServers } from './servers';
 // grant missing from the matrix, or a service that cannot reach a secured server, shows.
 
 const REPO_DIR = path.resolve(__dirname, '..', '..');
+// As a user's shell runs it: without the test run's own keys and servers in the environment.
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) => !name.startsWith('LETHE_TASK_') && !name.startsWith('LETHE_KAFKA_'),
+  ),
+);
 const lethe = (...args: string[]) =>
-  spawnSync(path.join(REPO_DIR, 'lethe'), args, { cwd: REPO_DIR, encoding: 'utf8', timeout: 300_000 });
+  spawnSync(path.join(REPO_DIR, 'lethe'), args, {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: userEnv,
+  });
 
 const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
 const describeLocal = onLocalStack ? describe : describe.skip;

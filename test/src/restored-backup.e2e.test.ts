@@ -4,6 +4,7 @@ import { startErasureService } from '@lethe/erasure';
 import { isEventOfType } from '@lethe/events';
 
 import { eventually } from './isolation';
+import { testTaskKeys } from './task-keys';
 import { readAllEvents } from './events';
 import { testLogger } from './kafka';
 import { startWorld, type World } from './world';
@@ -67,6 +68,7 @@ describe('a key vault restored from a backup taken before an erasure', () => {
 
     // An erasure service starting on the restored vault.
     const restarted = await startErasureService({
+      taskSigningKey: testTaskKeys().signingKey,
       db,
       kafka,
       codec,

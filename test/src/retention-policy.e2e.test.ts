@@ -42,6 +42,7 @@ import {
   testServers,
   uniqueName,
 } from './index';
+import { participantBasics, testTaskKeys } from './task-keys';
 
 // The policy's clocks end to end, on one controllable clock shared by every service: consent
 // withdrawn -> marketing contact erased after the delay; an inactive account -> notice -> erased;
@@ -121,9 +122,19 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       [CONSENT_PARTICIPANT, consent.erase],
     ] as const)
       participants.push(
-        await joinErasureProtocol({ kafka, codec, logger: testLogger(), topicName, declaration, erase }),
+        await joinErasureProtocol({
+          ...participantBasics({ kafka, codec, topicName }),
+          declaration,
+          erase,
+        }),
       );
-    erasure = await startErasureService({ ...common, kafka, topicName, now: clock.now });
+    erasure = await startErasureService({
+      taskSigningKey: testTaskKeys().signingKey,
+      ...common,
+      kafka,
+      topicName,
+      now: clock.now,
+    });
     retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
     audit = await startAuditService({
       ...common,
@@ -381,6 +392,8 @@ describe('retention and consent drive erasure on a controllable clock', () => {
           publicKey: publicKeyFrom(ledgerKeys.publicKey),
           topicName,
           keyVault: createKeyVaultReader(db),
+          // Every task the erasure service issued carries its signature.
+          taskPublicKeys: testTaskKeys().publicKeys,
         });
         return result.ok ? result : undefined;
       },

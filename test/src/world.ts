@@ -13,6 +13,7 @@ import { loadPolicy, startRetentionService, type RetentionService } from '@lethe
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { bearer } from './auth';
+import { testTaskKeys } from './task-keys';
 import { manualClock, type ManualClock } from './clock';
 import { eventually, uniqueName } from './isolation';
 import { createPrefixedTopics, deleteTestTopicsAndGroups, testKafka, testLogger } from './kafka';
@@ -89,7 +90,13 @@ export async function startWorld({
     logger: testLogger(),
   });
   accountRelay.start(100);
-  const erasure = await startErasureService({ ...common, kafka, topicName, now: clock.now });
+  const erasure = await startErasureService({
+    taskSigningKey: testTaskKeys().signingKey,
+    ...common,
+    kafka,
+    topicName,
+    now: clock.now,
+  });
   const retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
   const operator = bearer(keys.privateKey, ['operator']);
   const service = bearer(keys.privateKey, ['service']);

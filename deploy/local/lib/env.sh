@@ -18,4 +18,8 @@ principal_env() {
     LETHE_REDIS_URL "redis://$LETHE_HOST:$LETHE_REDIS_PORT" \
     LETHE_REGISTRY_URL "http://$LETHE_HOST:$LETHE_REGISTRY_PORT/apis/ccompat/v7" \
     LETHE_MONGO_URL "mongodb://$name:$password@$LETHE_HOST:$LETHE_MONGO_PORT/?$mongo_options"
+  # Made by `lethe task-key init` (./lethe up): what participants verify tasks with.
+  local task_keys=$LETHE_HOME/auth/task-public-keys
+  [ -f "$task_keys" ] && printf "export %s='%s'\n" LETHE_TASK_PUBLIC_KEYS "$(tr -d '\n' <"$task_keys")"
+  return 0
 }

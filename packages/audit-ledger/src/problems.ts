@@ -10,7 +10,8 @@ export type ProblemKind =
   | 'request-completed-twice'
   | 'request-completed-late'
   | 'request-overdue'
-  | 'erased-subject-key-present';
+  | 'erased-subject-key-present'
+  | 'task-signature-invalid';
 
 export interface Problem {
   readonly kind: ProblemKind;

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 import type { KeyVaultReader } from '@lethe/crypto';
-import type { EventCodec, LetheEvent } from '@lethe/events';
+import { isEventOfType, taskRejection, type EventCodec, type LetheEvent } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 
 import { recordDigest } from './chain';
@@ -31,6 +31,8 @@ export interface VerifyDeps {
   topicName?: (logical: string) => string;
   /** Read access to the key vault: then erased subjects are checked to have no key left. */
   keyVault?: KeyVaultReader;
+  /** The erasure service's task-signing public keys: then every task's signature is checked. */
+  taskPublicKeys?: readonly KeyObject[];
   now?: Date;
   onProgress?: (records: number) => void;
 }
@@ -88,6 +90,7 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
   await recordCheck.finish();
   chain.checkCheckpoints(deps.publicKey);
 
+  if (deps.taskPublicKeys) checkTaskSignatures(erasureEvents, deps.taskPublicKeys, problems);
   const requests = timelines(erasureEvents, now, problems);
   const erasedSubjectsChecked = deps.keyVault
     ? await checkErasedKeys(requests, deps.keyVault, problems)
@@ -101,6 +104,30 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     requests,
     erasedSubjectsChecked,
   };
+}
+
+/**
+ * Every task on the erasure log must carry the erasure service's signature: a task without one
+ * was not the erasure service's to issue. Checked as of its issue (an old task has not expired
+ * for the audit, only for a participant that would still run it).
+ */
+function checkTaskSignatures(
+  erasureEvents: readonly { event: LetheEvent; position: string }[],
+  publicKeys: readonly KeyObject[],
+  problems: Problem[],
+): void {
+  for (const { event, position } of erasureEvents) {
+    if (!isEventOfType(event, 'ErasureTaskIssued')) continue;
+    const { requestId, participantId, scope, attempt, signature } = event.data;
+    const task = { requestId, subjectId: event.envelope.subjectId ?? '', participantId, scope, attempt };
+    const rejection = taskRejection(publicKeys, task, signature, signature?.issuedAt ?? 0);
+    if (rejection)
+      problems.push({
+        kind: 'task-signature-invalid',
+        position,
+        detail: `${rejection}: task for ${participantId} (request ${requestId}, attempt ${attempt})`,
+      });
+  }
 }
 
 /** Every subject whose whole-account erasure completed must have no key left, and be forgotten. */

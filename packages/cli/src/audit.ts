@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -22,10 +23,25 @@ function auditPublicKey(config: CliConfig, given: string | undefined): string {
   );
 }
 
+/** The task keys to check signatures with; without any, the report says tasks went unchecked. */
+function taskKeysOption(list: string | undefined): { taskPublicKeys?: KeyObject[] } {
+  if (!list) {
+    console.warn('verify: no task public keys (LETHE_TASK_PUBLIC_KEYS): task signatures are not checked');
+    return {};
+  }
+  return {
+    taskPublicKeys: list
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map((key) => publicKeyFrom(key.trim())),
+  };
+}
+
 /**
- * `lethe audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]`:
- * replays the ledger and every audited topic from offset 0 and prints what holds and what does
- * not. Exit code 0 only when everything holds.
+ * `lethe audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]
+ * [--task-public-keys B64,...]`: replays the ledger and every audited topic from offset 0 and
+ * prints what holds and what does not; every task's signature is checked against the task keys
+ * (LETHE_TASK_PUBLIC_KEYS, or the local file). Exit code 0 only when everything holds.
  */
 export async function auditVerify(config: CliConfig, argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -35,6 +51,7 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
       html: { type: 'string' },
       'public-key': { type: 'string' },
       'key-vault': { type: 'string' },
+      'task-public-keys': { type: 'string' },
       database: { type: 'string', default: config.mongoDatabase },
     },
   });
@@ -48,6 +65,7 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
       publicKey: publicKeyFrom(auditPublicKey(config, values['public-key'])),
       topicName: topicNamer(config.topicPrefix),
       ...(mongo ? { keyVault: createKeyVaultReader(mongo.db(values.database)) } : {}),
+      ...taskKeysOption(values['task-public-keys'] ?? config.taskPublicKeys),
       onProgress: (records) => process.stderr.write(`verify: ${records} records replayed\n`),
     });
     if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');

@@ -69,6 +69,20 @@ export function auditKeyInit(config: CliConfig): void {
   );
 }
 
+/**
+ * The erasure service's task-signing key pair: the service signs every task with the private
+ * half; participants verify with the public half (auth/task-public-keys, LETHE_TASK_PUBLIC_KEYS).
+ */
+export function taskKeyInit(config: CliConfig): void {
+  writeSecretOnce(
+    config.taskKeyFile,
+    'tasks: signing key',
+    () => JSON.stringify(generateSigningKeys(), null, 2) + '\n',
+  );
+  const { publicKey } = JSON.parse(readFileSync(config.taskKeyFile, 'utf8')) as KeyFile;
+  writeSecretOnce(config.taskPublicKeysFile, 'tasks: verification keys', () => `${publicKey}\n`);
+}
+
 /** The public half, for services that emit account events (LETHE_ACCOUNT_INGEST_PUBLIC_KEY). */
 export function ingestPublicKey(config: CliConfig): string {
   if (!existsSync(config.ingestKeyFile))

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { kafkaConnectionFromEnv, type AclMatrixOptions, type KafkaConnection } from '@lethe/kafka';
@@ -14,6 +15,11 @@ export interface CliConfig {
   authKeyFile: string;
   /** The public halves services trust (made beside the signing key). */
   authPublicKeysFile: string;
+  /** The erasure service's task-signing key pair, and the public halves participants trust. */
+  taskKeyFile: string;
+  taskPublicKeysFile: string;
+  /** The task keys `audit verify` checks signatures with (LETHE_TASK_PUBLIC_KEYS, else the file). */
+  taskPublicKeys: string | undefined;
   /** Who tokens say issued them (LETHE_AUTH_ISSUER); services check it. */
   authIssuer: string;
   /** The local key-encryption key (made by `lethe kek init`); production uses a KMS. */
@@ -37,6 +43,8 @@ export interface CliConfig {
   /** What the ACL matrix grants (`lethe kafka acls`, applied by `lethe topics apply`). */
   acls: AclMatrixOptions;
 }
+
+const readIfPresent = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
 
 const list = (raw: string | undefined) =>
   (raw ?? '')
@@ -77,6 +85,9 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
     authKeyFile: path.join(home, 'auth', 'signing-key.json'),
     authPublicKeysFile: path.join(home, 'auth', 'public-keys'),
+    taskKeyFile: path.join(home, 'secrets', 'task-signing-key.json'),
+    taskPublicKeysFile: path.join(home, 'auth', 'task-public-keys'),
+    taskPublicKeys: env.LETHE_TASK_PUBLIC_KEYS || readIfPresent(path.join(home, 'auth', 'task-public-keys')),
     authIssuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
     kekFile: path.join(home, 'secrets', 'kek'),
     ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),

@@ -4,7 +4,15 @@ import { connectKafka, formatAclMatrix, letheAclMatrix, letheTopics } from '@let
 import { createLogger } from '@lethe/logger';
 
 import { auditVerify } from './audit';
-import { auditKeyInit, authInit, ingestKeyInit, ingestPublicKey, kekInit, mintToken } from './auth';
+import {
+  auditKeyInit,
+  authInit,
+  ingestKeyInit,
+  ingestPublicKey,
+  kekInit,
+  mintToken,
+  taskKeyInit,
+} from './auth';
 import { clockCommand } from './clock';
 import { loadCliConfig, type CliConfig } from './config';
 import { keysReconcile } from './keys';
@@ -19,6 +27,7 @@ const USAGE = `usage: lethe <command>
   ingest-key init    make the account service's X25519 sealing key, if there is none
   ingest-key public  print its public half (LETHE_ACCOUNT_INGEST_PUBLIC_KEY for emitters)
   audit-key init     make the audit service's checkpoint signing key, if there is none
+  task-key init      make the erasure service's task-signing key, if there is none
   audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]
                      replay the ledger and every topic from offset 0; exit 0 only if all holds
   keys reconcile     shred again every key the erasure log says was shredded (after a restore)
@@ -83,6 +92,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'kek init':
       kekInit(config);
+      return 0;
+    case 'task-key init':
+      taskKeyInit(config);
       return 0;
     case 'audit-key init':
       auditKeyInit(config);

@@ -9,5 +9,14 @@ export {
 } from './codec';
 export { isEventOfType, makeEvent, topicOf, type EnvelopeInput, type EventOf } from './envelope';
 export { newRequestId, requestIdFrom } from './request-id';
+export {
+  canonicalTask,
+  signingKeyId,
+  signTask,
+  taskRejection,
+  TASK_SIGNATURE_LIFETIME_MS,
+  type SignedTask,
+  type TaskRejection,
+} from './task-signature';
 export { EventsError, EVENTS_ERROR_CODES, type EventsErrorCode } from './errors';
 export * from './generated/types';

@@ -4,6 +4,7 @@ export {
   ERASURE_EVENTS_TOPIC,
   joinErasureProtocol,
   PARTICIPANTS_TOPIC,
+  TaskRefused,
   type ErasureTask,
   type Participant,
   type ParticipantDeclaration,

@@ -1,18 +1,33 @@
 import type { Db } from 'mongodb';
 
-import { isEventOfType, makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
+import {
+  isEventOfType,
+  makeEvent,
+  type ErasureTaskIssuedData,
+  type EventCodec,
+  type LetheEvent,
+} from '@lethe/events';
+import { DLQ_HEADERS } from '@lethe/kafka';
+import { generateSigningKeys, privateKeyFrom } from '@lethe/service-kit';
 import type { EventProducer, KafkaClient } from '@lethe/kafka';
 import {
   eventually,
   openTestScope,
+  participantBasics,
   readAllEvents,
-  testLogger,
+  readAllRecords,
+  signedTaskData,
   uniqueName,
   type TestScope,
 } from '@lethe/test-harness';
 
 import { canonicalJson, evidenceDigest } from './evidence';
-import { joinErasureProtocol, type Participant } from './participant';
+import {
+  joinErasureProtocol,
+  type Participant,
+  type ParticipantDeclaration,
+  type ParticipantDeps,
+} from './participant';
 
 describe('a participant built with the SDK, against the real servers', () => {
   let scope: TestScope;
@@ -22,6 +37,20 @@ describe('a participant built with the SDK, against the real servers', () => {
   let producer: EventProducer;
   const topicName = (logical: string) => scope.topicName(logical);
   const participants: Participant[] = [];
+
+  /** A participant of this file's own, on the scope, trusting the test run's task key. */
+  const join = async (
+    declaration: Pick<ParticipantDeclaration, 'participantId' | 'stores' | 'categories'>,
+    erase: ParticipantDeps['erase'],
+  ) => {
+    participants.push(
+      await joinErasureProtocol({
+        ...participantBasics({ kafka, codec, topicName }),
+        declaration: { phase: 1, timeoutMs: 10_000, ...declaration },
+        erase,
+      }),
+    );
+  };
 
   beforeAll(async () => {
     scope = await openTestScope('participant', {
@@ -46,21 +75,19 @@ describe('a participant built with the SDK, against the real servers', () => {
     );
   }
 
-  const issue = (participantId: string, subjectId: string, requestId: string) =>
+  const issue = (
+    participantId: string,
+    subjectId: string,
+    requestId: string,
+    data: ErasureTaskIssuedData = signedTaskData({ requestId, participantId, subjectId }),
+  ) =>
     producer.publish([
       {
         topic: topicName(`lethe.erasure.tasks.${participantId}.v1`),
         event: makeEvent(
           'ErasureTaskIssued',
           { subjectId, correlationId: requestId, producer: 'test', occurredAt: Date.now() },
-          {
-            requestId,
-            participantId,
-            attempt: 1,
-            phase: 1,
-            scope: { all: true, categories: [] },
-            deadlineAt: Date.now() + 60_000,
-          },
+          data,
         ),
       },
     ]);
@@ -74,31 +101,19 @@ describe('a participant built with the SDK, against the real servers', () => {
       { subjectId: 'sub_kept', text: 'd' },
     ]);
     const participantId = uniqueName('notes').toLowerCase();
-    participants.push(
-      await joinErasureProtocol({
-        kafka,
-        codec,
-        logger: testLogger(),
-        topicName,
-        declaration: {
-          participantId,
-          stores: ['mongodb:notes'],
-          categories: ['user-content'],
-          phase: 1,
-          timeoutMs: 10_000,
-        },
-        // The whole participant: erase, read back, report.
-        erase: async ({ subjectId }) => {
-          const { deletedCount } = await notes.deleteMany({ subjectId });
-          const remaining = await notes.countDocuments({ subjectId });
-          return {
-            outcome: deletedCount > 0 ? 'erased' : 'not-found',
-            counts: { 'mongodb:notes': deletedCount },
-            verifiedEmpty: remaining === 0,
-            evidence: { collection: 'notes', remaining },
-          };
-        },
-      }),
+    await join(
+      { participantId, stores: ['mongodb:notes'], categories: ['user-content'] },
+      // The whole participant: erase, read back, report.
+      async ({ subjectId }) => {
+        const { deletedCount } = await notes.deleteMany({ subjectId });
+        const remaining = await notes.countDocuments({ subjectId });
+        return {
+          outcome: deletedCount > 0 ? 'erased' : 'not-found',
+          counts: { 'mongodb:notes': deletedCount },
+          verifiedEmpty: remaining === 0,
+          evidence: { collection: 'notes', remaining },
+        };
+      },
     );
 
     const [registered] = await read(
@@ -134,27 +149,12 @@ describe('a participant built with the SDK, against the real servers', () => {
 
   it('answers a failing task with ErasureTaskFailed, its stable code and whether to retry', async () => {
     const participantId = uniqueName('broken').toLowerCase();
-    participants.push(
-      await joinErasureProtocol({
-        kafka,
-        codec,
-        logger: testLogger(),
-        topicName,
-        declaration: {
-          participantId,
-          stores: ['s3:exports'],
-          categories: ['exports'],
-          phase: 1,
-          timeoutMs: 10_000,
-        },
-        erase: async () => {
-          throw Object.assign(new Error('bucket sub_x unavailable'), {
-            code: 'STORE_UNAVAILABLE',
-            retriable: true,
-          });
-        },
-      }),
-    );
+    await join({ participantId, stores: ['s3:exports'], categories: ['exports'] }, async () => {
+      throw Object.assign(new Error('bucket sub_x unavailable'), {
+        code: 'STORE_UNAVAILABLE',
+        retriable: true,
+      });
+    });
     await issue(participantId, 'sub_x', 'req_sdk_2');
     const [failed] = await read(
       'lethe.erasure.answers.v1',
@@ -173,5 +173,74 @@ describe('a participant built with the SDK, against the real servers', () => {
       '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
     );
     expect(evidenceDigest({ a: 1, b: 2 })).toBe(evidenceDigest({ b: 2, a: 1 }));
+  });
+  it('runs no task that the erasure service did not sign: unsigned, foreign, altered or expired go to its dead letters', async () => {
+    const participantId = uniqueName('guarded').toLowerCase();
+    const notes = db.collection<{ subjectId: string }>(`notes_${participantId.replace(/-/g, '_')}`);
+    const subjects = ['sub_unsigned', 'sub_foreign', 'sub_altered', 'sub_expired'];
+    await notes.insertMany([...subjects, 'sub_signed'].map((subjectId) => ({ subjectId })));
+    await join({ participantId, stores: ['mongodb:notes'], categories: ['c'] }, async ({ subjectId }) => {
+      const { deletedCount } = await notes.deleteMany({ subjectId });
+      return {
+        outcome: 'erased',
+        counts: { 'mongodb:notes': deletedCount },
+        verifiedEmpty: true,
+        evidence: {},
+      };
+    });
+    const task = (subjectId: string, requestId: string) => ({ requestId, participantId, subjectId });
+    const signed = signedTaskData(task('sub_altered', 'req_forged_3'));
+    await issue(participantId, 'sub_unsigned', 'req_forged_1', {
+      ...signed,
+      requestId: 'req_forged_1',
+      signature: null,
+    });
+    const foreignKey = privateKeyFrom(generateSigningKeys().privateKey);
+    await issue(
+      participantId,
+      'sub_foreign',
+      'req_forged_2',
+      signedTaskData(task('sub_foreign', 'req_forged_2'), { signingKey: foreignKey }),
+    );
+    // A genuine signature for another subject, replayed onto this one.
+    await issue(
+      participantId,
+      'sub_altered',
+      'req_forged_3',
+      signedTaskData(task('sub_other', 'req_forged_3')),
+    );
+    const longAgo = Date.now() - 8 * 24 * 60 * 60 * 1000;
+    await issue(
+      participantId,
+      'sub_expired',
+      'req_forged_4',
+      signedTaskData(task('sub_expired', 'req_forged_4'), { issuedAt: longAgo }),
+    );
+    await issue(participantId, 'sub_signed', 'req_genuine');
+
+    await read(
+      'lethe.erasure.answers.v1',
+      1,
+      (e) => isEventOfType(e, 'ErasureTaskCompleted') && e.data.requestId === 'req_genuine',
+    );
+    const dead = await eventually(
+      async () => {
+        const records = await readAllRecords(kafka, topicName(`lethe.erasure.tasks.${participantId}.v1.dlq`));
+        return records.length >= 4 ? records : undefined;
+      },
+      20_000,
+      'four dead letters',
+    );
+    // Keyed by subject, the tasks spread over partitions: the causes, in any order.
+    expect(dead.map((r) => r.headers[DLQ_HEADERS.cause]?.split(':')[0]).sort()).toEqual([
+      'TASK_EXPIRED',
+      'TASK_KEY_UNKNOWN',
+      'TASK_SIGNATURE_INVALID',
+      'TASK_UNSIGNED',
+    ]);
+    for (const subjectId of subjects) expect(await notes.countDocuments({ subjectId })).toBe(1);
+    expect(await notes.countDocuments({ subjectId: 'sub_signed' })).toBe(0);
+    const answers = await readAllEvents(kafka, codec, topicName('lethe.erasure.answers.v1'));
+    expect(answers.filter((e) => e.envelope.correlationId.startsWith('req_forged'))).toEqual([]);
   });
 });

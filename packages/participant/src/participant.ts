@@ -1,6 +1,10 @@
+import type { KeyObject } from 'node:crypto';
+
 import {
   isEventOfType,
   makeEvent,
+  taskRejection,
+  type TaskRejection,
   type EnvelopeInput,
   type ErasureScope,
   type EventCodec,
@@ -60,6 +64,12 @@ export interface ParticipantDeps {
   declaration: ParticipantDeclaration;
   /** Must be idempotent: a task can come twice, and running it twice must be harmless. */
   erase: (task: ErasureTask) => Promise<TaskResult>;
+  /**
+   * The erasure service's task-signing public keys (LETHE_TASK_PUBLIC_KEYS; several while one is
+   * rotated). A task whose signature none of them verifies, or that has expired, is never run:
+   * it goes to the task topic's dead letters with the reason.
+   */
+  taskPublicKeys: readonly KeyObject[];
   /** Maps logical topics to physical ones (tests give each file its own). */
   topicName?: (logicalTopic: string) => string;
   now?: () => Date;
@@ -90,6 +100,27 @@ function stableCode(error: unknown): string {
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'PARTICIPANT_ERROR';
 }
 const ERASURE_EVENTS_TOPIC = 'lethe.erasure.events.v1';
+
+/** A task that must not run: dead-lettered (never retried) with the reason, nothing erased. */
+export class TaskRefused extends Error {
+  override readonly name = 'TaskRefused';
+  readonly retriable = false;
+  constructor(readonly code: TaskRejection) {
+    super(`the erasure task was refused before any data was touched (${code})`);
+  }
+}
+
+function refuseUnlessSigned(
+  publicKeys: readonly KeyObject[],
+  event: EventOf<'ErasureTaskIssued'>,
+  subjectId: string,
+  now: Date,
+): void {
+  const { requestId, participantId, scope, attempt, signature } = event.data;
+  const task = { requestId, subjectId, participantId, scope, attempt };
+  const rejection = taskRejection(publicKeys, task, signature, now.getTime());
+  if (rejection) throw new TaskRefused(rejection);
+}
 
 /** Runs the task and says how it went: ErasureTaskCompleted with the evidence, or ErasureTaskFailed. */
 async function carryOut(
@@ -187,6 +218,7 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
         return;
       const subjectId = event.envelope.subjectId;
       if (!subjectId) return;
+      refuseUnlessSigned(deps.taskPublicKeys, event, subjectId, now());
       const answer = envelope(subjectId, event.envelope.correlationId, event.envelope.eventId);
       await producer.publish([
         { event: await carryOut(deps, log, event, subjectId, answer), topic: topicName(ANSWERS_TOPIC) },

@@ -24,6 +24,8 @@ export interface ServiceConfig {
   publicKeys: KeyObject[];
   /** Token issuer and revoked ids (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
   tokens: TokenSettings;
+  /** The erasure service's task-signing public keys: participants run only tasks they verify. */
+  taskPublicKeys: KeyObject[];
   logLevel: string;
   /** Prepended to every topic name: lets tests run isolated copies of the system. */
   topicPrefix: string;
@@ -109,6 +111,10 @@ export function loadServiceConfig(
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     kek,
     publicKeys,
+    taskPublicKeys: publicKeysFrom(
+      'LETHE_TASK_PUBLIC_KEYS',
+      secretFrom(env, 'LETHE_TASK_PUBLIC_KEYS', 'auth/task-public-keys', 'task verification keys'),
+    ),
     tokens: {
       issuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
       revokedIds: new Set((env.LETHE_AUTH_REVOKED_JTIS ?? '').split(',').filter((id) => id.trim() !== '')),
@@ -118,6 +124,18 @@ export function loadServiceConfig(
     clock: clockKind(env.LETHE_CLOCK),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
   };
+}
+
+/** Comma-separated base64 SPKI DER Ed25519 keys, or a ConfigError naming the variable. */
+function publicKeysFrom(variable: string, list: string): KeyObject[] {
+  try {
+    return list
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map((key) => publicKeyFrom(key.trim()));
+  } catch (cause) {
+    throw new ConfigError(`${variable} must be base64 SPKI DER Ed25519 keys (${(cause as Error).message})`);
+  }
 }
 
 function kafkaConnection(env: NodeJS.ProcessEnv): KafkaConnection {

@@ -18,6 +18,8 @@ import {
   testLogger,
   testRedis,
   type TestScope,
+  signedTaskData,
+  testTaskKeys,
 } from '@lethe/test-harness';
 
 import { cacheKeys } from './cache/profile-cache';
@@ -157,6 +159,7 @@ describe('the account service against the real servers', () => {
   it('takes part in erasure: a task ends the stream, strips every commit, answers with proof', async () => {
     const { topicName } = scope;
     const participant = await joinErasureProtocol({
+      taskPublicKeys: testTaskKeys().publicKeys,
       kafka,
       codec,
       logger: testLogger(),
@@ -185,14 +188,7 @@ describe('the account service against the real servers', () => {
           event: makeEvent(
             'ErasureTaskIssued',
             { subjectId, correlationId: 'req_acct', producer: 'test', occurredAt: Date.now() },
-            {
-              requestId: 'req_acct',
-              participantId: 'account',
-              attempt: 1,
-              phase: 1,
-              scope: { all: true, categories: [] },
-              deadlineAt: Date.now() + 60_000,
-            },
+            signedTaskData({ requestId: 'req_acct', participantId: 'account', subjectId }),
           ),
         },
       ]);

@@ -51,6 +51,7 @@ async function main() {
     codec,
     logger,
     topicName,
+    taskPublicKeys: config.taskPublicKeys,
     declaration: CONSENT_PARTICIPANT,
     erase: service.erase,
   });

@@ -1,8 +1,12 @@
-import { loadServiceConfig, type ServiceConfig } from '@lethe/service-kit';
+import type { KeyObject } from 'node:crypto';
+
+import { loadServiceConfig, privateKeyFrom, secretFrom, type ServiceConfig } from '@lethe/service-kit';
 
 export interface ErasureConfig extends ServiceConfig {
   /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
   compactedTopics: string[];
+  /** Signs every task (LETHE_TASK_SIGNING_KEY: base64 PKCS#8 DER Ed25519). */
+  taskSigningKey: KeyObject;
 }
 
 export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): ErasureConfig {
@@ -12,5 +16,14 @@ export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): Erasure
       .split(',')
       .map((topic) => topic.trim())
       .filter(Boolean),
+    taskSigningKey: privateKeyFrom(
+      secretFrom(
+        env,
+        'LETHE_TASK_SIGNING_KEY',
+        'secrets/task-signing-key.json',
+        'task signing key',
+        (text) => (JSON.parse(text) as { privateKey: string }).privateKey,
+      ),
+    ),
   };
 }

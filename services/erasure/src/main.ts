@@ -32,6 +32,8 @@ async function main() {
     tokens: config.tokens,
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
+    taskSigningKey: config.taskSigningKey,
+    taskPublicKeys: config.taskPublicKeys,
     now: () => clock.now(),
   });
   await service.app.listen({ host: config.host, port: config.port });

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
@@ -61,6 +61,10 @@ export interface ErasureServiceDeps {
   instanceId?: string;
   /** Compacted topics keyed by subject id (physical names): erasure writes a tombstone on each. */
   compactedTopics?: readonly string[];
+  /** Signs every task it issues (Ed25519; LETHE_TASK_SIGNING_KEY). */
+  taskSigningKey: KeyObject;
+  /** What its own participants accept besides its own key's tasks (keys being rotated). */
+  taskPublicKeys?: readonly KeyObject[];
 }
 
 export interface ErasureService {
@@ -95,7 +99,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const handle = createCommandHandler({
     store: streams,
     decider: erasureDecider,
-    toRecords: erasureRecords({ codec: deps.codec, topicName }),
+    toRecords: erasureRecords({ codec: deps.codec, topicName, taskSigningKey: deps.taskSigningKey }),
     onAppended: () => relay.wake(),
     timerOf: nextWakeup,
     stateCodec: erasureStateCodec,
@@ -148,6 +152,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     shredKey: shredSubjectKey({ db: deps.db, kek: deps.kek, now }),
     llmErase: llm.erase,
     compactedTopics: deps.compactedTopics ?? [],
+    taskPublicKeys: [createPublicKey(deps.taskSigningKey), ...(deps.taskPublicKeys ?? [])],
   });
   relay.start(200);
 

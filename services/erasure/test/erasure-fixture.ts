@@ -14,7 +14,15 @@ import {
   type TaskResult,
 } from '@lethe/participant';
 import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
-import { bearer, eventually, readAllEvents, testLogger, type TestScope } from '@lethe/test-harness';
+import {
+  bearer,
+  eventually,
+  readAllEvents,
+  testLogger,
+  type TestScope,
+  participantBasics,
+  testTaskKeys,
+} from '@lethe/test-harness';
 
 import { startErasureService, type ErasureService } from '../src/service';
 
@@ -40,10 +48,7 @@ export function testParticipant(
   declaration: Partial<ParticipantDeclaration> = {},
 ): Promise<Participant> {
   return joinErasureProtocol({
-    kafka: scope.kafka,
-    codec: scope.codec,
-    logger: testLogger(),
-    topicName: scope.topicName,
+    ...participantBasics({ kafka: scope.kafka, codec: scope.codec, topicName: scope.topicName }),
     declaration: {
       participantId,
       stores: [`test:${participantId}`],
@@ -64,6 +69,7 @@ export function erasedResult(store: string, count = 1): TaskResult {
 /** The erasure service in this process, on the scope, with a fresh key-encryption key. */
 export function startTestErasure(scope: TestScope, publicKey: string): Promise<ErasureService> {
   return startErasureService({
+    taskSigningKey: testTaskKeys().signingKey,
     db: scope.db,
     kafka: scope.kafka,
     codec: scope.codec,

@@ -7,7 +7,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { connectKafka, kafkaConnectionFromEnv } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { topicNamer } from '@lethe/service-kit';
+import { publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 async function main() {
   const env = process.env;
@@ -18,6 +18,7 @@ async function main() {
   const marks = db.collection<{ _id: string; pid: number }>('participant_marks');
   await joinErasureProtocol({
     kafka: await connectKafka({ ...kafkaConnectionFromEnv(env), clientId: 'notes-participant' }, logger),
+    taskPublicKeys: env.LETHE_TASK_PUBLIC_KEYS!.split(',').map(publicKeyFrom),
     codec: createEventCodec({
       registry: createSchemaRegistry(env.LETHE_REGISTRY_URL!),
       catalog: loadCatalog(),

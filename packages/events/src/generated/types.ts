@@ -397,6 +397,17 @@ export interface ErasureTaskFailed {
   readonly data: ErasureTaskFailedData;
 }
 
+/** The erasure service's Ed25519 signature over the canonical task (requestId, subjectId, participantId, scope, attempt, issuedAt, expiresAt); participants act only on a task whose signature verifies. */
+export interface TaskSignature {
+  /** Which of the erasure service's keys signed (start of the SHA-256 of its SPKI DER). */
+  readonly keyId: string;
+  readonly issuedAt: number;
+  /** Past this, the task is refused (dead-lettered), not run. */
+  readonly expiresAt: number;
+  /** base64url Ed25519 signature. */
+  readonly value: string;
+}
+
 export interface ErasureTaskIssuedData {
   readonly requestId: string;
   readonly participantId: string;
@@ -404,6 +415,8 @@ export interface ErasureTaskIssuedData {
   readonly phase: number;
   readonly scope: ErasureScope;
   readonly deadlineAt: number;
+  /** Null only on tasks issued before tasks were signed; participants refuse them. */
+  readonly signature: null | TaskSignature;
 }
 
 /** A task went to a participant's task topic. */
@@ -645,7 +658,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureRequested: 1,
   ErasureTaskCompleted: 1,
   ErasureTaskFailed: 1,
-  ErasureTaskIssued: 1,
+  ErasureTaskIssued: 2,
   LegalHoldPlaced: 1,
   LegalHoldReleased: 1,
   ParticipantRegistered: 1,

@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+
 import type { KeyVault } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
@@ -26,6 +28,8 @@ export interface OwnParticipantsDeps {
   llmErase: Erase;
   /** Compacted topics keyed by subject id (physical names): a tombstone is written on each. */
   compactedTopics: readonly string[];
+  /** Whose task signatures its participants accept (its own key's public half among them). */
+  taskPublicKeys: readonly KeyObject[];
 }
 
 /**
@@ -59,6 +63,7 @@ export async function joinOwnParticipants(
       topicName: deps.topicName,
       declaration,
       erase,
+      taskPublicKeys: deps.taskPublicKeys,
     });
   const joined: Participant[] = [
     await join(KEY_VAULT_PARTICIPANT, deps.shredKey),

@@ -1,4 +1,6 @@
-import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
+import type { KeyObject } from 'node:crypto';
+
+import { makeEvent, signTask, type EventCodec, type LetheEvent } from '@lethe/events';
 import { outboxRecords, type WireEnvelope } from '@lethe/eventstore';
 
 import type { ErasureEvent, TaskAnswer } from '../request/model';
@@ -14,16 +16,19 @@ export const taskTopicOf = (participantId: string) => `lethe.erasure.tasks.${par
 export function erasureRecords({
   codec,
   topicName,
+  taskSigningKey,
 }: {
   codec: EventCodec;
   topicName: (logical: string) => string;
+  /** Signs every task, so participants can tell the erasure service's tasks from forgeries. */
+  taskSigningKey: KeyObject;
 }) {
   return outboxRecords<ErasureEvent, LetheEvent>({
     encode: (wire) => codec.encode(wire),
     topicName,
     producer: 'erasure',
     toWires: (event, envelope) => {
-      const wire = toWire(event, envelope);
+      const wire = toWire(event, envelope, taskSigningKey);
       if (!wire) return [];
       const topics =
         event.type === 'ErasureTaskIssued'
@@ -39,7 +44,11 @@ const wireScope = (scope: { all: boolean; categories: readonly string[] }) => ({
   categories: [...scope.categories],
 });
 
-function toWire(event: ErasureEvent, envelope: WireEnvelope): LetheEvent | undefined {
+function toWire(
+  event: ErasureEvent,
+  envelope: WireEnvelope,
+  taskSigningKey: KeyObject,
+): LetheEvent | undefined {
   switch (event.type) {
     case 'ErasureRequested': {
       const { subjectId: _subject, scope, ...rest } = event.data;
@@ -56,7 +65,10 @@ function toWire(event: ErasureEvent, envelope: WireEnvelope): LetheEvent | undef
       });
     case 'ErasureTaskIssued': {
       const { scope, ...rest } = event.data;
-      return makeEvent('ErasureTaskIssued', envelope, { ...rest, scope: wireScope(scope) });
+      const task = { ...rest, subjectId: envelope.subjectId, scope: wireScope(scope) };
+      // Issued at the event's time, so a re-publish after a crash carries the same signature.
+      const signature = signTask(taskSigningKey, task, envelope.occurredAt);
+      return makeEvent('ErasureTaskIssued', envelope, { ...rest, scope: wireScope(scope), signature });
     }
     case 'TaskAnswerAccepted':
       return answerWire(event.data, envelope);

@@ -1,0 +1,76 @@
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+
+import type { TaskSignature } from './generated/types';
+
+// Erasure tasks are signed by the erasure service (Ed25519) and verified by every participant
+// before it touches data (DESIGN.md section 4): a principal that may write a task topic, by
+// mistake or by theft, still cannot have a subject erased. The signature covers the task's
+// meaning, not its bytes on the wire, so it survives re-encoding and is checked by auditors too.
+
+/** What a task means: who is erased, by whom, how far, which attempt, and for how long it holds. */
+export interface SignedTask {
+  readonly requestId: string;
+  readonly subjectId: string;
+  readonly participantId: string;
+  readonly scope: { readonly all: boolean; readonly categories: readonly string[] };
+  readonly attempt: number;
+}
+
+/** A task stays good this long after it was issued: the task topics keep records a week. */
+export const TASK_SIGNATURE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+const DOMAIN = 'lethe.erasure-task.v1';
+
+/** The bytes signed: a fixed-order JSON array, categories sorted, under a domain tag. */
+export function canonicalTask(task: SignedTask, issuedAt: number, expiresAt: number): Buffer {
+  return Buffer.from(
+    JSON.stringify([
+      DOMAIN,
+      task.requestId,
+      task.subjectId,
+      task.participantId,
+      task.scope.all,
+      [...task.scope.categories].sort(),
+      task.attempt,
+      issuedAt,
+      expiresAt,
+    ]),
+  );
+}
+
+/** A key's id: the start of the SHA-256 of its public half's SPKI DER. */
+export function signingKeyId(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+export function signTask(privateKey: KeyObject, task: SignedTask, issuedAt: number): TaskSignature {
+  const expiresAt = issuedAt + TASK_SIGNATURE_LIFETIME_MS;
+  return {
+    keyId: signingKeyId(privateKey),
+    issuedAt,
+    expiresAt,
+    value: sign(null, canonicalTask(task, issuedAt, expiresAt), privateKey).toString('base64url'),
+  };
+}
+
+export type TaskRejection = 'TASK_UNSIGNED' | 'TASK_KEY_UNKNOWN' | 'TASK_SIGNATURE_INVALID' | 'TASK_EXPIRED';
+
+/** Why a task must not run, or undefined when its signature verifies and it is in date. */
+export function taskRejection(
+  publicKeys: readonly KeyObject[],
+  task: SignedTask,
+  signature: TaskSignature | null,
+  nowMs: number,
+): TaskRejection | undefined {
+  if (!signature) return 'TASK_UNSIGNED';
+  const key = publicKeys.find((candidate) => signingKeyId(candidate) === signature.keyId);
+  if (!key) return 'TASK_KEY_UNKNOWN';
+  const signed = canonicalTask(task, signature.issuedAt, signature.expiresAt);
+  if (!verify(null, signed, key, Buffer.from(signature.value, 'base64url'))) return 'TASK_SIGNATURE_INVALID';
+  if (signature.expiresAt <= nowMs) return 'TASK_EXPIRED';
+  return undefined;
+}
