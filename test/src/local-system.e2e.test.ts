@@ -10,11 +10,9 @@ import { testServers } from './servers';
 // grant missing from the matrix, or a service that cannot reach a secured server, shows.
 
 const REPO_DIR = path.resolve(__dirname, '..', '..');
-// As a user's shell runs it: without the test run's own keys and servers in the environment.
+// As a user's shell runs it: none of the test run's own servers, principal or keys.
 const userEnv = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([name]) => !name.startsWith('LETHE_TASK_') && !name.startsWith('LETHE_KAFKA_'),
-  ),
+  Object.entries(process.env).filter(([name]) => !name.startsWith('LETHE_') || name === 'LETHE_HOME'),
 );
 const lethe = (...args: string[]) =>
   spawnSync(path.join(REPO_DIR, 'lethe'), args, {

@@ -1,4 +1,8 @@
 # Redis from Debian. Memory only: every Redis read model in Lethe is rebuilt from the log.
+# TLS only (the plain port is closed) under the local CA, and no anonymous user: each principal
+# is an ACL user limited to its own key patterns.
+
+REDIS_DATA=$DATA_DIR/redis
 
 install_redis() {
   command -v redis-server >/dev/null 2>&1 && return 0
@@ -11,8 +15,38 @@ install_redis() {
     fail "apt-get could not install redis-server."
 }
 
+# The key patterns of each principal: a service reaches its own read models and the shared
+# clock (demos and e2e tests move it), the auditor reads, admin (CLI, tests) does anything.
+redis_acl_rule() {
+  local common='+@all -@admin ~lethe:clock:*'
+  case $1 in
+    admin) echo '~* &* +@all' ;;
+    auditor) echo '~lethe:* +@read +@connection -@admin' ;;
+    account) echo "$common ~lethe:account:*" ;;
+    consent) echo "$common ~lethe:consent:*" ;;
+    retention) echo "$common ~lethe:retention:*" ;;
+    *) echo "$common" ;;
+  esac
+}
+
+write_redis_acl() {
+  local name
+  (
+    umask 077
+    {
+      echo 'user default off'
+      for name in "${PRINCIPALS[@]}"; do
+        echo "user $name on >$(password_of "$name") resetchannels $(redis_acl_rule "$name")"
+      done
+    } >"$REDIS_DATA/users.acl"
+  )
+}
+
 start_redis() {
-  mkdir -p "$DATA_DIR/redis"
-  launch redis redis-server --bind "$LETHE_HOST" --port "$LETHE_REDIS_PORT" --dir "$DATA_DIR/redis" \
-    --save "" --appendonly no --daemonize no
+  (umask 077 && mkdir -p "$REDIS_DATA")
+  write_redis_acl
+  launch redis redis-server --bind "$LETHE_HOST" --port 0 --tls-port "$LETHE_REDIS_PORT" \
+    --tls-cert-file "$TLS_SERVER_CERT" --tls-key-file "$TLS_SERVER_KEY" --tls-ca-cert-file "$TLS_CA_CERT" \
+    --tls-auth-clients no --aclfile "$REDIS_DATA/users.acl" \
+    --dir "$REDIS_DATA" --save "" --appendonly no --daemonize no
 }

@@ -10,7 +10,11 @@ import type { CliConfig } from './config';
  * moves forward for a running service; `reset` is for a fresh start.
  */
 export async function clockCommand(config: CliConfig, argv: string[]): Promise<string> {
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(config.redisUrl, {
+    ...config.redisOptions,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   await redis.connect();
   try {
     const current = Number((await redis.get(config.clockOffsetKey)) ?? 0);

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { kafkaConnectionFromEnv, type AclMatrixOptions, type KafkaConnection } from '@lethe/kafka';
-import { CLOCK_OFFSET_KEY, DEFAULT_TOKEN_ISSUER } from '@lethe/service-kit';
+import {
+  CLOCK_OFFSET_KEY,
+  DEFAULT_TOKEN_ISSUER,
+  redisTlsOptions,
+  type RedisTlsOptions,
+} from '@lethe/service-kit';
 
 // The one place the CLI reads its environment (STYLE.md section 4).
 export interface CliConfig {
@@ -29,6 +34,7 @@ export interface CliConfig {
   /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
   authPrivateKey: string | undefined;
   redisUrl: string;
+  redisOptions: RedisTlsOptions;
   mongoDatabase: string;
   /** Prepended to every topic name (an isolated copy of the system). */
   topicPrefix: string;
@@ -97,6 +103,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     auditKeyFile: path.join(home, 'secrets', 'audit-key.json'),
     auditPublicKey: env.LETHE_AUDIT_PUBLIC_KEY || undefined,
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
+    redisOptions: redisTlsOptions(env),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
     erasureUrl: env.LETHE_ERASURE_URL ?? `http://127.0.0.1:${env.LETHE_ERASURE_PORT ?? 3004}`,
     acls: {

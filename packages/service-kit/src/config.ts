@@ -18,6 +18,8 @@ export interface ServiceConfig {
   mongoUrl: string;
   mongoDatabase: string;
   redisUrl: string;
+  /** ioredis options beside the URL: the CA a `rediss://` server is trusted by. */
+  redisOptions: RedisTlsOptions;
   registryUrl: string;
   /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
   kek: string;
@@ -107,6 +109,7 @@ export function loadServiceConfig(
     mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/`,
     mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
+    redisOptions: redisTlsOptions(env),
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     kek,
@@ -124,6 +127,21 @@ export function loadServiceConfig(
     clock: clockKind(env.LETHE_CLOCK),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
   };
+}
+
+export interface RedisTlsOptions {
+  tls?: { ca: string[] };
+}
+
+/**
+ * For a `rediss://` LETHE_REDIS_URL (credentials travel in it), the CA to trust instead of the
+ * system's: LETHE_TLS_CA_FILE.
+ */
+export function redisTlsOptions(env: NodeJS.ProcessEnv): RedisTlsOptions {
+  const caFile = env.LETHE_TLS_CA_FILE;
+  if (!env.LETHE_REDIS_URL?.startsWith('rediss://') || !caFile) return {};
+  if (!existsSync(caFile)) throw new ConfigError(`LETHE_TLS_CA_FILE names no file: ${caFile}`);
+  return { tls: { ca: [readFileSync(caFile, 'utf8')] } };
 }
 
 /** Comma-separated base64 SPKI DER Ed25519 keys, or a ConfigError naming the variable. */

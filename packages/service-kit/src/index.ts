@@ -20,7 +20,15 @@ export {
   type TokenRequest,
   type TokenSettings,
 } from './tokens';
-export { ConfigError, loadServiceConfig, secretFrom, topicNamer, type ServiceConfig } from './config';
+export {
+  ConfigError,
+  loadServiceConfig,
+  redisTlsOptions,
+  secretFrom,
+  topicNamer,
+  type RedisTlsOptions,
+  type ServiceConfig,
+} from './config';
 export {
   CLOCK_OFFSET_KEY,
   createClock,

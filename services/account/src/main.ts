@@ -24,7 +24,7 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const db = mongo.db(config.mongoDatabase);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-account' }, logger);
-  const redis = new Redis(config.redisUrl);
+  const redis = new Redis(config.redisUrl, config.redisOptions);
   const clock = await createClock(config, redis);
   const codec = createEventCodec({
     registry: createSchemaRegistry(config.registryUrl),

@@ -23,7 +23,7 @@ async function main() {
   const logger = createLogger({ name: 'consent', level: config.logLevel });
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
-  const redis = new Redis(config.redisUrl);
+  const redis = new Redis(config.redisUrl, config.redisOptions);
   const clock = await createClock(config, redis);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-consent' }, logger);
   const codec = createEventCodec({

@@ -18,7 +18,8 @@ async function main() {
   const mongo = await MongoClient.connect(config.mongoUrl);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-erasure' }, logger);
   // Redis only for the shared clock, when LETHE_CLOCK=shared-offset (demos); not otherwise used.
-  const redis = config.clock === 'shared-offset' ? new Redis(config.redisUrl) : undefined;
+  const redis =
+    config.clock === 'shared-offset' ? new Redis(config.redisUrl, config.redisOptions) : undefined;
   const clock = redis
     ? await createClock(config, redis)
     : await createClock(config, { get: async () => null });

@@ -17,7 +17,7 @@ async function main() {
   const policy = loadPolicy(config.policyFile);
   const logger = createLogger({ name: 'retention', level: config.logLevel });
   const mongo = await MongoClient.connect(config.mongoUrl);
-  const redis = new Redis(config.redisUrl);
+  const redis = new Redis(config.redisUrl, config.redisOptions);
   const clock = await createClock(config, redis);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-retention' }, logger);
   const service = await startRetentionService({
