@@ -1,9 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 
@@ -48,6 +50,24 @@ export interface ServiceAppDeps {
   /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
   idempotency?: IdempotencyRecords;
   now?: () => number;
+}
+
+/**
+ * The access log: who called which operation and how it ended. The route pattern and the path
+ * without its query string (an email sent as `?email=` must not reach the log), never a body.
+ */
+function logAccess(request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info(
+    {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      caller: request.caller?.sub ?? null,
+    },
+    'request completed',
+  );
 }
 
 function bearerToken(request: FastifyRequest): string {
@@ -139,6 +159,8 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     ajv: { customOptions: { allErrors: true } },
+    // Fastify's own request lines carry the raw URL, query string and all: logAccess replaces them.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const routes: RouteRecord[] = [];
 
@@ -154,6 +176,12 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   });
 
   if (deps.idempotency) honourIdempotencyKeys(app, deps.idempotency);
+
+  // Every answer is about personal data or its processing: no cache may keep a copy.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => logAccess(request, reply));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblemError(error);

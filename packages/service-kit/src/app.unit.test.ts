@@ -19,11 +19,17 @@ function token(scope: Scope[], extra: { subjectId?: string; exp?: number; signer
   });
 }
 
-function buildApp(ready = true) {
+function buildApp(ready = true, logLines?: string[]) {
   const app = buildServiceApp({
     name: 'test',
     version: '0.1.0',
-    logger: createLogger({ name: 'test', level: 'silent' }),
+    logger: logLines
+      ? createLogger({
+          name: 'test',
+          level: 'info',
+          destination: { write: (line: string) => logLines.push(line) },
+        })
+      : createLogger({ name: 'test', level: 'silent' }),
     publicKeys: [publicKeyFrom(keys.publicKey)],
     readiness: { store: async () => ready },
     now: () => NOW,
@@ -61,6 +67,27 @@ function buildApp(ready = true) {
 const auth = (value: string) => ({ authorization: `Bearer ${value}` });
 
 describe('the service app', () => {
+  it('logs who called which operation, never the query string, and forbids caching the answer', async () => {
+    const lines: string[] = [];
+    const app = buildApp(true, lines);
+    const answer = await app.inject({
+      url: '/v1/subjects/sub_1/things?email=ada%40example.com',
+      headers: auth(token(['operator'])),
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['cache-control']).toBe('no-store');
+    const logged = lines.join('');
+    expect(logged).not.toMatch(/ada|example\.com|email=/);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        route: '/v1/subjects/:subjectId/things',
+        path: '/v1/subjects/sub_1/things',
+        status: 200,
+        caller: 'tester',
+      }),
+    );
+  });
+
   it('answers health and readiness without a token', async () => {
     const app = buildApp();
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
