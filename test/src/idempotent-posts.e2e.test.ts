@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isEventOfType } from '@lethe/events';
 
 import { readAllEvents } from './events';
+import { eventually } from './isolation';
 import { startWorld, type World } from './world';
 
 // A client that retries a POST (its first answer lost) sends the same Idempotency-Key: it gets
@@ -34,9 +35,17 @@ describe('creating requests retried with an Idempotency-Key', () => {
     expect(second.json()).toEqual({ requestId });
     expect((await post({ ...payload, regulation: 'CCPA' })).statusCode).toBe(422);
 
-    const requested = (
-      await readAllEvents(world.kafka, world.codec, world.topicName('lethe.erasure.events.v1'))
-    ).filter((e) => isEventOfType(e, 'ErasureRequested') && e.envelope.subjectId === subjectId);
+    // The 202 means stored; the outbox puts it on the log a moment later (with any duplicate).
+    const requested = await eventually(
+      async () => {
+        const found = (
+          await readAllEvents(world.kafka, world.codec, world.topicName('lethe.erasure.events.v1'))
+        ).filter((e) => isEventOfType(e, 'ErasureRequested') && e.envelope.subjectId === subjectId);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'the ErasureRequested on the log',
+    );
     expect(requested.map((e) => (e.data as { requestId: string }).requestId)).toEqual([requestId]);
   }, 60_000);
 

@@ -21,7 +21,7 @@ redis_acl_rule() {
   local common='+@all -@admin ~lethe:clock:*'
   case $1 in
     admin) echo '~* &* +@all' ;;
-    auditor) echo '~lethe:* +@read +@connection -@admin' ;;
+    auditor) echo '~lethe:* +@read +@connection -@admin +info' ;;
     account) echo "$common ~lethe:account:*" ;;
     consent) echo "$common ~lethe:consent:*" ;;
     retention) echo "$common ~lethe:retention:*" ;;
