@@ -123,6 +123,10 @@ export async function startWorld({
         payload: { email: `${accountName}@example.com`, name: accountName },
       });
       if (response.statusCode !== 201) throw new Error(`account not opened: ${response.body}`);
+      // On the account log before the caller waits for a consumer to read it: the outbox
+      // publishes a moment after the 201 (a fresh-clone CI run caught consumedUpTo passing early).
+      if (!(await accountRelay?.published(10_000)))
+        throw new Error('the sign-up did not reach the account log');
       return response.json<{ subjectId: string }>().subjectId;
     },
     async consumedUpTo(group, logical, timeoutMs = 30_000) {
