@@ -13,7 +13,7 @@ import path from 'node:path';
 import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger } from '@lethe/audit-ledger';
 import { generateSealingKeys } from '@lethe/crypto';
 import { isEventOfType, type LetheEvent } from '@lethe/events';
-import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
+import { generateSigningKeys, publicKeyFrom, type ServiceRequest } from '@lethe/service-kit';
 
 import {
   bearer,
@@ -27,6 +27,8 @@ import {
   readAllEvents,
   readyStatus,
   resolveServers,
+  serviceUrl,
+  testServiceFetch,
   type TestScope,
 } from '../test/src/index';
 
@@ -66,9 +68,9 @@ function start(scope: TestScope, service: ServiceName, port: number): ChildProce
 }
 
 /** Sends until a service answers below 500 (it may be down, or just restarted). */
-async function untilAnswered(url: string, init: RequestInit): Promise<Response> {
+async function untilAnswered(url: string, init: ServiceRequest): Promise<Response> {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await fetch(url, init).catch(() => undefined);
+    const response = await testServiceFetch()(url, init).catch(() => undefined);
     if (response && response.status < 500) return response;
     await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
   }
@@ -96,7 +98,7 @@ async function main() {
     const port = await freePort();
     running.set(service, { port, child: start(scope, service, port) });
   }
-  const url = (service: ServiceName, rest: string) => `http://127.0.0.1:${running.get(service)!.port}${rest}`;
+  const url = (service: ServiceName, rest: string) => serviceUrl(running.get(service)!.port, rest);
   const allReady = () =>
     eventually(
       async () => {

@@ -1,14 +1,17 @@
 // Consent checks per second and their latency, against the running consent service (./lethe up):
-// GET /v1/subjects/:id/consents/:purpose over keep-alive HTTP from CONCURRENCY loops. Prints
+// GET /v1/subjects/:id/consents/:purpose over keep-alive HTTPS from CONCURRENCY loops. Prints
 // numbers; asserts nothing.
 //
 //   node --conditions=lethe-source --import tsx bench/consent-checks.ts [SECONDS] [CONCURRENCY]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 
+import { serviceFetch } from '@lethe/service-kit';
+
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
-const BASE = process.env.LETHE_CONSENT_URL ?? 'http://127.0.0.1:3002';
+const BASE = process.env.LETHE_CONSENT_URL ?? 'https://127.0.0.1:3002';
+const fetch = serviceFetch(process.env.LETHE_TLS_CA_FILE ?? '.lethe/tls/ca.crt');
 const SUBJECTS = 100;
 
 const percentile = (sorted: number[], p: number) =>
@@ -48,7 +51,7 @@ async function main() {
   );
   latencies.sort((a, b) => a - b);
   console.log(
-    `consent checks over HTTP, ${CONCURRENCY} concurrent for ${SECONDS} s: ${(latencies.length / SECONDS).toFixed(0)}/s, ` +
+    `consent checks over ${new URL(BASE).protocol.slice(0, -1).toUpperCase()}, ${CONCURRENCY} concurrent for ${SECONDS} s: ${(latencies.length / SECONDS).toFixed(0)}/s, ` +
       `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, errors ${errors}`,
   );
   const pid = execFileSync('bash', ['-c', "cut -d' ' -f1 .lethe/run/consent.pid"], {

@@ -7,6 +7,7 @@
 //
 // With LETHE_PROBE_CA set (a CA file), the probe speaks TLS and trusts only that CA.
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -122,10 +123,23 @@ function bson(elements) {
   return Buffer.concat([int32(4 + body.length + 1), body, Buffer.from([0])]);
 }
 
-// A Lethe service: ready when /readyz answers 200 (its own checks passed).
+// A Lethe service: ready when /readyz answers 200 (its own checks passed). Over HTTPS with
+// LETHE_PROBE_CA (fetch cannot be given a CA, so node:https).
 async function probeService(host, port) {
-  const res = await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error('GET /readyz answered ' + res.status);
+  const status = CA
+    ? await new Promise((resolve, reject) => {
+        const request = https.get(
+          { host, port, path: '/readyz', ca: CA, servername: 'localhost', timeout: TIMEOUT_MS },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          },
+        );
+        request.on('timeout', () => request.destroy(new Error('no answer within ' + TIMEOUT_MS + ' ms')));
+        request.on('error', reject);
+      })
+    : (await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).status;
+  if (status !== 200) throw new Error('GET /readyz answered ' + status);
 }
 
 const probes = {

@@ -32,7 +32,7 @@ service_port() {
 }
 
 service_ready() {
-  node "$LOCAL_DIR/probe.mjs" service "$LETHE_HOST" "$(service_port "$1")" 2>/dev/null
+  LETHE_PROBE_CA=$TLS_CA_CERT node "$LOCAL_DIR/probe.mjs" service "$LETHE_HOST" "$(service_port "$1")" 2>/dev/null
 }
 
 cmd_up() {
@@ -43,7 +43,10 @@ cmd_up() {
       fail "$name cannot start: port $(service_port "$name") is already in use ($(port_holder "$(service_port "$name")")). Set LETHE_${name^^}_PORT=<port>."
     fi
     # Each service reaches the servers as its own principal.
-    (cd "$REPO_DIR" && eval "$(principal_env "$name")" && launch "$name" node --conditions=lethe-source --import tsx "services/$name/src/main.ts")
+    # Each serves HTTPS with the local server certificate (lib/tls.sh).
+    (cd "$REPO_DIR" && eval "$(principal_env "$name")" &&
+      LETHE_TLS_CERT_FILE=$TLS_SERVER_CERT LETHE_TLS_KEY_FILE=$TLS_SERVER_KEY \
+        launch "$name" node --conditions=lethe-source --import tsx "services/$name/src/main.ts")
     started+=("$name")
   done
   for name in "${SERVICES[@]}"; do

@@ -39,6 +39,10 @@ install_all() {
 cmd_up() {
   check_prerequisites
   (umask 077 && mkdir -p "$OPT_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR")
+  # One `up` at a time: two at once (a test run beside a user's shell) would both find the
+  # ports free, both start servers, and leave pid files naming the losers.
+  exec 9>"$RUN_DIR/up.lock"
+  flock -w "$LETHE_STACK_TIMEOUT" 9 || fail "another ./lethe up is still running (lock $RUN_DIR/up.lock)."
   ensure_tls
   ensure_secrets
   install_all

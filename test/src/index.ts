@@ -25,3 +25,4 @@ export { killHard, spawnLetheProcess } from './processes';
 export { privateMongo, type PrivateMongo } from './private-mongo';
 export { openTestScope, readyStatus, type TestScope, type TestScopeOptions } from './scope';
 export { ensureTestTaskKeys, participantBasics, signedTaskData, testTaskKeys } from './task-keys';
+export { serviceUrl, testCaFile, testServiceFetch } from './https';

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
+import { serviceFetch } from '@lethe/service-kit';
+
 import { eventually } from './isolation';
 import { testServers } from './servers';
 
@@ -22,6 +24,11 @@ const lethe = (...args: string[]) =>
     env: userEnv,
   });
 
+// What a user's client trusts: the CA `./lethe up` made (`./lethe env` prints its path).
+const fetchService = serviceFetch(
+  path.join(process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe'), 'tls', 'ca.crt'),
+);
+
 const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
 const describeLocal = onLocalStack ? describe : describe.skip;
 
@@ -37,14 +44,14 @@ describeLocal('the local system from ./lethe up', () => {
 
   it('erases an account through every participant, each service as its own principal', async () => {
     const headers = { authorization, 'content-type': 'application/json' };
-    const created = await fetch('http://127.0.0.1:3001/v1/accounts', {
+    const created = await fetchService('https://127.0.0.1:3001/v1/accounts', {
       method: 'POST',
       headers,
       body: JSON.stringify({ email: 'local-system@example.com', name: 'Local System' }),
     });
     expect(created.status).toBe(201);
     const { subjectId } = (await created.json()) as { subjectId: string };
-    const deleted = await fetch(`http://127.0.0.1:3001/v1/accounts/${subjectId}`, {
+    const deleted = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
       method: 'DELETE',
       headers: { authorization },
     });
@@ -53,7 +60,7 @@ describeLocal('the local system from ./lethe up', () => {
 
     const request = await eventually(
       async () => {
-        const answer = await fetch(`http://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
+        const answer = await fetchService(`https://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
           headers: { authorization },
         });
         const body = (await answer.json()) as {
@@ -71,5 +78,12 @@ describeLocal('the local system from ./lethe up', () => {
     expect(answered.get('account')).toBe('erased');
     expect(answered.get('key-vault')).toBe('erased');
     expect([...answered.keys()]).toEqual(expect.arrayContaining(['consent', 'redis-cache', 'llm-providers']));
+  });
+
+  it('serves HTTPS only: a plain HTTP request to a service gets no answer', async () => {
+    for (const port of [3001, 3002, 3003, 3004, 3005]) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      expect((await fetchService(`https://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    }
   });
 });

@@ -9,6 +9,7 @@ import { topicNamer } from '@lethe/service-kit';
 import { uniqueName } from './isolation';
 import { createPrefixedTopics, deleteTestTopicsAndGroups, testKafka } from './kafka';
 import { testDatabase } from './mongo';
+import { serviceUrl, testServiceFetch } from './https';
 import { spawnLetheProcess } from './processes';
 import { testServers } from './servers';
 
@@ -81,7 +82,7 @@ export async function openTestScope(name: string, options: TestScopeOptions = {}
 /** The status `/readyz` answers on a local port, or 0 while nothing listens there. */
 export async function readyStatus(port: number): Promise<number> {
   try {
-    return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+    return (await testServiceFetch()(serviceUrl(port, '/readyz'))).status;
   } catch {
     return 0;
   }

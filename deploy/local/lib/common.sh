@@ -125,7 +125,8 @@ launch() {
   shift
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   [ -f "$LOG_DIR/$name.log" ] && mv -f "$LOG_DIR/$name.log" "$LOG_DIR/$name.log.1"
-  setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  # fd 9 is `up`'s lock (stack.sh): a server must not hold it for its whole life.
+  setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   local pid=$!
   echo "$pid $(start_ticks "$pid")" >"$RUN_DIR/$name.pid"
 }

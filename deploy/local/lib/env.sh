@@ -18,6 +18,13 @@ principal_env() {
     LETHE_REDIS_URL "rediss://$name:$password@$LETHE_HOST:$LETHE_REDIS_PORT" \
     LETHE_REGISTRY_URL "http://$LETHE_HOST:$LETHE_REGISTRY_PORT/apis/ccompat/v7" \
     LETHE_MONGO_URL "mongodb://$name:$password@$LETHE_HOST:$LETHE_MONGO_PORT/?$mongo_options"
+  # The services' APIs, HTTPS under the same CA.
+  printf "export %s='%s'\n" \
+    LETHE_ACCOUNT_URL "https://$LETHE_HOST:${LETHE_ACCOUNT_PORT:-3001}" \
+    LETHE_CONSENT_URL "https://$LETHE_HOST:${LETHE_CONSENT_PORT:-3002}" \
+    LETHE_RETENTION_URL "https://$LETHE_HOST:${LETHE_RETENTION_PORT:-3003}" \
+    LETHE_ERASURE_URL "https://$LETHE_HOST:${LETHE_ERASURE_PORT:-3004}" \
+    LETHE_AUDIT_URL "https://$LETHE_HOST:${LETHE_AUDIT_PORT:-3005}"
   # Made by `lethe task-key init` (./lethe up): what participants verify tasks with.
   local task_keys=$LETHE_HOME/auth/task-public-keys
   [ -f "$task_keys" ] && printf "export %s='%s'\n" LETHE_TASK_PUBLIC_KEYS "$(tr -d '\n' <"$task_keys")"

@@ -9,7 +9,7 @@ import { createKeyVaultReader } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import { publicKeyFrom, publicKeysFrom, topicNamer } from '@lethe/service-kit';
 
 import type { CliConfig } from './config';
 
@@ -30,10 +30,7 @@ function taskKeysOption(list: string | undefined): { taskPublicKeys?: KeyObject[
     return {};
   }
   return {
-    taskPublicKeys: list
-      .split(',')
-      .filter((key) => key.trim() !== '')
-      .map((key) => publicKeyFrom(key.trim())),
+    taskPublicKeys: publicKeysFrom(list),
   };
 }
 

@@ -4,9 +4,12 @@ import path from 'node:path';
 import { kafkaConnectionFromEnv, type AclMatrixOptions, type KafkaConnection } from '@lethe/kafka';
 import {
   CLOCK_OFFSET_KEY,
+  commaList,
   DEFAULT_TOKEN_ISSUER,
   redisTlsOptions,
+  serviceFetch,
   type RedisTlsOptions,
+  type ServiceFetch,
 } from '@lethe/service-kit';
 
 // The one place the CLI reads its environment (STYLE.md section 4).
@@ -46,17 +49,13 @@ export interface CliConfig {
   clockOffsetKey: string;
   /** The erasure service's API (LETHE_ERASURE_URL), for `lethe keys reconcile`. */
   erasureUrl: string;
+  /** Calls the services over HTTPS, trusting LETHE_TLS_CA_FILE (or the local CA). */
+  serviceFetch: ServiceFetch;
   /** What the ACL matrix grants (`lethe kafka acls`, applied by `lethe topics apply`). */
   acls: AclMatrixOptions;
 }
 
 const readIfPresent = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
-
-const list = (raw: string | undefined) =>
-  (raw ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
 
 /** LETHE_KAFKA_PARTICIPANTS: `participant-id=principal,...`, participants outside Lethe. */
 function externalParticipants(raw: string | undefined): Record<string, string> {
@@ -79,6 +78,13 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   if (!Number.isInteger(value) || value < 1)
     throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** The CA the services' certificates are checked against: LETHE_TLS_CA_FILE, else the local one. */
+function localCaFile(env: NodeJS.ProcessEnv, home: string): string | undefined {
+  if (env.LETHE_TLS_CA_FILE) return env.LETHE_TLS_CA_FILE;
+  const local = path.join(home, 'tls', 'ca.crt');
+  return existsSync(local) ? local : undefined;
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -105,14 +111,15 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     redisOptions: redisTlsOptions(env),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
-    erasureUrl: env.LETHE_ERASURE_URL ?? `http://127.0.0.1:${env.LETHE_ERASURE_PORT ?? 3004}`,
+    erasureUrl: env.LETHE_ERASURE_URL ?? `https://127.0.0.1:${env.LETHE_ERASURE_PORT ?? 3004}`,
+    serviceFetch: serviceFetch(localCaFile(env, home)),
     acls: {
       // Locally services create and configure their own task and dead-letter topics; set
       // LETHE_SERVICES_MANAGE_TOPICS=false where operators own every topic.
       servicesManageOwnTopics: env.LETHE_SERVICES_MANAGE_TOPICS !== 'false',
       externalParticipants: externalParticipants(env.LETHE_KAFKA_PARTICIPANTS),
-      compactedTopics: list(env.LETHE_COMPACTED_TOPICS),
-      ingestWriters: list(env.LETHE_KAFKA_INGEST_WRITERS),
+      compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
+      ingestWriters: commaList(env.LETHE_KAFKA_INGEST_WRITERS),
       topicName: (logical) => (env.LETHE_TOPIC_PREFIX ? `${env.LETHE_TOPIC_PREFIX}.${logical}` : logical),
     },
   };

@@ -7,7 +7,7 @@ import { mintToken } from './auth';
  */
 export async function keysReconcile(config: CliConfig): Promise<number> {
   const token = mintToken(config, ['--scope', 'operator', '--ttl', '60', '--name', 'lethe-cli']);
-  const response = await fetch(`${config.erasureUrl}/v1/key-vault/reconcile`, {
+  const response = await config.serviceFetch(`${config.erasureUrl}/v1/key-vault/reconcile`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   });

@@ -11,7 +11,6 @@ export { isEventOfType, makeEvent, topicOf, type EnvelopeInput, type EventOf } f
 export { newRequestId, requestIdFrom } from './request-id';
 export {
   canonicalTask,
-  signingKeyId,
   signTask,
   taskRejection,
   TASK_SIGNATURE_LIFETIME_MS,

@@ -1,4 +1,6 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
+
+import { keyId, keyWithId } from '@lethe/signing-keys';
 
 import type { TaskSignature } from './generated/types';
 
@@ -38,19 +40,10 @@ export function canonicalTask(task: SignedTask, issuedAt: number, expiresAt: num
   );
 }
 
-/** A key's id: the start of the SHA-256 of its public half's SPKI DER. */
-export function signingKeyId(key: KeyObject): string {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('base64url')
-    .slice(0, 16);
-}
-
 export function signTask(privateKey: KeyObject, task: SignedTask, issuedAt: number): TaskSignature {
   const expiresAt = issuedAt + TASK_SIGNATURE_LIFETIME_MS;
   return {
-    keyId: signingKeyId(privateKey),
+    keyId: keyId(privateKey),
     issuedAt,
     expiresAt,
     value: sign(null, canonicalTask(task, issuedAt, expiresAt), privateKey).toString('base64url'),
@@ -67,7 +60,7 @@ export function taskRejection(
   nowMs: number,
 ): TaskRejection | undefined {
   if (!signature) return 'TASK_UNSIGNED';
-  const key = publicKeys.find((candidate) => signingKeyId(candidate) === signature.keyId);
+  const key = keyWithId(publicKeys, signature.keyId);
   if (!key) return 'TASK_KEY_UNKNOWN';
   const signed = canonicalTask(task, signature.issuedAt, signature.expiresAt);
   if (!verify(null, signed, key, Buffer.from(signature.value, 'base64url'))) return 'TASK_SIGNATURE_INVALID';

@@ -1,4 +1,6 @@
 import type { KeyObject } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 import Fastify, {
   LogController,
@@ -14,6 +16,7 @@ import type { Logger } from '@lethe/logger';
 import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
+import type { ServerTls } from './config';
 import type { RouteAccess } from './route-access';
 import {
   cachedTokenVerifier,
@@ -45,6 +48,8 @@ export interface ServiceAppDeps {
   publicKeys: readonly KeyObject[];
   /** Issuer and revoked token ids; by default `lethe` and none. The audience is `name`. */
   tokens?: TokenSettings;
+  /** Serve HTTPS with this certificate; without it, plain HTTP (for app.inject() in tests). */
+  https?: ServerTls;
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
   readiness?: Record<string, () => Promise<boolean>>;
   /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
@@ -144,6 +149,16 @@ function toProblemError(error: FastifyError | ProblemError | Error): ProblemErro
 }
 
 /**
+ * An HTTPS server for Fastify (HTTP/1.1: every client speaks it, and a service's answers are
+ * small). Typed as the plain server Fastify's default instance type expects; Fastify drives both
+ * through the same request and response objects.
+ */
+function httpsServer(tls: ServerTls) {
+  return (handler: Parameters<typeof createHttpsServer>[1]) =>
+    createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
+}
+
+/**
  * A Fastify app with what every Lethe service needs; `listen` is the caller's (STYLE.md
  * section 8), so tests use `app.inject()`.
  */
@@ -161,6 +176,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     ajv: { customOptions: { allErrors: true } },
     // Fastify's own request lines carry the raw URL, query string and all: logAccess replaces them.
     logController: new LogController({ disableRequestLogging: true }),
+    ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
   });
   const routes: RouteRecord[] = [];
 

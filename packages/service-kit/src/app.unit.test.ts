@@ -1,7 +1,8 @@
 import { buildServiceApp } from './app';
 import { PROBLEM_MEDIA_TYPE } from './problem';
-import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken, type Scope } from './tokens';
+import { signToken, type Scope } from './tokens';
 import { createLogger } from '@lethe/logger';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom } from '@lethe/signing-keys';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const keys = generateSigningKeys();

@@ -3,16 +3,25 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 
 import { kafkaConnectionFromEnv, KafkaConnectionError, type KafkaConnection } from '@lethe/kafka';
+import { publicKeysFrom } from '@lethe/signing-keys';
 
 import { CLOCK_OFFSET_KEY } from './clock';
-import { DEFAULT_TOKEN_ISSUER, publicKeyFrom, type TokenSettings } from './tokens';
+import { DEFAULT_TOKEN_ISSUER, type TokenSettings } from './tokens';
 
 // The one place a service reads its environment (STYLE.md section 4). Every value is checked
 // here, so a service with a bad setting refuses to start with a message naming the variable.
 
+/** The certificate chain and private key (PEM) a service serves HTTPS with. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+}
+
 export interface ServiceConfig {
   host: string;
   port: number;
+  /** HTTPS (LETHE_TLS_CERT[_FILE], LETHE_TLS_KEY[_FILE]); undefined only with LETHE_HTTP_TLS=off. */
+  https: ServerTls | undefined;
   /** Brokers, TLS and SASL (LETHE_KAFKA_*, LETHE_TLS_CA_FILE). */
   kafka: KafkaConnection;
   mongoUrl: string;
@@ -85,25 +94,14 @@ export function loadServiceConfig(
   const upper = service.name.toUpperCase();
   const kek = secretFrom(env, 'LETHE_KEK', 'secrets/kek', 'key-encryption key');
   // Public keys only: the signing key stays with `lethe token` (auth/signing-key.json).
-  const publicKeyList = secretFrom(
-    env,
+  const publicKeys = publicKeysIn(
     'LETHE_AUTH_PUBLIC_KEYS',
-    'auth/public-keys',
-    'token verification keys',
-  )
-    .split(',')
-    .filter((key) => key.trim() !== '');
-  let publicKeys: KeyObject[];
-  try {
-    publicKeys = publicKeyList.map((key) => publicKeyFrom(key.trim()));
-  } catch (cause) {
-    throw new ConfigError(
-      `LETHE_AUTH_PUBLIC_KEYS must be base64 SPKI DER Ed25519 keys (${(cause as Error).message})`,
-    );
-  }
+    secretFrom(env, 'LETHE_AUTH_PUBLIC_KEYS', 'auth/public-keys', 'token verification keys'),
+  );
   return {
     host: env[`LETHE_${upper}_HOST`] ?? '127.0.0.1',
     port: port(`LETHE_${upper}_PORT`, env[`LETHE_${upper}_PORT`], service.defaultPort),
+    https: serverTls(env),
     kafka: kafkaConnection(env),
     // Credentials and TLS travel in the URL (`./lethe env --as NAME` prints the local one).
     mongoUrl: env.LETHE_MONGO_URL ?? `mongodb://127.0.0.1:${env.LETHE_MONGO_PORT ?? 27017}/`,
@@ -114,13 +112,13 @@ export function loadServiceConfig(
       env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     kek,
     publicKeys,
-    taskPublicKeys: publicKeysFrom(
+    taskPublicKeys: publicKeysIn(
       'LETHE_TASK_PUBLIC_KEYS',
       secretFrom(env, 'LETHE_TASK_PUBLIC_KEYS', 'auth/task-public-keys', 'task verification keys'),
     ),
     tokens: {
       issuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
-      revokedIds: new Set((env.LETHE_AUTH_REVOKED_JTIS ?? '').split(',').filter((id) => id.trim() !== '')),
+      revokedIds: new Set(commaList(env.LETHE_AUTH_REVOKED_JTIS)),
     },
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',
@@ -144,16 +142,40 @@ export function redisTlsOptions(env: NodeJS.ProcessEnv): RedisTlsOptions {
   return { tls: { ca: [readFileSync(caFile, 'utf8')] } };
 }
 
+/**
+ * What the service serves HTTPS with: PEM from LETHE_TLS_CERT / LETHE_TLS_KEY, or from the files
+ * LETHE_TLS_CERT_FILE / LETHE_TLS_KEY_FILE name, or the local stack's (.lethe/tls). Plain HTTP
+ * only when asked for by name (LETHE_HTTP_TLS=off), for a service behind a proxy or mesh that
+ * terminates TLS itself: a missing certificate must not quietly mean cleartext.
+ */
+function serverTls(env: NodeJS.ProcessEnv): ServerTls | undefined {
+  const mode = env.LETHE_HTTP_TLS || 'on';
+  if (mode === 'off') return undefined;
+  if (mode !== 'on') throw new ConfigError(`LETHE_HTTP_TLS must be on or off, not ${JSON.stringify(mode)}`);
+  const pem = (variable: string, localFile: string, what: string) =>
+    env[variable] ||
+    readLocal(env[`${variable}_FILE`] || path.join(letheHome(env), localFile), what, `${variable}_FILE`);
+  return {
+    cert: pem('LETHE_TLS_CERT', 'tls/server.crt', 'HTTPS certificate'),
+    key: pem('LETHE_TLS_KEY', 'tls/server.key', 'HTTPS private key'),
+  };
+}
+
 /** Comma-separated base64 SPKI DER Ed25519 keys, or a ConfigError naming the variable. */
-function publicKeysFrom(variable: string, list: string): KeyObject[] {
+function publicKeysIn(variable: string, list: string): KeyObject[] {
   try {
-    return list
-      .split(',')
-      .filter((key) => key.trim() !== '')
-      .map((key) => publicKeyFrom(key.trim()));
+    return publicKeysFrom(list);
   } catch (cause) {
     throw new ConfigError(`${variable} must be base64 SPKI DER Ed25519 keys (${(cause as Error).message})`);
   }
+}
+
+/** The items of a comma-separated setting, trimmed, empty ones dropped. */
+export function commaList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function kafkaConnection(env: NodeJS.ProcessEnv): KafkaConnection {

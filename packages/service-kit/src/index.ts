@@ -4,13 +4,9 @@ export { buildOpenApi, type OpenApiInfo } from './openapi';
 export { PROBLEM_MEDIA_TYPE, ProblemError, type Problem } from './problem';
 export {
   DEFAULT_TOKEN_ISSUER,
-  generateSigningKeys,
-  keyId,
   LETHE_SERVICES,
   MAX_TOKEN_LIFETIME_SECONDS,
   maxLifetimeOf,
-  privateKeyFrom,
-  publicKeyFrom,
   SCOPES,
   signToken,
   verifyToken,
@@ -20,13 +16,23 @@ export {
   type TokenRequest,
   type TokenSettings,
 } from './tokens';
+// Re-exported: services and the CLI configure keys through the service kit.
 export {
+  generateSigningKeys,
+  keyId,
+  privateKeyFrom,
+  publicKeyFrom,
+  publicKeysFrom,
+} from '@lethe/signing-keys';
+export {
+  commaList,
   ConfigError,
   loadServiceConfig,
   redisTlsOptions,
   secretFrom,
   topicNamer,
   type RedisTlsOptions,
+  type ServerTls,
   type ServiceConfig,
 } from './config';
 export {
@@ -46,3 +52,4 @@ export {
   type IdempotencyRecords,
   type RecordedAnswer,
 } from './idempotency';
+export { serviceFetch, type ServiceFetch, type ServiceRequest } from './service-fetch';

@@ -1,15 +1,7 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomUUID,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 
 import { BoundedMap } from '@lethe/bounded-map';
+import { keyId, keyWithId } from '@lethe/signing-keys';
 
 import { ProblemError } from './problem';
 
@@ -61,29 +53,6 @@ export function maxLifetimeOf(scopes: readonly Scope[]): number {
 }
 
 const base64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
-
-/** A public key's id: the start of the SHA-256 of its SPKI DER (what `kid` names). */
-export function keyId(key: KeyObject): string {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  const der = publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('base64url').slice(0, 16);
-}
-
-export function generateSigningKeys(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return {
-    privateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'),
-    publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-  };
-}
-
-export function privateKeyFrom(base64Der: string): KeyObject {
-  return createPrivateKey({ key: Buffer.from(base64Der, 'base64'), format: 'der', type: 'pkcs8' });
-}
-
-export function publicKeyFrom(base64Der: string): KeyObject {
-  return createPublicKey({ key: Buffer.from(base64Der, 'base64'), format: 'der', type: 'spki' });
-}
 
 export function signToken(privateKey: KeyObject, request: TokenRequest): string {
   const header = base64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: keyId(privateKey) }));
@@ -156,7 +125,7 @@ export function verifyToken(policy: TokenPolicy, token: string, nowSeconds: numb
   if (!header || !payload || !signature) throw unauthorized('the bearer token is not a JWT');
   const { alg, kid } = parseJson(header, 'header');
   if (alg !== 'EdDSA') throw unauthorized('the bearer token is not an EdDSA JWT');
-  const key = policy.publicKeys.find((candidate) => keyId(candidate) === kid);
+  const key = keyWithId(policy.publicKeys, kid);
   if (!key) throw unauthorized('the bearer token is not signed by a trusted key (kid)');
   if (!verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url')))
     throw unauthorized('the bearer token is not signed by a trusted key');

@@ -1,5 +1,6 @@
-import { generateSigningKeys, privateKeyFrom, publicKeyFrom, signToken, type TokenRequest } from './tokens';
-import { cachedTokenVerifier, verifyToken, type TokenPolicy } from './tokens';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom } from '@lethe/signing-keys';
+
+import { cachedTokenVerifier, signToken, verifyToken, type TokenPolicy, type TokenRequest } from './tokens';
 
 // Every check a service makes of a bearer token (issue 11): signature by a key the `kid` names,
 // issuer, audience, the times (iat, nbf, exp, and the scope's longest lifetime), a named caller.

@@ -43,6 +43,7 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
+    https: config.https,
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     now: () => clock.now(),
     published: (timeoutMs) => relay?.published(timeoutMs) ?? Promise.resolve(false),

@@ -14,7 +14,7 @@ import {
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type TokenSettings } from '@lethe/service-kit';
+import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/service-kit';
 
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
@@ -35,6 +35,8 @@ export interface AccountServiceDeps {
   publicKeys: readonly KeyObject[];
   /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
   tokens?: TokenSettings;
+  /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
+  https?: ServerTls | undefined;
   now?: () => Date;
   /** The physical account topic (tests use their own). */
   topic?: string;
@@ -101,6 +103,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     logger: deps.logger,
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
+    ...(deps.https ? { https: deps.https } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ...deps.readiness,

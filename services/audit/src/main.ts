@@ -22,6 +22,7 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
+    https: config.https,
     signingKey: config.signingKey,
     checkpointEvery: config.checkpointEvery,
     checkpointIdleMs: config.checkpointIdleMs,

@@ -7,7 +7,7 @@ import type { Db } from 'mongodb';
 import type { EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type TokenSettings } from '@lethe/service-kit';
+import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/service-kit';
 
 import { auditRoutes } from './http/routes';
 import { startLedgerWriter, type LedgerWriter } from './ledger/writer';
@@ -23,6 +23,8 @@ export interface AuditServiceDeps {
   publicKeys: readonly KeyObject[];
   /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
   tokens?: TokenSettings;
+  /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
+  https?: ServerTls | undefined;
   /** Ed25519: signs the ledger's checkpoints. */
   signingKey: KeyObject;
   checkpointEvery?: number;
@@ -65,6 +67,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
     logger: deps.logger,
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
+    ...(deps.https ? { https: deps.https } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ledgerWriter: async () => !writer.fenced(),

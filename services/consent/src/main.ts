@@ -39,6 +39,7 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
+    https: config.https,
     purposes,
     clock,
     topic: topicName(CONSENT_EVENTS_TOPIC),

@@ -15,7 +15,13 @@ import {
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
-import { buildServiceApp, systemClock, type Clock, type TokenSettings } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type Clock,
+  type ServerTls,
+  systemClock,
+  type TokenSettings,
+} from '@lethe/service-kit';
 
 import { consentDecider } from './consent/decider';
 import { createMarketingContacts, type MarketingContacts } from './consent/marketing-contacts';
@@ -37,6 +43,8 @@ export interface ConsentServiceDeps {
   publicKeys: readonly KeyObject[];
   /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
   tokens?: TokenSettings;
+  /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
+  https?: ServerTls | undefined;
   purposes: ReadonlyMap<string, Purpose>;
   clock?: Clock;
   /** The physical consent topic (tests use their own). */
@@ -92,6 +100,7 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     logger: deps.logger,
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
+    ...(deps.https ? { https: deps.https } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       redis: async () => (await deps.redis.ping()) === 'PONG',

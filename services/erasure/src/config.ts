@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 
-import { loadServiceConfig, privateKeyFrom, secretFrom, type ServiceConfig } from '@lethe/service-kit';
+import {
+  commaList,
+  loadServiceConfig,
+  privateKeyFrom,
+  secretFrom,
+  type ServiceConfig,
+} from '@lethe/service-kit';
 
 export interface ErasureConfig extends ServiceConfig {
   /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
@@ -12,10 +18,7 @@ export interface ErasureConfig extends ServiceConfig {
 export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): ErasureConfig {
   return {
     ...loadServiceConfig({ name: 'erasure', defaultPort: 3004 }, env),
-    compactedTopics: (env.LETHE_COMPACTED_TOPICS ?? '')
-      .split(',')
-      .map((topic) => topic.trim())
-      .filter(Boolean),
+    compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
     taskSigningKey: privateKeyFrom(
       secretFrom(
         env,

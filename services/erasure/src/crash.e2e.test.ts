@@ -9,6 +9,8 @@ import {
   killHard,
   openTestScope,
   readyStatus,
+  serviceUrl,
+  testServiceFetch,
   type TestScope,
 } from '@lethe/test-harness';
 
@@ -75,7 +77,9 @@ describe('the erasure service under kill -9', () => {
     // The directory must know every participant (slow-store, and the service's key-vault and llm-providers).
     await eventually(
       async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/participants`, { headers: operator });
+        const response = await testServiceFetch()(serviceUrl(port, `/v1/participants`), {
+          headers: operator,
+        });
         const body = (await response.json()) as { participants: unknown[] };
         return body.participants.length === 3 ? true : undefined;
       },
@@ -83,7 +87,7 @@ describe('the erasure service under kill -9', () => {
       'three participants',
     );
 
-    const response = await fetch(`http://127.0.0.1:${port}/v1/erasure-requests`, {
+    const response = await testServiceFetch()(serviceUrl(port, `/v1/erasure-requests`), {
       method: 'POST',
       headers: { ...operator, 'content-type': 'application/json' },
       body: JSON.stringify({ subjectId: 'sub_crash', reason: 'dsar', regulation: 'GDPR' }),
@@ -99,7 +103,7 @@ describe('the erasure service under kill -9', () => {
     await ready();
     const status = await eventually(
       async () => {
-        const answer = await fetch(`http://127.0.0.1:${port}/v1/erasure-requests/${requestId}`, {
+        const answer = await testServiceFetch()(serviceUrl(port, `/v1/erasure-requests/${requestId}`), {
           headers: operator,
         });
         const body = (await answer.json()) as { status?: string; result?: string };

@@ -31,6 +31,7 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
+    https: config.https,
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
     taskSigningKey: config.taskSigningKey,

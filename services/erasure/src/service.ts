@@ -15,7 +15,7 @@ import {
 } from '@lethe/eventstore';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type TokenSettings } from '@lethe/service-kit';
+import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/service-kit';
 
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
@@ -56,6 +56,8 @@ export interface ErasureServiceDeps {
   publicKeys: readonly KeyObject[];
   /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
   tokens?: TokenSettings;
+  /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
+  https?: ServerTls | undefined;
   topicName?: (logical: string) => string;
   now?: () => Date;
   instanceId?: string;
@@ -189,7 +191,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
 /** The HTTP side: the API, and readiness that counts the consumers' health. */
 async function erasureApp(
-  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys' | 'tokens'>,
+  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys' | 'tokens' | 'https'>,
   routes: ErasureRoutesDeps & { consumersStalled: () => boolean },
 ): Promise<FastifyInstance> {
   const app = buildServiceApp({
@@ -198,6 +200,7 @@ async function erasureApp(
     logger: deps.logger,
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
+    ...(deps.https ? { https: deps.https } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !routes.consumersStalled(),

@@ -27,6 +27,7 @@ async function main() {
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
+    https: config.https,
     policy,
     clock,
     topicName: topicNamer(config.topicPrefix),

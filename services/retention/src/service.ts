@@ -14,7 +14,13 @@ import {
 } from '@lethe/eventstore';
 import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, systemClock, type Clock, type TokenSettings } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type Clock,
+  type ServerTls,
+  systemClock,
+  type TokenSettings,
+} from '@lethe/service-kit';
 
 import { legalHolds } from './holds/legal-holds';
 import { retentionRoutes } from './http/routes';
@@ -36,6 +42,8 @@ export interface RetentionServiceDeps {
   publicKeys: readonly KeyObject[];
   /** Token issuer and revoked ids (config.tokens); `lethe` and none by default. */
   tokens?: TokenSettings;
+  /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
+  https?: ServerTls | undefined;
   policy: RetentionPolicy;
   clock?: Clock;
   topicName?: (logical: string) => string;
@@ -112,6 +120,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     logger: deps.logger,
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
+    ...(deps.https ? { https: deps.https } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !observer.stalled(),
