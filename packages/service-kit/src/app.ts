@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
 import Fastify, {
@@ -115,6 +115,20 @@ function authorize(request: FastifyRequest, access: RouteAccess, verify: TokenVe
   request.caller = caller;
 }
 
+// Fastify's own client errors, said without echoing what the client sent (a body, a path or a
+// header may carry personal data). Codes not listed get their status's standard text.
+const FRAMEWORK_ERROR_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty although its content-type is application/json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'send the body as application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'the body is larger than this service accepts',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the content-length does not match the body',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment is longer than this service accepts',
+  FST_ERR_BAD_URL: 'the path is not a valid URL',
+};
+
+const titleOf = (status: number) => STATUS_CODES[status] ?? 'Error';
+
 function toProblemError(error: FastifyError | ProblemError | Error): ProblemError {
   if (error instanceof ProblemError) return error;
   const fastifyError = error as FastifyError;
@@ -125,19 +139,19 @@ function toProblemError(error: FastifyError | ProblemError | Error): ProblemErro
       title: 'Bad Request',
       detail: 'the request does not match the operation schema',
       errors: fastifyError.validation.map((issue) => ({
-        path: `${fastifyError.validationContext ?? 'body'}${issue.instancePath || ''}`,
+        path: `${fastifyError.validationContext ?? 'body'}${issue.instancePath || ''}${unknownField(issue.params)}`,
         reason: issue.message ?? 'invalid',
       })),
     });
   }
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
-    // Fastify's own client errors (malformed JSON, wrong content type, body too large ...).
+    const code = fastifyError.code ?? 'REQUEST_REJECTED';
     return new ProblemError({
       status,
-      code: fastifyError.code ?? 'REQUEST_REJECTED',
-      title: 'Bad Request',
-      detail: fastifyError.message,
+      code,
+      title: titleOf(status),
+      detail: FRAMEWORK_ERROR_DETAILS[code] ?? titleOf(status).toLowerCase(),
     });
   }
   return new ProblemError({
@@ -146,6 +160,40 @@ function toProblemError(error: FastifyError | ProblemError | Error): ProblemErro
     title: 'Internal Server Error',
     detail: 'the service failed; see its log',
   });
+}
+
+/** Ajv names a field the schema does not allow in `params`: the error path ends with it. */
+function unknownField(params: unknown): string {
+  const field = (params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+  return typeof field === 'string' ? `/${field}` : '';
+}
+
+/** A route pattern (`/v1/accounts/:subjectId`) as a matcher of concrete paths. */
+function pathMatcher(pattern: string): RegExp {
+  const parts = pattern.split('/').map((part) => {
+    if (part.startsWith(':')) return '[^/]+';
+    if (part === '*') return '.*';
+    return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return new RegExp(`^${parts.join('/')}$`);
+}
+
+/**
+ * A problem answer written straight to the socket, for the errors Node's HTTP parser raises
+ * before Fastify sees a request (a malformed request line, headers too large).
+ */
+function rawProblem(status: number, code: string, detail: string): string {
+  const body = JSON.stringify({
+    type: `/problems/${code.toLowerCase()}`,
+    title: titleOf(status),
+    status,
+    detail,
+    code,
+  });
+  return (
+    `HTTP/1.1 ${status} ${titleOf(status)}\r\ncontent-type: ${PROBLEM_MEDIA_TYPE}\r\n` +
+    `cache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
 /**
@@ -173,7 +221,33 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     // tsc needs the assertion (pino's Logger is not FastifyBaseLogger under nodenext).
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
-    ajv: { customOptions: { allErrors: true } },
+    // The schemas say what a body may hold, and a body that says otherwise is refused: no type
+    // coercion (`"granted": "true"` is not a grant) and no silent dropping of unknown fields.
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+    // Errors Fastify answers itself (a bad URL, a path segment too long) and those of Node's
+    // parser: problem documents that do not echo the request.
+    frameworkErrors: (error, _request, reply) => {
+      const problem = toProblemError(error);
+      // The reply is typed for no route in particular: any status and body are its own.
+      void (reply as FastifyReply)
+        .status(problem.status)
+        .header('cache-control', 'no-store')
+        .type(PROBLEM_MEDIA_TYPE)
+        .send(problem.toProblem());
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      socket.end(
+        tooLarge
+          ? rawProblem(
+              431,
+              'REQUEST_HEADERS_TOO_LARGE',
+              'the request line or headers are larger than this service accepts',
+            )
+          : rawProblem(400, 'REQUEST_MALFORMED', 'the request is not valid HTTP'),
+      );
+    },
     // Fastify's own request lines carry the raw URL, query string and all: logAccess replaces them.
     logController: new LogController({ disableRequestLogging: true }),
     ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
@@ -199,20 +273,52 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   });
   app.addHook('onResponse', async (request, reply) => logAccess(request, reply));
 
+  // Every operation takes JSON; Fastify's text/plain parser would let a string reach a schema.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblemError(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.status(problem.status).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem(request.url));
+    // The instance is the operation's pattern, never the path as sent.
+    void reply
+      .status(problem.status)
+      .type(PROBLEM_MEDIA_TYPE)
+      .send(problem.toProblem(request.routeOptions.url));
   });
 
+  // A path that exists under other methods answers 405 with Allow; one that does not, 404.
+  const matchers = new Map<string, RegExp>();
+  const methodsFor = (path: string) => {
+    const allowed = new Set<string>();
+    for (const route of routes) {
+      let matcher = matchers.get(route.url);
+      if (!matcher) matchers.set(route.url, (matcher = pathMatcher(route.url)));
+      if (!matcher.test(path)) continue;
+      for (const method of [route.method].flat()) allowed.add(method);
+      if (allowed.has('GET')) allowed.add('HEAD');
+    }
+    return [...allowed].sort();
+  };
+
   app.setNotFoundHandler((request, reply) => {
-    const problem = new ProblemError({
-      status: 404,
-      code: 'ROUTE_NOT_FOUND',
-      title: 'Not Found',
-      detail: `no operation ${request.method} ${request.url.split('?')[0]}`,
-    });
-    void reply.status(404).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem());
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = methodsFor(path);
+    const problem =
+      allowed.length > 0
+        ? new ProblemError({
+            status: 405,
+            code: 'METHOD_NOT_ALLOWED',
+            title: 'Method Not Allowed',
+            detail: `this operation takes ${allowed.join(', ')}`,
+          })
+        : new ProblemError({
+            status: 404,
+            code: 'ROUTE_NOT_FOUND',
+            title: 'Not Found',
+            detail: `no operation ${request.method} at this path`,
+          });
+    if (allowed.length > 0) void reply.header('allow', allowed.join(', '));
+    void reply.status(problem.status).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem());
   });
 
   app.get('/healthz', { config: { access: { public: true } } }, async () => ({ status: 'ok' }));

@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+
 import { buildServiceApp } from './app';
 import { PROBLEM_MEDIA_TYPE } from './problem';
 import { signToken, type Scope } from './tokens';
@@ -61,6 +64,21 @@ function buildApp(ready = true, logLines?: string[]) {
       },
     },
     async (_request, reply) => reply.status(201).send({ created: true }),
+  );
+  app.put(
+    '/v1/subjects/:subjectId/choices',
+    {
+      config: { access: { scopes: ['operator'] } },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['granted'],
+          additionalProperties: false,
+          properties: { granted: { type: 'boolean' }, name: { type: 'string' } },
+        },
+      },
+    },
+    async (request) => ({ stored: request.body }),
   );
   return app;
 }
@@ -183,5 +201,105 @@ describe('the service app', () => {
       'email',
     ]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
+  });
+});
+
+describe('input and output hygiene', () => {
+  const app = buildApp();
+  const operator = auth(token(['operator']));
+  const put = (payload: unknown) =>
+    app.inject({
+      method: 'PUT',
+      url: '/v1/subjects/sub_1/choices',
+      headers: operator,
+      payload: payload as object,
+    });
+
+  it('takes a body exactly as the schema says: no coercion, the path of each wrong field named', async () => {
+    for (const granted of [null, 'true', [true], 1]) {
+      const answer = await put({ granted });
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().errors).toEqual([{ path: 'body/granted', reason: 'must be boolean' }]);
+    }
+    const named = await put({ granted: true, name: 123 });
+    expect(named.json().errors).toEqual([{ path: 'body/name', reason: 'must be string' }]);
+    const accepted = await put({ granted: false, name: 'Ada' });
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json().stored).toEqual({ granted: false, name: 'Ada' });
+  });
+
+  it('refuses an unknown field instead of dropping it, naming it', async () => {
+    const answer = await put({ granted: true, grantd: false });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().errors).toEqual([
+      { path: 'body/grantd', reason: 'must NOT have additional properties' },
+    ]);
+  });
+
+  it("answers Fastify's own client errors as problems that echo nothing the client sent", async () => {
+    const sent = 'ada@example.com';
+    const answers = [
+      await app.inject({
+        method: 'PUT',
+        url: `/v1/subjects/sub_1/choices?email=${sent}`,
+        headers: { ...operator, 'content-type': 'application/json' },
+        payload: `{"granted": "${sent}`,
+      }),
+      await app.inject({
+        method: 'PUT',
+        url: '/v1/subjects/sub_1/choices',
+        headers: { ...operator, 'content-type': 'text/plain' },
+        payload: sent,
+      }),
+      await app.inject({
+        method: 'PUT',
+        url: '/v1/subjects/sub_1/choices',
+        headers: { ...operator, 'content-type': 'application/json' },
+        payload: JSON.stringify({ granted: true, name: sent.repeat(80_000) }),
+      }),
+      await app.inject({ method: 'PUT', url: `/v1/subjects/${sent.repeat(10)}/choices`, headers: operator }),
+    ];
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 415, 413, 414]);
+    for (const answer of answers) {
+      expect(answer.headers['content-type']).toContain(PROBLEM_MEDIA_TYPE);
+      expect(answer.headers['cache-control']).toBe('no-store');
+      expect(answer.body).not.toContain(sent);
+      expect(answer.body).not.toContain('example');
+    }
+  });
+
+  it('answers a method the path does not take with 405 and Allow', async () => {
+    const answer = await app.inject({
+      method: 'DELETE',
+      url: '/v1/subjects/sub_1/things',
+      headers: operator,
+    });
+    expect(answer.statusCode).toBe(405);
+    expect(answer.headers.allow).toBe('GET, HEAD');
+    expect(answer.json().code).toBe('METHOD_NOT_ALLOWED');
+    expect((await app.inject({ method: 'DELETE', url: '/v1/elsewhere' })).statusCode).toBe(404);
+  });
+
+  it('answers a request that is not HTTP at all with a problem, over the socket', async () => {
+    const server = buildApp();
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = server.server.address() as AddressInfo;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port }, () =>
+          socket.write('NOT HTTP ada@example.com\r\n\r\n'),
+        );
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+      expect(answer).toContain(`content-type: ${PROBLEM_MEDIA_TYPE}`);
+      expect(answer).toContain('"code":"REQUEST_MALFORMED"');
+      expect(answer).not.toContain('ada@example.com');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -275,6 +275,20 @@ describe('the account service against the real servers', () => {
     });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().code).toBe('REQUEST_INVALID');
+    // Not coerced to "123", not dropped: refused, with the field named.
+    const coerced = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email: 'a@example.com', name: 123, nickname: 'A' },
+    });
+    expect(coerced.statusCode).toBe(400);
+    expect(
+      coerced
+        .json()
+        .errors.map((error: { path: string }) => error.path)
+        .sort(),
+    ).toEqual(['body/name', 'body/nickname']);
 
     const unknown = await service.app.inject({ url: '/v1/accounts/sub_unknown', headers: operator });
     expect(unknown.statusCode).toBe(404);

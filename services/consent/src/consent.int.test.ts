@@ -172,6 +172,22 @@ describe('the consent service against the real servers', () => {
     expect((await put(subjectId, 'analytics', { granted: true, ...proof }, {})).statusCode).toBe(401);
   });
 
+  it('records nothing for a decision that is not exactly a boolean, or carries an unknown field', async () => {
+    const subjectId = uniqueName('sub');
+    for (const body of [
+      { granted: null, ...proof },
+      { granted: 'true', ...proof },
+      { granted: [true], ...proof },
+      { granted: true, ...proof, grantedUntil: '2030-01-01' },
+    ]) {
+      const answer = await put(subjectId, 'analytics', body);
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().errors[0].path).toMatch(/^body\/(granted|grantedUntil)$/);
+    }
+    expect(await check(subjectId, 'analytics')).toBe(false);
+    expect(await events(subjectId)).toEqual([]);
+  });
+
   it('rebuilds the fast-check read model from the ledger when it is missing', async () => {
     const subjectId = uniqueName('sub');
     await put(subjectId, 'llm-processing', { granted: true, ...proof });
