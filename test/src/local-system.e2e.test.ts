@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+import type { VerifyReport } from '@lethe/audit-ledger';
 
 import { serviceFetch } from '@lethe/service-kit';
 
@@ -51,6 +55,10 @@ describeLocal('the local system from ./lethe up', () => {
     });
     expect(created.status).toBe(201);
     const { subjectId } = (await created.json()) as { subjectId: string };
+    const read = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
+      headers: { authorization, 'lethe-purpose': 'support-ticket' },
+    });
+    expect(read.status).toBe(200);
     const deleted = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
       method: 'DELETE',
       headers: { authorization },
@@ -78,6 +86,29 @@ describeLocal('the local system from ./lethe up', () => {
     expect(answered.get('account')).toBe('erased');
     expect(answered.get('key-vault')).toBe('erased');
     expect([...answered.keys()]).toEqual(expect.arrayContaining(['consent', 'redis-cache', 'llm-providers']));
+
+    // The profile read is on the ledger with its reader, and the verifier lists it.
+    const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-verify-')), 'report.json');
+    const reads = await eventually(
+      async () => {
+        lethe('audit', 'verify', '--json', reportFile);
+        const report = JSON.parse(readFileSync(reportFile, 'utf8')) as VerifyReport;
+        const recorded = report.reads.find((subject) => subject.subjectId === subjectId)?.reads ?? [];
+        const unledgered = report.problems.filter((p) => recorded.some((r) => p.position === r.position));
+        return recorded.length > 0 && unledgered.length === 0 ? recorded : undefined;
+      },
+      60_000,
+      'the read on the ledger',
+    );
+    expect(reads).toEqual([
+      expect.objectContaining({
+        actor: 'local-system-test',
+        actorScopes: ['operator'],
+        service: 'account',
+        operation: 'GET /v1/accounts/:subjectId',
+        purpose: 'support-ticket',
+      }),
+    ]);
   });
 
   it('serves HTTPS only: a plain HTTP request to a service gets no answer', async () => {

@@ -28,6 +28,7 @@ const WORLD_TOPICS = [
   'lethe.retention.events.v1',
   'lethe.erasure.events.v1',
   'lethe.erasure.answers.v1',
+  'lethe.access.events.v1',
 ] as const;
 
 export interface World {

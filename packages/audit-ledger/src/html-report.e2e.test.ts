@@ -20,6 +20,23 @@ const report: VerifyReport = {
   ledger: { entries: 42, checkpoints: 4, lastSeq: 42 },
   records: 84,
   erasedSubjectsChecked: 1,
+  reads: [
+    {
+      subjectId: 'sub_read',
+      reads: [
+        {
+          at: new Date(t0).toISOString(),
+          actor: 'support-agent-7',
+          actorScopes: ['operator'],
+          service: 'account',
+          operation: 'GET /v1/accounts/:subjectId',
+          fields: ['email', 'name'],
+          purpose: 'support-ticket',
+          position: 'lethe.access.events.v1/0@0',
+        },
+      ],
+    },
+  ],
   problems: [
     {
       kind: 'record-forged',
@@ -98,5 +115,17 @@ describe('the HTML audit report in headless Chromium', () => {
     // Event details are text, never markup.
     expect(await overdue.locator('ol.timeline li span').innerText()).toBe('<script>alert(1)</script>');
     expect(await page.locator('script').count()).toBe(0);
+    // Who read which subject's personal data, and why.
+    expect(await page.locator('details.reads summary').innerText()).toBe('sub_read: 1 reads');
+    expect(
+      await page
+        .locator('details.reads li')
+        .innerText({ timeout: 1000 })
+        .catch(() => ''),
+    ).toBe('');
+    await page.locator('details.reads summary').click();
+    expect(await page.locator('details.reads li').innerText()).toBe(
+      '2026-11-01T10:00:00.000Z support-agent-7 (operator) GET /v1/accounts/:subjectId: email, name, for support-ticket',
+    );
   });
 });

@@ -53,6 +53,17 @@ ${chart(r, now)}
   const problems = report.problems.length
     ? `<ul class="problems">${report.problems.map((p) => `<li><strong>${escape(p.kind)}</strong> at <code>${escape(p.position)}</code>: ${escape(p.detail)}</li>`).join('')}</ul>`
     : '<p class="no-problems">No problems found.</p>';
+  const reads = report.reads
+    .map(
+      (subject) =>
+        `<details class="reads"><summary>${escape(subject.subjectId)}: ${subject.reads.length} reads</summary><ul>${subject.reads
+          .map(
+            (r) =>
+              `<li><time>${escape(r.at)}</time> ${escape(r.actor)} (${escape(r.actorScopes.join(', '))}) ${escape(r.operation)}: ${escape(r.fields.join(', '))}${r.purpose ? `, for ${escape(r.purpose)}` : ''}</li>`,
+          )
+          .join('')}</ul></details>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lethe audit report</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:60em}h1 .verdict{padding:0 .4em;border-radius:4px;color:#fff}
@@ -66,6 +77,8 @@ ${chart(r, now)}
 ${problems}
 <h2>Requests</h2>
 ${rows}
+<h2>Reads of personal data</h2>
+${reads || '<p>No recorded reads.</p>'}
 </body></html>
 `;
 }

@@ -16,6 +16,8 @@ export {
   type ProblemKind,
   type RequestTimeline,
   type VerifyDeps,
+  type RecordedRead,
+  type SubjectReads,
   type VerifyReport,
 } from './verify';
 export { renderHtmlReport } from './html-report';

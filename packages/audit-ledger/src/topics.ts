@@ -8,4 +8,8 @@ export const AUDITED_TOPICS = [
   'lethe.retention.events.v1',
   'lethe.erasure.events.v1',
   'lethe.erasure.participants.v1',
+  'lethe.access.events.v1',
 ] as const;
+
+/** Audited topics that Kafka compacts: their superseded records leave the topic, not the ledger. */
+export const COMPACTED_AUDITED_TOPICS = ['lethe.erasure.participants.v1'] as const;

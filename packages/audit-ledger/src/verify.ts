@@ -9,9 +9,27 @@ import { createChainCheck } from './chain-check';
 import { at, type Problem, type RequestTimeline } from './problems';
 import { createRecordCheck } from './record-check';
 import { timelines } from './timelines';
-import { AUDITED_TOPICS, LEDGER_TOPIC } from './topics';
+import { AUDITED_TOPICS, COMPACTED_AUDITED_TOPICS, LEDGER_TOPIC } from './topics';
 
 export type { Problem, ProblemKind, RequestTimeline } from './problems';
+
+/** One recorded answer that carried a subject's personal data (PersonalDataAccessed). */
+export interface RecordedRead {
+  readonly at: string;
+  readonly actor: string;
+  readonly actorScopes: readonly string[];
+  readonly service: string;
+  readonly operation: string;
+  readonly fields: readonly string[];
+  readonly purpose: string | null;
+  readonly position: string;
+}
+
+/** Who read a subject's personal data, oldest first. */
+export interface SubjectReads {
+  readonly subjectId: string;
+  readonly reads: readonly RecordedRead[];
+}
 
 export interface VerifyReport {
   readonly ok: boolean;
@@ -20,6 +38,8 @@ export interface VerifyReport {
   readonly records: number;
   readonly problems: readonly Problem[];
   readonly requests: readonly RequestTimeline[];
+  /** Every recorded read of personal data, by subject (from lethe.access.events.v1). */
+  readonly reads: readonly SubjectReads[];
   readonly erasedSubjectsChecked: number | null;
 }
 
@@ -60,8 +80,20 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     }
   };
   const chain = createChainCheck(problems);
-  const recordCheck = createRecordCheck(chain, problems, decode);
+  const recordCheck = createRecordCheck(
+    chain,
+    problems,
+    decode,
+    new Set(COMPACTED_AUDITED_TOPICS.map(topicName)),
+  );
   const erasureEvents: { event: LetheEvent; position: string }[] = [];
+  const readsBySubject = new Map<string, RecordedRead[]>();
+  const takeRead = (event: LetheEvent | undefined, position: string) => {
+    if (!event || !isEventOfType(event, 'PersonalDataAccessed') || !event.envelope.subjectId) return;
+    const reads = readsBySubject.get(event.envelope.subjectId) ?? [];
+    reads.push({ at: new Date(event.envelope.occurredAt).toISOString(), ...event.data, position });
+    readsBySubject.set(event.envelope.subjectId, reads);
+  };
 
   const ledger = topicName(LEDGER_TOPIC);
   const ledgerRead = deps.kafka.readTopic(
@@ -81,6 +113,7 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     await deps.kafka.readTopic(topic, async ({ partition, offset, value }) => {
       progress();
       await recordCheck.take({ topic, partition, offset, digest: recordDigest(value), value });
+      if (logical === 'lethe.access.events.v1') takeRead(await decode(value), at(topic, partition, offset));
       if (logical !== 'lethe.erasure.events.v1') return;
       const event = await decode(value);
       if (event) erasureEvents.push({ event, position: at(topic, partition, offset) });
@@ -102,6 +135,10 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     records,
     problems,
     requests,
+    reads: [...readsBySubject].map(([subjectId, reads]) => ({
+      subjectId,
+      reads: reads.sort((a, b) => a.at.localeCompare(b.at)),
+    })),
     erasedSubjectsChecked,
   };
 }

@@ -77,6 +77,10 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
           ? ''
           : `; ${report.erasedSubjectsChecked} erased subjects have no key left`),
     );
+    const reads = report.reads.reduce((sum, subject) => sum + subject.reads.length, 0);
+    console.log(
+      `reads of personal data: ${reads} recorded, of ${report.reads.length} subjects (--json lists them)`,
+    );
     for (const problem of report.problems.slice(0, 50))
       console.log(`  ${problem.kind} at ${problem.position}: ${problem.detail}`);
     if (report.problems.length > 50)

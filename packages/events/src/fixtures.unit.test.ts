@@ -51,6 +51,8 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'ErasureReconciled',
   ],
   'lethe.erasure.participants.v1': ['ParticipantRegistered'],
+  // Beyond the design: reads of personal data, ledgered like every change (issue 11).
+  'lethe.access.events.v1': ['PersonalDataAccessed'],
   'lethe.audit.ledger.v1': ['AuditEntry', 'AuditCheckpoint'],
 };
 

@@ -43,6 +43,7 @@ const TOPICS = {
   erasureEvents: 'lethe.erasure.events.v1',
   answers: 'lethe.erasure.answers.v1',
   participants: 'lethe.erasure.participants.v1',
+  access: 'lethe.access.events.v1',
   ledger: 'lethe.audit.ledger.v1',
 } as const;
 
@@ -54,6 +55,7 @@ const AUDITED = [
   TOPICS.retentionEvents,
   TOPICS.erasureEvents,
   TOPICS.participants,
+  TOPICS.access,
 ] as const;
 
 /** The participants Lethe's own services run, by the principal of the service that hosts them. */
@@ -62,6 +64,9 @@ export const BUILT_IN_PARTICIPANTS: Readonly<Record<string, readonly string[]>> 
   consent: ['consent'],
   erasure: ['key-vault', 'llm-providers', 'kafka-compacted'],
 };
+
+/** The services whose answers carry personal data: each records every such read. */
+const PERSONAL_DATA_READERS = ['account', 'consent'] as const;
 
 /** readTopic's consumers (a whole topic, once) take throwaway groups with this prefix. */
 const READER_GROUP_PREFIX = 'lethe-reader-';
@@ -147,6 +152,9 @@ export function letheAclMatrix(options: AclMatrixOptions): AclGrant[] {
     m.grant(principal, 'topic', TOPICS.ingest, ['write'], 'emits account events (@lethe/client)');
 
   m.grant('consent', 'topic', TOPICS.consentEvents, ['write'], 'the consent ledger');
+
+  for (const principal of PERSONAL_DATA_READERS)
+    m.grant(principal, 'topic', TOPICS.access, ['write'], 'records each answer that carries personal data');
 
   m.grant('retention', 'topic', TOPICS.retentionEvents, ['write'], 'clocks, expiries and legal holds');
   for (const topic of [TOPICS.accountEvents, TOPICS.consentEvents])

@@ -33,6 +33,7 @@ const FOREVER = { 'retention.ms': '-1', 'retention.bytes': '-1' };
  */
 export const INGEST_RETENTION = { retentionMs: 7 * DAY_MS, segmentMs: DAY_MS } as const;
 export const INGEST_COPY_LIFETIME_MS = INGEST_RETENTION.retentionMs + INGEST_RETENTION.segmentMs;
+const ACCESS_RETENTION_MS = 30 * DAY_MS;
 const DEAD_LETTER_RETENTION = { retentionMs: 30 * DAY_MS, segmentMs: DAY_MS } as const;
 /** The same bound for dead letters, which keep the original bytes. */
 export const DEAD_LETTER_COPY_LIFETIME_MS =
@@ -65,6 +66,11 @@ export function letheTopics(layout: TopicLayout = LOCAL_LAYOUT): TopicSpec[] {
     // it copies each answer it accepts onto the log. A week covers any outage of the service.
     keyed('lethe.erasure.answers.v1', "The participants' answers to their erasure tasks.", {
       'retention.ms': String(7 * DAY_MS),
+    }),
+    // Reads of personal data. The audit ledger keeps each for good; the topic only has to
+    // hold a read until the audit service has ledgered it.
+    keyed('lethe.access.events.v1', 'Every answer that carried personal data: who, what, why.', {
+      'retention.ms': String(ACCESS_RETENTION_MS),
     }),
     {
       name: 'lethe.erasure.participants.v1',

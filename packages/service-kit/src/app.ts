@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
@@ -15,6 +15,7 @@ import type { Logger } from '@lethe/logger';
 
 import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
+import { PURPOSE_HEADER, statedPurpose, type AccessRecorder } from './personal-data-access';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
 import type { ServerTls } from './config';
 import type { RouteAccess } from './route-access';
@@ -48,6 +49,8 @@ export interface ServiceAppDeps {
   publicKeys: readonly KeyObject[];
   /** Issuer and revoked token ids; by default `lethe` and none. The audience is `name`. */
   tokens?: TokenSettings;
+  /** Records each answer of a `personalData` route; without it nothing is recorded (unit tests). */
+  recordAccess?: AccessRecorder;
   /** Serve HTTPS with this certificate; without it, plain HTTP (for app.inject() in tests). */
   https?: ServerTls;
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
@@ -250,6 +253,8 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     },
     // Fastify's own request lines carry the raw URL, query string and all: logAccess replaces them.
     logController: new LogController({ disableRequestLogging: true }),
+    // Unique across restarts and instances: a recorded read carries it as its correlation id.
+    genReqId: () => randomUUID(),
     ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
   });
   const routes: RouteRecord[] = [];
@@ -270,6 +275,36 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   // Every answer is about personal data or its processing: no cache may keep a copy.
   app.addHook('onSend', async (_request, reply) => {
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const personalData = request.routeOptions.config.access?.personalData;
+    const recordAccess = deps.recordAccess;
+    if (!personalData || !recordAccess || !request.caller || reply.statusCode >= 300) return payload;
+    const subjectParam = request.routeOptions.config.access?.subjectParam ?? 'subjectId';
+    try {
+      await recordAccess({
+        subjectId: (request.params as Record<string, string>)[subjectParam] ?? '',
+        actor: request.caller.sub,
+        actorScopes: request.caller.scope,
+        operation: `${request.method} ${request.routeOptions.url ?? ''}`,
+        fields: personalData.fields,
+        purpose: statedPurpose(request.headers[PURPOSE_HEADER]),
+        at: now(),
+        correlationId: request.id,
+      });
+      return payload;
+    } catch (error) {
+      // No unrecorded read: the data stays here and the caller may retry.
+      request.log.error({ err: error }, 'the read could not be recorded; its answer is withheld');
+      const problem = new ProblemError({
+        status: 503,
+        code: 'ACCESS_NOT_RECORDED',
+        title: 'Service Unavailable',
+        detail: 'the read could not be recorded in the audit log; retry later',
+      });
+      void reply.status(503).type(PROBLEM_MEDIA_TYPE).header('retry-after', '1');
+      return JSON.stringify(problem.toProblem(request.routeOptions.url));
+    }
   });
   app.addHook('onResponse', async (request, reply) => logAccess(request, reply));
 

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 
 import { buildServiceApp } from './app';
-import { PROBLEM_MEDIA_TYPE } from './problem';
+import type { PersonalDataAccess } from './personal-data-access';
+import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
 import { signToken, type Scope } from './tokens';
 import { createLogger } from '@lethe/logger';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom } from '@lethe/signing-keys';
@@ -301,5 +302,77 @@ describe('input and output hygiene', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('reads of personal data', () => {
+  function appRecording(recordAccess: (access: PersonalDataAccess) => Promise<void>) {
+    const app = buildServiceApp({
+      name: 'test',
+      version: '0.1.0',
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+      recordAccess,
+      now: () => NOW,
+    });
+    app.get(
+      '/v1/profiles/:subjectId',
+      {
+        config: {
+          access: {
+            scopes: ['operator', 'subject'],
+            subjectParam: 'subjectId',
+            personalData: { fields: ['email'] },
+          },
+        },
+      },
+      async (request) => {
+        const { subjectId } = request.params as { subjectId: string };
+        if (subjectId === 'sub_none')
+          throw new ProblemError({ status: 404, code: 'NONE', title: 'Not Found', detail: 'none' });
+        return { email: 'ada@example.com' };
+      },
+    );
+    return app;
+  }
+
+  it('records who read which fields of whom, for what, before the answer leaves', async () => {
+    const recorded: PersonalDataAccess[] = [];
+    const app = appRecording(async (access) => void recorded.push(access));
+    const answer = await app.inject({
+      url: '/v1/profiles/sub_1',
+      headers: { ...auth(token(['operator'])), 'lethe-purpose': 'support-ticket' },
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(recorded).toEqual([
+      {
+        subjectId: 'sub_1',
+        actor: 'tester',
+        actorScopes: ['operator'],
+        operation: 'GET /v1/profiles/:subjectId',
+        fields: ['email'],
+        purpose: 'support-ticket',
+        at: NOW,
+        correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
+    ]);
+    // Refused and failed answers carry no data: nothing to record.
+    await app.inject({
+      url: '/v1/profiles/sub_1',
+      headers: auth(token(['subject'], { subjectId: 'sub_2' })),
+    });
+    await app.inject({ url: '/v1/profiles/sub_none', headers: auth(token(['operator'])) });
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('withholds the answer with a 503 when the read cannot be recorded', async () => {
+    const app = appRecording(async () => {
+      throw new Error('the brokers are away');
+    });
+    const answer = await app.inject({ url: '/v1/profiles/sub_1', headers: auth(token(['operator'])) });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['content-type']).toContain(PROBLEM_MEDIA_TYPE);
+    expect(answer.json().code).toBe('ACCESS_NOT_RECORDED');
+    expect(answer.body).not.toContain('ada@example.com');
   });
 });

@@ -53,3 +53,9 @@ export {
   type RecordedAnswer,
 } from './idempotency';
 export { serviceFetch, type ServiceFetch, type ServiceRequest } from './service-fetch';
+export {
+  accessRecorderOn,
+  PURPOSE_HEADER,
+  type AccessRecorder,
+  type PersonalDataAccess,
+} from './personal-data-access';

@@ -7,4 +7,9 @@ export interface RouteAccess {
   scopes?: readonly Scope[];
   /** The route parameter naming the subject: a `subject` token reaches only its own. */
   subjectParam?: string;
+  /**
+   * The answer carries the `subjectParam` subject's personal data, these fields: each answer
+   * that succeeds is recorded (PersonalDataAccessed) before it leaves.
+   */
+  personalData?: { readonly fields: readonly string[] };
 }

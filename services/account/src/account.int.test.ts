@@ -8,7 +8,7 @@ import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
 import { isEventOfType, makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
 import { createOutboxRelay, type StreamDocument } from '@lethe/eventstore';
 import { joinErasureProtocol } from '@lethe/participant';
-import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
+import { accessRecorderOn, generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
 import {
   bearer,
   eventually,
@@ -27,6 +27,7 @@ import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { createAccountService, type AccountService } from './service';
 
+const ACCESS_TOPIC = 'lethe.access.events.v1';
 const keys = generateSigningKeys();
 const kek = localKek(randomBytes(32).toString('base64'));
 const token = (scope: Scope[], subjectId?: string) => bearer(keys.privateKey, scope, subjectId).authorization;
@@ -43,7 +44,12 @@ describe('the account service against the real servers', () => {
 
   beforeAll(async () => {
     scope = await openTestScope('account', {
-      topics: [ACCOUNT_EVENTS_TOPIC, 'lethe.erasure.participants.v1', 'lethe.erasure.answers.v1'],
+      topics: [
+        ACCOUNT_EVENTS_TOPIC,
+        ACCESS_TOPIC,
+        'lethe.erasure.participants.v1',
+        'lethe.erasure.answers.v1',
+      ],
       partitionsOf: { [ACCOUNT_EVENTS_TOPIC]: 3 },
     });
     ({ db, kafka, codec } = scope);
@@ -57,6 +63,7 @@ describe('the account service against the real servers', () => {
       topic,
       logger: testLogger(),
       publicKeys: [publicKeyFrom(keys.publicKey)],
+      recordAccess: accessRecorderOn(kafka.eventProducer(codec, scope.topicName), 'account'),
     });
   });
   afterAll(async () => {
@@ -264,6 +271,52 @@ describe('the account service against the real servers', () => {
     expect(await redis.exists(cacheKeys.index(a), cacheKeys.profile(a))).toBe(0);
     expect(await keysOf(b)).toHaveLength(2);
     expect(await redis.exists(cacheKeys.profile(b))).toBe(1);
+  });
+
+  it('records every answer that carries the profile, with its reader, before answering; nothing else', async () => {
+    const created = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email: 'read@example.com', name: 'Reader' },
+    });
+    const { subjectId } = created.json<{ subjectId: string }>();
+    const read = await service.app.inject({
+      url: `/v1/accounts/${subjectId}`,
+      headers: { authorization: token(['subject'], subjectId), 'lethe-purpose': 'dashboard' },
+    });
+    expect(read.statusCode).toBe(200);
+    await service.app.inject({
+      method: 'PATCH',
+      url: `/v1/accounts/${subjectId}`,
+      headers: operator,
+      payload: { name: 'Reader Two' },
+    });
+    // Not personal-data answers: a refused read, and a sign-up (its answer is the id alone).
+    await service.app.inject({
+      url: `/v1/accounts/${subjectId}`,
+      headers: { authorization: token(['subject'], 'sub_x') },
+    });
+
+    const reads = (await readAllEvents(kafka, codec, scope.topicName(ACCESS_TOPIC))).filter(
+      (event) => event.envelope.subjectId === subjectId,
+    );
+    expect(reads.map((event) => event.data)).toEqual([
+      {
+        actor: 'test',
+        actorScopes: ['subject'],
+        service: 'account',
+        operation: 'GET /v1/accounts/:subjectId',
+        fields: ['email', 'name', 'phone', 'timezone'],
+        purpose: 'dashboard',
+      },
+      expect.objectContaining({
+        actorScopes: ['operator'],
+        operation: 'PATCH /v1/accounts/:subjectId',
+        purpose: null,
+      }),
+    ]);
+    expect(JSON.stringify(reads)).not.toContain('read@example.com');
   });
 
   it('answers bad input, unknown accounts and wrong callers with problems', async () => {

@@ -14,7 +14,12 @@ import {
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type AccessRecorder,
+  type ServerTls,
+  type TokenSettings,
+} from '@lethe/service-kit';
 
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
@@ -37,6 +42,8 @@ export interface AccountServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** Records each answer that carries personal data (main.ts: on the access topic). */
+  recordAccess?: AccessRecorder | undefined;
   now?: () => Date;
   /** The physical account topic (tests use their own). */
   topic?: string;
@@ -104,6 +111,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ...deps.readiness,

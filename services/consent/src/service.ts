@@ -16,6 +16,7 @@ import {
 import type { Logger } from '@lethe/logger';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 import {
+  type AccessRecorder,
   buildServiceApp,
   type Clock,
   type ServerTls,
@@ -45,6 +46,8 @@ export interface ConsentServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** Records each answer that carries personal data (main.ts: on the access topic). */
+  recordAccess?: AccessRecorder | undefined;
   purposes: ReadonlyMap<string, Purpose>;
   clock?: Clock;
   /** The physical consent topic (tests use their own). */
@@ -101,6 +104,7 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       redis: async () => (await deps.redis.ping()) === 'PONG',

@@ -19,6 +19,27 @@ export interface Envelope {
   readonly schemaVersion: number;
 }
 
+export interface PersonalDataAccessedData {
+  /** Who read: the bearer token's sub (a person or a service). */
+  readonly actor: string;
+  /** The token's scopes, e.g. operator, subject. */
+  readonly actorScopes: string[];
+  /** The service that answered, e.g. account. */
+  readonly service: string;
+  /** Method and route pattern, e.g. GET /v1/accounts/:subjectId. */
+  readonly operation: string;
+  /** The personal fields the answer carried, by name. */
+  readonly fields: string[];
+  /** Why, when the caller said (the Lethe-Purpose header). */
+  readonly purpose: null | string;
+}
+
+/** A service answered a request with a subject's personal data. Recorded before the answer leaves, so no read goes unledgered; names what was returned, never its values. */
+export interface PersonalDataAccessed {
+  readonly envelope: Envelope;
+  readonly data: PersonalDataAccessedData;
+}
+
 export interface AccountActivityRecordedData {
   /** ISO date (YYYY-MM-DD), UTC. */
   readonly day: string;
@@ -549,6 +570,7 @@ export interface RetentionExpiryNoticed {
   readonly data: RetentionExpiryNoticedData;
 }
 
+export type PersonalDataAccessedEvent = PersonalDataAccessed & { readonly envelope: Envelope & { readonly type: 'PersonalDataAccessed' } };
 export type AccountActivityRecordedEvent = AccountActivityRecorded & { readonly envelope: Envelope & { readonly type: 'AccountActivityRecorded' } };
 export type AccountCreatedEvent = AccountCreated & { readonly envelope: Envelope & { readonly type: 'AccountCreated' } };
 export type AccountDeactivatedEvent = AccountDeactivated & { readonly envelope: Envelope & { readonly type: 'AccountDeactivated' } };
@@ -584,6 +606,7 @@ export type RetentionClockStoppedEvent = RetentionClockStopped & { readonly enve
 export type RetentionExpiredEvent = RetentionExpired & { readonly envelope: Envelope & { readonly type: 'RetentionExpired' } };
 export type RetentionExpiryNoticedEvent = RetentionExpiryNoticed & { readonly envelope: Envelope & { readonly type: 'RetentionExpiryNoticed' } };
 
+export type AccessEventsV1Event = PersonalDataAccessedEvent;
 export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreatedEvent | AccountDeactivatedEvent | AccountDeletionRequestedEvent | AccountErasedEvent | AccountProfileUpdatedEvent | AccountReactivatedEvent;
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
@@ -592,7 +615,7 @@ export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent |
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
 export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
-export type LetheEvent = AccountEventsV1Event | AccountIngestV1Event | AuditLedgerV1Event | ConsentEventsV1Event | ErasureEventsV1Event | ErasureParticipantsV1Event | RetentionEventsV1Event;
+export type LetheEvent = AccessEventsV1Event | AccountEventsV1Event | AccountIngestV1Event | AuditLedgerV1Event | ConsentEventsV1Event | ErasureEventsV1Event | ErasureParticipantsV1Event | RetentionEventsV1Event;
 
 export type EventType = LetheEvent['envelope']['type'];
 
@@ -624,6 +647,7 @@ export const TOPIC_OF_EVENT_TYPE = {
   LegalHoldPlaced: 'lethe.retention.events.v1',
   LegalHoldReleased: 'lethe.retention.events.v1',
   ParticipantRegistered: 'lethe.erasure.participants.v1',
+  PersonalDataAccessed: 'lethe.access.events.v1',
   PolicyVersionActivated: 'lethe.retention.events.v1',
   ProfileChanged: 'lethe.account.ingest.v1',
   RetentionClockReset: 'lethe.retention.events.v1',
@@ -662,6 +686,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   LegalHoldPlaced: 1,
   LegalHoldReleased: 1,
   ParticipantRegistered: 1,
+  PersonalDataAccessed: 1,
   PolicyVersionActivated: 1,
   ProfileChanged: 1,
   RetentionClockReset: 1,

@@ -107,6 +107,8 @@ interface AccountRouteKit extends AccountRoutesDeps {
 }
 
 const READ_ACCESS = { scopes: ['service', 'operator', 'subject'] as const, subjectParam: 'subjectId' };
+/** The profile's personal fields: an answer that carries them is recorded (PersonalDataAccessed). */
+const PROFILE_ACCESS = { ...READ_ACCESS, personalData: { fields: ['email', 'name', 'phone', 'timezone'] } };
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
   const kit: AccountRouteKit = {
@@ -159,7 +161,7 @@ function readAccountRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.get(
     '/v1/accounts/:subjectId',
     {
-      config: { access: READ_ACCESS },
+      config: { access: PROFILE_ACCESS },
       schema: {
         summary: 'Read an account profile',
         params: subjectParams,
@@ -178,7 +180,7 @@ function changeProfileRoute(app: FastifyInstance, deps: AccountRouteKit): void {
   app.patch<{ Params: { subjectId: string }; Body: Partial<Profile> }>(
     '/v1/accounts/:subjectId',
     {
-      config: { access: READ_ACCESS },
+      config: { access: PROFILE_ACCESS },
       schema: {
         summary: 'Change profile fields',
         params: subjectParams,

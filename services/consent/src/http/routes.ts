@@ -173,7 +173,11 @@ function readConsentRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
     '/v1/subjects/:subjectId/consents',
     {
       config: {
-        access: { ...SUBJECT_ACCESS, scopes: ['service', 'operator', 'auditor', 'subject'] as const },
+        access: {
+          ...SUBJECT_ACCESS,
+          scopes: ['service', 'operator', 'auditor', 'subject'] as const,
+          personalData: { fields: ['consents', 'history'] },
+        },
       },
       schema: {
         summary: 'Current consents and their full history',
