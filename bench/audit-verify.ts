@@ -41,7 +41,9 @@ async function main() {
     { name: topicName(LEDGER_TOPIC), partitions: 1, replicationFactor: 1, config: {}, purpose: 'bench' },
   ]);
   const codec = createEventCodec({
-    registry: createSchemaRegistry((await benchServers()).registryUrl),
+    registry: createSchemaRegistry((await benchServers()).registryUrl, {
+      caFile: (await benchServers()).security.LETHE_TLS_CA_FILE,
+    }),
     catalog: loadCatalog(),
   });
 

@@ -81,7 +81,9 @@ async function main() {
   const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({
-    registry: createSchemaRegistry((await benchServers()).registryUrl),
+    registry: createSchemaRegistry((await benchServers()).registryUrl, {
+      caFile: (await benchServers()).security.LETHE_TLS_CA_FILE,
+    }),
     catalog: loadCatalog(),
   });
   const records = db.collection<{ subjectId: string; n: number }>('records');

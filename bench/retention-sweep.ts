@@ -54,7 +54,9 @@ async function main() {
   const timing = timeMongoCommands(mongo);
   const db = mongo.db(prefix.replace(/-/g, '_'));
   const codec = createEventCodec({
-    registry: createSchemaRegistry((await benchServers()).registryUrl),
+    registry: createSchemaRegistry((await benchServers()).registryUrl, {
+      caFile: (await benchServers()).security.LETHE_TLS_CA_FILE,
+    }),
     catalog: loadCatalog(),
   });
   let offset = 0;

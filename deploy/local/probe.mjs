@@ -94,11 +94,23 @@ async function probeRedis(host, port) {
     throw new Error('PING answered ' + JSON.stringify(answer.toString().trim()));
 }
 
+// Ready when the Confluent API answers: 200, or 401 where it wants credentials (it answered).
 async function probeRegistry(host, port) {
-  const res = await fetch(`http://${host}:${port}/apis/ccompat/v7/subjects`, {
-    signal: AbortSignal.timeout(TIMEOUT_MS),
+  const status = await httpStatus(host, port, '/apis/ccompat/v7/subjects');
+  if (status !== 200 && status !== 401) throw new Error('GET /apis/ccompat/v7/subjects answered ' + status);
+}
+
+// GET a path, over HTTPS with LETHE_PROBE_CA (fetch cannot be given a CA, so node:https).
+async function httpStatus(host, port, path) {
+  if (!CA) return (await fetch(`http://${host}:${port}${path}`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).status;
+  return new Promise((resolve, reject) => {
+    const request = https.get({ host, port, path, ca: CA, servername: 'localhost', timeout: TIMEOUT_MS }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer within ' + TIMEOUT_MS + ' ms')));
+    request.on('error', reject);
   });
-  if (res.status !== 200) throw new Error('GET /apis/ccompat/v7/subjects answered ' + res.status);
 }
 
 // BSON is little-endian, Kafka's protocol big-endian.
@@ -123,22 +135,9 @@ function bson(elements) {
   return Buffer.concat([int32(4 + body.length + 1), body, Buffer.from([0])]);
 }
 
-// A Lethe service: ready when /readyz answers 200 (its own checks passed). Over HTTPS with
-// LETHE_PROBE_CA (fetch cannot be given a CA, so node:https).
+// A Lethe service: ready when /readyz answers 200 (its own checks passed).
 async function probeService(host, port) {
-  const status = CA
-    ? await new Promise((resolve, reject) => {
-        const request = https.get(
-          { host, port, path: '/readyz', ca: CA, servername: 'localhost', timeout: TIMEOUT_MS },
-          (res) => {
-            res.resume();
-            resolve(res.statusCode);
-          },
-        );
-        request.on('timeout', () => request.destroy(new Error('no answer within ' + TIMEOUT_MS + ' ms')));
-        request.on('error', reject);
-      })
-    : (await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).status;
+  const status = await httpStatus(host, port, '/readyz');
   if (status !== 200) throw new Error('GET /readyz answered ' + status);
 }
 

@@ -82,7 +82,9 @@ describe('erasure end to end', () => {
     );
     await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1']);
     codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
+      registry: createSchemaRegistry(testServers().registryUrl, {
+        caFile: testServers().security.LETHE_TLS_CA_FILE,
+      }),
       catalog: loadCatalog(),
     });
     const publicKeys = [publicKeyFrom(keys.publicKey)];

@@ -26,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
     await kafka.close();
   }
   await createEventCodec({
-    registry: createSchemaRegistry(servers.registryUrl),
+    registry: createSchemaRegistry(servers.registryUrl, { caFile: servers.security.LETHE_TLS_CA_FILE }),
     catalog: loadCatalog(),
   }).registerAll();
 }

@@ -88,7 +88,9 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     );
     await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1', LEDGER_TOPIC]);
     codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
+      registry: createSchemaRegistry(testServers().registryUrl, {
+        caFile: testServers().security.LETHE_TLS_CA_FILE,
+      }),
       catalog: loadCatalog(),
     });
     redis = testRedis();

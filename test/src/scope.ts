@@ -9,7 +9,7 @@ import { topicNamer } from '@lethe/service-kit';
 import { uniqueName } from './isolation';
 import { createPrefixedTopics, deleteTestTopicsAndGroups, testKafka } from './kafka';
 import { testDatabase } from './mongo';
-import { serviceUrl, testServiceFetch } from './https';
+import { serviceUrl, testCaFile, testServiceFetch } from './https';
 import { spawnLetheProcess } from './processes';
 import { testServers } from './servers';
 
@@ -50,7 +50,7 @@ export async function openTestScope(name: string, options: TestScopeOptions = {}
     await createPrefixedTopics(kafka.admin, topicName, [logical], partitionsOf[logical] ?? partitions);
   }
   const codec = createEventCodec({
-    registry: createSchemaRegistry(testServers().registryUrl),
+    registry: createSchemaRegistry(testServers().registryUrl, { caFile: testCaFile() }),
     catalog: loadCatalog(),
   });
   const children: ChildProcess[] = [];

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
-import { redisTlsOptions } from '@lethe/service-kit';
+import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
 
 import { localPrincipalEnv, testServers } from './servers';
 import { uniqueName } from './isolation';
@@ -87,5 +87,60 @@ describeLocal('Redis and MongoDB-wire on the local stack', () => {
     const plain = new MongoClient(url.toString());
     await expect(plain.db('lethe').collection('subject_keys').findOne({})).rejects.toThrow();
     await plain.close();
+  });
+});
+
+describeLocal('the schema registry on the local stack', () => {
+  const admin = new URL(localPrincipalEnv('admin').LETHE_REGISTRY_URL!);
+  const base = `${admin.origin}${admin.pathname}`;
+  const fetchRegistry = serviceFetch(localPrincipalEnv('admin').LETHE_TLS_CA_FILE);
+  const basic = (principal: string) => {
+    const url = new URL(localPrincipalEnv(principal).LETHE_REGISTRY_URL!);
+    return `Basic ${Buffer.from(`${url.username}:${url.password}`).toString('base64')}`;
+  };
+  const subject = uniqueName('lethe.access-test-value');
+  const schema = JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'T', fields: [] }) });
+  const register = (headers: Record<string, string>) =>
+    fetchRegistry(`${base}/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...headers },
+      body: schema,
+    });
+
+  afterAll(async () => {
+    for (const query of ['', '?permanent=true'])
+      await fetchRegistry(`${base}/subjects/${subject}${query}`, {
+        method: 'DELETE',
+        headers: { authorization: basic('admin') },
+      });
+  });
+
+  it('speaks HTTPS only, and answers nobody without credentials', async () => {
+    await expect(fetch(`http://${admin.host}${admin.pathname}/subjects`)).rejects.toThrow();
+    expect((await fetchRegistry(`${base}/subjects`)).status).toBe(401);
+    expect((await register({})).status).toBe(401);
+    expect(
+      (await register({ authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` })).status,
+    ).toBe(401);
+  });
+
+  it('lets a service look schemas up but not register one; admin registers', async () => {
+    expect((await register({ authorization: basic('consent') })).status).toBe(403);
+    expect((await register({ authorization: basic('auditor') })).status).toBe(403);
+    const registered = await register({ authorization: basic('admin') });
+    expect(registered.status).toBe(200);
+    const { id } = (await registered.json()) as { id: number };
+    const lookedUp = await fetchRegistry(`${base}/subjects/${subject}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', authorization: basic('consent') },
+      body: schema,
+    });
+    expect(lookedUp.status).toBe(200);
+    expect(((await lookedUp.json()) as { id: number }).id).toBe(id);
+    const removed = await fetchRegistry(`${base}/subjects/${subject}`, {
+      method: 'DELETE',
+      headers: { authorization: basic('consent') },
+    });
+    expect(removed.status).toBe(403);
   });
 });

@@ -72,7 +72,9 @@ describe('the local stack (deploy/local/stack.sh)', () => {
     const privateAdmin = localPrincipalEnv('admin', env);
     const connection = kafkaConnectionFromEnv(privateAdmin);
     expect(connection.brokers).toEqual([`127.0.0.1:${ports.KAFKA}`]);
-    const registryUrl = `http://127.0.0.1:${ports.REGISTRY}/apis/ccompat/v7`;
+    const registryUrl = privateAdmin.LETHE_REGISTRY_URL!;
+    expect(registryUrl).toMatch(new RegExp(`^https://admin:[^@]+@127\\.0\\.0\\.1:${ports.REGISTRY}/`));
+    const registryOptions = { caFile: privateAdmin.LETHE_TLS_CA_FILE };
     const mongoUrl = privateAdmin.LETHE_MONGO_URL!;
     expect(mongoUrl).toContain(`:${ports.MONGO}/`);
     const kafka = await connectKafka({ ...connection, clientId: uniqueName('persist') }, testLogger());
@@ -91,7 +93,10 @@ describe('the local stack (deploy/local/stack.sh)', () => {
       },
       { requestId: 'req_persist' },
     );
-    const writer = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
+    const writer = createEventCodec({
+      registry: createSchemaRegistry(registryUrl, registryOptions),
+      catalog: loadCatalog(),
+    });
     await kafka.eventProducer(writer).publish([{ event, topic }]);
     await kafka.close();
     const mongo = new MongoClient(mongoUrl);
@@ -105,7 +110,10 @@ describe('the local stack (deploy/local/stack.sh)', () => {
     expect(stack('up').status).toBe(0);
 
     // A new codec has no cached schemas: it must fetch the id from the restarted registry.
-    const reader = createEventCodec({ registry: createSchemaRegistry(registryUrl), catalog: loadCatalog() });
+    const reader = createEventCodec({
+      registry: createSchemaRegistry(registryUrl, registryOptions),
+      catalog: loadCatalog(),
+    });
     const reconnected = await connectKafka({ ...connection, clientId: uniqueName('persist') }, testLogger());
     const values: Buffer[] = [];
     await eventually(

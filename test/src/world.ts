@@ -19,6 +19,7 @@ import { eventually, uniqueName } from './isolation';
 import { createPrefixedTopics, deleteTestTopicsAndGroups, testKafka, testLogger } from './kafka';
 import { testDatabase } from './mongo';
 import { testRedis } from './redis';
+import { testCaFile } from './https';
 import { testServers } from './servers';
 
 /** The topics a world of account, retention and erasure services reads and writes. */
@@ -72,7 +73,7 @@ export async function startWorld({
   const topics = await createPrefixedTopics(admin, topicName, WORLD_TOPICS, partitions);
   topics.push(...(await createPrefixedTopics(admin, topicName, ['lethe.erasure.participants.v1'])));
   const codec = createEventCodec({
-    registry: createSchemaRegistry(testServers().registryUrl),
+    registry: createSchemaRegistry(testServers().registryUrl, { caFile: testCaFile() }),
     catalog: loadCatalog(),
   });
   const redis = testRedis();

@@ -91,7 +91,7 @@ require_free_ports() {
 # The servers that answer only over TLS (under the local CA, lib/tls.sh).
 uses_tls() {
   case $1 in
-    mongo | kafka | redis) return 0 ;;
+    mongo | kafka | redis | registry) return 0 ;;
     *) return 1 ;;
   esac
 }

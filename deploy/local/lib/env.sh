@@ -16,7 +16,7 @@ principal_env() {
     LETHE_KAFKA_SASL_USERNAME "$name" \
     LETHE_KAFKA_SASL_PASSWORD "$password" \
     LETHE_REDIS_URL "rediss://$name:$password@$LETHE_HOST:$LETHE_REDIS_PORT" \
-    LETHE_REGISTRY_URL "http://$LETHE_HOST:$LETHE_REGISTRY_PORT/apis/ccompat/v7" \
+    LETHE_REGISTRY_URL "https://$name:$password@$LETHE_HOST:$LETHE_REGISTRY_PORT/apis/ccompat/v7" \
     LETHE_MONGO_URL "mongodb://$name:$password@$LETHE_HOST:$LETHE_MONGO_PORT/?$mongo_options"
   # The services' APIs, HTTPS under the same CA.
   printf "export %s='%s'\n" \

@@ -4,6 +4,8 @@
 
 REGISTRY_OPT=$OPT_DIR/apicurio-registry-$REGISTRY_VERSION
 REGISTRY_DATA=$DATA_DIR/registry
+# HTTPS and the users, in a file only this user reads (passwords never go on a command line).
+REGISTRY_CONFIG=$SECRETS_DIR/registry.properties
 
 install_registry() {
   [ -f "$REGISTRY_OPT/quarkus-run.jar" ] && return 0
@@ -26,15 +28,57 @@ registry_java() {
     fail "Apicurio Registry $REGISTRY_VERSION needs Java 21 or newer, and none was found (JAVA_HOME, PATH, /usr/lib/jvm). Install a JDK 21+ and set LETHE_REGISTRY_JAVA_HOME to it."
 }
 
+# Quarkus does both jobs in front of Apicurio: HTTPS only (the plain port is not opened), and
+# HTTP Basic against users made from the local principals. `admin` (the CLI's `schemas
+# register`, the tests) may write; everyone else reads, and a reader may look a schema up
+# (POST /subjects/NAME) but not register one (POST /subjects/NAME/versions). Apicurio's own
+# authentication is OIDC only, which would need a Keycloak beside it.
+write_registry_config() {
+  (
+    umask 077
+    printf '%s\n' \
+      "quarkus.http.host=$LETHE_HOST" \
+      "quarkus.http.ssl-port=$LETHE_REGISTRY_PORT" \
+      "quarkus.http.insecure-requests=disabled" \
+      "quarkus.http.ssl.certificate.files=$TLS_SERVER_CERT" \
+      "quarkus.http.ssl.certificate.key-files=$TLS_SERVER_KEY" \
+      "quarkus.management.host=$LETHE_HOST" \
+      "quarkus.management.port=$LETHE_REGISTRY_MANAGEMENT_PORT" \
+      "quarkus.management.ssl.certificate.files=$TLS_SERVER_CERT" \
+      "quarkus.management.ssl.certificate.key-files=$TLS_SERVER_KEY" \
+      "quarkus.http.auth.basic=true" \
+      "quarkus.security.users.embedded.enabled=true" \
+      "quarkus.security.users.embedded.plain-text=true" \
+      "quarkus.http.auth.policy.writers.roles-allowed=registry-writer" \
+      "quarkus.http.auth.policy.readers.roles-allowed=registry-reader,registry-writer" \
+      "quarkus.http.auth.permission.reads.paths=/apis/*" \
+      "quarkus.http.auth.permission.reads.methods=GET,HEAD" \
+      "quarkus.http.auth.permission.reads.policy=readers" \
+      "quarkus.http.auth.permission.lookups.paths=/apis/ccompat/v7/subjects/*" \
+      "quarkus.http.auth.permission.lookups.methods=POST" \
+      "quarkus.http.auth.permission.lookups.policy=readers" \
+      "quarkus.http.auth.permission.writes.paths=/apis/*,/apis/ccompat/v7/subjects/*/versions" \
+      "quarkus.http.auth.permission.writes.methods=POST,PUT,DELETE,PATCH" \
+      "quarkus.http.auth.permission.writes.policy=writers" >"$REGISTRY_CONFIG"
+    local name role
+    for name in "${PRINCIPALS[@]}"; do
+      role=registry-reader
+      [ "$name" = admin ] && role=registry-writer
+      printf '%s\n' "quarkus.security.users.embedded.users.$name=$(password_of "$name")" \
+        "quarkus.security.users.embedded.roles.$name=$role" >>"$REGISTRY_CONFIG"
+    done
+  )
+}
+
 start_registry() {
   local java
   java=$(registry_java) || exit 1
   mkdir -p "$REGISTRY_DATA"
+  write_registry_config
   (
     cd "$REGISTRY_OPT" || exit 1
     launch registry "$java" -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError \
-      -Dquarkus.http.host="$LETHE_HOST" -Dquarkus.http.port="$LETHE_REGISTRY_PORT" \
-      -Dquarkus.management.host="$LETHE_HOST" -Dquarkus.management.port="$LETHE_REGISTRY_MANAGEMENT_PORT" \
+      -Dquarkus.config.locations="file:$REGISTRY_CONFIG" \
       -Dapicurio.rules.global.compatibility=BACKWARD \
       -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
       -Dapicurio.datasource.url="jdbc:h2:file:$REGISTRY_DATA/registry" \

@@ -17,6 +17,8 @@ export interface CliConfig {
   /** Brokers, TLS and SASL (LETHE_KAFKA_*, LETHE_TLS_CA_FILE). */
   kafka: KafkaConnection;
   registryUrl: string;
+  /** The CA the servers and services are trusted by: LETHE_TLS_CA_FILE, else the local one. */
+  tlsCaFile: string | undefined;
   replicationFactor: number;
   partitions: number;
   /** Where the local signing key pair lives (made by `lethe auth init`). */
@@ -92,7 +94,8 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   return {
     kafka: kafkaConnectionFromEnv(env),
     registryUrl:
-      env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
+      env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
+    tlsCaFile: localCaFile(env, home),
     replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
     partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
     authKeyFile: path.join(home, 'auth', 'signing-key.json'),

@@ -66,7 +66,7 @@ function topicsList(config: CliConfig) {
 
 async function schemasRegister(config: CliConfig) {
   const codec = createEventCodec({
-    registry: createSchemaRegistry(config.registryUrl),
+    registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
     catalog: loadCatalog(),
   });
   const registered = await codec.registerAll();

@@ -23,7 +23,10 @@ export interface AccountEventsClientOptions {
   /** TLS to the brokers (`{ ca: [pem] }` for a private CA) and the SASL credentials. */
   tls?: KafkaConnection['tls'];
   sasl?: KafkaConnection['sasl'];
+  /** The schema registry; credentials in the URL (`https://user:password@host/apis/ccompat/v7`). */
   registryUrl: string;
+  /** The CA an https:// registry is trusted by. */
+  registryCaFile?: string;
   logger?: Logger;
   /** For tests and side-by-side deployments: maps the logical topic to the physical one. */
   topicName?: (logicalTopic: string) => string;
@@ -93,7 +96,7 @@ export async function createAccountEventsClient(
       logger,
     ));
   const codec = createEventCodec({
-    registry: createSchemaRegistry(options.registryUrl),
+    registry: createSchemaRegistry(options.registryUrl, { caFile: options.registryCaFile }),
     catalog: loadCatalog(),
   });
   const producer: EventProducer = kafka.eventProducer(codec, options.topicName);

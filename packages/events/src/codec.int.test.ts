@@ -10,7 +10,8 @@ import { createEventCodec, createSchemaRegistry } from './codec';
 import { makeEvent } from './envelope';
 import { EventsError } from './errors';
 
-const registry = () => createSchemaRegistry(testServers().registryUrl);
+const registry = () =>
+  createSchemaRegistry(testServers().registryUrl, { caFile: testServers().security.LETHE_TLS_CA_FILE });
 
 const scratchTopic = () => `lethe.${uniqueName('scratch')}.v1`;
 

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type avro from 'avsc';
 import TimeoutMiddleware from 'mappersmith/middleware/timeout';
@@ -39,8 +42,37 @@ export interface EventCodecDeps {
 export const REGISTRY_TIMEOUT_MS = 5_000;
 const REGISTRY_ATTEMPTS = 4;
 
-export function createSchemaRegistry(url: string, { timeoutMs = REGISTRY_TIMEOUT_MS } = {}): SchemaRegistry {
-  return new SchemaRegistry({ host: url, clientId: 'lethe', middlewares: [TimeoutMiddleware(timeoutMs)] });
+export interface RegistryClientOptions {
+  timeoutMs?: number;
+  /** The CA an https:// registry's certificate chains to (LETHE_TLS_CA_FILE). */
+  caFile?: string | undefined;
+}
+
+/**
+ * A registry client. Credentials travel in the URL, as for MongoDB and Redis
+ * (`https://user:password@host:8081/apis/ccompat/v7`), and go out as HTTP Basic.
+ */
+export function createSchemaRegistry(
+  url: string,
+  { timeoutMs = REGISTRY_TIMEOUT_MS, caFile }: RegistryClientOptions = {},
+): SchemaRegistry {
+  const parsed = new URL(url);
+  const auth = parsed.username
+    ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
+    : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const secure = parsed.protocol === 'https:';
+  return new SchemaRegistry({
+    host: parsed.toString().replace(/\/$/, ''),
+    clientId: 'lethe',
+    middlewares: [TimeoutMiddleware(timeoutMs)],
+    ...(auth ? { auth } : {}),
+    // The client's type says http.Agent; its https gateway takes an https one.
+    ...(secure && caFile
+      ? { agent: new https.Agent({ ca: readFileSync(caFile), keepAlive: true }) as never }
+      : {}),
+  });
 }
 
 /** Registry calls are idempotent (register and lookups), so a timed-out or failed one is repeated. */
@@ -76,6 +108,12 @@ export function registryError(error: unknown, what: string): EventsError {
       { cause: error },
     );
   }
+  if (status === 401 || status === 403)
+    return new EventsError(
+      'EVENTS_REGISTRY_DENIED',
+      `the registry refused ${what} to these credentials (HTTP ${status})`,
+      { cause: error },
+    );
   if (status === 404)
     return new EventsError('EVENTS_UNKNOWN_SCHEMA_ID', `the registry does not know ${what}`, {
       cause: error,
@@ -102,14 +140,26 @@ function promiseCache<K, V>(): (key: K, make: () => Promise<V>) => Promise<V> {
   };
 }
 
-/** Registers a schema version (idempotent in the registry) and returns its id. */
+/**
+ * A schema version's id: looked up, and registered only when the registry does not have it.
+ * Services read with reader credentials, so in production they find what `lethe schemas
+ * register` put there and never write; with writer credentials (the CLI, tests) a missing
+ * version is registered (idempotent in the registry).
+ */
 async function registerSchema(registry: SchemaRegistry, entry: EventSchema): Promise<number> {
+  const schema = { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) } as const;
+  const found = await withRetry(async () => {
+    try {
+      return await registry.getRegistryIdBySchema(entry.subject, schema);
+    } catch (error) {
+      // The client throws this class, without a status, for "not registered" (404) alone.
+      if ((error as Error)?.name === 'ConfluentSchemaRegistryError') return undefined;
+      throw error;
+    }
+  }, `schema ${entry.subject}`);
+  if (found !== undefined) return found;
   const registered = await withRetry(
-    () =>
-      registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) },
-        { subject: entry.subject },
-      ),
+    () => registry.register(schema, { subject: entry.subject }),
     `schema ${entry.subject}`,
   );
   return registered.id;

@@ -47,7 +47,9 @@ describe('the consumer runner against the real broker and registry', () => {
     kafka = await testKafka();
     admin = kafka.admin;
     codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
+      registry: createSchemaRegistry(testServers().registryUrl, {
+        caFile: testServers().security.LETHE_TLS_CA_FILE,
+      }),
       catalog: loadCatalog(),
     });
     producer = kafka.eventProducer(codec);

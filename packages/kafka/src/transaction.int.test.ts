@@ -35,7 +35,9 @@ describe('transactions with sendOffsets against the real broker', () => {
     admin = kafka.admin();
     await admin.connect();
     codec = createEventCodec({
-      registry: createSchemaRegistry(testServers().registryUrl),
+      registry: createSchemaRegistry(testServers().registryUrl, {
+        caFile: testServers().security.LETHE_TLS_CA_FILE,
+      }),
       catalog: loadCatalog(),
     });
   });

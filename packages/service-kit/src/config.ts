@@ -29,7 +29,10 @@ export interface ServiceConfig {
   redisUrl: string;
   /** ioredis options beside the URL: the CA a `rediss://` server is trusted by. */
   redisOptions: RedisTlsOptions;
+  /** The schema registry, credentials in the URL (`https://user:password@host/apis/ccompat/v7`). */
   registryUrl: string;
+  /** The CA the stack's servers are trusted by (LETHE_TLS_CA_FILE): registry, Kafka, Redis. */
+  tlsCaFile: string | undefined;
   /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
   kek: string;
   publicKeys: KeyObject[];
@@ -109,7 +112,8 @@ export function loadServiceConfig(
     redisUrl: env.LETHE_REDIS_URL ?? `redis://127.0.0.1:${env.LETHE_REDIS_PORT ?? 6379}`,
     redisOptions: redisTlsOptions(env),
     registryUrl:
-      env.LETHE_REGISTRY_URL ?? `http://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
+      env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
+    tlsCaFile: env.LETHE_TLS_CA_FILE || undefined,
     kek,
     publicKeys,
     taskPublicKeys: publicKeysIn(

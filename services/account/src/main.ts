@@ -27,7 +27,7 @@ async function main() {
   const redis = new Redis(config.redisUrl, config.redisOptions);
   const clock = await createClock(config, redis);
   const codec = createEventCodec({
-    registry: createSchemaRegistry(config.registryUrl),
+    registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
     catalog: loadCatalog(),
   });
 

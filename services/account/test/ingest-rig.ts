@@ -8,7 +8,14 @@ import { createAccountEventsClient, type AccountEventsClient } from '@lethe/clie
 import { generateSealingKeys, localKek, sealingPrivateKeyFrom, type SealingKeys } from '@lethe/crypto';
 import type { ConsumerRunner } from '@lethe/kafka';
 import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
-import { testLogger, testRedis, testKafkaConnection, testServers, type TestScope } from '@lethe/test-harness';
+import {
+  testCaFile,
+  testLogger,
+  testRedis,
+  testKafkaConnection,
+  testServers,
+  type TestScope,
+} from '@lethe/test-harness';
 
 import { ACCOUNT_EVENTS_TOPIC } from '../src/events/to-records';
 import { ACCOUNT_INGEST_TOPIC } from '../src/ingest/ingest-command';
@@ -63,6 +70,7 @@ export async function startIngestRig(
     ...testKafkaConnection(),
     brokers: [...testKafkaConnection().brokers],
     registryUrl: testServers().registryUrl,
+    registryCaFile: testCaFile(),
     topicName,
     logger: testLogger(),
   });

@@ -27,7 +27,7 @@ async function main() {
   const clock = await createClock(config, redis);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-consent' }, logger);
   const codec = createEventCodec({
-    registry: createSchemaRegistry(config.registryUrl),
+    registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
     catalog: loadCatalog(),
   });
 

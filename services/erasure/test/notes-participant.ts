@@ -20,7 +20,7 @@ async function main() {
     kafka: await connectKafka({ ...kafkaConnectionFromEnv(env), clientId: 'notes-participant' }, logger),
     taskPublicKeys: env.LETHE_TASK_PUBLIC_KEYS!.split(',').map(publicKeyFrom),
     codec: createEventCodec({
-      registry: createSchemaRegistry(env.LETHE_REGISTRY_URL!),
+      registry: createSchemaRegistry(env.LETHE_REGISTRY_URL!, { caFile: env.LETHE_TLS_CA_FILE }),
       catalog: loadCatalog(),
     }),
     logger,

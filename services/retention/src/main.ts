@@ -23,7 +23,7 @@ async function main() {
   const service = await startRetentionService({
     db: mongo.db(config.mongoDatabase),
     kafka,
-    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl), catalog: loadCatalog() }),
+    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }), catalog: loadCatalog() }),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
