@@ -62,11 +62,11 @@ async function main() {
   let offset = 0;
   const clock = { now: () => new Date(Date.now() + offset) };
   const keys = generateSigningKeys();
-  const common = { db, kafka, codec, logger, publicKeys: [publicKeyFrom(keys.publicKey)], topicName };
+  const kek = localKek(randomBytes(32).toString('base64'));
+  const common = { db, kafka, codec, logger, kek, publicKeys: [publicKeyFrom(keys.publicKey)], topicName };
   const erasure = await startErasureService({
     taskSigningKey: testTaskKeys().signingKey,
     ...common,
-    kek: localKek(randomBytes(32).toString('base64')),
     now: clock.now,
   });
   const retention = await startRetentionService({ ...common, policy: loadPolicy(), clock });

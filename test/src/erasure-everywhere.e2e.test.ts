@@ -297,6 +297,18 @@ describe('erasure end to end', () => {
     });
     expect(await db.collection('llm_disclosures').countDocuments({ subjectId: gone })).toBe(0);
     expect(await db.collection('llm_disclosures').countDocuments({ subjectId: kept })).toBe(1);
+    // The model and the purpose are sealed under the subject's key, never stored in clear.
+    const stored = await db.collection('llm_disclosures').findOne({ subjectId: kept });
+    expect(stored).toMatchObject({ provider: 'openai', sealed: expect.any(Object) });
+    expect(JSON.stringify(stored)).not.toMatch(/gpt-4o|scheduling-assistant/);
+    // Nothing more is recorded about an erased subject.
+    const afterErasure = await erasure.app.inject({
+      method: 'POST',
+      url: '/v1/llm-disclosures',
+      headers: as(['service']),
+      payload: { subjectId: gone, provider: 'openai', model: 'gpt-4o', purpose: 'scheduling-assistant' },
+    });
+    expect(afterErasure.statusCode).toBe(409);
 
     // The compacted topic: the erased subject's latest record is a tombstone, the other's is data.
     const latest = new Map<string, Buffer | null>();

@@ -14,7 +14,7 @@ import {
   type AccountService,
 } from '@lethe/account';
 import { CONSENT_PARTICIPANT, createConsentService, loadPurposes, type ConsentService } from '@lethe/consent';
-import { createKeyVaultReader, localKek } from '@lethe/crypto';
+import { createFieldCipher, createKeyVault, createKeyVaultReader, localKek } from '@lethe/crypto';
 import { startErasureService, type ErasureService } from '@lethe/erasure';
 import {
   createEventCodec,
@@ -311,6 +311,26 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       return response.json<{ holdId: string }>().holdId;
     };
     const [first, second] = [await place('case-1'), await place('case-2')];
+    // The reference and the reason are for operators' eyes, and sealed everywhere they are kept.
+    const view = await retention.app.inject({
+      url: `/v1/subjects/${subjectId}/retention`,
+      headers: operator,
+    });
+    expect(view.json().holds).toEqual([
+      expect.objectContaining({ holdId: first, reference: 'case-1', reason: 'litigation' }),
+      expect.objectContaining({ holdId: second, reference: 'case-2', reason: 'litigation' }),
+    ]);
+    const placed = (await eventsOf('lethe.retention.events.v1', subjectId)).filter((e) =>
+      isEventOfType(e, 'LegalHoldPlaced'),
+    );
+    expect(placed).toHaveLength(2);
+    expect(placed.map((e) => e.data)).toEqual([
+      expect.objectContaining({ reference: null, reason: null, sealedReference: expect.any(Buffer) }),
+      expect.objectContaining({ reference: null, reason: null, sealedReason: expect.any(Buffer) }),
+    ]);
+    const onRecord =
+      JSON.stringify(placed) + JSON.stringify(await db.collection('retention_streams').find({}).toArray());
+    expect(onRecord).not.toMatch(/case-1|litigation/);
     // No wait: a hold whose 201 came back before the deletion was asked for always meets it.
     const deleted = await accounts.app.inject({
       method: 'DELETE',
@@ -353,6 +373,17 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     if (!isEventOfType(completed, 'ErasureCompleted')) throw new Error('unreachable');
     expect(completed.data).toMatchObject({ requestId, result: 'complete' });
     expect(await accountStatus(subjectId)).toBe(404);
+    // The erasure reached the hold's text on the log: its key is gone.
+    const cipher = createFieldCipher({ vault: createKeyVault({ db, kek }) });
+    const hold = placed[0]!;
+    if (!isEventOfType(hold, 'LegalHoldPlaced')) throw new Error('unreachable');
+    const address = {
+      subjectId,
+      context: 'lethe.retention.events.v1',
+      recordId: hold.data.holdId,
+      field: 'reason',
+    };
+    expect(await cipher.decrypt(address, hold.data.sealedReason!)).toEqual({ kind: 'erased' });
   });
 
   it('answers bad hold requests clearly', async () => {

@@ -26,7 +26,10 @@ async function main() {
   const service = await startErasureService({
     db: mongo.db(config.mongoDatabase),
     kafka,
-    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }), catalog: loadCatalog() }),
+    codec: createEventCodec({
+      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+      catalog: loadCatalog(),
+    }),
     kek: localKek(config.kek),
     logger,
     publicKeys: config.publicKeys,

@@ -42,8 +42,10 @@ describe('what the erasure service does with each event', () => {
   it('places and releases holds; a release plans over the participants known then', () => {
     const placed = makeEvent('LegalHoldPlaced', envelope('evt_p'), {
       holdId: 'hold_1',
-      reference: 'case-1',
-      reason: 'litigation',
+      reference: null,
+      reason: null,
+      sealedReference: Buffer.from('sealed:case-1'),
+      sealedReason: Buffer.from('sealed:litigation'),
       placedBy: 'operator',
       until: null,
     });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
-import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
+import { createFieldCipher, createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
@@ -143,15 +143,16 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     now,
   });
 
-  const llm = llmDisclosures(deps.db, now);
+  const vault = createKeyVault({ db: deps.db, kek: deps.kek });
+  const llm = llmDisclosures(deps.db, now, createFieldCipher({ vault }));
   const own = await joinOwnParticipants({
     kafka: deps.kafka,
     codec: deps.codec,
     logger: log,
     topicName,
     now,
-    vault: createKeyVault({ db: deps.db, kek: deps.kek }),
-    shredKey: shredSubjectKey({ db: deps.db, kek: deps.kek, now }),
+    vault,
+    shredKey: shredSubjectKey({ vault, now }),
     llmErase: llm.erase,
     compactedTopics: deps.compactedTopics ?? [],
     taskPublicKeys: [createPublicKey(deps.taskSigningKey), ...(deps.taskPublicKeys ?? [])],

@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
+import { localKek } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
@@ -23,12 +24,16 @@ async function main() {
   const service = await startRetentionService({
     db: mongo.db(config.mongoDatabase),
     kafka,
-    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }), catalog: loadCatalog() }),
+    codec: createEventCodec({
+      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+      catalog: loadCatalog(),
+    }),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
     policy,
+    kek: localKek(config.kek),
     clock,
     topicName: topicNamer(config.topicPrefix),
   });

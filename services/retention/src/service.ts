@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
+import { createFieldCipher, createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
 import {
   createCommandHandler,
@@ -45,6 +46,8 @@ export interface RetentionServiceDeps {
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
   policy: RetentionPolicy;
+  /** Seals each legal hold's reference and reason under the subject's key. */
+  kek: KeyEncryptionKey;
   clock?: Clock;
   topicName?: (logical: string) => string;
 }
@@ -112,7 +115,13 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     },
   });
   relay.start(200);
-  const holds = legalHolds({ db: deps.db, handle, relay, now: () => clock.now() });
+  const holds = legalHolds({
+    db: deps.db,
+    handle,
+    relay,
+    cipher: createFieldCipher({ vault: createKeyVault({ db: deps.db, kek: deps.kek }) }),
+    now: () => clock.now(),
+  });
 
   const app = buildServiceApp({
     name: 'retention',
@@ -135,6 +144,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
       now: () => clock.now(),
       placeHold: (hold) => holds.place(hold),
       releaseHold: (holdId, releasedBy) => holds.release(holdId, releasedBy),
+      holdText: (subjectId, hold) => holds.textOf(subjectId, hold),
     }),
   );
 

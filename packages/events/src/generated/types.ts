@@ -464,14 +464,19 @@ export interface ParticipantRegistered {
 
 export interface LegalHoldPlacedData {
   readonly holdId: string;
-  /** Case or order reference. */
-  readonly reference: string;
-  readonly reason: string;
+  /** v1 only: the case or order reference in clear. Null from v2 on. */
+  readonly reference: null | string;
+  /** v1 only: the reason in clear. Null from v2 on. */
+  readonly reason: null | string;
+  /** The case or order reference, sealed under the subject's key (field address: topic lethe.retention.events.v1, record id = holdId, field reference). */
+  readonly sealedReference: null | Buffer;
+  /** The reason, sealed like sealedReference (field reason). */
+  readonly sealedReason: null | Buffer;
   readonly placedBy: string;
   readonly until: null | number;
 }
 
-/** A legal hold now blocks the subject's erasure. */
+/** A legal hold now blocks the subject's erasure. Since v2 its reference and reason are sealed under the subject's key (AES-256-GCM, the field's address as associated data), so the subject's erasure reaches them too. */
 export interface LegalHoldPlaced {
   readonly envelope: Envelope;
   readonly data: LegalHoldPlacedData;
@@ -683,7 +688,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureTaskCompleted: 1,
   ErasureTaskFailed: 1,
   ErasureTaskIssued: 2,
-  LegalHoldPlaced: 1,
+  LegalHoldPlaced: 2,
   LegalHoldReleased: 1,
   ParticipantRegistered: 1,
   PersonalDataAccessed: 1,

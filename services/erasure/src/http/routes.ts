@@ -167,11 +167,23 @@ function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void
     async (request, reply) => {
       const { sentAt, ...rest } = request.body;
       const fromKey = derivedId(request);
-      await deps.recordDisclosure({
-        ...rest,
-        ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
-        ...(fromKey ? { disclosureId: `llm_${fromKey}` } : {}),
-      });
+      await deps
+        .recordDisclosure({
+          ...rest,
+          ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
+          ...(fromKey ? { disclosureId: `llm_${fromKey}` } : {}),
+        })
+        .catch((error: unknown) => {
+          // The model and purpose are sealed under the subject's key, which an erasure destroyed.
+          if ((error as { code?: unknown }).code === 'CRYPTO_SUBJECT_ERASED')
+            throw new ProblemError({
+              status: 409,
+              title: 'Conflict',
+              code: 'SUBJECT_ERASED',
+              detail: 'the subject was erased: nothing more is recorded about it',
+            });
+          throw error;
+        });
       return reply.status(201).send({ recorded: true });
     },
   );

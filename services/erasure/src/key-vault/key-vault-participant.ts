@@ -1,6 +1,4 @@
-import type { Db } from 'mongodb';
-
-import { createKeyVault, type KeyEncryptionKey } from '@lethe/crypto';
+import type { KeyVault } from '@lethe/crypto';
 import type { ParticipantDeclaration, TaskResult, ErasureTask } from '@lethe/participant';
 
 /** Whole-account scope only, and last of all: shredding the key voids every sealed field of
@@ -13,9 +11,11 @@ export const KEY_VAULT_PARTICIPANT: ParticipantDeclaration = {
   timeoutMs: 30_000,
 };
 
-/** The key-vault participant's task: destroy the subject's key and record it as forgotten. */
-export function shredSubjectKey({ db, kek, now }: { db: Db; kek: KeyEncryptionKey; now: () => Date }) {
-  const vault = createKeyVault({ db, kek });
+/**
+ * The key-vault participant's task: destroy the subject's key and record it as forgotten. In the
+ * vault the rest of the service seals with, so its cached copy of the key goes at once too.
+ */
+export function shredSubjectKey({ vault, now }: { vault: KeyVault; now: () => Date }) {
   return async ({ subjectId, requestId }: ErasureTask): Promise<TaskResult> => {
     const evidence = await vault.shred(subjectId, { requestId, at: now() });
     return {

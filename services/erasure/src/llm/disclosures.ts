@@ -1,5 +1,8 @@
-import type { Db } from 'mongodb';
+import { randomUUID } from 'node:crypto';
 
+import type { Binary, Db } from 'mongodb';
+
+import type { FieldCipher } from '@lethe/crypto';
 import { isDuplicateKey } from '@lethe/eventstore';
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
@@ -21,6 +24,21 @@ export interface LlmDisclosure {
 /** A disclosure to record; with an id (from an Idempotency-Key) it is recorded once. */
 export type NewDisclosure = Omit<LlmDisclosure, 'sentAt'> & { sentAt?: Date; disclosureId?: string };
 
+/**
+ * As stored: the model and the purpose are free text about the subject, so they are sealed
+ * under the subject's key and shredding it leaves them unreadable wherever a copy went (a
+ * backup, a replica). The provider and the time stay clear: erasure reads them.
+ */
+interface StoredDisclosure {
+  _id: string;
+  subjectId: string;
+  provider: string;
+  sealed: { model: Binary | Buffer; purpose: Binary | Buffer };
+  sentAt: Date;
+}
+
+const SEALED_FIELDS = ['model', 'purpose'] as const;
+
 export const LLM_PARTICIPANT = {
   participantId: 'llm-providers',
   stores: ['provider:openai', 'provider:anthropic', `mongodb:${LLM_DISCLOSURES}`],
@@ -29,11 +47,15 @@ export const LLM_PARTICIPANT = {
   timeoutMs: 10_000,
 } as const;
 
-export function llmDisclosures(db: Db, now: () => Date) {
-  const disclosures = db.collection<LlmDisclosure & { _id?: string }>(LLM_DISCLOSURES);
+export function llmDisclosures(db: Db, now: () => Date, cipher: FieldCipher) {
+  const disclosures = db.collection<StoredDisclosure>(LLM_DISCLOSURES);
   return {
-    record: async ({ disclosureId, sentAt, ...disclosure }: NewDisclosure) => {
-      const doc = { ...disclosure, sentAt: sentAt ?? now(), ...(disclosureId ? { _id: disclosureId } : {}) };
+    record: async ({ disclosureId, sentAt, subjectId, provider, ...text }: NewDisclosure) => {
+      const _id = disclosureId ?? randomUUID();
+      const seal = (field: (typeof SEALED_FIELDS)[number]) =>
+        cipher.encrypt({ subjectId, context: LLM_DISCLOSURES, recordId: _id, field }, text[field]);
+      const sealed = { model: await seal('model'), purpose: await seal('purpose') };
+      const doc: StoredDisclosure = { _id, subjectId, provider, sealed, sentAt: sentAt ?? now() };
       await disclosures.insertOne(doc).catch((error: unknown) => {
         if (!isDuplicateKey(error)) throw error; // recorded by the first try of the same request
       });

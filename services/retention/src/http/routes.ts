@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { derivedId, ProblemError } from '@lethe/service-kit';
 
-import type { NewHold } from '../holds/legal-holds';
+import type { HoldText, NewHold } from '../holds/legal-holds';
 
 import type { RetentionPolicy } from '../policy/policy';
 import { nextWakeup } from '../retention/decider';
-import { RetentionError, type RetentionState } from '../retention/model';
+import { RetentionError, type LegalHold, type RetentionState } from '../retention/model';
 
 export interface RetentionRoutesDeps {
   policy: RetentionPolicy;
@@ -16,6 +16,7 @@ export interface RetentionRoutesDeps {
   read: (subjectId: string) => Promise<RetentionState | undefined>;
   placeHold: (hold: NewHold) => Promise<void>;
   releaseHold: (holdId: string, releasedBy: string) => Promise<void>;
+  holdText: (subjectId: string, hold: LegalHold) => Promise<HoldText>;
   now: () => Date;
 }
 
@@ -132,6 +133,9 @@ function subjectRetentionRoute(app: FastifyInstance, deps: RetentionRoutesDeps):
           detail: 'no such subject',
         });
       const wake = nextWakeup(state);
+      const readsHoldText = request.caller?.scope.some(
+        (scope) => scope === 'operator' || scope === 'auditor',
+      );
       return {
         subjectId: request.params.subjectId,
         policyVersion: deps.policy.version,
@@ -143,11 +147,17 @@ function subjectRetentionRoute(app: FastifyInstance, deps: RetentionRoutesDeps):
           noticeAt: iso(run.noticeAt),
           noticed: run.noticed,
         })),
-        holds: Object.values(state.holds).map((hold) => ({
-          ...hold,
-          placedAt: iso(hold.placedAt),
-          until: iso(hold.until),
-        })),
+        holds: await Promise.all(
+          Object.values(state.holds).map(async ({ sealed: _sealed, ...hold }) => ({
+            ...hold,
+            // Why a hold stands is for operators and auditors, not for the subject or a service.
+            ...(readsHoldText
+              ? await deps.holdText(request.params.subjectId, { ...hold, sealed: _sealed })
+              : {}),
+            placedAt: iso(hold.placedAt),
+            until: iso(hold.until),
+          })),
+        ),
         erasureBlocked: Object.keys(state.holds).length > 0,
         nextExpiry: iso(
           Object.values(state.clocks).reduce<number | null>(

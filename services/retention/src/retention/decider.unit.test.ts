@@ -86,8 +86,7 @@ describe('the retention decider', () => {
   it('refuses a hold on an unknown subject, and releases a hold with an end date when it ends', () => {
     const hold = {
       holdId: 'hold_1',
-      reference: 'case-1',
-      reason: 'litigation',
+      sealed: { reference: 'c2VhbGVkOmNhc2UtMQ==', reason: 'c2VhbGVkOmxpdGlnYXRpb24=' },
       placedBy: 'op',
       until: t0 + 10 * DAY,
     };

@@ -13,8 +13,11 @@ export interface RunningClock {
 
 export interface LegalHold {
   readonly holdId: string;
-  readonly reference: string;
-  readonly reason: string;
+  /**
+   * The case reference and the reason: free text about the subject, sealed under its key
+   * (base64 ciphertext, holds/legal-holds.ts) so that its erasure reaches them too.
+   */
+  readonly sealed: { readonly reference: string; readonly reason: string };
   readonly placedBy: string;
   readonly placedAt: number;
   readonly until: number | null;

@@ -63,8 +63,16 @@ function toWire(event: RetentionEvent, envelope: WireEnvelope): LetheEvent | und
       });
     }
     case 'LegalHoldPlaced': {
-      const { holdId, reference, reason, placedBy, until } = event.data;
-      return makeEvent('LegalHoldPlaced', envelope, { holdId, reference, reason, placedBy, until });
+      const { holdId, sealed, placedBy, until } = event.data;
+      return makeEvent('LegalHoldPlaced', envelope, {
+        holdId,
+        reference: null,
+        reason: null,
+        sealedReference: Buffer.from(sealed.reference, 'base64'),
+        sealedReason: Buffer.from(sealed.reason, 'base64'),
+        placedBy,
+        until,
+      });
     }
     case 'LegalHoldReleased':
       return makeEvent('LegalHoldReleased', envelope, event.data);
