@@ -43,6 +43,8 @@ cmd_up() {
   # ports free, both start servers, and leave pid files naming the losers.
   exec 9>"$RUN_DIR/up.lock"
   flock -w "$LETHE_STACK_TIMEOUT" 9 || fail "another ./lethe up is still running (lock $RUN_DIR/up.lock)."
+  # Stacks made before data was kept private: close what they left readable to others.
+  chmod -R go-rwx "$LOG_DIR" "$DATA_DIR"/{kafka,redis,registry,mongo} 2>/dev/null || true
   ensure_tls
   ensure_secrets
   install_all

@@ -106,6 +106,23 @@ describe('the local stack (deploy/local/stack.sh)', () => {
       .insertOne({ _id: 'doc-1' as never, kept: true });
     await mongo.close();
 
+    // What the servers keep and log is readable by this user alone.
+    const readable = spawnSync(
+      'find',
+      [
+        ...['data/kafka', 'data/redis', 'data/registry', 'logs', 'secrets', 'tls'].map((dir) =>
+          path.join(home, dir),
+        ),
+        '-perm',
+        '/g=rwx,o=rwx',
+        '!',
+        '-name',
+        'ca.crt',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(readable.stdout.trim()).toBe('');
+
     expect(stack('down').status).toBe(0);
     expect(stack('up').status).toBe(0);
 

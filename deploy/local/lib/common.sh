@@ -125,8 +125,9 @@ launch() {
   shift
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   [ -f "$LOG_DIR/$name.log" ] && mv -f "$LOG_DIR/$name.log" "$LOG_DIR/$name.log.1"
-  # fd 9 is `up`'s lock (stack.sh): a server must not hold it for its whole life.
-  setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+  # fd 9 is `up`'s lock (stack.sh): a server must not hold it for its whole life. Under umask
+  # 077 what a server writes (its data, its log) is readable by this user alone.
+  (umask 077 && exec setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&-) &
   local pid=$!
   echo "$pid $(start_ticks "$pid")" >"$RUN_DIR/$name.pid"
 }

@@ -73,7 +73,7 @@ write_registry_config() {
 start_registry() {
   local java
   java=$(registry_java) || exit 1
-  mkdir -p "$REGISTRY_DATA"
+  (umask 077 && mkdir -p "$REGISTRY_DATA")
   write_registry_config
   (
     cd "$REGISTRY_OPT" || exit 1

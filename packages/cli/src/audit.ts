@@ -58,7 +58,10 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
   try {
     const report = await verifyLedger({
       kafka,
-      codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }), catalog: loadCatalog() }),
+      codec: createEventCodec({
+        registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+        catalog: loadCatalog(),
+      }),
       publicKey: publicKeyFrom(auditPublicKey(config, values['public-key'])),
       topicName: topicNamer(config.topicPrefix),
       ...(mongo ? { keyVault: createKeyVaultReader(mongo.db(values.database)) } : {}),

@@ -34,6 +34,13 @@ export interface CliConfig {
   authIssuer: string;
   /** The local key-encryption key (made by `lethe kek init`); production uses a KMS. */
   kekFile: string;
+  /** KEKs being rotated out, locally (`lethe kek rotate` appends to it). */
+  retiredKekFile: string;
+  /** LETHE_KEK and LETHE_KEK_PREVIOUS, when given: they win over the local files. */
+  kek: string | undefined;
+  retiredKeks: string[] | undefined;
+  /** The MongoDB-wire server with credentials (LETHE_MONGO_URL), for `keys rotate-kek`. */
+  mongoUrl: string | undefined;
   /** The account service's X25519 sealing key pair (made by `lethe ingest-key init`). */
   ingestKeyFile: string;
   /** A production signing key (base64 PKCS#8 DER) given instead of the local file. */
@@ -105,6 +112,10 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     taskPublicKeys: env.LETHE_TASK_PUBLIC_KEYS || readIfPresent(path.join(home, 'auth', 'task-public-keys')),
     authIssuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
     kekFile: path.join(home, 'secrets', 'kek'),
+    retiredKekFile: path.join(home, 'secrets', 'kek.previous'),
+    kek: env.LETHE_KEK || undefined,
+    retiredKeks: env.LETHE_KEK_PREVIOUS === undefined ? undefined : commaList(env.LETHE_KEK_PREVIOUS),
+    mongoUrl: env.LETHE_MONGO_URL || undefined,
     ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,
     mongoDatabase: env.LETHE_MONGO_DATABASE ?? 'lethe',

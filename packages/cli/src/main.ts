@@ -15,6 +15,7 @@ import {
 } from './auth';
 import { clockCommand } from './clock';
 import { loadCliConfig, type CliConfig } from './config';
+import { kekRotate, keysRotateKek } from './kek';
 import { keysReconcile } from './keys';
 
 const USAGE = `usage: lethe <command>
@@ -31,6 +32,8 @@ const USAGE = `usage: lethe <command>
   audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]
                      replay the ledger and every topic from offset 0; exit 0 only if all holds
   keys reconcile     shred again every key the erasure log says was shredded (after a restore)
+  keys rotate-kek    rewrap every subject key under LETHE_KEK (old KEKs in LETHE_KEK_PREVIOUS)
+  kek rotate         local stack: a new KEK, the old one kept as previous (then keys rotate-kek)
   clock advance 400d | clock show | clock reset
                      move the shared clock (services started with LETHE_CLOCK=shared-offset)
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
@@ -103,6 +106,11 @@ async function main(argv: string[]): Promise<number> {
       return auditVerify(config, argv.slice(2));
     case 'keys reconcile':
       return keysReconcile(config);
+    case 'keys rotate-kek':
+      return keysRotateKek(config);
+    case 'kek rotate':
+      kekRotate(config);
+      return 0;
     case 'ingest-key init':
       ingestKeyInit(config);
       return 0;

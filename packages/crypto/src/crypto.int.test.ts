@@ -6,8 +6,8 @@ import { testDatabase } from '@lethe/test-harness';
 
 import { CryptoError, CRYPTO_ERROR_CODES } from './errors';
 import { createFieldCipher, type FieldAddress } from './field-cipher';
-import { localKek } from './kek';
-import { createKeyVault, forgottenId, KEY_VAULT_COLLECTIONS } from './key-vault';
+import { kekRing, localKek } from './kek';
+import { createKeyVault, forgottenId, KEY_VAULT_COLLECTIONS, rewrapSubjectKeys } from './key-vault';
 
 const kek = localKek(randomBytes(32).toString('base64'));
 const address = (subjectId: string, field = 'email'): FieldAddress => ({
@@ -124,5 +124,61 @@ describe('crypto-shredding against the real key vault', () => {
 
   it('gives every error a unique code', () => {
     expect(new Set(CRYPTO_ERROR_CODES).size).toBe(CRYPTO_ERROR_CODES.length);
+  });
+
+  it('rotates the KEK while services run: old and new rings read everything, then the new KEK alone', async () => {
+    const { db: rotating, drop: dropRotating } = await testDatabase('kek-rotation');
+    try {
+      const oldKek = localKek(randomBytes(32).toString('base64'));
+      const newKek = localKek(randomBytes(32).toString('base64'));
+      const before = createFieldCipher({
+        vault: createKeyVault({ db: rotating, kek: oldKek, cacheTtlMs: 0 }),
+      });
+      const sealed = new Map<string, Buffer>();
+      for (const subjectId of ['sub_r1', 'sub_r2', 'sub_r3'])
+        sealed.set(subjectId, await before.encrypt(address(subjectId), `${subjectId}@example.com`));
+      const shredder = createKeyVault({ db: rotating, kek: oldKek });
+      await shredder.shred('sub_r3', { requestId: 'req_r3', at: new Date() });
+
+      // Half one: the new ring wraps new keys under the new KEK and still opens the old ones; an
+      // instance not yet restarted (old KEK only) keeps working beside it.
+      const ring = kekRing(newKek, [oldKek]);
+      const during = createFieldCipher({ vault: createKeyVault({ db: rotating, kek: ring, cacheTtlMs: 0 }) });
+      expect(await during.decrypt(address('sub_r1'), sealed.get('sub_r1')!)).toEqual({
+        kind: 'value',
+        value: 'sub_r1@example.com',
+      });
+      sealed.set('sub_r4', await during.encrypt(address('sub_r4'), 'sub_r4@example.com'));
+      sealed.set('sub_r5', await before.encrypt(address('sub_r5'), 'sub_r5@example.com'));
+
+      // Half two: every key under the old KEK is rewrapped; the shredded one stays shredded.
+      const report = await rewrapSubjectKeys({ db: rotating, kek: ring });
+      expect(report).toEqual({ rewrapped: 3, current: 1, unknownKek: {} });
+      const kekIds = await rotating
+        .collection(KEY_VAULT_COLLECTIONS.keys)
+        .find({}, { projection: { kekId: 1 } })
+        .toArray();
+      expect(kekIds.map((doc) => doc.kekId)).toEqual(Array(4).fill(newKek.id));
+
+      // The old KEK is gone: the new one alone opens every live field, and erased stays erased.
+      const after = createFieldCipher({
+        vault: createKeyVault({ db: rotating, kek: newKek, cacheTtlMs: 0 }),
+      });
+      for (const subjectId of ['sub_r1', 'sub_r2', 'sub_r4', 'sub_r5'])
+        expect(await after.decrypt(address(subjectId), sealed.get(subjectId)!)).toEqual({
+          kind: 'value',
+          value: `${subjectId}@example.com`,
+        });
+      expect(await after.decrypt(address('sub_r3'), sealed.get('sub_r3')!)).toEqual({ kind: 'erased' });
+      // A rewrap without the old KEK counts what it cannot open and leaves it be.
+      await createKeyVault({ db: rotating, kek: oldKek }).keyFor('sub_r6');
+      expect(await rewrapSubjectKeys({ db: rotating, kek: newKek })).toEqual({
+        rewrapped: 0,
+        current: 4,
+        unknownKek: { [oldKek.id]: 1 },
+      });
+    } finally {
+      await dropRotating();
+    }
   });
 });

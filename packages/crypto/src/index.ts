@@ -10,13 +10,15 @@ export {
   createKeyVaultReader,
   forgottenId,
   KEY_VAULT_COLLECTIONS,
+  rewrapSubjectKeys,
+  type RewrapReport,
   type KeyLookup,
   type KeyVault,
   type KeyVaultReader,
   type KeyVaultDeps,
   type ShredEvidence,
 } from './key-vault';
-export { localKek, type KeyEncryptionKey } from './kek';
+export { kekRing, localKek, localKekRing, type KeyEncryptionKey } from './kek';
 export { CryptoError, CRYPTO_ERROR_CODES, type CryptoErrorCode } from './errors';
 export {
   generateSealingKeys,

@@ -14,6 +14,35 @@ export interface KeyEncryptionKey {
   unwrap(wrapped: Buffer, context: string): Promise<Buffer>;
 }
 
+/**
+ * The KEKs of a rotation: wraps under `current`, and unwraps under whichever of them wrapped
+ * (tried in order; an AES-GCM tag that does not verify costs microseconds). Its id is the
+ * current KEK's, so keys it wraps are recorded under the new KEK.
+ */
+export function kekRing(current: KeyEncryptionKey, retired: readonly KeyEncryptionKey[]): KeyEncryptionKey {
+  if (retired.length === 0) return current;
+  const all = [current, ...retired];
+  return {
+    id: current.id,
+    wrap: (dataKey, context) => current.wrap(dataKey, context),
+    async unwrap(wrapped, context) {
+      for (const kek of all) {
+        try {
+          return await kek.unwrap(wrapped, context);
+        } catch (error) {
+          if ((error as CryptoError).code !== 'CRYPTO_KEK_MISMATCH') throw error;
+        }
+      }
+      throw new CryptoError('CRYPTO_KEK_MISMATCH', 'a data key unwraps under none of the configured KEKs');
+    },
+  };
+}
+
+/** LETHE_KEK and LETHE_KEK_PREVIOUS as a ring: the KEK a service runs with. */
+export function localKekRing(current: string, retired: readonly string[]): KeyEncryptionKey {
+  return kekRing(localKek(current), retired.map(localKek));
+}
+
 /** A KEK from 32 random bytes, base64-encoded (e.g. LETHE_KEK). */
 export function localKek(base64Key: string): KeyEncryptionKey {
   const key = Buffer.from(base64Key, 'base64');

@@ -51,6 +51,7 @@ export interface KeyVaultReader {
 
 export interface KeyVaultDeps {
   db: Db;
+  /** Wraps every new key; during a rotation a kekRing, which unwraps under the old KEKs too. */
   kek: KeyEncryptionKey;
   /** How long an unwrapped key stays in this process's memory. Another process that shreds the
    * key is seen here within this time; the key is never cached anywhere else. */
@@ -96,13 +97,66 @@ async function insertKey(
   createdAt: Date,
 ): Promise<boolean> {
   try {
-    const wrappedKey = await kek.wrap(key, `subject-key|${subjectId}`);
+    const wrappedKey = await kek.wrap(key, subjectKeyContext(subjectId));
     await keys.insertOne({ _id: subjectId, wrappedKey, kekId: kek.id, createdAt });
     return true;
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     return false;
   }
+}
+
+/** What a subject key is wrapped for: the wrap opens for this subject's document alone. */
+const subjectKeyContext = (subjectId: string) => `subject-key|${subjectId}`;
+
+export interface RewrapReport {
+  /** Keys now wrapped under the current KEK that were not before. */
+  readonly rewrapped: number;
+  /** Keys already under the current KEK. */
+  readonly current: number;
+  /** Keys under a KEK this ring does not hold: left as they are, counted by KEK id. */
+  readonly unknownKek: Readonly<Record<string, number>>;
+}
+
+/**
+ * KEK rotation's second half (`lethe keys rotate-kek`): every subject key wrapped under a
+ * retired KEK is unwrapped and wrapped again under the ring's current one. Services keep
+ * running: with the same ring they unwrap under either while this runs. Each rewrite is
+ * conditional on the document still being the one read, so a key shredded meanwhile is not
+ * brought back.
+ */
+export async function rewrapSubjectKeys({
+  db,
+  kek,
+}: {
+  db: Db;
+  kek: KeyEncryptionKey;
+}): Promise<RewrapReport> {
+  const keys: Collection<SubjectKeyDocument> = db.collection(KEY_VAULT_COLLECTIONS.keys);
+  let rewrapped = 0;
+  let current = 0;
+  const unknownKek: Record<string, number> = {};
+  for await (const doc of keys.find({})) {
+    if (doc.kekId === kek.id) {
+      current += 1;
+      continue;
+    }
+    let key: Buffer;
+    try {
+      key = await kek.unwrap(toBuffer(doc.wrappedKey), subjectKeyContext(doc._id));
+    } catch (error) {
+      if ((error as CryptoError).code !== 'CRYPTO_KEK_MISMATCH') throw error;
+      unknownKek[doc.kekId] = (unknownKek[doc.kekId] ?? 0) + 1;
+      continue;
+    }
+    const wrappedKey = await kek.wrap(key, subjectKeyContext(doc._id));
+    const { modifiedCount } = await keys.updateOne(
+      { _id: doc._id, kekId: doc.kekId },
+      { $set: { wrappedKey, kekId: kek.id } },
+    );
+    rewrapped += modifiedCount;
+  }
+  return { rewrapped, current, unknownKek };
 }
 
 export function createKeyVault({
@@ -123,7 +177,7 @@ export function createKeyVault({
   }
 
   async function unwrap(doc: SubjectKeyDocument): Promise<Buffer> {
-    return kek.unwrap(toBuffer(doc.wrappedKey), `subject-key|${doc._id}`);
+    return kek.unwrap(toBuffer(doc.wrappedKey), subjectKeyContext(doc._id));
   }
 
   async function lookup(subjectId: string): Promise<KeyLookup> {

@@ -35,6 +35,11 @@ export interface ServiceConfig {
   tlsCaFile: string | undefined;
   /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
   kek: string;
+  /**
+   * KEKs being rotated out (LETHE_KEK_PREVIOUS, comma-separated; locally secrets/kek.previous):
+   * they unwrap what they wrapped until `lethe keys rotate-kek` has rewrapped it.
+   */
+  retiredKeks: string[];
   publicKeys: KeyObject[];
   /** Token issuer and revoked ids (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
   tokens: TokenSettings;
@@ -96,6 +101,11 @@ export function loadServiceConfig(
 ): ServiceConfig {
   const upper = service.name.toUpperCase();
   const kek = secretFrom(env, 'LETHE_KEK', 'secrets/kek', 'key-encryption key');
+  const retiredFile = path.join(letheHome(env), 'secrets', 'kek.previous');
+  const retiredKeks = commaList(
+    env.LETHE_KEK_PREVIOUS ??
+      (existsSync(retiredFile) ? readFileSync(retiredFile, 'utf8').replace(/\n/g, ',') : ''),
+  );
   // Public keys only: the signing key stays with `lethe token` (auth/signing-key.json).
   const publicKeys = publicKeysIn(
     'LETHE_AUTH_PUBLIC_KEYS',
@@ -115,6 +125,7 @@ export function loadServiceConfig(
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     tlsCaFile: env.LETHE_TLS_CA_FILE || undefined,
     kek,
+    retiredKeks,
     publicKeys,
     taskPublicKeys: publicKeysIn(
       'LETHE_TASK_PUBLIC_KEYS',
