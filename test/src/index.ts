@@ -26,3 +26,4 @@ export { privateMongo, type PrivateMongo } from './private-mongo';
 export { openTestScope, readyStatus, type TestScope, type TestScopeOptions } from './scope';
 export { ensureTestTaskKeys, participantBasics, signedTaskData, testTaskKeys } from './task-keys';
 export { serviceUrl, testCaFile, testServiceFetch } from './https';
+export { startLocalKms, type LocalKms } from './local-kms';

@@ -6,8 +6,10 @@ import {
   CLOCK_OFFSET_KEY,
   commaList,
   DEFAULT_TOKEN_ISSUER,
+  kekSettings,
   redisTlsOptions,
   serviceFetch,
+  type KekSettings,
   type RedisTlsOptions,
   type ServiceFetch,
 } from '@lethe/service-kit';
@@ -36,9 +38,8 @@ export interface CliConfig {
   kekFile: string;
   /** KEKs being rotated out, locally (`lethe kek rotate` appends to it). */
   retiredKekFile: string;
-  /** LETHE_KEK and LETHE_KEK_PREVIOUS, when given: they win over the local files. */
-  kek: string | undefined;
-  retiredKeks: string[] | undefined;
+  /** The KEK settings (LETHE_KEK_PROVIDER, LETHE_KEK, LETHE_KEK_PREVIOUS ...), read when needed. */
+  kekSettings: () => KekSettings;
   /** The MongoDB-wire server with credentials (LETHE_MONGO_URL), for `keys rotate-kek`. */
   mongoUrl: string | undefined;
   /** The account service's X25519 sealing key pair (made by `lethe ingest-key init`). */
@@ -113,8 +114,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     authIssuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
     kekFile: path.join(home, 'secrets', 'kek'),
     retiredKekFile: path.join(home, 'secrets', 'kek.previous'),
-    kek: env.LETHE_KEK || undefined,
-    retiredKeks: env.LETHE_KEK_PREVIOUS === undefined ? undefined : commaList(env.LETHE_KEK_PREVIOUS),
+    kekSettings: () => kekSettings({ ...env, LETHE_HOME: home }),
     mongoUrl: env.LETHE_MONGO_URL || undefined,
     ingestKeyFile: path.join(home, 'secrets', 'ingest-key.json'),
     authPrivateKey: env.LETHE_AUTH_PRIVATE_KEY || undefined,

@@ -3,8 +3,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 
 import { MongoClient } from 'mongodb';
 
-import { localKekRing, rewrapSubjectKeys } from '@lethe/crypto';
-import { commaList } from '@lethe/service-kit';
+import { keyEncryptionKeyFrom, rewrapSubjectKeys } from '@lethe/crypto';
 
 import type { CliConfig } from './config';
 
@@ -27,26 +26,15 @@ export function kekRotate(config: CliConfig): void {
   );
 }
 
-/** The KEK ring the CLI runs with: LETHE_KEK and LETHE_KEK_PREVIOUS, else the local files. */
-function configuredRing(config: CliConfig) {
-  const current =
-    config.kek ?? (existsSync(config.kekFile) ? readFileSync(config.kekFile, 'utf8').trim() : '');
-  if (!current) throw new Error('no key-encryption key: set LETHE_KEK, or run ./lethe up');
-  const retired =
-    config.retiredKeks ??
-    (existsSync(config.retiredKekFile)
-      ? commaList(readFileSync(config.retiredKekFile, 'utf8').replace(/\n/g, ','))
-      : []);
-  return { ring: localKekRing(current, retired), retired: retired.length };
-}
-
 /**
  * `lethe keys rotate-kek`: rewraps under the current KEK every subject key still wrapped under
  * a retired one. Exit code 0 once every key is under the current KEK.
  */
 export async function keysRotateKek(config: CliConfig): Promise<number> {
   if (!config.mongoUrl) throw new Error('LETHE_MONGO_URL is not set (./lethe env prints it)');
-  const { ring, retired } = configuredRing(config);
+  const settings = config.kekSettings();
+  const ring = keyEncryptionKeyFrom(settings, config.tlsCaFile);
+  const retired = settings.retired.length;
   const mongo = await MongoClient.connect(config.mongoUrl);
   try {
     const report = await rewrapSubjectKeys({ db: mongo.db(config.mongoDatabase), kek: ring });

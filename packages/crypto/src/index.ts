@@ -18,7 +18,9 @@ export {
   type KeyVaultDeps,
   type ShredEvidence,
 } from './key-vault';
-export { kekRing, localKek, localKekRing, type KeyEncryptionKey } from './kek';
+export { kekRing, localKek, type KeyEncryptionKey } from './kek';
+export { awsKmsKek } from './aws-kms-kek';
+export { keyEncryptionKeyFrom, type KekSettings } from './kek-settings';
 export { CryptoError, CRYPTO_ERROR_CODES, type CryptoErrorCode } from './errors';
 export {
   generateSealingKeys,

@@ -38,11 +38,6 @@ export function kekRing(current: KeyEncryptionKey, retired: readonly KeyEncrypti
   };
 }
 
-/** LETHE_KEK and LETHE_KEK_PREVIOUS as a ring: the KEK a service runs with. */
-export function localKekRing(current: string, retired: readonly string[]): KeyEncryptionKey {
-  return kekRing(localKek(current), retired.map(localKek));
-}
-
 /** A KEK from 32 random bytes, base64-encoded (e.g. LETHE_KEK). */
 export function localKek(base64Key: string): KeyEncryptionKey {
   const key = Buffer.from(base64Key, 'base64');

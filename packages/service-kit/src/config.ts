@@ -33,13 +33,8 @@ export interface ServiceConfig {
   registryUrl: string;
   /** The CA the stack's servers are trusted by (LETHE_TLS_CA_FILE): registry, Kafka, Redis. */
   tlsCaFile: string | undefined;
-  /** The key-encryption key, base64 of 32 bytes (a KMS key reference in production). */
-  kek: string;
-  /**
-   * KEKs being rotated out (LETHE_KEK_PREVIOUS, comma-separated; locally secrets/kek.previous):
-   * they unwrap what they wrapped until `lethe keys rotate-kek` has rewrapped it.
-   */
-  retiredKeks: string[];
+  /** Where the key-encryption key is: local (LETHE_KEK) or AWS KMS (LETHE_KEK_PROVIDER=aws-kms). */
+  kek: KekSettings;
   publicKeys: KeyObject[];
   /** Token issuer and revoked ids (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
   tokens: TokenSettings;
@@ -100,12 +95,7 @@ export function loadServiceConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ServiceConfig {
   const upper = service.name.toUpperCase();
-  const kek = secretFrom(env, 'LETHE_KEK', 'secrets/kek', 'key-encryption key');
-  const retiredFile = path.join(letheHome(env), 'secrets', 'kek.previous');
-  const retiredKeks = commaList(
-    env.LETHE_KEK_PREVIOUS ??
-      (existsSync(retiredFile) ? readFileSync(retiredFile, 'utf8').replace(/\n/g, ',') : ''),
-  );
+  const kek = kekSettings(env);
   // Public keys only: the signing key stays with `lethe token` (auth/signing-key.json).
   const publicKeys = publicKeysIn(
     'LETHE_AUTH_PUBLIC_KEYS',
@@ -125,7 +115,6 @@ export function loadServiceConfig(
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     tlsCaFile: env.LETHE_TLS_CA_FILE || undefined,
     kek,
-    retiredKeks,
     publicKeys,
     taskPublicKeys: publicKeysIn(
       'LETHE_TASK_PUBLIC_KEYS',
@@ -174,6 +163,37 @@ function serverTls(env: NodeJS.ProcessEnv): ServerTls | undefined {
     cert: pem('LETHE_TLS_CERT', 'tls/server.crt', 'HTTPS certificate'),
     key: pem('LETHE_TLS_KEY', 'tls/server.key', 'HTTPS private key'),
   };
+}
+
+/** The key-encryption key a service, or the CLI, wraps subject keys with. */
+export type KekSettings =
+  | { kind: 'local'; key: string; retired: string[] }
+  | { kind: 'aws-kms'; keyId: string; region: string; endpoint: string | undefined; retired: string[] };
+
+/**
+ * LETHE_KEK_PROVIDER: `local` (LETHE_KEK, base64 of 32 bytes, or the local stack's file) or
+ * `aws-kms` (LETHE_KMS_KEY_ID, LETHE_KMS_REGION or AWS_REGION, LETHE_KMS_ENDPOINT if not AWS's;
+ * credentials from the AWS SDK's own chain). LETHE_KEK_PREVIOUS (locally secrets/kek.previous)
+ * names local KEKs being rotated out: they unwrap until `lethe keys rotate-kek` has run.
+ */
+export function kekSettings(env: NodeJS.ProcessEnv): KekSettings {
+  const retiredFile = path.join(letheHome(env), 'secrets', 'kek.previous');
+  const retired = commaList(
+    env.LETHE_KEK_PREVIOUS ??
+      (existsSync(retiredFile) ? readFileSync(retiredFile, 'utf8').replace(/\n/g, ',') : ''),
+  );
+  const provider = env.LETHE_KEK_PROVIDER || 'local';
+  if (provider === 'local')
+    return { kind: 'local', key: secretFrom(env, 'LETHE_KEK', 'secrets/kek', 'key-encryption key'), retired };
+  if (provider !== 'aws-kms')
+    throw new ConfigError(`LETHE_KEK_PROVIDER must be local or aws-kms, not ${JSON.stringify(provider)}`);
+  const keyId = env.LETHE_KMS_KEY_ID;
+  const region = env.LETHE_KMS_REGION || env.AWS_REGION;
+  if (!keyId || !region)
+    throw new ConfigError(
+      'LETHE_KEK_PROVIDER=aws-kms needs LETHE_KMS_KEY_ID and LETHE_KMS_REGION (or AWS_REGION)',
+    );
+  return { kind: 'aws-kms', keyId, region, endpoint: env.LETHE_KMS_ENDPOINT || undefined, retired };
 }
 
 /** Comma-separated base64 SPKI DER Ed25519 keys, or a ConfigError naming the variable. */

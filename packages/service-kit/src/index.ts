@@ -27,6 +27,8 @@ export {
 export {
   commaList,
   ConfigError,
+  kekSettings,
+  type KekSettings,
   loadServiceConfig,
   redisTlsOptions,
   secretFrom,

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
-import { localKekRing } from '@lethe/crypto';
+import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka, type ConsumerRunner } from '@lethe/kafka';
@@ -39,7 +39,7 @@ async function main() {
     db,
     redis,
     codec,
-    kek: localKekRing(config.kek, config.retiredKeks),
+    kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,

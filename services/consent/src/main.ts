@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
-import { localKekRing } from '@lethe/crypto';
+import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
@@ -35,7 +35,7 @@ async function main() {
     db: mongo.db(config.mongoDatabase),
     redis,
     codec,
-    kek: localKekRing(config.kek, config.retiredKeks),
+    kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
-import { localKekRing } from '@lethe/crypto';
+import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
@@ -30,7 +30,7 @@ async function main() {
       registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
       catalog: loadCatalog(),
     }),
-    kek: localKekRing(config.kek, config.retiredKeks),
+    kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 
-import { localKekRing } from '@lethe/crypto';
+import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
@@ -33,7 +33,7 @@ async function main() {
     tokens: config.tokens,
     https: config.https,
     policy,
-    kek: localKekRing(config.kek, config.retiredKeks),
+    kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),
     clock,
     topicName: topicNamer(config.topicPrefix),
   });
