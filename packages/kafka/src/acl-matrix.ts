@@ -66,7 +66,7 @@ export const BUILT_IN_PARTICIPANTS: Readonly<Record<string, readonly string[]>> 
 };
 
 /** The services whose answers carry personal data: each records every such read. */
-const PERSONAL_DATA_READERS = ['account', 'consent'] as const;
+const PERSONAL_DATA_READERS = ['account', 'consent', 'retention'] as const;
 
 /** readTopic's consumers (a whole topic, once) take throwaway groups with this prefix. */
 const READER_GROUP_PREFIX = 'lethe-reader-';

@@ -7,7 +7,7 @@ import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { createClock, topicNamer } from '@lethe/service-kit';
+import { accessRecorderOn, createClock, topicNamer } from '@lethe/service-kit';
 
 import { loadRetentionConfig } from './config';
 import { loadPolicy } from './policy/policy';
@@ -21,21 +21,24 @@ async function main() {
   const redis = new Redis(config.redisUrl, config.redisOptions);
   const clock = await createClock(config, redis);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-retention' }, logger);
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+    catalog: loadCatalog(),
+  });
+  const topicName = topicNamer(config.topicPrefix);
   const service = await startRetentionService({
     db: mongo.db(config.mongoDatabase),
     kafka,
-    codec: createEventCodec({
-      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
-      catalog: loadCatalog(),
-    }),
+    codec,
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
+    recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'retention'),
     policy,
     kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),
     clock,
-    topicName: topicNamer(config.topicPrefix),
+    topicName,
   });
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ policyVersion: policy.version, digest: policy.digest }, 'retention policy active');

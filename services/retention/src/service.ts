@@ -17,6 +17,7 @@ import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import {
   buildServiceApp,
+  type AccessRecorder,
   type Clock,
   type ServerTls,
   systemClock,
@@ -45,6 +46,8 @@ export interface RetentionServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** Records each answer that carries personal data (main.ts: on the access topic). */
+  recordAccess?: AccessRecorder | undefined;
   policy: RetentionPolicy;
   /** Seals each legal hold's reference and reason under the subject's key. */
   kek: KeyEncryptionKey;
@@ -130,6 +133,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !observer.stalled(),

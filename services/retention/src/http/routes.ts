@@ -111,7 +111,12 @@ function subjectRetentionRoute(app: FastifyInstance, deps: RetentionRoutesDeps):
     '/v1/subjects/:subjectId/retention',
     {
       config: {
-        access: { scopes: ['service', 'operator', 'auditor', 'subject'], subjectParam: 'subjectId' },
+        access: {
+          scopes: ['service', 'operator', 'auditor', 'subject'],
+          subjectParam: 'subjectId',
+          // Operators and auditors see why each legal hold stands: text about the subject.
+          personalData: { fields: ['holds'] },
+        },
       },
       schema: {
         summary:
