@@ -102,12 +102,16 @@ async function probeRegistry(host, port) {
 
 // GET a path, over HTTPS with LETHE_PROBE_CA (fetch cannot be given a CA, so node:https).
 async function httpStatus(host, port, path) {
-  if (!CA) return (await fetch(`http://${host}:${port}${path}`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).status;
+  if (!CA)
+    return (await fetch(`http://${host}:${port}${path}`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).status;
   return new Promise((resolve, reject) => {
-    const request = https.get({ host, port, path, ca: CA, servername: 'localhost', timeout: TIMEOUT_MS }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
+    const request = https.get(
+      { host, port, path, ca: CA, servername: 'localhost', timeout: TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
     request.on('timeout', () => request.destroy(new Error('no answer within ' + TIMEOUT_MS + ' ms')));
     request.on('error', reject);
   });

@@ -156,7 +156,7 @@ describe('crypto-shredding against the real key vault', () => {
       expect(report).toEqual({ rewrapped: 3, current: 1, unknownKek: {} });
       const kekIds = await rotating
         .collection(KEY_VAULT_COLLECTIONS.keys)
-        .find({}, { projection: { kekId: 1 } })
+        .find<{ kekId: string }>({}, { projection: { kekId: 1 } })
         .toArray();
       expect(kekIds.map((doc) => doc.kekId)).toEqual(Array(4).fill(newKek.id));
 

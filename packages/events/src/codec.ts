@@ -68,10 +68,8 @@ export function createSchemaRegistry(
     clientId: 'lethe',
     middlewares: [TimeoutMiddleware(timeoutMs)],
     ...(auth ? { auth } : {}),
-    // The client's type says http.Agent; its https gateway takes an https one.
-    ...(secure && caFile
-      ? { agent: new https.Agent({ ca: readFileSync(caFile), keepAlive: true }) as never }
-      : {}),
+    // An https:// registry under a private CA: trust that CA (and only it).
+    ...(secure && caFile ? { agent: new https.Agent({ ca: readFileSync(caFile), keepAlive: true }) } : {}),
   });
 }
 

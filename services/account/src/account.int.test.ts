@@ -338,8 +338,8 @@ describe('the account service against the real servers', () => {
     expect(coerced.statusCode).toBe(400);
     expect(
       coerced
-        .json()
-        .errors.map((error: { path: string }) => error.path)
+        .json<{ errors: { path: string }[] }>()
+        .errors.map((error) => error.path)
         .sort(),
     ).toEqual(['body/name', 'body/nickname']);
 

@@ -14,12 +14,7 @@ import {
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
-import {
-  buildServiceApp,
-  type AccessRecorder,
-  type ServerTls,
-  type TokenSettings,
-} from '@lethe/service-kit';
+import { buildServiceApp, type AccessRecorder, type ServerTls, type TokenSettings } from '@lethe/service-kit';
 
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 

@@ -18,7 +18,10 @@ async function main() {
   const service = await startAuditService({
     db: mongo.db(config.mongoDatabase),
     kafka,
-    codec: createEventCodec({ registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }), catalog: loadCatalog() }),
+    codec: createEventCodec({
+      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+      catalog: loadCatalog(),
+    }),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,

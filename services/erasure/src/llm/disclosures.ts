@@ -37,7 +37,7 @@ interface StoredDisclosure {
   sentAt: Date;
 }
 
-const SEALED_FIELDS = ['model', 'purpose'] as const;
+type SealedField = 'model' | 'purpose';
 
 export const LLM_PARTICIPANT = {
   participantId: 'llm-providers',
@@ -52,7 +52,7 @@ export function llmDisclosures(db: Db, now: () => Date, cipher: FieldCipher) {
   return {
     record: async ({ disclosureId, sentAt, subjectId, provider, ...text }: NewDisclosure) => {
       const _id = disclosureId ?? randomUUID();
-      const seal = (field: (typeof SEALED_FIELDS)[number]) =>
+      const seal = (field: SealedField) =>
         cipher.encrypt({ subjectId, context: LLM_DISCLOSURES, recordId: _id, field }, text[field]);
       const sealed = { model: await seal('model'), purpose: await seal('purpose') };
       const doc: StoredDisclosure = { _id, subjectId, provider, sealed, sentAt: sentAt ?? now() };

@@ -39,10 +39,10 @@ export interface LegalHolds {
   textOf(subjectId: string, hold: LegalHold): Promise<HoldText>;
 }
 
-const HOLD_TEXT_FIELDS = ['reference', 'reason'] as const;
+type HoldTextField = 'reference' | 'reason';
 
 /** Where a hold's text is sealed: bound to the subject, the hold and the field. */
-const holdTextAddress = (subjectId: string, holdId: string, field: (typeof HOLD_TEXT_FIELDS)[number]) => ({
+const holdTextAddress = (subjectId: string, holdId: string, field: HoldTextField) => ({
   subjectId,
   context: RETENTION_EVENTS_TOPIC,
   recordId: holdId,
@@ -61,7 +61,7 @@ export function legalHolds(deps: {
   now: () => Date;
 }): LegalHolds {
   const seal = async (subjectId: string, hold: Omit<NewHold, 'subjectId'>) => {
-    const sealed = async (field: (typeof HOLD_TEXT_FIELDS)[number]) =>
+    const sealed = async (field: HoldTextField) =>
       (await deps.cipher.encrypt(holdTextAddress(subjectId, hold.holdId, field), hold[field])).toString(
         'base64',
       );
@@ -99,7 +99,7 @@ export function legalHolds(deps: {
       }
     },
     async textOf(subjectId, hold) {
-      const open = async (field: (typeof HOLD_TEXT_FIELDS)[number]) => {
+      const open = async (field: HoldTextField) => {
         const sealed = hold.sealed?.[field];
         if (!sealed) return null; // a hold placed before the text was sealed
         const opened = await deps.cipher.decrypt(
