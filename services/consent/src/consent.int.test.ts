@@ -147,6 +147,33 @@ describe('the consent service against the real servers', () => {
     ]);
   });
 
+  it('answers Sec-GPC: 1 on the fast check of a sale or sharing purpose with false, and records the opt-out', async () => {
+    const subjectId = uniqueName('sub');
+    await put(subjectId, 'data-sale', { granted: true, ...proof });
+    await put(subjectId, 'analytics', { granted: true, ...proof });
+    const fastCheck = (purpose: string) =>
+      consent.app.inject({
+        url: `/v1/subjects/${subjectId}/consents/${purpose}`,
+        headers: { ...service_, 'sec-gpc': '1' },
+      });
+    expect((await fastCheck('data-sale')).json()).toMatchObject({ granted: false });
+    expect((await fastCheck('data-sale')).json()).toMatchObject({ granted: false });
+    expect((await fastCheck('analytics')).json()).toMatchObject({ granted: true }); // not a sale or sharing
+    // Recorded, not just answered: without the header the opt-out stands.
+    expect(await check(subjectId, 'data-sale')).toBe(false);
+    const withdrawn = (await events(subjectId)).filter((e) => isEventOfType(e, 'ConsentWithdrawn'));
+    expect(withdrawn.map((e) => e.data)).toEqual([
+      expect.objectContaining({ purpose: 'cross-context-advertising', gpc: true, source: 'gpc-signal' }),
+      expect.objectContaining({ purpose: 'data-sale', gpc: true, source: 'gpc-signal' }),
+    ]);
+  });
+
+  it('says it honours GPC at /.well-known/gpc.json, to anyone', async () => {
+    const answer = await consent.app.inject({ url: '/.well-known/gpc.json' });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toEqual({ gpc: true, lastUpdate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+  });
+
   it('answers bad input with a clear problem', async () => {
     const subjectId = uniqueName('sub');
     const unknown = await put(subjectId, 'telepathy', { granted: true, ...proof });

@@ -96,6 +96,30 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
   decideConsentRoute(app, kit);
   readConsentRoute(app, kit);
   checkConsentRoute(app, kit);
+  gpcSupportRoute(app);
+}
+
+/** The day Lethe's GPC support last changed (the fast check began to honour it). */
+const GPC_SUPPORT_UPDATED = '2026-11-30';
+
+/** GET /.well-known/gpc.json: the GPC specification's statement that the signal is honoured. */
+function gpcSupportRoute(app: FastifyInstance): void {
+  app.get(
+    '/.well-known/gpc.json',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'Global Privacy Control support (GPC specification, section 3.5)',
+        response: {
+          200: {
+            type: 'object',
+            properties: { gpc: { type: 'boolean' }, lastUpdate: { type: 'string' } },
+          },
+        },
+      },
+    },
+    async () => ({ gpc: true, lastUpdate: GPC_SUPPORT_UPDATED }),
+  );
 }
 
 /** PUT /v1/subjects/:subjectId/consents/:purpose */
@@ -226,7 +250,13 @@ function checkConsentRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
       },
     },
     async (request) => {
-      deps.knownPurpose(request.params.purpose);
+      const purpose = deps.knownPurpose(request.params.purpose);
+      // A browser's Global Privacy Control, passed on by the caller: for a sale or sharing
+      // purpose the answer is no, and the opt-out is recorded (once) as on any other request.
+      if (purpose.saleOrSharing && request.headers['sec-gpc'] === '1') {
+        await deps.honourGpc(request);
+        return { subjectId: request.params.subjectId, purpose: purpose.id, granted: false };
+      }
       const granted = await deps.check(request.params.subjectId, request.params.purpose);
       return { subjectId: request.params.subjectId, purpose: request.params.purpose, granted };
     },
