@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { derivedId, ProblemError } from '@lethe/service-kit';
 
 import type { NewDisclosure } from '../llm/disclosures';
+import { subjectWasKnown } from '../request/certificate';
 import type { ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../reactions';
@@ -36,6 +37,7 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       subjectId,
       status: 'completed',
       result: done.result,
+      subjectKnown: subjectWasKnown(done.outcomes),
       dueAt: new Date(done.request.dueAt).toISOString(),
       outcomes: done.outcomes,
       certificate: done.certificate,

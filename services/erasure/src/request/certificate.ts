@@ -5,6 +5,20 @@ import { canonicalJson } from '@lethe/participant';
 
 import type { Outcome, RequestInfo } from './model';
 
+/** Outcomes that keep something of the subject rather than find nothing. */
+const KEPT_OUTCOMES = new Set(['retained-legal', 'provider-retention', 'anonymised']);
+
+/**
+ * Whether any participant held anything of the subject. An erasure of a subject no service has
+ * seen (a typo, a request for someone who never signed up) completes, and its certificate says
+ * that nothing was found rather than that something was erased.
+ */
+export function subjectWasKnown(outcomes: readonly Outcome[]): boolean {
+  return outcomes.some(
+    (o) => KEPT_OUTCOMES.has(o.outcome) || Object.values(o.counts).some((count) => count > 0),
+  );
+}
+
 export function certificateOf(
   request: RequestInfo,
   result: 'complete' | 'partial',
@@ -22,6 +36,7 @@ export function certificateOf(
     dueAt: new Date(request.dueAt).toISOString(),
     completedAt: new Date(completedAt).toISOString(),
     result,
+    subjectKnown: subjectWasKnown(outcomes),
     outcomes: [...outcomes].sort((a, b) => (a.participantId < b.participantId ? -1 : 1)),
     // What no participant can reach, stated rather than hidden (DESIGN.md section 5).
     residualCopies: [
