@@ -36,7 +36,7 @@ const MONGODB_ALLOWED = [
   'services/*/src/main.ts',
   'services/*/src/service.ts',
   'services/erasure/src/llm/disclosures.ts',
-  'services/erasure/src/key-vault/key-vault-participant.ts',
+  'services/erasure/src/llm/provider-retention-store.ts',
   'services/erasure/src/runtime/request-index.ts',
   'services/consent/src/consent/marketing-contacts.ts',
   'services/retention/src/policy/activation.ts',

@@ -9,7 +9,12 @@ import { startErasureService, type ErasureService } from '@lethe/erasure';
 import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
-import { loadPolicy, startRetentionService, type RetentionService } from '@lethe/retention';
+import {
+  loadPolicy,
+  startRetentionService,
+  type RetentionPolicy,
+  type RetentionService,
+} from '@lethe/retention';
 import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { bearer } from './auth';
@@ -62,7 +67,8 @@ export interface World {
 export async function startWorld({
   name = 'world',
   partitions = 3,
-}: { name?: string; partitions?: number } = {}): Promise<World> {
+  policy = loadPolicy(),
+}: { name?: string; partitions?: number; policy?: RetentionPolicy } = {}): Promise<World> {
   const topicName = topicNamer(uniqueName(name));
   const clock = manualClock(new Date('2026-11-27T09:00:00Z'));
   const keys = generateSigningKeys();
@@ -99,7 +105,7 @@ export async function startWorld({
     topicName,
     now: clock.now,
   });
-  const retention = await startRetentionService({ ...common, kafka, topicName, clock, policy: loadPolicy() });
+  const retention = await startRetentionService({ ...common, kafka, topicName, clock, policy });
   const operator = bearer(keys.privateKey, ['operator']);
   const service = bearer(keys.privateKey, ['service']);
 

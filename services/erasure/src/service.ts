@@ -20,6 +20,7 @@ import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/serv
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
+import { providerRetention } from './llm/provider-retention-store';
 import { erasureDecider, nextWakeup } from './request/decider';
 import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
@@ -133,6 +134,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       groupId: groups.orchestrator,
     }),
   });
+  const retention = providerRetention(deps.db);
   const consumers = await startRequestConsumers({
     kafka: deps.kafka,
     codec: deps.codec,
@@ -140,11 +142,12 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     topicName,
     intake,
     participants: () => directory.list(),
+    learnProviderRetention: (ms, policyVersion) => retention.learn(ms, policyVersion),
     now,
   });
 
   const vault = createKeyVault({ db: deps.db, kek: deps.kek });
-  const llm = llmDisclosures(deps.db, now, createFieldCipher({ vault }));
+  const llm = llmDisclosures(deps.db, now, createFieldCipher({ vault }), () => retention.current());
   const own = await joinOwnParticipants({
     kafka: deps.kafka,
     codec: deps.codec,

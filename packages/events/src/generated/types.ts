@@ -498,6 +498,8 @@ export interface PolicyVersionActivatedData {
   /** SHA-256 of the policy file. */
   readonly digest: string;
   readonly activatedBy: string;
+  /** How long the LLM providers keep API inputs and outputs, from the policy's llmProviders.retention (v2). The erasure service dates a subject's provider copies with it. */
+  readonly llmProviderRetentionMs: null | number;
 }
 
 /** A retention policy version became the one in force. */
@@ -692,7 +694,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   LegalHoldReleased: 1,
   ParticipantRegistered: 1,
   PersonalDataAccessed: 1,
-  PolicyVersionActivated: 1,
+  PolicyVersionActivated: 2,
   ProfileChanged: 1,
   RetentionClockReset: 1,
   RetentionClockStarted: 1,

@@ -10,8 +10,6 @@ import type { ErasureTask, TaskResult } from '@lethe/participant';
 // Anthropic) keep API inputs and outputs for up to 30 days; Lethe cannot delete them there, so
 // erasure reports the date they will be gone instead of pretending.
 export const LLM_DISCLOSURES = 'llm_disclosures';
-export const PROVIDER_RETENTION_DAYS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface LlmDisclosure {
   subjectId: string;
@@ -47,7 +45,13 @@ export const LLM_PARTICIPANT = {
   timeoutMs: 10_000,
 } as const;
 
-export function llmDisclosures(db: Db, now: () => Date, cipher: FieldCipher) {
+export function llmDisclosures(
+  db: Db,
+  now: () => Date,
+  cipher: FieldCipher,
+  /** How long the providers keep what they were sent (the retention policy's llmProviders). */
+  providerRetentionMs: () => Promise<number>,
+) {
   const disclosures = db.collection<StoredDisclosure>(LLM_DISCLOSURES);
   return {
     record: async ({ disclosureId, sentAt, subjectId, provider, ...text }: NewDisclosure) => {
@@ -66,7 +70,7 @@ export function llmDisclosures(db: Db, now: () => Date, cipher: FieldCipher) {
       const sent = await disclosures.find({ subjectId }).sort({ sentAt: -1 }).toArray();
       const lastSent = sent[0]?.sentAt;
       const retainedUntil = lastSent
-        ? new Date(lastSent.getTime() + PROVIDER_RETENTION_DAYS * DAY_MS)
+        ? new Date(lastSent.getTime() + (await providerRetentionMs()))
         : undefined;
       // Nothing found is its own read-back: no delete and no second scan (FerretDB scans for both).
       const deletedCount = sent.length === 0 ? 0 : (await disclosures.deleteMany({ subjectId })).deletedCount;

@@ -1,4 +1,4 @@
-import type { EventCodec } from '@lethe/events';
+import { isEventOfType, type EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
@@ -34,6 +34,8 @@ export async function startRequestConsumers(deps: {
   topicName: (logical: string) => string;
   intake: RequestIntake;
   participants: () => readonly Registration[];
+  /** The retention policy's LLM provider retention, as each activated policy version says. */
+  learnProviderRetention: (retentionMs: number, policyVersion: string) => Promise<void>;
   now: () => Date;
 }): Promise<RequestConsumers> {
   const { kafka, codec, logger, topicName, intake, now } = deps;
@@ -43,7 +45,11 @@ export async function startRequestConsumers(deps: {
     logger,
     groupId: groups.holds,
     topics: [topicName(RETENTION_EVENTS)],
-    handle: (event) => intake.run(reactToRetentionEvent(event, now(), deps.participants), event, true),
+    handle: async (event) => {
+      if (isEventOfType(event, 'PolicyVersionActivated') && event.data.llmProviderRetentionMs !== null)
+        await deps.learnProviderRetention(event.data.llmProviderRetentionMs, event.data.policyVersion);
+      await intake.run(reactToRetentionEvent(event, now(), deps.participants), event, true);
+    },
   });
   const answers = await kafka.runEventConsumer({
     codec,

@@ -66,6 +66,7 @@ export async function activatePolicy(deps: {
               policyVersion: event.data.policyVersion,
               digest: event.data.digest,
               activatedBy: deps.activatedBy,
+              llmProviderRetentionMs: deps.policy.llmProviderRetentionMs,
             },
           );
           return {
