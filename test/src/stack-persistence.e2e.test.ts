@@ -30,6 +30,12 @@ describe('the local stack (deploy/local/stack.sh)', () => {
     const run = spawnSync('bash', [STACK, ...args], { env, encoding: 'utf8', timeout: 240_000 });
     return { status: run.status, out: `${run.stdout}${run.stderr}` };
   };
+  /** `up`, and its whole output in the failure when it does not succeed. */
+  const up = () => {
+    const run = stack('up');
+    if (run.status !== 0) throw new Error(`stack.sh up exited ${run.status}:\n${run.out}`);
+    return run;
+  };
 
   beforeAll(async () => {
     const names = ['KAFKA', 'KAFKA_CONTROLLER', 'REGISTRY', 'REGISTRY_MANAGEMENT', 'MONGO', 'REDIS'];
@@ -64,9 +70,8 @@ describe('the local stack (deploy/local/stack.sh)', () => {
   });
 
   it('keeps the log, the schema ids and the documents across down and up', async () => {
-    expect(stack('up').status).toBe(0);
-    const again = stack('up');
-    expect(again.status).toBe(0);
+    up();
+    const again = up();
     expect(again.out).toContain('stack already up');
 
     const privateAdmin = localPrincipalEnv('admin', env);
@@ -124,7 +129,7 @@ describe('the local stack (deploy/local/stack.sh)', () => {
     expect(readable.stdout.trim()).toBe('');
 
     expect(stack('down').status).toBe(0);
-    expect(stack('up').status).toBe(0);
+    up();
 
     // A new codec has no cached schemas: it must fetch the id from the restarted registry.
     const reader = createEventCodec({
