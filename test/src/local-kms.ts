@@ -24,7 +24,7 @@ export interface LocalKms {
   close(): Promise<void>;
 }
 
-function installedBinary(): string | undefined {
+function installedBinary(): string {
   const home = process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe');
   const dir = path.join(
     process.env.LETHE_OPT_DIR ?? path.join(home, 'opt'),
@@ -43,7 +43,7 @@ function installedBinary(): string | undefined {
 
 /** Starts local-kms and a TLS front for it; the caller closes both. */
 export async function startLocalKms(tlsDir: string): Promise<LocalKms> {
-  const binary = installedBinary()!;
+  const binary = installedBinary();
   const data = mkdtempSync(path.join(tmpdir(), 'lethe-kms-'));
   const kmsPort = await freePort();
   const child: ChildProcess = spawn(binary, [], {

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 import { makeEvent } from '@lethe/events';
 import type { EventProducer } from '@lethe/kafka';
 
@@ -46,7 +44,6 @@ export function accessRecorderOn(producer: EventProducer, service: string): Acce
         correlationId: access.correlationId,
         producer: service,
         occurredAt: access.at,
-        eventId: randomUUID(),
       },
       {
         actor: access.actor,

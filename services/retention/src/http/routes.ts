@@ -153,15 +153,16 @@ function subjectRetentionRoute(app: FastifyInstance, deps: RetentionRoutesDeps):
           noticed: run.noticed,
         })),
         holds: await Promise.all(
-          Object.values(state.holds).map(async ({ sealed: _sealed, ...hold }) => ({
-            ...hold,
-            // Why a hold stands is for operators and auditors, not for the subject or a service.
-            ...(readsHoldText
-              ? await deps.holdText(request.params.subjectId, { ...hold, sealed: _sealed })
-              : {}),
-            placedAt: iso(hold.placedAt),
-            until: iso(hold.until),
-          })),
+          Object.values(state.holds).map(async (hold) => {
+            const { sealed: _sealed, ...shown } = hold;
+            return {
+              ...shown,
+              // Why a hold stands is for operators and auditors, not for the subject or a service.
+              ...(readsHoldText ? await deps.holdText(request.params.subjectId, hold) : {}),
+              placedAt: iso(hold.placedAt),
+              until: iso(hold.until),
+            };
+          }),
         ),
         erasureBlocked: Object.keys(state.holds).length > 0,
         nextExpiry: iso(
