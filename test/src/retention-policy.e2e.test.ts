@@ -386,6 +386,120 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     expect(await cipher.decrypt(address, hold.data.sealedReason!)).toEqual({ kind: 'erased' });
   });
 
+  const completions = (subjectId: string, count: number) =>
+    eventually(
+      async () => {
+        const done = (await eventsOf('lethe.erasure.events.v1', subjectId)).filter((e) =>
+          isEventOfType(e, 'ErasureCompleted'),
+        );
+        return done.length >= count ? done : undefined;
+      },
+      30_000,
+      `${count} ErasureCompleted for ${subjectId}`,
+    );
+  const accountCommand = (subjectId: string, command: 'deactivate' | 'reactivate') =>
+    accounts.app.inject({ method: 'POST', url: `/v1/accounts/${subjectId}/${command}`, headers: operator });
+
+  it('erases a deactivated account after the grace period; reactivating stops the clock', async () => {
+    const gone = await openAccount('dee');
+    const back = await openAccount('rae');
+    for (const subjectId of [gone, back]) {
+      expect((await accountCommand(subjectId, 'deactivate')).statusCode).toBe(204);
+      await hasClock(subjectId, 'account-deactivated');
+    }
+    expect((await accountCommand(back, 'reactivate')).statusCode).toBe(204);
+    await eventually(
+      async () =>
+        (await retentionOf(back))?.clocks.some((c) => c.clock === 'account-deactivated') === false ||
+        undefined,
+      20_000,
+      'the deactivation clock to stop on reactivation',
+    );
+
+    await advance(24 * DAY_MS); // inside the seven days' notice
+    await eventually(
+      async () =>
+        (await eventsOf('lethe.retention.events.v1', gone)).some(
+          (e) => isEventOfType(e, 'RetentionExpiryNoticed') && e.data.clock === 'account-deactivated',
+        ) || undefined,
+      20_000,
+      'the deactivation notice',
+    );
+    expect(await accountStatus(gone)).toBe(200);
+    await advance(6 * DAY_MS + 60_000); // 30 days after the deactivation
+
+    const [completed] = await completions(gone, 1);
+    if (!isEventOfType(completed!, 'ErasureCompleted')) throw new Error('unreachable');
+    expect(completed.data.result).toBe('complete');
+    expect(JSON.parse(completed.data.certificate.json)).toMatchObject({
+      reason: 'retention-expired',
+      scope: { all: true, keep: [] },
+    });
+    expect(await accountStatus(gone)).toBe(404);
+    expect(await accountStatus(back)).toBe(200);
+    const expired = (await eventsOf('lethe.retention.events.v1', gone)).filter((e) =>
+      isEventOfType(e, 'RetentionExpired'),
+    );
+    expect(expired.map((e) => (e.data as { clock: string }).clock)).toEqual(['account-deactivated']);
+    expect(
+      (await eventsOf('lethe.retention.events.v1', back)).some((e) => isEventOfType(e, 'RetentionExpired')),
+    ).toBe(false);
+  });
+
+  it("keeps an inactive account's marketing contact while marketing consent stands, then lets its own clock erase it", async () => {
+    const subjectId = await openAccount('kim');
+    const put = (granted: boolean, extra: object = {}) =>
+      consent.app.inject({
+        method: 'PUT',
+        url: `/v1/subjects/${subjectId}/consents/marketing-email`,
+        headers: operator,
+        payload: { granted, ...proof, ...extra },
+      });
+    expect((await put(true, { contact: { address: 'kim.news@example.com' } })).statusCode).toBe(200);
+    await hasClock(subjectId, 'account-inactivity');
+    await eventually(
+      async () =>
+        (await retention.streams.load(subjectId))?.state.grantedPurposes.includes('marketing-email') ||
+        undefined,
+      20_000,
+      'retention to see the grant',
+    );
+    // 731 days without activity, in one step: a second step would find erasures of other subjects
+    // this one started still open and date them past their deadline.
+    await advance(731 * DAY_MS);
+
+    const [whole] = await completions(subjectId, 1);
+    if (!isEventOfType(whole!, 'ErasureCompleted')) throw new Error('unreachable');
+    const certificate = JSON.parse(whole.data.certificate.json) as {
+      scope: object;
+      outcomes: { participantId: string; outcome: string }[];
+    };
+    expect(certificate.scope).toEqual({ all: true, categories: [], keep: ['marketing-contact'] });
+    expect(certificate.outcomes).toContainEqual(
+      expect.objectContaining({ participantId: 'consent', outcome: 'retained-consent' }),
+    );
+    expect(whole.data.result).toBe('complete');
+    expect(await accountStatus(subjectId)).toBe(404);
+    // The subject's key is shredded, and still the mail can go out: the contact has its own key.
+    expect(await createKeyVault({ db, kek }).lookup(subjectId)).toMatchObject({ kind: 'erased' });
+    expect(await consent.contacts.read(subjectId)).toEqual([
+      { purpose: 'marketing-email', channel: 'email', address: 'kim.news@example.com' },
+    ]);
+
+    // The subject unsubscribes: the marketing clock runs, and then the contact goes too.
+    expect((await put(false)).statusCode).toBe(200);
+    await hasClock(subjectId, 'marketing-contact');
+    await advance(2 * DAY_MS + 60_000);
+    const [, contact] = await completions(subjectId, 2);
+    if (!isEventOfType(contact!, 'ErasureCompleted')) throw new Error('unreachable');
+    expect(JSON.parse(contact.data.certificate.json)).toMatchObject({
+      reason: 'consent-withdrawn',
+      scope: { all: false, categories: ['marketing-contact'] },
+    });
+    expect(contact.data.result).toBe('complete');
+    expect(await consent.contacts.read(subjectId)).toEqual([]);
+  });
+
   it('answers bad hold requests clearly', async () => {
     const unknown = await retention.app.inject({
       method: 'POST',

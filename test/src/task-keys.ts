@@ -31,7 +31,7 @@ export function signedTaskData(
   options: { issuedAt?: number; signingKey?: KeyObject } = {},
 ): ErasureTaskIssuedData {
   const issuedAt = options.issuedAt ?? Date.now();
-  const scope = { all: true, categories: [] };
+  const scope = { all: true, categories: [], keep: [] };
   const attempt = task.attempt ?? 1;
   const signature = signTask(
     options.signingKey ?? testTaskKeys().signingKey,

@@ -14,7 +14,12 @@ export interface SignedTask {
   readonly requestId: string;
   readonly subjectId: string;
   readonly participantId: string;
-  readonly scope: { readonly all: boolean; readonly categories: readonly string[] };
+  readonly scope: {
+    readonly all: boolean;
+    readonly categories: readonly string[];
+    /** What a whole-account erasure leaves in place; absent or empty on most tasks. */
+    readonly keep?: readonly string[];
+  };
   readonly attempt: number;
 }
 
@@ -22,17 +27,24 @@ export interface SignedTask {
 export const TASK_SIGNATURE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
 const DOMAIN = 'lethe.erasure-task.v1';
+const DOMAIN_KEEPING = 'lethe.erasure-task.v2';
 
-/** The bytes signed: a fixed-order JSON array, categories sorted, under a domain tag. */
+/**
+ * The bytes signed: a fixed-order JSON array, categories sorted, under a domain tag. A task that
+ * keeps categories is signed under a second tag with the kept list after the categories, so what
+ * is kept cannot be added or dropped on the wire, and tasks without it sign as they always did.
+ */
 export function canonicalTask(task: SignedTask, issuedAt: number, expiresAt: number): Buffer {
+  const keep = [...(task.scope.keep ?? [])].sort();
   return Buffer.from(
     JSON.stringify([
-      DOMAIN,
+      keep.length > 0 ? DOMAIN_KEEPING : DOMAIN,
       task.requestId,
       task.subjectId,
       task.participantId,
       task.scope.all,
       [...task.scope.categories].sort(),
+      ...(keep.length > 0 ? [keep] : []),
       task.attempt,
       issuedAt,
       expiresAt,

@@ -23,7 +23,12 @@ import type { Logger } from '@lethe/logger';
 
 import { evidenceDigest } from './evidence';
 
-export type TaskOutcome = 'erased' | 'anonymised' | 'not-found' | 'provider-retention' | 'retained-legal';
+/**
+ * `retained-consent`: kept, out of a whole-account erasure's scope, because a consent the subject
+ * still gives keeps it (the marketing contact while marketing is granted).
+ */
+export type TaskOutcome =
+  'erased' | 'anonymised' | 'not-found' | 'provider-retention' | 'retained-legal' | 'retained-consent';
 
 /** One work item: erase (or anonymise) what this participant holds of a subject, in scope. */
 export interface ErasureTask {

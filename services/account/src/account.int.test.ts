@@ -258,7 +258,7 @@ describe('the account service against the real servers', () => {
     const result = await service.eraseCache({
       requestId: 'req_cache',
       subjectId: a,
-      scope: { all: true, categories: [] },
+      scope: { all: true, categories: [], keep: [] },
       attempt: 1,
       deadlineAt: new Date(),
     });

@@ -40,7 +40,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
   const request = (subjectId: string, requestId: string, requestedAt: number) =>
     makeEvent('ErasureRequested', envelope(subjectId, requestedAt), {
       requestId,
-      scope: { all: true, categories: [] },
+      scope: { all: true, categories: [], keep: [] },
       reason: 'user-request',
       regulation: 'GDPR',
       requestedAt,

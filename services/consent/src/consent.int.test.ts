@@ -4,7 +4,7 @@ import type { KafkaClient } from '@lethe/kafka';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
-import { localKek } from '@lethe/crypto';
+import { createKeyVault, localKek, type KeyVault } from '@lethe/crypto';
 import { isEventOfType, type EventCodec } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
 import { generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
@@ -20,7 +20,7 @@ import {
 
 import { loadPurposes } from './consent/purposes';
 import { consentKey } from './read-model/consent-cache';
-import { MARKETING_CONTACTS } from './consent/marketing-contacts';
+import { MARKETING_CONTACTS, marketingKeyOwner } from './consent/marketing-contacts';
 import { CONSENT_EVENTS_TOPIC } from './consent/to-records';
 import { createConsentService, type ConsentService } from './service';
 
@@ -38,6 +38,8 @@ describe('the consent service against the real servers', () => {
   let redis: Redis;
   let topic: string;
   let consent: ConsentService;
+  let vault: KeyVault;
+  const kek = localKek(randomBytes(32).toString('base64'));
 
   beforeAll(async () => {
     scope = await openTestScope('consent', { topics: [CONSENT_EVENTS_TOPIC], partitions: 3 });
@@ -48,13 +50,14 @@ describe('the consent service against the real servers', () => {
       db,
       redis,
       codec,
-      kek: localKek(randomBytes(32).toString('base64')),
+      kek,
       logger: testLogger(),
       publicKeys: [publicKeyFrom(keys.publicKey)],
       purposes: loadPurposes(),
       topic,
       policyVersion: '2026-11-01',
     });
+    vault = createKeyVault({ db, kek });
   });
   afterAll(async () => {
     await consent.app.close();
@@ -233,7 +236,10 @@ describe('the consent service against the real servers', () => {
     await put(subjectId, 'marketing-sms', { granted: false, ...proof });
     const task = { requestId: 'req_1', subjectId, attempt: 1, deadlineAt: new Date(Date.now() + 60_000) };
 
-    const scoped = await consent.erase({ ...task, scope: { all: false, categories: ['marketing-contact'] } });
+    const scoped = await consent.erase({
+      ...task,
+      scope: { all: false, categories: ['marketing-contact'], keep: [] },
+    });
     expect(scoped).toMatchObject({
       outcome: 'erased',
       verifiedEmpty: true,
@@ -242,7 +248,11 @@ describe('the consent service against the real servers', () => {
     expect(await db.collection(MARKETING_CONTACTS).countDocuments({ subjectId })).toBe(0);
     expect(await check(subjectId, 'marketing-sms')).toBe(false); // the ledger is untouched
 
-    const all = await consent.erase({ ...task, requestId: 'req_2', scope: { all: true, categories: [] } });
+    const all = await consent.erase({
+      ...task,
+      requestId: 'req_2',
+      scope: { all: true, categories: [], keep: [] },
+    });
     expect(all).toMatchObject({
       outcome: 'retained-legal',
       verifiedEmpty: true,
@@ -256,11 +266,47 @@ describe('the consent service against the real servers', () => {
     expect(refused.json()).toMatchObject({ code: 'CONSENT_LEDGER_CLOSED' });
     // Running the task again is harmless.
     expect(
-      await consent.erase({ ...task, requestId: 'req_2', scope: { all: true, categories: [] } }),
+      await consent.erase({ ...task, requestId: 'req_2', scope: { all: true, categories: [], keep: [] } }),
     ).toMatchObject({
       verifiedEmpty: true,
     });
   });
+  it('keeps the marketing contact, readable after the subject key is shredded, when a whole-account erasure keeps it', async () => {
+    const subjectId = uniqueName('sub');
+    await put(subjectId, 'marketing-email', {
+      granted: true,
+      ...proof,
+      contact: { address: 'still.wants.news@example.com' },
+    });
+    const task = { requestId: 'req_k', subjectId, attempt: 1, deadlineAt: new Date(Date.now() + 60_000) };
+    const kept = await consent.erase({
+      ...task,
+      scope: { all: true, categories: [], keep: ['marketing-contact'] },
+    });
+    expect(kept).toMatchObject({
+      outcome: 'retained-consent',
+      verifiedEmpty: true,
+      evidence: { marketingContactsKept: 1, ledgerKeptOpen: true },
+    });
+    // The key-vault participant shreds the subject's key last: the contact is under its own key.
+    await vault.shred(subjectId, { requestId: 'req_k', at: new Date() });
+    expect(await consent.contacts.read(subjectId)).toEqual([
+      { purpose: 'marketing-email', channel: 'email', address: 'still.wants.news@example.com' },
+    ]);
+    expect(await check(subjectId, 'marketing-email')).toBe(true);
+    // The subject can still say no: the ledger is open.
+    expect((await put(subjectId, 'marketing-email', { granted: false, ...proof })).statusCode).toBe(200);
+
+    // A whole-account erasure that keeps nothing shreds the marketing key too.
+    const all = await consent.erase({
+      ...task,
+      requestId: 'req_k2',
+      scope: { all: true, categories: [], keep: [] },
+    });
+    expect(all).toMatchObject({ verifiedEmpty: true, evidence: { marketingKeyShredded: true } });
+    expect(await vault.lookup(marketingKeyOwner(subjectId))).toMatchObject({ kind: 'erased' });
+  });
+
   it('gives a retried decision with the same Idempotency-Key its first answer, and refuses the key for another', async () => {
     const subjectId = uniqueName('sub');
     const headers = { ...service_, 'idempotency-key': `decide-${subjectId}` };

@@ -25,7 +25,11 @@ import {
 } from '@lethe/service-kit';
 
 import { consentDecider } from './consent/decider';
-import { createMarketingContacts, type MarketingContacts } from './consent/marketing-contacts';
+import {
+  createMarketingContacts,
+  marketingKeyOwner,
+  type MarketingContacts,
+} from './consent/marketing-contacts';
 import type { ConsentCommand, ConsentEvent, ConsentState } from './consent/model';
 import type { Purpose } from './consent/purposes';
 import { consentRecords } from './consent/to-records';
@@ -71,7 +75,8 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
   const clock = deps.clock ?? systemClock;
   const streams = await createStreamStore<ConsentState>({ db: deps.db, collection: CONSENT_STREAMS });
   const cache = createConsentCache(deps.redis);
-  const cipher = createFieldCipher({ vault: createKeyVault({ db: deps.db, kek: deps.kek }) });
+  const vault = createKeyVault({ db: deps.db, kek: deps.kek });
+  const cipher = createFieldCipher({ vault });
   const contacts = createMarketingContacts(deps.db, cipher);
   const handleCommand = createCommandHandler({
     store: streams,
@@ -132,5 +137,13 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     );
     return result.state.history.length;
   };
-  return { app, streams, contacts, handle, erase: eraseConsent({ contacts, cache, closeLedger }) };
+  const shredMarketingKey = async (subjectId: string, requestId: string) =>
+    (await vault.shred(marketingKeyOwner(subjectId), { requestId, at: clock.now() })).verifiedEmpty;
+  return {
+    app,
+    streams,
+    contacts,
+    handle,
+    erase: eraseConsent({ contacts, cache, closeLedger, shredMarketingKey }),
+  };
 }

@@ -19,7 +19,7 @@ describe('what the erasure service does with each event', () => {
       clock: 'marketing-contact',
       policyVersion: 'seed-policy.v1',
       expiredAt: now.getTime(),
-      scope: { all: false, categories: ['marketing-contact'] },
+      scope: { all: false, categories: ['marketing-contact'], keep: [] },
       reason: 'consent-withdrawn',
     });
     const reaction = reactToRetentionEvent(expired, now, () => participants);
@@ -28,7 +28,7 @@ describe('what the erasure service does with each event', () => {
       input: {
         subjectId: 'sub_1',
         requestId: requestIdFrom('evt_expired'),
-        scope: { all: false, categories: ['marketing-contact'] },
+        scope: { all: false, categories: ['marketing-contact'], keep: [] },
         reason: 'consent-withdrawn',
         regulation: null,
         causationId: 'evt_expired',

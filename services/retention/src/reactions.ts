@@ -8,7 +8,8 @@ import type { RetentionCommand } from './retention/model';
  */
 export function reactToSubjectEvent(event: LetheEvent, now: Date): RetentionCommand | undefined {
   const at = event.envelope.occurredAt;
-  const observe = (kind: 'created' | 'active' | 'erased', when: number): RetentionCommand => ({
+  type Observed = Extract<RetentionCommand, { type: 'ObserveAccount' }>['data']['event'];
+  const observe = (kind: Observed, when: number): RetentionCommand => ({
     type: 'ObserveAccount',
     data: { event: kind, at: when },
     metadata: { now },
@@ -17,7 +18,8 @@ export function reactToSubjectEvent(event: LetheEvent, now: Date): RetentionComm
   // Activity counts from the day it names (clients report a day, not an instant).
   if (isEventOfType(event, 'AccountActivityRecorded'))
     return observe('active', Date.parse(`${event.data.day}T00:00:00Z`));
-  if (isEventOfType(event, 'AccountReactivated')) return observe('active', at);
+  if (isEventOfType(event, 'AccountDeactivated')) return observe('deactivated', at);
+  if (isEventOfType(event, 'AccountReactivated')) return observe('reactivated', at);
   if (isEventOfType(event, 'AccountErased')) return observe('erased', at);
   if (isEventOfType(event, 'ConsentGranted') || isEventOfType(event, 'ConsentWithdrawn'))
     return {

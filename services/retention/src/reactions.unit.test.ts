@@ -28,7 +28,9 @@ describe('what an account or consent event means for a retention clock', () => {
       at: Date.parse('2026-11-19T00:00:00Z'),
     });
     const back = makeEvent('AccountReactivated', envelope, { reason: null });
-    expect(reactToSubjectEvent(back, now)?.data).toEqual({ event: 'active', at: occurredAt });
+    expect(reactToSubjectEvent(back, now)?.data).toEqual({ event: 'reactivated', at: occurredAt });
+    const away = makeEvent('AccountDeactivated', envelope, { reason: null });
+    expect(reactToSubjectEvent(away, now)?.data).toEqual({ event: 'deactivated', at: occurredAt });
     const erased = makeEvent('AccountErased', envelope, { requestId: 'req_1' });
     expect(reactToSubjectEvent(erased, now)?.data).toEqual({ event: 'erased', at: occurredAt });
   });
@@ -49,7 +51,12 @@ describe('what an account or consent event means for a retention clock', () => {
   });
 
   it('ignores what does not move a clock', () => {
-    const deactivated = makeEvent('AccountDeactivated', envelope, { reason: null });
-    expect(reactToSubjectEvent(deactivated, now)).toBeUndefined();
+    const profile = makeEvent('AccountProfileUpdated', envelope, {
+      email: null,
+      name: null,
+      phone: null,
+      timezone: null,
+    });
+    expect(reactToSubjectEvent(profile, now)).toBeUndefined();
   });
 });

@@ -363,6 +363,8 @@ export interface ErasureScope {
   readonly all: boolean;
   /** Data categories when all is false, e.g. marketing-contact. */
   readonly categories: string[];
+  /** Categories a whole-account erasure leaves in place because a consent the subject still gives keeps them (e.g. marketing-contact while marketing is granted). Earlier versions read as none. */
+  readonly keep: string[];
 }
 
 export interface ErasureRequestedData {
@@ -686,10 +688,10 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureDeadlineAtRisk: 1,
   ErasurePlanned: 1,
   ErasureReconciled: 1,
-  ErasureRequested: 1,
+  ErasureRequested: 2,
   ErasureTaskCompleted: 1,
   ErasureTaskFailed: 1,
-  ErasureTaskIssued: 2,
+  ErasureTaskIssued: 3,
   LegalHoldPlaced: 2,
   LegalHoldReleased: 1,
   ParticipantRegistered: 1,
@@ -699,7 +701,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   RetentionClockReset: 1,
   RetentionClockStarted: 1,
   RetentionClockStopped: 1,
-  RetentionExpired: 2,
+  RetentionExpired: 3,
   RetentionExpiryNoticed: 1,
   SignedUp: 1,
 } as const satisfies Record<EventType, number>;

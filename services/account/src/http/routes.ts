@@ -126,6 +126,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   recordActivityRoute(app, kit);
   openSessionRoute(app, kit);
   deactivateRoute(app, kit);
+  reactivateRoute(app, kit);
   deleteAccountRoute(app, kit);
 }
 
@@ -247,6 +248,25 @@ function deactivateRoute(app: FastifyInstance, deps: AccountRouteKit): void {
     async (request: SubjectRequest, reply) => {
       await deps.run(request, request.params.subjectId, (now) => ({
         type: 'Deactivate',
+        data: { reason: null },
+        metadata: { now },
+      }));
+      return reply.status(204).send();
+    },
+  );
+}
+
+/** POST /v1/accounts/:subjectId/reactivate: stops the retention policy's deactivation clock. */
+function reactivateRoute(app: FastifyInstance, deps: AccountRouteKit): void {
+  app.post(
+    '/v1/accounts/:subjectId/reactivate',
+    {
+      config: { access: READ_ACCESS },
+      schema: { summary: 'Reactivate a deactivated account', params: subjectParams },
+    },
+    async (request: SubjectRequest, reply) => {
+      await deps.run(request, request.params.subjectId, (now) => ({
+        type: 'Reactivate',
         data: { reason: null },
         metadata: { now },
       }));

@@ -6,7 +6,7 @@ import { canonicalJson } from '@lethe/participant';
 import type { Outcome, RequestInfo } from './model';
 
 /** Outcomes that keep something of the subject rather than find nothing. */
-const KEPT_OUTCOMES = new Set(['retained-legal', 'provider-retention', 'anonymised']);
+const KEPT_OUTCOMES = new Set(['retained-legal', 'retained-consent', 'provider-retention', 'anonymised']);
 
 /**
  * Whether any participant held anything of the subject. An erasure of a subject no service has

@@ -4,6 +4,11 @@
 export interface ErasureScope {
   readonly all: boolean;
   readonly categories: readonly string[];
+  /**
+   * What a whole-account erasure leaves in place because a consent the subject still gives keeps
+   * it (the retention policy's keepWhileConsented). Absent on requests from before it existed.
+   */
+  readonly keep?: readonly string[];
 }
 
 export interface Registration {

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { makeEvent, signTask, type EventCodec, type LetheEvent } from '@lethe/events';
 import { outboxRecords, type WireEnvelope } from '@lethe/eventstore';
 
-import type { ErasureEvent, TaskAnswer } from '../request/model';
+import type { ErasureEvent, ErasureScope, TaskAnswer } from '../request/model';
 
 export const ERASURE_EVENTS = 'lethe.erasure.events.v1';
 export const taskTopicOf = (participantId: string) => `lethe.erasure.tasks.${participantId}.v1`;
@@ -39,9 +39,10 @@ export function erasureRecords({
   });
 }
 
-const wireScope = (scope: { all: boolean; categories: readonly string[] }) => ({
+const wireScope = (scope: ErasureScope) => ({
   all: scope.all,
   categories: [...scope.categories],
+  keep: [...(scope.keep ?? [])],
 });
 
 function toWire(

@@ -27,6 +27,15 @@ export type ClockPolicy =
   | {
       readonly id: string;
       readonly says: string;
+      /** Runs from the account's deactivation; a reactivation stops it. */
+      readonly kind: 'deactivation';
+      readonly expiresAfterMs: number;
+      readonly noticeBeforeMs: number | null;
+      readonly erase: ErasureScope;
+    }
+  | {
+      readonly id: string;
+      readonly says: string;
       /** Runs once none of these purposes is granted any more; a new grant stops it. */
       readonly kind: 'consent';
       readonly whileAnyGranted: readonly string[];
@@ -38,6 +47,12 @@ export type ClockPolicy =
 export interface ErasureScope {
   readonly all: boolean;
   readonly categories: readonly string[];
+  /**
+   * A whole-account erasure keeps what a consent clock still keeps: the categories of every
+   * consent clock with a purpose granted when it expires (the marketing contact of a subject who
+   * still wants marketing). They then follow their own clock.
+   */
+  readonly keepWhileConsented: boolean;
 }
 
 export interface RetentionPolicy {
@@ -112,15 +127,24 @@ export function loadPolicy(file: string = SEED_POLICY_FILE): RetentionPolicy {
     if (noticeBeforeMs !== null && noticeBeforeMs >= expiresAfterMs)
       fail(noticeNode, `${where}.noticeBefore must be shorter than expiresAfter`);
     const eraseNode = at('clocks', index, 'erase');
-    const erase = value(eraseNode) as { all?: unknown; categories?: unknown } | undefined;
+    const erase = value(eraseNode) as
+      { all?: unknown; categories?: unknown; keepWhileConsented?: unknown } | undefined;
     const all = erase?.all === true;
     const categories = Array.isArray(erase?.categories) ? (erase.categories as unknown[]) : [];
     if (!erase || (!all && (categories.length === 0 || !categories.every((c) => typeof c === 'string'))))
       fail(eraseNode ?? clockNode, `${where}.erase must be {"all": true} or {"categories": ["..."]}`);
-    const scope = { all, categories: all ? [] : (categories as string[]) };
+    const keepNode = at('clocks', index, 'erase', 'keepWhileConsented');
+    if (keepNode && (keepNode.type !== 'boolean' || (keepNode.value === true && !all)))
+      fail(keepNode, `${where}.erase.keepWhileConsented must be true or false, and only with "all": true`);
+    const scope = {
+      all,
+      categories: all ? [] : (categories as string[]),
+      keepWhileConsented: erase?.keepWhileConsented === true,
+    };
     const kindNode = at('clocks', index, 'kind');
     const kind = value(kindNode);
-    if (kind === 'inactivity') return { id, says, kind, expiresAfterMs, noticeBeforeMs, erase: scope };
+    if (kind === 'inactivity' || kind === 'deactivation')
+      return { id, says, kind, expiresAfterMs, noticeBeforeMs, erase: scope };
     if (kind === 'consent') {
       const purposesNode = at('clocks', index, 'whileAnyGranted');
       const purposes = value(purposesNode);
@@ -136,7 +160,7 @@ export function loadPolicy(file: string = SEED_POLICY_FILE): RetentionPolicy {
         erase: scope,
       };
     }
-    return fail(kindNode ?? clockNode, `${where}.kind must be "inactivity" or "consent"`);
+    return fail(kindNode ?? clockNode, `${where}.kind must be "inactivity", "deactivation" or "consent"`);
   });
   const blocks = value(at('legalHolds', 'blockErasure'));
   if (blocks !== true)

@@ -33,13 +33,20 @@ describe('the retention policy file', () => {
         kind: 'inactivity',
         expiresAfterMs: 730 * 86_400_000,
         noticeBeforeMs: 30 * 86_400_000,
-        erase: { all: true, categories: [] },
+        erase: { all: true, categories: [], keepWhileConsented: true },
+      }),
+      expect.objectContaining({
+        id: 'account-deactivated',
+        kind: 'deactivation',
+        expiresAfterMs: 30 * 86_400_000,
+        noticeBeforeMs: 7 * 86_400_000,
+        erase: { all: true, categories: [], keepWhileConsented: true },
       }),
       expect.objectContaining({
         id: 'marketing-contact',
         kind: 'consent',
         whileAnyGranted: ['marketing-email', 'marketing-sms'],
-        erase: { all: false, categories: ['marketing-contact'] },
+        erase: { all: false, categories: ['marketing-contact'], keepWhileConsented: false },
       }),
     ]);
     expect(policy.llmProviderRetentionMs).toBe(30 * 86_400_000);
@@ -60,11 +67,18 @@ describe('the retention policy file', () => {
     ).toMatch(/json\.json:\d+: not JSON/);
     const kind = seed.replace('"kind": "consent"', '"kind": "sometimes"');
     expect(errorOf(withText('kind.json', kind))).toContain(
-      `kind.json:${lineOf(kind, 'sometimes')}: clocks[1].kind must be`,
+      `kind.json:${lineOf(kind, 'sometimes')}: clocks[2].kind must be`,
     );
     const notice = seed.replace('"noticeBefore": "30d"', '"noticeBefore": "800d"');
     expect(errorOf(withText('notice.json', notice))).toContain(
       `notice.json:${lineOf(notice, '800d')}: clocks[0].noticeBefore must be shorter`,
+    );
+    const keep = seed.replace(
+      '"categories": ["marketing-contact"] }',
+      '"categories": ["marketing-contact"], "keepWhileConsented": true }',
+    );
+    expect(errorOf(withText('keep.json', keep))).toContain(
+      `keep.json:${lineOf(keep, '"marketing-contact"], "keepWhileConsented"')}: clocks[2].erase.keepWhileConsented must be true or false, and only with "all": true`,
     );
     const holds = seed.replace('"blockErasure": true', '"blockErasure": false');
     expect(errorOf(withText('holds.json', holds))).toContain(

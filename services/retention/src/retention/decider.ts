@@ -4,6 +4,7 @@ import type { ClockPolicy, RetentionPolicy } from '../policy/policy';
 import {
   RetentionError,
   type RetentionCommand,
+  type ExpiryScope,
   type RetentionEvent,
   type RetentionState,
   type RunningClock,
@@ -44,6 +45,30 @@ function observeAccount(
       })),
     ];
   const events: RetentionEvent[] = [...seen];
+  if (event === 'deactivated') {
+    for (const clock of policy.clocks.filter((c) => c.kind === 'deactivation'))
+      if (!state.clocks[clock.id])
+        events.push({
+          type: 'RetentionClockStarted',
+          data: { clock: clock.id, ...running(policy, clock, at) },
+        });
+    return events;
+  }
+  if (event === 'reactivated')
+    for (const clock of policy.clocks.filter((c) => c.kind === 'deactivation')) {
+      const current = state.clocks[clock.id];
+      if (current)
+        events.push({
+          type: 'RetentionClockStopped',
+          data: {
+            clock: clock.id,
+            policyVersion: current.policyVersion,
+            stoppedAt: metadata.now.getTime(),
+            reason: 'account-reactivated',
+          },
+        });
+    }
+  // Created, active again, or reactivated: the inactivity clocks start over from then.
   for (const clock of policy.clocks.filter((c) => c.kind === 'inactivity')) {
     const current = state.clocks[clock.id];
     if (!current)
@@ -94,6 +119,26 @@ function observeConsent(
   return events;
 }
 
+/**
+ * What an expired clock erases. A whole-account erasure that keeps what consent keeps leaves out
+ * the categories of every consent clock still satisfied: the subject said yes to marketing, so
+ * the marketing contact stays (and follows the marketing clock from now on).
+ */
+function scopeOf(
+  policy: RetentionPolicy,
+  clock: ClockPolicy | undefined,
+  state: RetentionState,
+): ExpiryScope {
+  if (!clock) return { all: true, categories: [], keep: [] };
+  if (!clock.erase.all) return { all: false, categories: clock.erase.categories, keep: [] };
+  if (!clock.erase.keepWhileConsented) return { all: true, categories: [], keep: [] };
+  const granted = new Set(state.grantedPurposes);
+  const keep = policy.clocks
+    .filter((c): c is ConsentClock => c.kind === 'consent' && c.whileAnyGranted.some((p) => granted.has(p)))
+    .flatMap((c) => c.erase.categories);
+  return { all: true, categories: [], keep: [...new Set(keep)].sort() };
+}
+
 /** What the passing of time means: holds that end, clocks that notice or expire. */
 function tick(policy: RetentionPolicy, state: RetentionState, now: number): RetentionEvent[] {
   const events: RetentionEvent[] = [];
@@ -109,7 +154,7 @@ function tick(policy: RetentionPolicy, state: RetentionState, now: number): Rete
           clock: clockId,
           expiredAt: run.expiresAt,
           policyVersion: run.policyVersion,
-          scope: clock?.erase ?? { all: true, categories: [] },
+          scope: scopeOf(policy, clock, state),
           reason: clock?.kind === 'consent' ? 'consent-withdrawn' : 'retention-expired',
         },
       });

@@ -30,6 +30,10 @@ const tick = (days: number): RetentionCommand => ({
   metadata: at(days),
 });
 const types = (events: RetentionEvent[]) => events.map((e) => e.type);
+const account = (
+  event: 'created' | 'active' | 'deactivated' | 'reactivated' | 'erased',
+  days: number,
+): RetentionCommand => ({ type: 'ObserveAccount', data: { event, at: t0 + days * DAY }, metadata: at(days) });
 
 describe('the retention decider', () => {
   it('starts the marketing-contact clock only when no marketing purpose is granted any more', () => {
@@ -61,7 +65,7 @@ describe('the retention decider', () => {
           clock: 'marketing-contact',
           expiredAt: t0 + 3 * DAY,
           policyVersion: 'seed-policy.v1',
-          scope: { all: false, categories: ['marketing-contact'] },
+          scope: { all: false, categories: ['marketing-contact'], keep: [] },
           reason: 'consent-withdrawn',
         },
       },
@@ -81,6 +85,51 @@ describe('the retention decider', () => {
     expect(types(noticed.events)).toEqual(['RetentionExpiryNoticed']);
     expect(decider.decide(tick(701), noticed.state)).toEqual([]);
     expect(types(run([tick(730)], noticed.state).events)).toEqual(['RetentionExpired']);
+  });
+
+  it('runs a deactivated account out after its grace period; reactivation stops the clock', () => {
+    const deactivated = run([account('created', 0), account('deactivated', 10)]);
+    expect(deactivated.state.clocks['account-deactivated']).toMatchObject({
+      startedAt: t0 + 10 * DAY,
+      expiresAt: t0 + 40 * DAY,
+      noticeAt: t0 + 33 * DAY,
+    });
+    expect(nextWakeup(deactivated.state)?.getTime()).toBe(t0 + 33 * DAY);
+    const expired = run([tick(40)], deactivated.state);
+    expect(expired.events).toEqual([
+      expect.objectContaining({
+        type: 'RetentionExpired',
+        data: expect.objectContaining({
+          clock: 'account-deactivated',
+          scope: { all: true, categories: [], keep: [] },
+        }),
+      }),
+    ]);
+    const reactivated = run([account('reactivated', 20)], deactivated.state);
+    expect(types(reactivated.events)).toEqual(['RetentionClockStopped', 'RetentionClockReset']);
+    expect(reactivated.state.clocks['account-deactivated']).toBeUndefined();
+    expect(reactivated.state.clocks['account-inactivity']?.startedAt).toBe(t0 + 20 * DAY);
+  });
+
+  it('keeps the marketing contact out of a whole-account expiry while a marketing purpose is granted', () => {
+    const granted = run([account('created', 0), consent('marketing-sms', true, 1)]);
+    const [expiry] = run([tick(730)], granted.state).events;
+    expect(expiry).toMatchObject({
+      type: 'RetentionExpired',
+      data: {
+        clock: 'account-inactivity',
+        scope: { all: true, categories: [], keep: ['marketing-contact'] },
+      },
+    });
+    const withdrawn = run([consent('marketing-sms', false, 2)], granted.state);
+    expect(run([tick(730)], withdrawn.state).events).toContainEqual(
+      expect.objectContaining({
+        data: expect.objectContaining({
+          clock: 'account-inactivity',
+          scope: { all: true, categories: [], keep: [] },
+        }),
+      }),
+    );
   });
 
   it('refuses a hold on an unknown subject, and releases a hold with an end date when it ends', () => {

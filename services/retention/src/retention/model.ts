@@ -1,6 +1,12 @@
 // Per-subject retention: the clocks the policy runs for a subject, its legal holds, and what has
 // expired. Time comes in with each command (metadata.now); the policy is the decider's argument.
-import type { ErasureScope } from '../policy/policy';
+/** What an expiry asks the erasure service to erase, as it travels on RetentionExpired. */
+export interface ExpiryScope {
+  readonly all: boolean;
+  readonly categories: readonly string[];
+  /** Categories a whole-account erasure keeps because a consent still keeps them. */
+  readonly keep: readonly string[];
+}
 
 export interface RunningClock {
   readonly startedAt: number;
@@ -44,7 +50,10 @@ type Meta = { readonly metadata: { readonly now: Date } };
 export type RetentionCommand =
   | ({
       readonly type: 'ObserveAccount';
-      readonly data: { readonly event: 'created' | 'active' | 'erased'; readonly at: number };
+      readonly data: {
+        readonly event: 'created' | 'active' | 'deactivated' | 'reactivated' | 'erased';
+        readonly at: number;
+      };
     } & Meta)
   | ({
       readonly type: 'ObserveConsent';
@@ -84,7 +93,7 @@ export type RetentionEvent =
   | {
       readonly type: 'RetentionExpired';
       readonly data: Expiry & {
-        readonly scope: ErasureScope;
+        readonly scope: ExpiryScope;
         /** Why the erasure is asked for: retention-expired, or consent-withdrawn for a consent clock. */
         readonly reason: 'retention-expired' | 'consent-withdrawn';
       };

@@ -53,7 +53,7 @@ function toWire(event: RetentionEvent, envelope: WireEnvelope): LetheEvent | und
       return makeEvent('RetentionExpiryNoticed', envelope, event.data);
     case 'RetentionExpired': {
       const { clock, policyVersion, expiredAt, scope, reason } = event.data;
-      const wireScope = { all: scope.all, categories: [...scope.categories] };
+      const wireScope = { all: scope.all, categories: [...scope.categories], keep: [...scope.keep] };
       return makeEvent('RetentionExpired', envelope, {
         clock,
         policyVersion,
