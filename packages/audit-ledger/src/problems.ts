@@ -10,6 +10,7 @@ export type ProblemKind =
   | 'request-completed-twice'
   | 'request-completed-late'
   | 'request-overdue'
+  | 'deadline-extension-invalid'
   | 'erased-subject-key-present'
   | 'task-signature-invalid';
 

@@ -1,4 +1,4 @@
-import { isEventOfType, type LetheEvent } from '@lethe/events';
+import { isEventOfType, latestExtendedDeadline, type LetheEvent } from '@lethe/events';
 
 import type { Problem, RequestTimeline } from './problems';
 
@@ -16,6 +16,8 @@ export function timelines(
       subjectId: event.envelope.subjectId,
       requestedAt: null,
       dueAt: null,
+      originalDueAt: null,
+      regulation: null,
       blocked: false,
       completions: new Map<string, { at: number; result: string; position: string }>(),
       steps: [] as { type: string; at: number; detail: string }[],
@@ -28,6 +30,17 @@ export function timelines(
     if (isEventOfType(event, 'ErasureRequested')) {
       request.requestedAt = Number(event.data.requestedAt);
       request.dueAt = Number(event.data.dueAt);
+      request.originalDueAt = request.dueAt;
+      request.regulation = event.data.regulation;
+    } else if (isEventOfType(event, 'ErasureDeadlineExtended')) {
+      const why = extensionRefused(request, Number(event.data.previousDueAt), Number(event.data.dueAt));
+      if (why)
+        problems.push({
+          kind: 'deadline-extension-invalid',
+          position,
+          detail: `request ${requestId}: ${why}`,
+        });
+      else request.dueAt = Number(event.data.dueAt); // later completions are measured against it
     } else if (isEventOfType(event, 'ErasureBlocked')) request.blocked = true;
     else if (isEventOfType(event, 'ErasurePlanned')) request.blocked = false;
     else if (isEventOfType(event, 'ErasureCompleted'))
@@ -55,13 +68,33 @@ function stepDetail(event: LetheEvent): string {
     return `${event.data.participantId} attempt ${event.data.attempt}`;
   if (isEventOfType(event, 'ErasureCompleted')) return event.data.result;
   if (isEventOfType(event, 'ErasureDeadlineAtRisk')) return `open: ${event.data.openParticipants.join(', ')}`;
+  if (isEventOfType(event, 'ErasureDeadlineExtended'))
+    return `to ${new Date(Number(event.data.dueAt)).toISOString()} (${event.data.reason})`;
   return '';
+}
+
+/**
+ * Why an extension on the log does not count, or undefined when it does: it must follow the
+ * deadline in force and stay within what the request's regulation allows.
+ */
+function extensionRefused(request: RequestSoFar, previousDueAt: number, dueAt: number): string | undefined {
+  if (request.originalDueAt === null || request.dueAt === null) return 'extends a request never requested';
+  if (previousDueAt !== request.dueAt || dueAt <= request.dueAt)
+    return `does not follow the deadline in force (${new Date(request.dueAt).toISOString()})`;
+  const latest = latestExtendedDeadline(request.regulation, request.originalDueAt);
+  if (latest === null) return `no extension is allowed under regulation ${request.regulation ?? 'none'}`;
+  if (dueAt > latest)
+    return `moves the deadline to ${new Date(dueAt).toISOString()}, past the latest its regulation allows (${new Date(latest).toISOString()})`;
+  return undefined;
 }
 
 interface RequestSoFar {
   subjectId: string | null;
   requestedAt: number | null;
+  /** The deadline in force: as requested, or as lawfully extended since. */
   dueAt: number | null;
+  originalDueAt: number | null;
+  regulation: string | null;
   blocked: boolean;
   completions: Map<string, { at: number; result: string; position: string }>;
   steps: { type: string; at: number; detail: string }[];

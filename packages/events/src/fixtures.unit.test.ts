@@ -47,6 +47,8 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'ErasureTaskCompleted',
     'ErasureTaskFailed',
     'ErasureDeadlineAtRisk',
+    // Beyond the design: a deadline extended as the regulation allows (issue 12).
+    'ErasureDeadlineExtended',
     'ErasureCompleted',
     'ErasureReconciled',
   ],

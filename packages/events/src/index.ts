@@ -8,6 +8,11 @@ export {
   type RegisteredSchema,
 } from './codec';
 export { isEventOfType, makeEvent, topicOf, type EnvelopeInput, type EventOf } from './envelope';
+export {
+  DEADLINE_EXTENSION_REASONS,
+  latestExtendedDeadline,
+  type DeadlineExtensionReason,
+} from './deadlines';
 export { newRequestId, requestIdFrom } from './request-id';
 export {
   canonicalTask,

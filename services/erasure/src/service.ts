@@ -162,16 +162,29 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   });
   relay.start(200);
 
+  const load = requestLookup({
+    requests,
+    streams,
+    accountLogRead: deps.kafka.consumedBarrier({
+      topic: topicName(ACCOUNT_EVENTS),
+      groupId: groups.orchestrator,
+    }),
+  });
   const app = await erasureApp(deps, {
     requestErasure: (input) => intake.request(input),
-    load: requestLookup({
-      requests,
-      streams,
-      accountLogRead: deps.kafka.consumedBarrier({
-        topic: topicName(ACCOUNT_EVENTS),
-        groupId: groups.orchestrator,
-      }),
-    }),
+    load,
+    extendDeadline: async (requestId, extension) => {
+      const found = await load(requestId);
+      if (!found) return undefined;
+      const at = now();
+      const { state } = await handle(
+        found.subjectId,
+        { type: 'ExtendDeadline', data: { requestId, ...extension }, metadata: { now: at } },
+        { now: at, correlationId: requestId, causationId: null },
+      );
+      const last = state.status === 'open' ? state.request.extensions?.at(-1) : undefined;
+      return last && { previousDueAt: last.previousDueAt, dueAt: last.dueAt };
+    },
     directory,
     recordDisclosure: llm.record,
     reconcileKeys: () => own.reconcile(),

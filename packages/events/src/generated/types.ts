@@ -325,6 +325,23 @@ export interface ErasureDeadlineAtRisk {
   readonly data: ErasureDeadlineAtRiskData;
 }
 
+export interface ErasureDeadlineExtendedData {
+  readonly requestId: string;
+  readonly previousDueAt: number;
+  /** The new deadline. */
+  readonly dueAt: number;
+  /** complexity | number-of-requests: the grounds the regulation names. A code, never free text: the erasure log is kept for good. */
+  readonly reason: string;
+  /** The operator's token subject. */
+  readonly extendedBy: string;
+}
+
+/** An operator extended an open request's legal deadline, as its regulation allows (GDPR Art. 12(3): by up to two further months; CCPA: by up to 45 more days). The at-risk warning and the verifier use the new deadline. */
+export interface ErasureDeadlineExtended {
+  readonly envelope: Envelope;
+  readonly data: ErasureDeadlineExtendedData;
+}
+
 export interface PlannedTask {
   readonly participantId: string;
   readonly phase: number;
@@ -599,6 +616,7 @@ export type ConsentWithdrawnEvent = ConsentWithdrawn & { readonly envelope: Enve
 export type ErasureBlockedEvent = ErasureBlocked & { readonly envelope: Envelope & { readonly type: 'ErasureBlocked' } };
 export type ErasureCompletedEvent = ErasureCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureCompleted' } };
 export type ErasureDeadlineAtRiskEvent = ErasureDeadlineAtRisk & { readonly envelope: Envelope & { readonly type: 'ErasureDeadlineAtRisk' } };
+export type ErasureDeadlineExtendedEvent = ErasureDeadlineExtended & { readonly envelope: Envelope & { readonly type: 'ErasureDeadlineExtended' } };
 export type ErasurePlannedEvent = ErasurePlanned & { readonly envelope: Envelope & { readonly type: 'ErasurePlanned' } };
 export type ErasureReconciledEvent = ErasureReconciled & { readonly envelope: Envelope & { readonly type: 'ErasureReconciled' } };
 export type ErasureRequestedEvent = ErasureRequested & { readonly envelope: Envelope & { readonly type: 'ErasureRequested' } };
@@ -620,7 +638,7 @@ export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreated
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
-export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
+export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
 export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
@@ -647,6 +665,7 @@ export const TOPIC_OF_EVENT_TYPE = {
   ErasureBlocked: 'lethe.erasure.events.v1',
   ErasureCompleted: 'lethe.erasure.events.v1',
   ErasureDeadlineAtRisk: 'lethe.erasure.events.v1',
+  ErasureDeadlineExtended: 'lethe.erasure.events.v1',
   ErasurePlanned: 'lethe.erasure.events.v1',
   ErasureReconciled: 'lethe.erasure.events.v1',
   ErasureRequested: 'lethe.erasure.events.v1',
@@ -686,6 +705,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureBlocked: 1,
   ErasureCompleted: 1,
   ErasureDeadlineAtRisk: 1,
+  ErasureDeadlineExtended: 1,
   ErasurePlanned: 1,
   ErasureReconciled: 1,
   ErasureRequested: 2,

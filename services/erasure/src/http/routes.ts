@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 
+import { DEADLINE_EXTENSION_REASONS } from '@lethe/events';
 import { derivedId, ProblemError } from '@lethe/service-kit';
 
 import type { NewDisclosure } from '../llm/disclosures';
 import { subjectWasKnown } from '../request/certificate';
-import type { ErasureState } from '../request/model';
+import { ErasureError, type ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../reactions';
 
@@ -13,6 +14,11 @@ export interface ErasureRoutesDeps {
   load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
   directory: ParticipantDirectory;
   recordDisclosure: (disclosure: NewDisclosure) => Promise<void>;
+  /** Moves an open request's deadline; undefined when there is no such request. */
+  extendDeadline: (
+    requestId: string,
+    extension: { dueAt: number; reason: string; extendedBy: string },
+  ) => Promise<{ previousDueAt: number; dueAt: number } | undefined>;
   /** Re-derives shredded keys from the erasure log and shreds any found again (after a restore). */
   reconcileKeys: () => Promise<{ checked: number; reapplied: number }>;
 }
@@ -28,6 +34,16 @@ function notFound(): never {
   });
 }
 
+function extensionsView(extensions: Extract<ErasureState, { status: 'open' }>['request']['extensions']) {
+  return (extensions ?? []).map((e) => ({
+    from: new Date(e.previousDueAt).toISOString(),
+    to: new Date(e.dueAt).toISOString(),
+    reason: e.reason,
+    extendedBy: e.extendedBy,
+    extendedAt: new Date(e.extendedAt).toISOString(),
+  }));
+}
+
 /** A request's status as its callers see it: open with each task, or completed with the certificate. */
 function view(requestId: string, subjectId: string, state: ErasureState) {
   const done = state.completed.find((c) => c.request.requestId === requestId);
@@ -39,6 +55,7 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       result: done.result,
       subjectKnown: subjectWasKnown(done.outcomes),
       dueAt: new Date(done.request.dueAt).toISOString(),
+      deadlineExtensions: extensionsView(done.request.extensions),
       outcomes: done.outcomes,
       certificate: done.certificate,
     };
@@ -50,6 +67,7 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       status: 'in-progress',
       ...(state.request.requestId !== requestId ? { joinedTo: state.request.requestId } : {}),
       dueAt: new Date(state.request.dueAt).toISOString(),
+      deadlineExtensions: extensionsView(state.request.extensions),
       deadlineAtRisk: state.atRiskRaised ?? false,
       blockedByHolds: state.blocked ? [...state.holds] : [],
       tasks: state.tasks.map((t) => ({
@@ -132,6 +150,58 @@ function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
       });
       if (!found) return notFound();
       return view(request.params.requestId, found.subjectId, found.state);
+    },
+  );
+}
+
+/** POST /v1/erasure-requests/:requestId/deadline-extensions */
+function extendDeadlineRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
+  app.post<{ Params: { requestId: string }; Body: { dueAt: string; reason: string } }>(
+    '/v1/erasure-requests/:requestId/deadline-extensions',
+    {
+      config: { access: { scopes: ['operator'] }, idempotent: true },
+      schema: {
+        summary:
+          "Extend an open request's deadline as its regulation allows (GDPR: two more months; CCPA: 45 more days)",
+        params: {
+          type: 'object',
+          required: ['requestId'],
+          properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+        body: {
+          type: 'object',
+          required: ['dueAt', 'reason'],
+          additionalProperties: false,
+          properties: {
+            dueAt: { type: 'string', format: 'date-time' },
+            reason: { type: 'string', enum: [...DEADLINE_EXTENSION_REASONS] },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const extended = await deps
+        .extendDeadline(request.params.requestId, {
+          dueAt: Date.parse(request.body.dueAt),
+          reason: request.body.reason,
+          extendedBy: request.caller?.sub ?? 'unknown',
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ErasureError)
+            throw new ProblemError({
+              status: error.code === 'ERASURE_EXTENSION_INVALID' ? 422 : 409,
+              title: error.code === 'ERASURE_EXTENSION_INVALID' ? 'Unprocessable Content' : 'Conflict',
+              code: error.code,
+              detail: error.message,
+            });
+          throw error;
+        });
+      if (!extended) return notFound();
+      return reply.status(201).send({
+        requestId: request.params.requestId,
+        previousDueAt: new Date(extended.previousDueAt).toISOString(),
+        dueAt: new Date(extended.dueAt).toISOString(),
+      });
     },
   );
 }
@@ -229,6 +299,7 @@ function participantsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void 
 export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
   requestErasureRoute(app, deps);
   erasureRequestRoute(app, deps);
+  extendDeadlineRoute(app, deps);
   llmDisclosureRoute(app, deps);
   participantsRoute(app, deps);
   reconcileKeysRoute(app, deps);

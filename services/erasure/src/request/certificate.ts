@@ -34,6 +34,17 @@ export function certificateOf(
     regulation: request.regulation,
     requestedAt: new Date(request.requestedAt).toISOString(),
     dueAt: new Date(request.dueAt).toISOString(),
+    // Only when a deadline was extended, so certificates without one keep their exact form.
+    ...(request.extensions?.length
+      ? {
+          deadlineExtensions: request.extensions.map((e) => ({
+            from: new Date(e.previousDueAt).toISOString(),
+            to: new Date(e.dueAt).toISOString(),
+            reason: e.reason,
+            extendedAt: new Date(e.extendedAt).toISOString(),
+          })),
+        }
+      : {}),
     completedAt: new Date(completedAt).toISOString(),
     result,
     subjectKnown: subjectWasKnown(outcomes),

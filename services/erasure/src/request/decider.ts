@@ -1,3 +1,4 @@
+import { latestExtendedDeadline } from '@lethe/events';
 import { assertNever, type Decider } from '@lethe/eventstore';
 
 import { certificateOf } from './certificate';
@@ -5,6 +6,7 @@ import { evolveErasure } from './evolve';
 import {
   AT_RISK_BEFORE_DUE_MS,
   deadlineFor,
+  ErasureError,
   MAX_ATTEMPTS,
   retryBackoffMs,
   type ErasureCommand,
@@ -173,6 +175,44 @@ function tick(state: ErasureState, now: Date): ErasureEvent[] {
   return events.length === 0 ? [] : andWhatFollows(state, events, now);
 }
 
+/**
+ * An operator moves an open request's deadline, within what its regulation allows counted from the
+ * deadline it was first given. The same extension asked twice is recorded once.
+ */
+function extendDeadline(command: Command<'ExtendDeadline'>, state: ErasureState): ErasureEvent[] {
+  const { requestId, dueAt, reason, extendedBy } = command.data;
+  if (state.status !== 'open' || state.request.requestId !== requestId)
+    throw new ErasureError('ERASURE_REQUEST_NOT_OPEN', 'only an open request can have its deadline extended');
+  const { request } = state;
+  const last = request.extensions?.at(-1);
+  if (last && last.dueAt === dueAt && last.reason === reason) return [];
+  const original = request.extensions?.[0]?.previousDueAt ?? request.dueAt;
+  const latest = latestExtendedDeadline(request.regulation, original);
+  if (latest === null)
+    throw new ErasureError(
+      'ERASURE_EXTENSION_NOT_ALLOWED',
+      'only a request under GDPR or CCPA can have its deadline extended',
+    );
+  if (dueAt <= request.dueAt || dueAt > latest)
+    throw new ErasureError(
+      'ERASURE_EXTENSION_INVALID',
+      `the new deadline must be after ${new Date(request.dueAt).toISOString()} and no later than ${new Date(latest).toISOString()} (${request.regulation})`,
+    );
+  return [
+    {
+      type: 'ErasureDeadlineExtended',
+      data: {
+        requestId,
+        previousDueAt: request.dueAt,
+        dueAt,
+        reason,
+        extendedBy,
+        extendedAt: command.metadata.now.getTime(),
+      },
+    },
+  ];
+}
+
 function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
   const now = command.metadata.now;
   switch (command.type) {
@@ -214,6 +254,8 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
     }
     case 'Tick':
       return tick(state, now);
+    case 'ExtendDeadline':
+      return extendDeadline(command, state);
     default:
       return assertNever(command);
   }

@@ -247,6 +247,56 @@ describe('the erasure decider', () => {
     expect(erasureDecider.decide(tick(warnAt - now.getTime() + 1000), warned.state)).toEqual([]);
     expect(nextWakeup(warned.state)?.getTime()).toBe(now.getTime() + 40 * 86_400_000);
   });
+
+  it('extends a deadline within what the regulation allows, and warns again before the new one', () => {
+    const slow = participants.map((p) => ({ ...p, timeoutMs: 200 * 86_400_000 }));
+    const { state } = run([{ ...request, data: { ...request.data, participants: slow } }]);
+    if (state.status !== 'open') throw new Error('not open');
+    const originalDue = state.request.dueAt;
+    const twoMonthsOn = new Date(originalDue);
+    twoMonthsOn.setUTCMonth(twoMonthsOn.getUTCMonth() + 2);
+    const extend = (dueAt: number): ErasureCommand => ({
+      type: 'ExtendDeadline',
+      data: { requestId: 'req_1', dueAt, reason: 'complexity', extendedBy: 'op' },
+      metadata: { now },
+    });
+    expect(() => erasureDecider.decide(extend(twoMonthsOn.getTime() + 1), state)).toThrow(
+      expect.objectContaining({ code: 'ERASURE_EXTENSION_INVALID' }),
+    );
+    expect(() => erasureDecider.decide(extend(originalDue), state)).toThrow(
+      expect.objectContaining({ code: 'ERASURE_EXTENSION_INVALID' }),
+    );
+    const warned = run([tick(originalDue - AT_RISK_BEFORE_DUE_MS - now.getTime())], state);
+    expect(warned.state).toMatchObject({ atRiskRaised: true });
+    const extended = run([extend(twoMonthsOn.getTime())], warned.state);
+    expect(extended.events).toEqual([
+      {
+        type: 'ErasureDeadlineExtended',
+        data: {
+          requestId: 'req_1',
+          previousDueAt: originalDue,
+          dueAt: twoMonthsOn.getTime(),
+          reason: 'complexity',
+          extendedBy: 'op',
+          extendedAt: now.getTime(),
+        },
+      },
+    ]);
+    expect(extended.state).toMatchObject({ atRiskRaised: false, request: { dueAt: twoMonthsOn.getTime() } });
+    expect(nextWakeup(extended.state)?.getTime()).toBe(twoMonthsOn.getTime() - AT_RISK_BEFORE_DUE_MS);
+    // Asked again: recorded once. A second extension still counts from the original deadline.
+    expect(erasureDecider.decide(extend(twoMonthsOn.getTime()), extended.state)).toEqual([]);
+    const ccpa = run([{ ...request, data: { ...request.data, regulation: 'CCPA' } }]).state;
+    if (ccpa.status !== 'open') throw new Error('not open');
+    expect(erasureDecider.decide(extend(ccpa.request.dueAt + 45 * 86_400_000), ccpa)).toHaveLength(1);
+    expect(() => erasureDecider.decide(extend(ccpa.request.dueAt + 46 * 86_400_000), ccpa)).toThrow(
+      expect.objectContaining({ code: 'ERASURE_EXTENSION_INVALID' }),
+    );
+    const none = run([{ ...request, data: { ...request.data, regulation: null } }]).state;
+    expect(() => erasureDecider.decide(extend(originalDue + 86_400_000), none)).toThrow(
+      expect.objectContaining({ code: 'ERASURE_EXTENSION_NOT_ALLOWED' }),
+    );
+  });
 });
 
 describe('states stored by older versions', () => {

@@ -63,6 +63,17 @@ export function evolveErasure(state: ErasureState, event: ErasureEvent): Erasure
       return state; // the TaskOutcomeRecorded that follows it changes the task
     case 'ErasureDeadlineAtRisk':
       return state.status === 'open' ? { ...state, atRiskRaised: true } : state;
+    case 'ErasureDeadlineExtended': {
+      if (state.status !== 'open') return state;
+      const { requestId: _request, ...extension } = event.data;
+      const extensions = [...(state.request.extensions ?? []), extension];
+      // The warning is given again a week before the new deadline.
+      return {
+        ...state,
+        request: { ...state.request, dueAt: extension.dueAt, extensions },
+        atRiskRaised: false,
+      };
+    }
     case 'ErasureCompleted': {
       if (state.status !== 'open') return state;
       const { result, outcomes, certificate } = event.data;

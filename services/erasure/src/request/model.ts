@@ -60,7 +60,18 @@ export interface RequestInfo {
   readonly reason: string;
   readonly regulation: string | null;
   readonly requestedAt: number;
+  /** The deadline in force: the one the request was given, or the last extension's. */
   readonly dueAt: number;
+  /** Operators' extensions, oldest first; absent when there were none. */
+  readonly extensions?: readonly DeadlineExtension[];
+}
+
+export interface DeadlineExtension {
+  readonly previousDueAt: number;
+  readonly dueAt: number;
+  readonly reason: string;
+  readonly extendedBy: string;
+  readonly extendedAt: number;
 }
 
 export interface CompletedRequest {
@@ -124,6 +135,16 @@ export type ErasureCommand =
   | {
       readonly type: 'RecordTaskOutcome';
       readonly data: TaskAnswer;
+      readonly metadata: { readonly now: Date };
+    }
+  | {
+      readonly type: 'ExtendDeadline';
+      readonly data: {
+        readonly requestId: string;
+        readonly dueAt: number;
+        readonly reason: string;
+        readonly extendedBy: string;
+      };
       readonly metadata: { readonly now: Date };
     }
   /** Time passed: issue retries whose backoff is over, time out silent attempts, warn of the
@@ -201,6 +222,10 @@ export type ErasureEvent =
       };
     }
   | {
+      readonly type: 'ErasureDeadlineExtended';
+      readonly data: { readonly requestId: string } & DeadlineExtension;
+    }
+  | {
       readonly type: 'ErasureCompleted';
       readonly data: {
         readonly requestId: string;
@@ -209,6 +234,21 @@ export type ErasureEvent =
         readonly certificate: { readonly json: string; readonly digest: string };
       };
     };
+
+export type ErasureErrorCode =
+  'ERASURE_REQUEST_NOT_OPEN' | 'ERASURE_EXTENSION_NOT_ALLOWED' | 'ERASURE_EXTENSION_INVALID';
+
+/** A command the request's state refuses; the message is safe to show (no personal data). */
+export class ErasureError extends Error {
+  override readonly name = 'ErasureError';
+
+  constructor(
+    readonly code: ErasureErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export const MAX_ATTEMPTS = 3;
 

@@ -87,6 +87,10 @@ function toWire(
         ...event.data,
         openParticipants: [...event.data.openParticipants],
       });
+    case 'ErasureDeadlineExtended': {
+      const { extendedAt: _inTheEnvelope, ...data } = event.data;
+      return makeEvent('ErasureDeadlineExtended', envelope, data);
+    }
     case 'ErasureCompleted':
       return makeEvent('ErasureCompleted', envelope, {
         requestId: event.data.requestId,
