@@ -3,7 +3,7 @@
 // comes up before `pnpm install` may have run). An open port is not enough: each probe sends a
 // real request of the server's own protocol and checks its answer.
 //
-//   node probe.mjs kafka|mongo|redis|registry|service HOST PORT  -> exit 0 when it answers
+//   node probe.mjs kafka|mongo|redis|registry|objects|service HOST PORT  -> exit 0 when it answers
 //
 // With LETHE_PROBE_CA set (a CA file), the probe speaks TLS and trusts only that CA.
 import { readFileSync } from 'node:fs';
@@ -139,6 +139,13 @@ function bson(elements) {
   return Buffer.concat([int32(4 + body.length + 1), body, Buffer.from([0])]);
 }
 
+// The S3 object store: up when an anonymous request is answered, and refused (403): it answers
+// the S3 protocol and authenticates every call.
+async function probeObjects(host, port) {
+  const status = await httpStatus(host, port, '/');
+  if (status !== 403) throw new Error('an anonymous GET / answered ' + status + ', not 403');
+}
+
 // A Lethe service: ready when /readyz answers 200 (its own checks passed).
 async function probeService(host, port) {
   const status = await httpStatus(host, port, '/readyz');
@@ -150,12 +157,13 @@ const probes = {
   mongo: probeMongo,
   redis: probeRedis,
   registry: probeRegistry,
+  objects: probeObjects,
   service: probeService,
 };
 const [name, host, port] = process.argv.slice(2);
 const probe = probes[name];
 if (!probe || !host || !port) {
-  console.error('usage: probe.mjs kafka|mongo|redis|registry|service HOST PORT');
+  console.error('usage: probe.mjs kafka|mongo|redis|registry|objects|service HOST PORT');
   process.exit(2);
 }
 try {

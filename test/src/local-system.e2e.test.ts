@@ -3,12 +3,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+
 import type { VerifyReport } from '@lethe/audit-ledger';
+import { s3ClientFromEnv } from '@lethe/participant-s3';
 
 import { serviceFetch } from '@lethe/service-kit';
 
 import { eventually } from './isolation';
-import { testServers } from './servers';
+import { localPrincipalEnv, testServers } from './servers';
 
 // The README's first command, as a user runs it: `./lethe up` brings the whole local system up
 // (each service as its own principal, under the ACL matrix, over TLS), and it takes a deletion
@@ -59,6 +62,15 @@ describeLocal('the local system from ./lethe up', () => {
       headers: { authorization, 'lethe-purpose': 'support-ticket' },
     });
     expect(read.status).toBe(200);
+    // What a product service keeps in the local bucket: an upload, in two versions, and an export.
+    const s3 = s3ClientFromEnv({ ...process.env, ...localPrincipalEnv('admin') });
+    const prefix = `subjects/${subjectId}/`;
+    for (const [key, body] of [
+      ['avatar.png', 'v1'],
+      ['avatar.png', 'v2'],
+      ['exports/all.json', '{"name":"Local System"}'],
+    ] as const)
+      await s3.send(new PutObjectCommand({ Bucket: 'lethe-objects', Key: `${prefix}${key}`, Body: body }));
     const deleted = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
       method: 'DELETE',
       headers: { authorization },
@@ -86,6 +98,11 @@ describeLocal('the local system from ./lethe up', () => {
     expect(answered.get('account')).toBe('erased');
     expect(answered.get('key-vault')).toBe('erased');
     expect([...answered.keys()]).toEqual(expect.arrayContaining(['consent', 'redis-cache', 'llm-providers']));
+    // The bucket: every version under the subject's prefix is gone.
+    expect(answered.get('object-store')).toBe('erased');
+    const left = await s3.send(new ListObjectVersionsCommand({ Bucket: 'lethe-objects', Prefix: prefix }));
+    expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
+    s3.destroy();
 
     // The profile read is on the ledger with its reader, and the verifier lists it.
     const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-verify-')), 'report.json');

@@ -24,6 +24,10 @@ const SECURITY_VARIABLES = [
   'LETHE_KAFKA_SASL_MECHANISM',
   'LETHE_KAFKA_SASL_USERNAME',
   'LETHE_KAFKA_SASL_PASSWORD',
+  // The object store (the local stack's versitygw): endpoint and its root account.
+  'LETHE_S3_ENDPOINT',
+  'LETHE_S3_ACCESS_KEY_ID',
+  'LETHE_S3_SECRET_ACCESS_KEY',
 ] as const;
 
 function securityOf(env: Record<string, string | undefined>): Record<string, string> {

@@ -4,10 +4,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { MongoClient } from 'mongodb';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
 import { connectKafka, kafkaConnectionFromEnv } from '@lethe/kafka';
+import { s3ClientFromEnv } from '@lethe/participant-s3';
 
 import { eventually, uniqueName } from './isolation';
 import { testLogger } from './kafka';
@@ -38,7 +40,15 @@ describe('the local stack (deploy/local/stack.sh)', () => {
   };
 
   beforeAll(async () => {
-    const names = ['KAFKA', 'KAFKA_CONTROLLER', 'REGISTRY', 'REGISTRY_MANAGEMENT', 'MONGO', 'REDIS'];
+    const names = [
+      'KAFKA',
+      'KAFKA_CONTROLLER',
+      'REGISTRY',
+      'REGISTRY_MANAGEMENT',
+      'MONGO',
+      'REDIS',
+      'OBJECTS',
+    ];
     ports = {};
     for (const name of names) ports[name] = await freePort();
     env = {
@@ -110,13 +120,19 @@ describe('the local stack (deploy/local/stack.sh)', () => {
       .collection('docs')
       .insertOne({ _id: 'doc-1' as never, kept: true });
     await mongo.close();
+    const s3 = s3ClientFromEnv(privateAdmin);
+    expect(privateAdmin.LETHE_S3_ENDPOINT).toBe(`https://127.0.0.1:${ports.OBJECTS}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'persist' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'persist', Key: 'subjects/sub_persist/a.txt', Body: 'kept' }),
+    );
 
     // What the servers keep and log is readable by this user alone.
     const readable = spawnSync(
       'find',
       [
-        ...['data/kafka', 'data/redis', 'data/registry', 'logs', 'secrets', 'tls'].map((dir) =>
-          path.join(home, dir),
+        ...['data/kafka', 'data/redis', 'data/registry', 'data/objects', 'logs', 'secrets', 'tls'].map(
+          (dir) => path.join(home, dir),
         ),
         '-perm',
         '/g=rwx,o=rwx',
@@ -158,5 +174,10 @@ describe('the local stack (deploy/local/stack.sh)', () => {
         .findOne({ _id: 'doc-1' as never }),
     ).toEqual({ _id: 'doc-1', kept: true });
     await after.close();
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: 'persist', Key: 'subjects/sub_persist/a.txt' }),
+    );
+    expect(await object.Body?.transformToString()).toBe('kept');
+    s3.destroy();
   }, 300_000);
 });

@@ -12,6 +12,7 @@ LETHE_MONGO_PORT=${LETHE_MONGO_PORT:-27017}
 LETHE_REDIS_PORT=${LETHE_REDIS_PORT:-6379}
 LETHE_REGISTRY_PORT=${LETHE_REGISTRY_PORT:-8081}
 LETHE_REGISTRY_MANAGEMENT_PORT=${LETHE_REGISTRY_MANAGEMENT_PORT:-9001}
+LETHE_OBJECTS_PORT=${LETHE_OBJECTS_PORT:-7070}
 LETHE_STACK_TIMEOUT=${LETHE_STACK_TIMEOUT:-180} # seconds to wait for each server to answer
 
 KAFKA_VERSION=4.1.1
@@ -24,7 +25,7 @@ LOG_DIR=$LETHE_HOME/logs
 RUN_DIR=$LETHE_HOME/run   # pid files
 
 # PostgreSQL first: the MongoDB-wire server stores in it.
-SERVERS=(postgres kafka registry mongo redis)
+SERVERS=(postgres kafka registry mongo redis objects)
 
 say() { printf '%s\n' "$*"; }
 fail() {
@@ -39,6 +40,7 @@ port_of() {
     registry) echo "$LETHE_REGISTRY_PORT" ;;
     mongo) echo "$LETHE_MONGO_PORT" ;;
     redis) echo "$LETHE_REDIS_PORT" ;;
+    objects) echo "$LETHE_OBJECTS_PORT" ;;
   esac
 }
 
@@ -49,6 +51,7 @@ ports_of() {
     registry) echo "LETHE_REGISTRY_PORT=$LETHE_REGISTRY_PORT LETHE_REGISTRY_MANAGEMENT_PORT=$LETHE_REGISTRY_MANAGEMENT_PORT" ;;
     mongo) echo "LETHE_MONGO_PORT=$LETHE_MONGO_PORT" ;;
     redis) echo "LETHE_REDIS_PORT=$LETHE_REDIS_PORT" ;;
+    objects) echo "LETHE_OBJECTS_PORT=$LETHE_OBJECTS_PORT" ;;
   esac
 }
 
@@ -91,7 +94,7 @@ require_free_ports() {
 # The servers that answer only over TLS (under the local CA, lib/tls.sh).
 uses_tls() {
   case $1 in
-    mongo | kafka | redis | registry) return 0 ;;
+    mongo | kafka | redis | registry | objects) return 0 ;;
     *) return 1 ;;
   esac
 }

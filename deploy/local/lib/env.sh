@@ -18,6 +18,18 @@ principal_env() {
     LETHE_REDIS_URL "rediss://$name:$password@$LETHE_HOST:$LETHE_REDIS_PORT" \
     LETHE_REGISTRY_URL "https://$name:$password@$LETHE_HOST:$LETHE_REGISTRY_PORT/apis/ccompat/v7" \
     LETHE_MONGO_URL "mongodb://$name:$password@$LETHE_HOST:$LETHE_MONGO_PORT/?$mongo_options"
+  # The object store has one account, its root (lib/objects.sh): only admin and the erasure
+  # service (whose object-store participant deletes) are given it. `lethe-objects` is the local
+  # bucket a product service would keep uploads in, under subjects/<subjectId>/.
+  case $name in
+    admin | erasure)
+      printf "export %s='%s'\n" \
+        LETHE_S3_ENDPOINT "https://$LETHE_HOST:$LETHE_OBJECTS_PORT" \
+        LETHE_S3_ACCESS_KEY_ID admin \
+        LETHE_S3_SECRET_ACCESS_KEY "$(password_of admin)" \
+        LETHE_OBJECT_BUCKETS lethe-objects
+      ;;
+  esac
   # The services' APIs, HTTPS under the same CA.
   printf "export %s='%s'\n" \
     LETHE_ACCOUNT_URL "https://$LETHE_HOST:${LETHE_ACCOUNT_PORT:-3001}" \

@@ -15,7 +15,18 @@ import {
 } from '@lethe/service-kit';
 
 // The one place the CLI reads its environment (STYLE.md section 4).
+const S3_VARIABLES = [
+  'LETHE_S3_ENDPOINT',
+  'LETHE_S3_ACCESS_KEY_ID',
+  'LETHE_S3_SECRET_ACCESS_KEY',
+  'LETHE_S3_REGION',
+  'LETHE_TLS_CA_FILE',
+  'LETHE_OBJECT_BUCKETS',
+];
+
 export interface CliConfig {
+  /** The S3 endpoint, keys, CA and LETHE_OBJECT_BUCKETS, as `lethe buckets init` reads them. */
+  s3Env: Record<string, string | undefined>;
   /** Brokers, TLS and SASL (LETHE_KAFKA_*, LETHE_TLS_CA_FILE). */
   kafka: KafkaConnection;
   registryUrl: string;
@@ -100,6 +111,7 @@ function localCaFile(env: NodeJS.ProcessEnv, home: string): string | undefined {
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
   return {
+    s3Env: Object.fromEntries(S3_VARIABLES.map((name) => [name, env[name]])),
     kafka: kafkaConnectionFromEnv(env),
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,

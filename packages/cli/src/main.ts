@@ -4,6 +4,7 @@ import { connectKafka, formatAclMatrix, letheAclMatrix, letheTopics } from '@let
 import { createLogger } from '@lethe/logger';
 
 import { auditVerify } from './audit';
+import { bucketsInit } from './buckets';
 import {
   auditKeyInit,
   authInit,
@@ -23,6 +24,7 @@ const USAGE = `usage: lethe <command>
   topics list        print the topic specs: partitions, replicas, configs, purpose
   kafka acls         print the ACL matrix: who may read and write which topic and group, and why
   schemas register   register every event schema with the registry (idempotent)
+  buckets init       create the versioned S3 buckets in LETHE_OBJECT_BUCKETS, if missing
   auth init          make the local token signing key, if there is none
   kek init           make the local key-encryption key, if there is none
   ingest-key init    make the account service's X25519 sealing key, if there is none
@@ -129,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
     case 'schemas register':
       await schemasRegister(config);
       return 0;
+    case 'buckets init':
+      return bucketsInit(config.s3Env);
     default:
       console.error(USAGE);
       return 2;

@@ -62,7 +62,7 @@ const AUDITED = [
 export const BUILT_IN_PARTICIPANTS: Readonly<Record<string, readonly string[]>> = {
   account: ['account', 'redis-cache'],
   consent: ['consent'],
-  erasure: ['key-vault', 'llm-providers', 'kafka-compacted'],
+  erasure: ['key-vault', 'llm-providers', 'object-store', 'kafka-compacted'],
 };
 
 /** The services whose answers carry personal data: each records every such read. */

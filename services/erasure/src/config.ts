@@ -11,6 +11,10 @@ import {
 export interface ErasureConfig extends ServiceConfig {
   /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
   compactedTopics: string[];
+  /** S3 buckets whose objects under `subjects/<subjectId>/` erasure deletes (LETHE_OBJECT_BUCKETS). */
+  objectBuckets: string[];
+  /** LETHE_S3_* and the CA file: how to reach those buckets (s3ClientFromEnv). */
+  s3Env: Record<string, string | undefined>;
   /** Signs every task (LETHE_TASK_SIGNING_KEY: base64 PKCS#8 DER Ed25519). */
   taskSigningKey: KeyObject;
 }
@@ -19,6 +23,14 @@ export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): Erasure
   return {
     ...loadServiceConfig({ name: 'erasure', defaultPort: 3004 }, env),
     compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
+    objectBuckets: commaList(env.LETHE_OBJECT_BUCKETS),
+    s3Env: {
+      LETHE_S3_ENDPOINT: env.LETHE_S3_ENDPOINT,
+      LETHE_S3_ACCESS_KEY_ID: env.LETHE_S3_ACCESS_KEY_ID,
+      LETHE_S3_SECRET_ACCESS_KEY: env.LETHE_S3_SECRET_ACCESS_KEY,
+      LETHE_S3_REGION: env.LETHE_S3_REGION,
+      LETHE_TLS_CA_FILE: env.LETHE_TLS_CA_FILE,
+    },
     taskSigningKey: privateKeyFrom(
       secretFrom(
         env,

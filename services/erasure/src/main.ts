@@ -7,6 +7,7 @@ import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
+import { s3ClientFromEnv } from '@lethe/participant-s3';
 import { createClock, topicNamer } from '@lethe/service-kit';
 
 import { loadErasureConfig } from './config';
@@ -37,6 +38,11 @@ async function main() {
     https: config.https,
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
+    // The client from LETHE_S3_* (endpoint, keys, the CA), made only when buckets are named.
+    objectStore:
+      config.objectBuckets.length > 0
+        ? { s3: s3ClientFromEnv(config.s3Env), buckets: config.objectBuckets }
+        : undefined,
     taskSigningKey: config.taskSigningKey,
     taskPublicKeys: config.taskPublicKeys,
     now: () => clock.now(),

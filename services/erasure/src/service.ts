@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 
@@ -64,6 +65,8 @@ export interface ErasureServiceDeps {
   instanceId?: string;
   /** Compacted topics keyed by subject id (physical names): erasure writes a tombstone on each. */
   compactedTopics?: readonly string[];
+  /** S3 buckets with objects under `subjects/<subjectId>/`: the object-store participant. */
+  objectStore?: { s3: S3Client; buckets: readonly string[] } | undefined;
   /** Signs every task it issues (Ed25519; LETHE_TASK_SIGNING_KEY). */
   taskSigningKey: KeyObject;
   /** What its own participants accept besides its own key's tasks (keys being rotated). */
@@ -158,6 +161,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     shredKey: shredSubjectKey({ vault, now }),
     llmErase: llm.erase,
     compactedTopics: deps.compactedTopics ?? [],
+    objectStore: deps.objectStore,
     taskPublicKeys: [createPublicKey(deps.taskSigningKey), ...(deps.taskPublicKeys ?? [])],
   });
   relay.start(200);

@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
+import type { S3Client } from '@aws-sdk/client-s3';
+
 import type { KeyVault } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
@@ -10,6 +12,7 @@ import { COMPACTED_PARTICIPANT, writeTombstones } from '../compacted/tombstones'
 import { KEY_VAULT_PARTICIPANT } from '../key-vault/key-vault-participant';
 import { reconcileShreddedKeys, type Reconciled } from '../key-vault/reconcile';
 import { LLM_PARTICIPANT } from '../llm/disclosures';
+import { eraseObjects, OBJECT_STORE_PARTICIPANT } from '../objects/object-store';
 import { ERASURE_EVENTS } from './to-records';
 
 type Erase = ParticipantDeps['erase'];
@@ -28,13 +31,16 @@ export interface OwnParticipantsDeps {
   llmErase: Erase;
   /** Compacted topics keyed by subject id (physical names): a tombstone is written on each. */
   compactedTopics: readonly string[];
+  /** Buckets whose objects under `subjects/<subjectId>/` are the subject's, and the client. */
+  objectStore?: { s3: S3Client; buckets: readonly string[] } | undefined;
   /** Whose task signatures its participants accept (its own key's public half among them). */
   taskPublicKeys: readonly KeyObject[];
 }
 
 /**
  * The participants the erasure service runs itself: the key vault (shreds the subject's key,
- * last of all), the LLM providers (what they still keep), and tombstones on compacted topics.
+ * last of all), the LLM providers (what they still keep), objects in S3 buckets, and tombstones
+ * on compacted topics.
  */
 export async function joinOwnParticipants(
   deps: OwnParticipantsDeps,
@@ -69,6 +75,14 @@ export async function joinOwnParticipants(
     await join(KEY_VAULT_PARTICIPANT, deps.shredKey),
     await join(LLM_PARTICIPANT, deps.llmErase),
   ];
+  const objects = deps.objectStore;
+  if (objects && objects.buckets.length > 0)
+    joined.push(
+      await join(
+        { ...OBJECT_STORE_PARTICIPANT, stores: objects.buckets.map((bucket) => `s3:${bucket}`) },
+        eraseObjects(objects.s3, objects.buckets),
+      ),
+    );
   const topics = deps.compactedTopics;
   if (topics.length > 0) {
     joined.push(

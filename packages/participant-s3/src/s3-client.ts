@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+
+import { S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * An S3 client from LETHE_S3_* (endpoint, access key id, secret; region us-east-1 unless
+ * LETHE_S3_REGION) that trusts LETHE_TLS_CA_FILE when it is set. Without an endpoint: AWS itself,
+ * with the SDK's own credential chain. Path-style addressing, which every S3-compatible server
+ * speaks (virtual hosts need DNS per bucket).
+ */
+export function s3ClientFromEnv(env: Record<string, string | undefined>): S3Client {
+  const endpoint = env.LETHE_S3_ENDPOINT;
+  const accessKeyId = env.LETHE_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.LETHE_S3_SECRET_ACCESS_KEY;
+  const ca = env.LETHE_TLS_CA_FILE ? readFileSync(env.LETHE_TLS_CA_FILE, 'utf8') : undefined;
+  return new S3Client({
+    region: env.LETHE_S3_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+    ...(ca ? { requestHandler: { httpsAgent: new Agent({ ca, keepAlive: true }) } } : {}),
+  });
+}
