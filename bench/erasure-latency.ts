@@ -44,6 +44,8 @@ async function main() {
       'lethe.erasure.events.v1',
       'lethe.erasure.answers.v1',
       'lethe.retention.events.v1',
+      'lethe.consent.events.v1',
+      'lethe.access.events.v1',
       'lethe.erasure.participants.v1',
       'floor',
     ].map((logical) => ({

@@ -36,6 +36,7 @@ async function main() {
   const logical = [
     'lethe.account.events.v1',
     'lethe.consent.events.v1',
+    'lethe.access.events.v1',
     'lethe.retention.events.v1',
     'lethe.erasure.events.v1',
     'lethe.erasure.answers.v1',

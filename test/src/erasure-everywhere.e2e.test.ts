@@ -77,6 +77,8 @@ describe('erasure end to end', () => {
         'lethe.erasure.events.v1',
         'lethe.erasure.answers.v1',
         'lethe.retention.events.v1',
+        'lethe.consent.events.v1',
+        'lethe.access.events.v1',
       ],
       3,
     );

@@ -68,6 +68,8 @@ function stepDetail(event: LetheEvent): string {
     return `${event.data.participantId} attempt ${event.data.attempt}`;
   if (isEventOfType(event, 'ErasureCompleted')) return event.data.result;
   if (isEventOfType(event, 'ErasureDeadlineAtRisk')) return `open: ${event.data.openParticipants.join(', ')}`;
+  if (isEventOfType(event, 'ProviderRetentionElapsed'))
+    return `${event.data.participantId}: the providers' retention has passed`;
   if (isEventOfType(event, 'ErasureDeadlineExtended'))
     return `to ${new Date(Number(event.data.dueAt)).toISOString()} (${event.data.reason})`;
   return '';

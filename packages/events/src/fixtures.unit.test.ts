@@ -51,10 +51,12 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'ErasureDeadlineExtended',
     'ErasureCompleted',
     'ErasureReconciled',
+    // Beyond the design: a provider's retention of a completed erasure ran out (issue 12).
+    'ProviderRetentionElapsed',
   ],
   'lethe.erasure.participants.v1': ['ParticipantRegistered'],
   // Beyond the design: reads of personal data, ledgered like every change (issue 11).
-  'lethe.access.events.v1': ['PersonalDataAccessed'],
+  'lethe.access.events.v1': ['PersonalDataAccessed', 'LlmDisclosedWithoutConsent'],
   'lethe.audit.ledger.v1': ['AuditEntry', 'AuditCheckpoint'],
 };
 

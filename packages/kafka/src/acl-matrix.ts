@@ -165,6 +165,13 @@ export function letheAclMatrix(options: AclMatrixOptions): AclGrant[] {
   m.consumes('erasure', TOPICS.retentionEvents, 'lethe.erasure.holds', 'legal holds and expiries');
   m.consumes('erasure', TOPICS.accountEvents, 'lethe.erasure.orchestrator', 'deletion requests');
   m.consumes('erasure', TOPICS.answers, 'lethe.erasure.orchestrator', "the participants' answers");
+  m.consumes(
+    'erasure',
+    TOPICS.consentEvents,
+    'lethe.erasure.consents',
+    'LLM consent, checked on each disclosure',
+  );
+  m.grant('erasure', 'topic', TOPICS.access, ['write'], 'LLM disclosures made without consent');
   m.grant('erasure', 'topic', TOPICS.participants, ['read', 'describe-configs'], 'the participant directory');
   m.grant('erasure', 'group', 'lethe.erasure.directory.', ['read'], 'one directory group per instance', true);
   m.owns('erasure', deadLetterTopicName(TOPICS.participants), ['write'], 'dead letters of the directory');

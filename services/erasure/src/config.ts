@@ -13,6 +13,8 @@ export interface ErasureConfig extends ServiceConfig {
   compactedTopics: string[];
   /** S3 buckets whose objects under `subjects/<subjectId>/` erasure deletes (LETHE_OBJECT_BUCKETS). */
   objectBuckets: string[];
+  /** The consent purpose an LLM disclosure needs (LETHE_LLM_CONSENT_PURPOSE). */
+  llmConsentPurpose: string;
   /** LETHE_S3_* and the CA file: how to reach those buckets (s3ClientFromEnv). */
   s3Env: Record<string, string | undefined>;
   /** Signs every task (LETHE_TASK_SIGNING_KEY: base64 PKCS#8 DER Ed25519). */
@@ -24,6 +26,7 @@ export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): Erasure
     ...loadServiceConfig({ name: 'erasure', defaultPort: 3004 }, env),
     compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
     objectBuckets: commaList(env.LETHE_OBJECT_BUCKETS),
+    llmConsentPurpose: env.LETHE_LLM_CONSENT_PURPOSE ?? 'llm-processing',
     s3Env: {
       LETHE_S3_ENDPOINT: env.LETHE_S3_ENDPOINT,
       LETHE_S3_ACCESS_KEY_ID: env.LETHE_S3_ACCESS_KEY_ID,

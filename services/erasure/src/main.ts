@@ -38,6 +38,7 @@ async function main() {
     https: config.https,
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
+    llmConsentPurpose: config.llmConsentPurpose,
     // The client from LETHE_S3_* (endpoint, keys, the CA), made only when buckets are named.
     objectStore:
       config.objectBuckets.length > 0

@@ -21,6 +21,7 @@ import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/serv
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
+import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';
 import { providerRetention } from './llm/provider-retention-store';
 import { erasureDecider, nextWakeup } from './request/decider';
 import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
@@ -29,7 +30,9 @@ import { joinOwnParticipants } from './runtime/own-participants';
 import { mongoRequestIndex } from './runtime/request-index';
 import { createRequestIntake } from './runtime/request-intake';
 import {
+  ACCESS_EVENTS,
   ACCOUNT_EVENTS,
+  CONSENT_EVENTS,
   requestGroups,
   RETENTION_EVENTS,
   startRequestConsumers,
@@ -65,6 +68,8 @@ export interface ErasureServiceDeps {
   instanceId?: string;
   /** Compacted topics keyed by subject id (physical names): erasure writes a tombstone on each. */
   compactedTopics?: readonly string[];
+  /** The consent purpose an LLM disclosure needs (LETHE_LLM_CONSENT_PURPOSE); llm-processing. */
+  llmConsentPurpose?: string;
   /** S3 buckets with objects under `subjects/<subjectId>/`: the object-store participant. */
   objectStore?: { s3: S3Client; buckets: readonly string[] } | undefined;
   /** Signs every task it issues (Ed25519; LETHE_TASK_SIGNING_KEY). */
@@ -149,6 +154,23 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     now,
   });
 
+  const consents = llmConsents(deps.db, deps.llmConsentPurpose ?? 'llm-processing');
+  const consentGroup = topicName('lethe.erasure.consents');
+  const consentObserver = await deps.kafka.runEventConsumer({
+    codec: deps.codec,
+    logger: log,
+    groupId: consentGroup,
+    topics: [topicName(CONSENT_EVENTS)],
+    handle: (event) => consents.observe(event),
+  });
+  const checkConsent = checkDisclosureConsent({
+    consents,
+    consentsRead: deps.kafka.consumedBarrier({ topic: topicName(CONSENT_EVENTS), groupId: consentGroup }),
+    producer: deps.kafka.eventProducer(deps.codec),
+    accessTopic: topicName(ACCESS_EVENTS),
+    now,
+  });
+
   const vault = createKeyVault({ db: deps.db, kek: deps.kek });
   const llm = llmDisclosures(deps.db, now, createFieldCipher({ vault }), () => retention.current());
   const own = await joinOwnParticipants({
@@ -190,9 +212,19 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       return last && { previousDueAt: last.previousDueAt, dueAt: last.dueAt };
     },
     directory,
-    recordDisclosure: llm.record,
+    recordDisclosure: async ({ reportedBy, ...disclosure }) => {
+      const { disclosureId, sentAt } = await llm.record(disclosure);
+      const consentGranted = await checkConsent({
+        disclosureId,
+        sentAt,
+        reportedBy,
+        subjectId: disclosure.subjectId,
+        provider: disclosure.provider,
+      });
+      return { consentGranted };
+    },
     reconcileKeys: () => own.reconcile(),
-    consumersStalled: () => consumers.stalled(),
+    consumersStalled: () => consumers.stalled() || consentObserver.stalled(),
   });
 
   return {
@@ -202,6 +234,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     async stop() {
       await sweeper.stop();
       await consumers.stop();
+      await consentObserver.stop();
       await own.stop();
       await directory.stop();
       await relay.stop();

@@ -32,6 +32,9 @@ export const ERASURE_TOPICS = [
   'lethe.erasure.answers.v1',
   'lethe.erasure.participants.v1',
   'lethe.retention.events.v1',
+  // Read for LLM consent, written with a disclosure made without it.
+  'lethe.consent.events.v1',
+  'lethe.access.events.v1',
 ];
 
 /** Signing keys and an operator's bearer header for a test's erasure service. */

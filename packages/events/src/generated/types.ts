@@ -19,6 +19,23 @@ export interface Envelope {
   readonly schemaVersion: number;
 }
 
+export interface LlmDisclosedWithoutConsentData {
+  readonly disclosureId: string;
+  /** openai | anthropic */
+  readonly provider: string;
+  readonly sentAt: number;
+  /** The purpose checked (LETHE_LLM_CONSENT_PURPOSE, llm-processing by default). */
+  readonly consentPurpose: string;
+  /** The token subject of the service that reported the disclosure. */
+  readonly reportedBy: string;
+}
+
+/** A service reported sending a subject's data to an LLM provider while the subject had not granted the consent purpose that covers it. The disclosure already happened, so it is recorded (its provider retention is tracked) and this violation is put on the audited access log. */
+export interface LlmDisclosedWithoutConsent {
+  readonly envelope: Envelope;
+  readonly data: LlmDisclosedWithoutConsentData;
+}
+
 export interface PersonalDataAccessedData {
   /** Who read: the bearer token's sub (a person or a service). */
   readonly actor: string;
@@ -465,6 +482,18 @@ export interface ErasureTaskIssued {
   readonly data: ErasureTaskIssuedData;
 }
 
+export interface ProviderRetentionElapsedData {
+  readonly requestId: string;
+  readonly participantId: string;
+  readonly retainedUntil: number;
+}
+
+/** The date a completed erasure gave for what a provider still kept (outcome provider-retention: the LLM providers' API data retention) has passed: by their own terms, those copies are gone. */
+export interface ProviderRetentionElapsed {
+  readonly envelope: Envelope;
+  readonly data: ProviderRetentionElapsedData;
+}
+
 export interface ParticipantRegisteredData {
   readonly participantId: string;
   readonly stores: string[];
@@ -596,6 +625,7 @@ export interface RetentionExpiryNoticed {
   readonly data: RetentionExpiryNoticedData;
 }
 
+export type LlmDisclosedWithoutConsentEvent = LlmDisclosedWithoutConsent & { readonly envelope: Envelope & { readonly type: 'LlmDisclosedWithoutConsent' } };
 export type PersonalDataAccessedEvent = PersonalDataAccessed & { readonly envelope: Envelope & { readonly type: 'PersonalDataAccessed' } };
 export type AccountActivityRecordedEvent = AccountActivityRecorded & { readonly envelope: Envelope & { readonly type: 'AccountActivityRecorded' } };
 export type AccountCreatedEvent = AccountCreated & { readonly envelope: Envelope & { readonly type: 'AccountCreated' } };
@@ -623,6 +653,7 @@ export type ErasureRequestedEvent = ErasureRequested & { readonly envelope: Enve
 export type ErasureTaskCompletedEvent = ErasureTaskCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureTaskCompleted' } };
 export type ErasureTaskFailedEvent = ErasureTaskFailed & { readonly envelope: Envelope & { readonly type: 'ErasureTaskFailed' } };
 export type ErasureTaskIssuedEvent = ErasureTaskIssued & { readonly envelope: Envelope & { readonly type: 'ErasureTaskIssued' } };
+export type ProviderRetentionElapsedEvent = ProviderRetentionElapsed & { readonly envelope: Envelope & { readonly type: 'ProviderRetentionElapsed' } };
 export type ParticipantRegisteredEvent = ParticipantRegistered & { readonly envelope: Envelope & { readonly type: 'ParticipantRegistered' } };
 export type LegalHoldPlacedEvent = LegalHoldPlaced & { readonly envelope: Envelope & { readonly type: 'LegalHoldPlaced' } };
 export type LegalHoldReleasedEvent = LegalHoldReleased & { readonly envelope: Envelope & { readonly type: 'LegalHoldReleased' } };
@@ -633,12 +664,12 @@ export type RetentionClockStoppedEvent = RetentionClockStopped & { readonly enve
 export type RetentionExpiredEvent = RetentionExpired & { readonly envelope: Envelope & { readonly type: 'RetentionExpired' } };
 export type RetentionExpiryNoticedEvent = RetentionExpiryNoticed & { readonly envelope: Envelope & { readonly type: 'RetentionExpiryNoticed' } };
 
-export type AccessEventsV1Event = PersonalDataAccessedEvent;
+export type AccessEventsV1Event = LlmDisclosedWithoutConsentEvent | PersonalDataAccessedEvent;
 export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreatedEvent | AccountDeactivatedEvent | AccountDeletionRequestedEvent | AccountErasedEvent | AccountProfileUpdatedEvent | AccountReactivatedEvent;
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
-export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent;
+export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent | ProviderRetentionElapsedEvent;
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
 export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
@@ -674,10 +705,12 @@ export const TOPIC_OF_EVENT_TYPE = {
   ErasureTaskIssued: 'lethe.erasure.events.v1',
   LegalHoldPlaced: 'lethe.retention.events.v1',
   LegalHoldReleased: 'lethe.retention.events.v1',
+  LlmDisclosedWithoutConsent: 'lethe.access.events.v1',
   ParticipantRegistered: 'lethe.erasure.participants.v1',
   PersonalDataAccessed: 'lethe.access.events.v1',
   PolicyVersionActivated: 'lethe.retention.events.v1',
   ProfileChanged: 'lethe.account.ingest.v1',
+  ProviderRetentionElapsed: 'lethe.erasure.events.v1',
   RetentionClockReset: 'lethe.retention.events.v1',
   RetentionClockStarted: 'lethe.retention.events.v1',
   RetentionClockStopped: 'lethe.retention.events.v1',
@@ -714,10 +747,12 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureTaskIssued: 3,
   LegalHoldPlaced: 2,
   LegalHoldReleased: 1,
+  LlmDisclosedWithoutConsent: 1,
   ParticipantRegistered: 1,
   PersonalDataAccessed: 1,
   PolicyVersionActivated: 2,
   ProfileChanged: 1,
+  ProviderRetentionElapsed: 1,
   RetentionClockReset: 1,
   RetentionClockStarted: 1,
   RetentionClockStopped: 1,

@@ -13,7 +13,10 @@ export interface ErasureRoutesDeps {
   requestErasure: (input: RequestErasureInput) => Promise<string>;
   load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
   directory: ParticipantDirectory;
-  recordDisclosure: (disclosure: NewDisclosure) => Promise<void>;
+  /** Records a disclosure and checks the subject's LLM consent (a violation goes on the access log). */
+  recordDisclosure: (
+    disclosure: NewDisclosure & { reportedBy: string },
+  ) => Promise<{ consentGranted: boolean }>;
   /** Moves an open request's deadline; undefined when there is no such request. */
   extendDeadline: (
     requestId: string,
@@ -57,6 +60,14 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       dueAt: new Date(done.request.dueAt).toISOString(),
       deadlineExtensions: extensionsView(done.request.extensions),
       outcomes: done.outcomes,
+      // What providers still keep, and whether the date they keep it until has passed.
+      providerRetention: done.outcomes
+        .filter((o) => o.outcome === 'provider-retention' && o.retainedUntil !== null)
+        .map((o) => ({
+          participantId: o.participantId,
+          retainedUntil: new Date(o.retainedUntil!).toISOString(),
+          elapsed: (done.providerRetentionElapsed ?? []).includes(o.participantId),
+        })),
       certificate: done.certificate,
     };
   }
@@ -239,11 +250,12 @@ function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void
     async (request, reply) => {
       const { sentAt, ...rest } = request.body;
       const fromKey = derivedId(request);
-      await deps
+      const { consentGranted } = await deps
         .recordDisclosure({
           ...rest,
           ...(sentAt ? { sentAt: new Date(sentAt) } : {}),
           ...(fromKey ? { disclosureId: `llm_${fromKey}` } : {}),
+          reportedBy: request.caller?.sub ?? 'unknown',
         })
         .catch((error: unknown) => {
           // The model and purpose are sealed under the subject's key, which an erasure destroyed.
@@ -256,7 +268,9 @@ function llmDisclosureRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void
             });
           throw error;
         });
-      return reply.status(201).send({ recorded: true });
+      // Recorded either way (the data has left); without the consent it is also a violation on
+      // the access log, and the caller is told so.
+      return reply.status(201).send({ recorded: true, consentGranted });
     },
   );
 }

@@ -54,6 +54,7 @@ export function llmDisclosures(
 ) {
   const disclosures = db.collection<StoredDisclosure>(LLM_DISCLOSURES);
   return {
+    /** Records it once; says under which id and with which time. */
     record: async ({ disclosureId, sentAt, subjectId, provider, ...text }: NewDisclosure) => {
       const _id = disclosureId ?? randomUUID();
       const seal = (field: SealedField) =>
@@ -63,6 +64,7 @@ export function llmDisclosures(
       await disclosures.insertOne(doc).catch((error: unknown) => {
         if (!isDuplicateKey(error)) throw error; // recorded by the first try of the same request
       });
+      return { disclosureId: _id, sentAt: doc.sentAt };
     },
 
     /** The llm-providers participant's task. */

@@ -148,9 +148,38 @@ function requestErasure(command: Command<'RequestErasure'>, state: ErasureState)
   return [requested, ...andWhatFollows(opened, [plan(opened.request, participants)], now)];
 }
 
-/** What the passing of time means for an open request: timeouts, retries due, the deadline near. */
+/** Provider-retention dates of completed requests still to pass, with whose they are. */
+function pendingProviderRetention(state: ErasureState) {
+  return state.completed.flatMap((done) =>
+    done.outcomes
+      .filter(
+        (o) =>
+          o.outcome === 'provider-retention' &&
+          o.retainedUntil !== null &&
+          !(done.providerRetentionElapsed ?? []).includes(o.participantId),
+      )
+      .map((o) => ({
+        requestId: done.request.requestId,
+        participantId: o.participantId,
+        retainedUntil: o.retainedUntil!,
+      })),
+  );
+}
+
+/**
+ * What the passing of time means: for an open request, timeouts, retries due, the deadline near;
+ * for completed ones, the providers' retention dates that have passed.
+ */
 function tick(state: ErasureState, now: Date): ErasureEvent[] {
-  if (state.status !== 'open') return [];
+  const at = now.getTime();
+  const elapsed: ErasureEvent[] = pendingProviderRetention(state)
+    .filter((pending) => pending.retainedUntil <= at)
+    .map((data) => ({ type: 'ProviderRetentionElapsed', data }));
+  if (state.status !== 'open') return elapsed;
+  return [...elapsed, ...tickOpen(state, now)];
+}
+
+function tickOpen(state: OpenState, now: Date): ErasureEvent[] {
   const at = now.getTime();
   const events: ErasureEvent[] = [];
   // A participant that never answers must not hang the request: a silent attempt past its
@@ -262,9 +291,10 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
 }
 
 /** When the service must look at the request again: a task's timeout, the end of a backoff,
- * or the at-risk warning before the legal deadline. */
+ * the at-risk warning before the legal deadline, or a completed request's provider retention. */
 export function nextWakeup(state: ErasureState): Date | null {
-  if (state.status !== 'open') return null;
+  const retention = pendingProviderRetention(state).map((pending) => pending.retainedUntil);
+  if (state.status !== 'open') return retention.length > 0 ? new Date(Math.min(...retention)) : null;
   const times = state.tasks.flatMap((t) =>
     t.status === 'issued' && t.deadlineAt !== null
       ? [t.deadlineAt]
@@ -273,6 +303,7 @@ export function nextWakeup(state: ErasureState): Date | null {
         : [],
   );
   if (!state.atRiskRaised) times.push(state.request.dueAt - AT_RISK_BEFORE_DUE_MS);
+  times.push(...retention);
   return times.length > 0 ? new Date(Math.min(...times)) : null;
 }
 

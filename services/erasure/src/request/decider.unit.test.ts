@@ -297,6 +297,33 @@ describe('the erasure decider', () => {
       expect.objectContaining({ code: 'ERASURE_EXTENSION_NOT_ALLOWED' }),
     );
   });
+
+  it("confirms once, when its date passes, that a provider's copies are past their retention", () => {
+    const until = now.getTime() + 30 * 86_400_000;
+    const kept = (participantId: string, outcome: string) =>
+      answer(participantId, 1, {
+        completed: { ...done(outcome), retainedUntil: outcome === 'erased' ? null : until },
+      });
+    const completed = run([
+      request,
+      kept('account', 'erased'),
+      kept('notes', 'provider-retention'),
+      kept('marketing', 'erased'),
+      kept('key-vault', 'erased'),
+    ]).state;
+    expect(completed.status).toBe('idle');
+    expect(nextWakeup(completed)?.getTime()).toBe(until);
+    expect(erasureDecider.decide(tick(until - now.getTime() - 1), completed)).toEqual([]);
+    const elapsed = run([tick(until - now.getTime())], completed);
+    expect(elapsed.events).toEqual([
+      {
+        type: 'ProviderRetentionElapsed',
+        data: { requestId: 'req_1', participantId: 'notes', retainedUntil: until },
+      },
+    ]);
+    expect(nextWakeup(elapsed.state)).toBeNull();
+    expect(erasureDecider.decide(tick(until - now.getTime() + 1000), elapsed.state)).toEqual([]);
+  });
 });
 
 describe('states stored by older versions', () => {

@@ -74,6 +74,15 @@ export function evolveErasure(state: ErasureState, event: ErasureEvent): Erasure
         atRiskRaised: false,
       };
     }
+    case 'ProviderRetentionElapsed': {
+      const { requestId, participantId } = event.data;
+      const completed = state.completed.map((done) =>
+        done.request.requestId === requestId
+          ? { ...done, providerRetentionElapsed: [...(done.providerRetentionElapsed ?? []), participantId] }
+          : done,
+      );
+      return { ...state, completed };
+    }
     case 'ErasureCompleted': {
       if (state.status !== 'open') return state;
       const { result, outcomes, certificate } = event.data;

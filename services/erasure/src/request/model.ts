@@ -79,6 +79,8 @@ export interface CompletedRequest {
   readonly result: 'complete' | 'partial';
   readonly outcomes: readonly Outcome[];
   readonly certificate: { readonly json: string; readonly digest: string };
+  /** Participants whose provider-retention date has passed (ProviderRetentionElapsed); absent: none. */
+  readonly providerRetentionElapsed?: readonly string[];
 }
 
 export type ErasureState =
@@ -224,6 +226,14 @@ export type ErasureEvent =
   | {
       readonly type: 'ErasureDeadlineExtended';
       readonly data: { readonly requestId: string } & DeadlineExtension;
+    }
+  | {
+      readonly type: 'ProviderRetentionElapsed';
+      readonly data: {
+        readonly requestId: string;
+        readonly participantId: string;
+        readonly retainedUntil: number;
+      };
     }
   | {
       readonly type: 'ErasureCompleted';

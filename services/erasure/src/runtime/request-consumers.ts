@@ -9,6 +9,8 @@ import { ANSWERS_TOPIC } from '@lethe/participant';
 
 export const RETENTION_EVENTS = 'lethe.retention.events.v1';
 export const ACCOUNT_EVENTS = 'lethe.account.events.v1';
+export const CONSENT_EVENTS = 'lethe.consent.events.v1';
+export const ACCESS_EVENTS = 'lethe.access.events.v1';
 
 /** The consumer groups, named through topicName: an isolated copy of the system has its own. */
 export const requestGroups = (topicName: (logical: string) => string) => ({

@@ -9,8 +9,9 @@ import type { ErasureHandler } from './erasure-handler';
 const ANSWERS_READ_WITHIN_MS = 1_000;
 
 /**
- * Streams whose timer is due (a task timeout, the end of a backoff, the at-risk warning) get a
- * Tick; the decider decides what the passing of time means. Timeouts and risks are logged.
+ * Streams whose timer is due (a task timeout, the end of a backoff, the at-risk warning, a
+ * provider's retention date) get a Tick; the decider decides what the passing of time means.
+ * Timeouts and risks are logged.
  */
 export function startTickSweeper(deps: {
   streams: StreamStore<StoredErasureState>;
@@ -36,9 +37,14 @@ export function startTickSweeper(deps: {
       ),
     onDue: async (subjectId, at) => {
       const head = await streams.load(subjectId);
-      if (head?.state.status !== 'open') return;
-      // The request is the flow a tick belongs to.
-      const correlationId = head.state.request.requestId;
+      if (!head) return;
+      // The open request is the flow a tick belongs to; with none open, the completed request
+      // whose provider retention it is about to confirm.
+      const { state } = head;
+      const correlationId =
+        state.status === 'open'
+          ? state.request.requestId
+          : (state.completed.at(-1)?.request.requestId ?? subjectId);
       const result = await handle(
         subjectId,
         { type: 'Tick', metadata: { now: at } },

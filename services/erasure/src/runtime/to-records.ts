@@ -91,6 +91,8 @@ function toWire(
       const { extendedAt: _inTheEnvelope, ...data } = event.data;
       return makeEvent('ErasureDeadlineExtended', envelope, data);
     }
+    case 'ProviderRetentionElapsed':
+      return makeEvent('ProviderRetentionElapsed', envelope, event.data);
     case 'ErasureCompleted':
       return makeEvent('ErasureCompleted', envelope, {
         requestId: event.data.requestId,
