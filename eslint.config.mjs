@@ -37,6 +37,8 @@ const MONGODB_ALLOWED = [
   'services/*/src/service.ts',
   'services/erasure/src/llm/disclosures.ts',
   'services/erasure/src/llm/provider-retention-store.ts',
+  'services/erasure/src/llm/llm-consents.ts',
+  'services/account/src/usage/usage-records.ts',
   'services/erasure/src/runtime/request-index.ts',
   'services/consent/src/consent/marketing-contacts.ts',
   'services/retention/src/policy/activation.ts',

@@ -100,6 +100,7 @@ describeLocal('the local system from ./lethe up', () => {
     expect([...answered.keys()]).toEqual(expect.arrayContaining(['consent', 'redis-cache', 'llm-providers']));
     // The bucket: every version under the subject's prefix is gone.
     expect(answered.get('object-store')).toBe('erased');
+    expect(answered.get('usage-analytics')).toBe('not-found'); // no usage was emitted for it
     const left = await s3.send(new ListObjectVersionsCommand({ Bucket: 'lethe-objects', Prefix: prefix }));
     expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
     s3.destroy();

@@ -42,6 +42,14 @@ export interface ContactFields {
   timezone?: string | null;
 }
 
+export interface UsageFields {
+  feature: string;
+  platform?: 'web' | 'ios' | 'android' | 'other';
+  userAgent?: string;
+  city?: string;
+  at?: Date;
+}
+
 export interface EmitOptions {
   /** Ties the event to the caller's flow (e.g. its request id); a fresh one otherwise. */
   correlationId?: string;
@@ -63,6 +71,11 @@ export interface AccountEventsClient {
     options?: EmitOptions,
   ): Promise<Emitted>;
   deactivated(subjectId: string, details?: { reason?: string }, options?: EmitOptions): Promise<Emitted>;
+  /**
+   * The user used a feature (usage analytics). `userAgent` and `city` are sealed like every
+   * personal field; erasure drops them and keeps the rest, anonymous.
+   */
+  usageSeen(subjectId: string, usage: UsageFields, options?: EmitOptions): Promise<Emitted>;
   /** The user asked the calling service to delete the account; Lethe runs the erasure. */
   deletionRequested(
     subjectId: string,
@@ -156,6 +169,18 @@ export async function createAccountEventsClient(
         makeEvent('ActivitySeen', envelope(subjectId, emit, at), {
           day: at.toISOString().slice(0, 10),
           channel: activity.channel ?? null,
+        }),
+      );
+    },
+    async usageSeen(subjectId, usage, emit) {
+      const input = envelope(subjectId, emit, usage.at ?? now());
+      const seal = sealer(subjectId, input.eventId);
+      return send(
+        makeEvent('UsageSeen', input, {
+          feature: usage.feature,
+          platform: usage.platform ?? null,
+          userAgent: seal('userAgent', usage.userAgent),
+          city: seal('city', usage.city),
         }),
       );
     },

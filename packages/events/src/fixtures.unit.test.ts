@@ -25,6 +25,8 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'ActivitySeen',
     'Deactivated',
     'DeletionRequested',
+    // Beyond the design: usage analytics, made anonymous by erasure (issue 12).
+    'UsageSeen',
   ],
   'lethe.consent.events.v1': ['ConsentGranted', 'ConsentWithdrawn'],
   'lethe.retention.events.v1': [

@@ -60,7 +60,7 @@ const AUDITED = [
 
 /** The participants Lethe's own services run, by the principal of the service that hosts them. */
 export const BUILT_IN_PARTICIPANTS: Readonly<Record<string, readonly string[]>> = {
-  account: ['account', 'redis-cache'],
+  account: ['account', 'redis-cache', 'usage-analytics'],
   consent: ['consent'],
   erasure: ['key-vault', 'llm-providers', 'object-store', 'kafka-compacted'],
 };

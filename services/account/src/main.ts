@@ -13,6 +13,7 @@ import { accessRecorderOn, createClock, topicNamer } from '@lethe/service-kit';
 
 import { loadAccountConfig } from './config';
 import { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
+import { USAGE_PARTICIPANT } from './usage/usage-records';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { startIngestConsumer } from './ingest/ingest-consumer';
 import { createAccountService } from './service';
@@ -73,6 +74,15 @@ async function main() {
       declaration: CACHE_PARTICIPANT,
       erase: service.eraseCache,
     }),
+    joinErasureProtocol({
+      kafka,
+      codec,
+      logger,
+      topicName,
+      taskPublicKeys: config.taskPublicKeys,
+      declaration: USAGE_PARTICIPANT,
+      erase: service.anonymiseUsage,
+    }),
   ]);
   ingest = await startIngestConsumer({
     kafka,
@@ -80,6 +90,7 @@ async function main() {
     logger,
     sealingKey: config.ingestSealingKey,
     handle: service.handle,
+    recordUsage: service.recordUsage,
     now: () => clock.now(),
     topicName,
   });

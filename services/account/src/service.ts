@@ -22,6 +22,7 @@ import { accountDecider } from './account/decider';
 import type { AccountCommand, AccountEvent, AccountState } from './account/model';
 import { CacheUnavailableAfterCommit, createProfileCache } from './cache/profile-cache';
 import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
+import { usageRecords, type UsageInput } from './usage/usage-records';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
 import { ACCOUNT_STREAMS, accountStateCodec, type StoredAccountState } from './persistence/state-codec';
@@ -63,6 +64,10 @@ export interface AccountService {
   erase: (task: ErasureTask) => Promise<TaskResult>;
   /** The redis-cache participant's task (join it with CACHE_PARTICIPANT). */
   eraseCache: (task: ErasureTask) => Promise<TaskResult>;
+  /** Keeps a usage record from the ingest topic (UsageSeen). */
+  recordUsage: (usage: UsageInput) => Promise<void>;
+  /** The usage-analytics participant's task (join it with USAGE_PARTICIPANT): anonymises. */
+  anonymiseUsage: (task: ErasureTask) => Promise<TaskResult>;
 }
 
 /** Wires the account service from its dependencies; main.ts adds config, Kafka and listen. */
@@ -71,6 +76,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   const cipher = createFieldCipher({ vault: createKeyVault({ db: deps.db, kek: deps.kek }) });
   const streams = await createStreamStore<StoredAccountState>({ db: deps.db, collection: ACCOUNT_STREAMS });
   const stateCodec = accountStateCodec(cipher);
+  const usage = usageRecords(deps.db, cipher);
   const cache = createProfileCache({ redis: deps.redis });
   const handleCommand = createCommandHandler({
     store: streams,
@@ -128,5 +134,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     handle,
     erase: eraseAccount({ streams, handle, now }),
     eraseCache: eraseCachedSubject(cache),
+    recordUsage: usage.record,
+    anonymiseUsage: usage.anonymise,
   };
 }

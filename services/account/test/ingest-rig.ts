@@ -61,6 +61,7 @@ export async function startIngestRig(
     logger: testLogger(),
     sealingKey: sealingPrivateKeyFrom(sealing.privateKey),
     handle: service.handle,
+    recordUsage: service.recordUsage,
     now: () => new Date(),
     topicName,
   });

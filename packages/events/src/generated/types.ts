@@ -214,6 +214,23 @@ export interface SignedUp {
   readonly data: SignedUpData;
 }
 
+export interface UsageSeenData {
+  /** What was used, e.g. meeting-scheduled: a product name, never personal data. */
+  readonly feature: string;
+  /** web | ios | android | other: coarse, kept when the record is made anonymous. */
+  readonly platform: null | string;
+  /** Personal data (a quasi-identifier) sealed to the account service's public key; dropped when the record is made anonymous. */
+  readonly userAgent: null | Buffer;
+  /** Personal data (a quasi-identifier) sealed to the account service's public key; dropped when the record is made anonymous. */
+  readonly city: null | Buffer;
+}
+
+/** Another service saw the user use a feature: the usage analytics that erasure makes anonymous rather than deleting (the policy's 'anonymous information'). */
+export interface UsageSeen {
+  readonly envelope: Envelope;
+  readonly data: UsageSeenData;
+}
+
 export interface AuditCheckpointData {
   readonly seq: number;
   readonly entryHash: string;
@@ -639,6 +656,7 @@ export type DeactivatedEvent = Deactivated & { readonly envelope: Envelope & { r
 export type DeletionRequestedEvent = DeletionRequested & { readonly envelope: Envelope & { readonly type: 'DeletionRequested' } };
 export type ProfileChangedEvent = ProfileChanged & { readonly envelope: Envelope & { readonly type: 'ProfileChanged' } };
 export type SignedUpEvent = SignedUp & { readonly envelope: Envelope & { readonly type: 'SignedUp' } };
+export type UsageSeenEvent = UsageSeen & { readonly envelope: Envelope & { readonly type: 'UsageSeen' } };
 export type AuditCheckpointEvent = AuditCheckpoint & { readonly envelope: Envelope & { readonly type: 'AuditCheckpoint' } };
 export type AuditEntryEvent = AuditEntry & { readonly envelope: Envelope & { readonly type: 'AuditEntry' } };
 export type ConsentGrantedEvent = ConsentGranted & { readonly envelope: Envelope & { readonly type: 'ConsentGranted' } };
@@ -666,7 +684,7 @@ export type RetentionExpiryNoticedEvent = RetentionExpiryNoticed & { readonly en
 
 export type AccessEventsV1Event = LlmDisclosedWithoutConsentEvent | PersonalDataAccessedEvent;
 export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreatedEvent | AccountDeactivatedEvent | AccountDeletionRequestedEvent | AccountErasedEvent | AccountProfileUpdatedEvent | AccountReactivatedEvent;
-export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent;
+export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent | UsageSeenEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
 export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent | ProviderRetentionElapsedEvent;
@@ -717,6 +735,7 @@ export const TOPIC_OF_EVENT_TYPE = {
   RetentionExpired: 'lethe.retention.events.v1',
   RetentionExpiryNoticed: 'lethe.retention.events.v1',
   SignedUp: 'lethe.account.ingest.v1',
+  UsageSeen: 'lethe.account.ingest.v1',
 } as const satisfies Record<EventType, string>;
 
 /** The newest schema version of each event type: what new events are written with. */
@@ -759,4 +778,5 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   RetentionExpired: 3,
   RetentionExpiryNoticed: 1,
   SignedUp: 1,
+  UsageSeen: 1,
 } as const satisfies Record<EventType, number>;

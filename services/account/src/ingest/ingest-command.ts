@@ -6,6 +6,7 @@ import { isEventOfType, requestIdFrom, type LetheEvent } from '@lethe/events';
 import type { CommandContext } from '@lethe/eventstore';
 
 import type { AccountCommand, Profile } from '../account/model';
+import type { UsageInput } from '../usage/usage-records';
 import { NEW_PROFILE_SCHEMA, PROFILE_CHANGES_SCHEMA } from '../account/profile-schema';
 
 export const ACCOUNT_INGEST_TOPIC = 'lethe.account.ingest.v1';
@@ -147,4 +148,47 @@ export function ingestCommand(event: LetheEvent, openField: OpenIngestField, now
     };
   }
   throw new IngestError('INGEST_UNEXPECTED_EVENT', `${envelope.type} does not belong on the ingest topic`);
+}
+
+const PLATFORMS = ['web', 'ios', 'android', 'other'];
+/** How far ahead of the account service's clock a sender's time may be (clock skew). */
+const USAGE_SKEW_MS = 5 * 60 * 1000;
+
+/** A UsageSeen event as the usage record it asks for, checked; undefined for any other event. */
+export function usageOf(event: LetheEvent, openField: OpenIngestField, now: Date): UsageInput | undefined {
+  if (!isEventOfType(event, 'UsageSeen')) return undefined;
+  const { envelope, data } = event;
+  const subjectId = envelope.subjectId;
+  if (!subjectId || !/^[A-Za-z0-9_-]{1,64}$/.test(subjectId))
+    throw new IngestError('INGEST_INVALID', 'UsageSeen: subjectId must be 1-64 letters, digits, _ or -');
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(data.feature))
+    throw new IngestError(
+      'INGEST_INVALID',
+      'UsageSeen: feature must be 1-64 lowercase letters, digits and dashes',
+    );
+  if (data.platform !== null && !PLATFORMS.includes(data.platform))
+    throw new IngestError('INGEST_INVALID', `UsageSeen: platform must be one of ${PLATFORMS.join(', ')}`);
+  if (envelope.occurredAt > now.getTime() + USAGE_SKEW_MS)
+    throw new IngestError('INGEST_INVALID', 'UsageSeen: occurredAt is in the future');
+  const open = (field: 'userAgent' | 'city'): string | undefined => {
+    const sealed = data[field];
+    if (sealed === null) return undefined;
+    try {
+      return openField(subjectId, envelope.eventId, field, sealed);
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+      throw new IngestError('INGEST_SEAL_INVALID', `UsageSeen: ${field} does not open (${error.code})`);
+    }
+  };
+  const userAgent = open('userAgent');
+  const city = open('city');
+  return {
+    eventId: envelope.eventId,
+    subjectId,
+    feature: data.feature,
+    platform: data.platform,
+    at: new Date(envelope.occurredAt),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+    ...(city !== undefined ? { city } : {}),
+  };
 }

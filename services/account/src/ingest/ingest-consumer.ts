@@ -5,7 +5,8 @@ import type { EventCodec } from '@lethe/events';
 import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
-import { ACCOUNT_INGEST_TOPIC, ingestCommand, type IngestCommand } from './ingest-command';
+import type { UsageInput } from '../usage/usage-records';
+import { ACCOUNT_INGEST_TOPIC, ingestCommand, usageOf, type IngestCommand } from './ingest-command';
 
 export interface IngestConsumerDeps {
   kafka: KafkaClient;
@@ -19,6 +20,8 @@ export interface IngestConsumerDeps {
     command: IngestCommand['command'],
     context: IngestCommand['context'],
   ) => Promise<unknown>;
+  /** Keeps a usage record (UsageSeen): analytics, not an account command. */
+  recordUsage: (usage: UsageInput) => Promise<void>;
   now: () => Date;
   topicName?: (logicalTopic: string) => string;
 }
@@ -43,6 +46,8 @@ export function startIngestConsumer(deps: IngestConsumerDeps): Promise<ConsumerR
     codec: deps.codec,
     logger: deps.logger,
     handle: async (event) => {
+      const usage = usageOf(event, openField, deps.now());
+      if (usage) return deps.recordUsage(usage);
       const { subjectId, command, context } = ingestCommand(event, openField, deps.now());
       await deps.handle(subjectId, command, context);
     },

@@ -18,6 +18,7 @@ import {
 import { INGEST_TOPICS, startIngestRig, type IngestRig } from '../../test/ingest-rig';
 import { ACCOUNT_EVENTS_TOPIC } from '../events/to-records';
 import type { AccountService } from '../service';
+import { USAGE_RECORDS, weekOf } from '../usage/usage-records';
 import { ACCOUNT_INGEST_TOPIC } from './ingest-command';
 
 describe('the ingest topic: other services emit account events through @lethe/client', () => {
@@ -58,6 +59,78 @@ describe('the ingest topic: other services emit account events through @lethe/cl
       value: record.value ?? Buffer.alloc(0),
     }));
   };
+
+  it('keeps usage analytics, and on erasure makes them anonymous: nothing leads back to the subject', async () => {
+    const subjectId = `sub_${randomUUID().replace(/-/g, '')}`;
+    const other = `sub_${randomUUID().replace(/-/g, '')}`;
+    const at = new Date(Date.now() - 2 * 86_400_000);
+    const emitted = [
+      await client.usageSeen(subjectId, {
+        feature: 'meeting-scheduled',
+        platform: 'ios',
+        userAgent: 'Skej/4.2 (iPhone15,2; iOS 18.1)',
+        city: 'Lisbon',
+        at,
+      }),
+      await client.usageSeen(subjectId, {
+        feature: 'meeting-scheduled',
+        platform: 'web',
+        city: 'Lisbon',
+        at,
+      }),
+      await client.usageSeen(subjectId, { feature: 'summary-generated', at }),
+    ];
+    await client.usageSeen(other, { feature: 'meeting-scheduled', platform: 'web', city: 'Porto', at });
+    const usage = scope.db.collection(USAGE_RECORDS);
+    await eventually(
+      async () =>
+        (await usage.countDocuments({ subjectId: { $in: [subjectId, other] } })) === 4 ? true : undefined,
+      20_000,
+      'the usage records',
+    );
+    // The quasi-identifiers are stored sealed, never in the clear.
+    expect(JSON.stringify(await usage.find({ subjectId }).toArray())).not.toMatch(/Lisbon|iPhone/);
+
+    const task = {
+      requestId: 'req_usage',
+      subjectId,
+      scope: { all: true, categories: [], keep: [] },
+      attempt: 1,
+      deadlineAt: new Date(Date.now() + 60_000),
+    };
+    const result = await service.anonymiseUsage(task);
+    expect(result).toMatchObject({
+      outcome: 'anonymised',
+      counts: { [`mongodb:${USAGE_RECORDS}`]: 3 },
+      verifiedEmpty: true,
+      evidence: {
+        recordsAnonymised: 3,
+        policyClause: 'anonymousData',
+        method: expect.stringContaining('random id'),
+      },
+    });
+    // Nothing names the subject any more, and no kept record carries an id another store or log has.
+    expect(await usage.countDocuments({ subjectId })).toBe(0);
+    const kept = await usage.find({ anonymous: true, week: new Date(weekOf(at.getTime())) }).toArray();
+    const mine = kept; // this test's database: only its own subjects' records
+    expect(mine.map((r) => Object.keys(r).sort())).toEqual(
+      Array(3).fill(['_id', 'anonymous', 'feature', 'platform', 'week']),
+    );
+    expect(mine.map((r) => [r.feature, r.platform]).sort()).toEqual([
+      ['meeting-scheduled', 'ios'],
+      ['meeting-scheduled', 'web'],
+      ['summary-generated', null],
+    ]);
+    const everything = JSON.stringify(await usage.find({}).toArray());
+    expect(everything).not.toContain(subjectId);
+    for (const { eventId } of emitted) expect(everything).not.toContain(eventId);
+    // The other subject is untouched; a second run finds nothing to do.
+    expect(await usage.countDocuments({ subjectId: other })).toBe(1);
+    expect(await service.anonymiseUsage(task)).toMatchObject({ outcome: 'not-found', verifiedEmpty: true });
+    expect(await usage.countDocuments({ anonymous: true, week: new Date(weekOf(at.getTime())) })).toBe(
+      kept.length,
+    );
+  });
 
   it('folds each kind of event like the matching HTTP command; personal fields travel sealed', async () => {
     const { subjectId, eventId } = await client.signedUp(

@@ -48,6 +48,18 @@ export function certificateOf(
     completedAt: new Date(completedAt).toISOString(),
     result,
     subjectKnown: subjectWasKnown(outcomes),
+    // What was kept made anonymous, and the policy clause that allows it (only when there is some).
+    ...(outcomes.some((o) => o.outcome === 'anonymised')
+      ? {
+          keptAnonymous: {
+            policyClause: 'anonymousData',
+            participants: outcomes
+              .filter((o) => o.outcome === 'anonymised')
+              .map((o) => o.participantId)
+              .sort(),
+          },
+        }
+      : {}),
     outcomes: [...outcomes].sort((a, b) => (a.participantId < b.participantId ? -1 : 1)),
     // What no participant can reach, stated rather than hidden (DESIGN.md section 5).
     residualCopies: [

@@ -324,6 +324,21 @@ describe('the erasure decider', () => {
     expect(nextWakeup(elapsed.state)).toBeNull();
     expect(erasureDecider.decide(tick(until - now.getTime() + 1000), elapsed.state)).toEqual([]);
   });
+
+  it('cites the policy clause in the certificate when a participant kept records made anonymous', () => {
+    const { events } = run([
+      request,
+      answer('account', 1, { completed: done() }),
+      answer('notes', 1, { completed: done('anonymised') }),
+      answer('marketing', 1, { completed: done() }),
+      answer('key-vault', 1, { completed: done() }),
+    ]);
+    const completed = events.find((e) => e.type === 'ErasureCompleted');
+    if (completed?.type !== 'ErasureCompleted') throw new Error('not completed');
+    expect(JSON.parse(completed.data.certificate.json)).toMatchObject({
+      keptAnonymous: { policyClause: 'anonymousData', participants: ['notes'] },
+    });
+  });
 });
 
 describe('states stored by older versions', () => {
