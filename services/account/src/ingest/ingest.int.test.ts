@@ -116,10 +116,10 @@ describe('the ingest topic: other services emit account events through @lethe/cl
     expect(mine.map((r) => Object.keys(r).sort())).toEqual(
       Array(3).fill(['_id', 'anonymous', 'feature', 'platform', 'week']),
     );
-    expect(mine.map((r) => [r.feature, r.platform]).sort()).toEqual([
+    expect(mine.map((r) => [String(r.feature), String(r.platform)]).sort()).toEqual([
       ['meeting-scheduled', 'ios'],
       ['meeting-scheduled', 'web'],
-      ['summary-generated', null],
+      ['summary-generated', 'null'],
     ]);
     const everything = JSON.stringify(await usage.find({}).toArray());
     expect(everything).not.toContain(subjectId);

@@ -70,7 +70,7 @@ export function usageRecords(db: Db, cipher: FieldCipher) {
   const identified = db.collection<IdentifiedUsage>(USAGE_RECORDS);
   const anonymous = db.collection<AnonymousUsage>(USAGE_RECORDS);
   return {
-    async record(usage: UsageInput): Promise<void> {
+    record: async (usage: UsageInput): Promise<void> => {
       const sealed: IdentifiedUsage['sealed'] = {};
       for (const field of ['userAgent', 'city'] as const) {
         const value = usage[field];
@@ -89,7 +89,7 @@ export function usageRecords(db: Db, cipher: FieldCipher) {
     },
 
     /** The usage-analytics participant's task: anonymise, then read back that nothing names the subject. */
-    async anonymise({ subjectId }: ErasureTask): Promise<TaskResult> {
+    anonymise: async ({ subjectId }: ErasureTask): Promise<TaskResult> => {
       const found = await identified.find({ subjectId }).toArray();
       for (const record of found) {
         const anonymousId = record.anonymousId ?? randomUUID();
