@@ -632,6 +632,53 @@ describe('retention and consent drive erasure on a controllable clock', () => {
     });
   });
 
+  it('keeps the closed consent ledger on its stated legal basis until the obligation ends, then erases it', async () => {
+    const subjectId = await openAccount('lex');
+    const granted = await consent.app.inject({
+      method: 'PUT',
+      url: `/v1/subjects/${subjectId}/consents/analytics`,
+      headers: operator,
+      payload: { granted: true, ...proof },
+    });
+    expect(granted.statusCode).toBe(200);
+    const deleted = await accounts.app.inject({
+      method: 'DELETE',
+      url: `/v1/accounts/${subjectId}`,
+      headers: operator,
+    });
+    expect(deleted.statusCode).toBe(202);
+    const [whole] = await completions(subjectId, 1);
+    if (!isEventOfType(whole!, 'ErasureCompleted')) throw new Error('unreachable');
+    const kept = whole.data.outcomes.find((o) => o.participantId === 'consent');
+    const proofUntil = whole.envelope.occurredAt + 1095 * DAY_MS;
+    expect(kept).toMatchObject({ outcome: 'retained-legal', retainedUntil: proofUntil });
+    expect(JSON.parse(whole.data.certificate.json)).toMatchObject({
+      retainedUnderLaw: [
+        {
+          participantId: 'consent',
+          clock: 'consent-proof',
+          basis: expect.stringContaining('GDPR Art. 7(1)'),
+          until: new Date(proofUntil).toISOString(),
+        },
+      ],
+    });
+    expect((await consent.streams.load(subjectId))?.state.closedBy).not.toBeNull(); // kept, closed
+    await hasClock(subjectId, 'consent-proof');
+
+    // Three years on, the obligation ends: the proof goes too.
+    await advance(1095 * DAY_MS + 60_000);
+    const [, proofGone] = await completions(subjectId, 2);
+    if (!isEventOfType(proofGone!, 'ErasureCompleted')) throw new Error('unreachable');
+    expect(JSON.parse(proofGone.data.certificate.json)).toMatchObject({
+      reason: 'legal-obligation-ended',
+      scope: { all: false, categories: ['consent-proof'] },
+    });
+    expect(proofGone.data.outcomes).toEqual([
+      expect.objectContaining({ participantId: 'consent', outcome: 'erased', verifiedEmpty: true }),
+    ]);
+    expect(await consent.streams.load(subjectId)).toBeUndefined();
+  });
+
   it('leaves a ledger that proves the whole workload from offset 0', async () => {
     // Accounts, consents, deletions, a held erasure, retention expiries: all of it, replayed.
     const report = await eventually(

@@ -99,6 +99,12 @@ export interface StreamStore<State> {
   /** Every commit of a stream, oldest first: the stored history (for audits and tests). */
   history(streamId: string): Promise<StreamDocument<State>[]>;
   /**
+   * Deletes every commit of a stream (what it holds must go: an obligation to keep it ended),
+   * and reads back how many remain. This process forgets it at once; another process that has
+   * the stream cached sees it gone only when it next loads a newer version or restarts.
+   */
+  deleteStream(streamId: string): Promise<{ deleted: number; remaining: number }>;
+  /**
    * Replaces the state kept in every commit of the stream older than `before` with `state`
    * (e.g. an erased marker in place of a sealed profile), and reads back how many still differ.
    * The only change a commit ever sees: versions stay, and so do the outboxes already sent.
@@ -162,6 +168,12 @@ export async function createStreamStore<State>({
 
     async history(streamId) {
       return commits.find({ streamId }).sort({ version: 1 }).toArray();
+    },
+
+    async deleteStream(streamId) {
+      const { deletedCount } = await commits.deleteMany({ streamId });
+      heads.forget(streamId);
+      return { deleted: deletedCount, remaining: await commits.countDocuments({ streamId }) };
     },
 
     async redactHistory(streamId, { before, state }) {

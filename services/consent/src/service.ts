@@ -137,6 +137,13 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     );
     return result.state.history.length;
   };
+  const dropClosedLedger = async (subjectId: string) => {
+    const state = (await streams.load(subjectId))?.state;
+    if (state && state.closedBy === null) return { deleted: 0, open: true, remaining: 0 };
+    const { deleted, remaining } = await streams.deleteStream(subjectId);
+    await cache.erase(subjectId);
+    return { deleted, open: false, remaining };
+  };
   const shredMarketingKey = async (subjectId: string, requestId: string) =>
     (await vault.shred(marketingKeyOwner(subjectId), { requestId, at: clock.now() })).verifiedEmpty;
   return {
@@ -144,6 +151,6 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     streams,
     contacts,
     handle,
-    erase: eraseConsent({ contacts, cache, closeLedger, shredMarketingKey }),
+    erase: eraseConsent({ contacts, cache, closeLedger, shredMarketingKey, dropClosedLedger }),
   };
 }

@@ -22,7 +22,7 @@ import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
 import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';
-import { providerRetention } from './llm/provider-retention-store';
+import { legalRetention, providerRetention } from './llm/provider-retention-store';
 import { erasureDecider, nextWakeup } from './request/decider';
 import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
@@ -125,7 +125,9 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   });
 
   const groups = requestGroups(topicName);
+  const legalTerms = legalRetention(deps.db);
   const intake = createRequestIntake({
+    legalRetention: () => legalTerms.current(),
     handle,
     requests,
     participants: () => directory.list(),
@@ -151,6 +153,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     intake,
     participants: () => directory.list(),
     learnProviderRetention: (ms, policyVersion) => retention.learn(ms, policyVersion),
+    learnLegalRetention: (terms, policyVersion) => legalTerms.learn(terms, policyVersion),
     now,
   });
 

@@ -558,6 +558,17 @@ export interface LegalHoldReleased {
   readonly data: LegalHoldReleasedData;
 }
 
+export interface LegalRetentionTerm {
+  /** The policy's after-erasure clock that ends it. */
+  readonly clock: string;
+  /** The data categories kept until then. */
+  readonly categories: string[];
+  /** The legal basis, as the policy states it. */
+  readonly basis: string;
+  /** How long after the erasure they are kept. */
+  readonly keepForMs: number;
+}
+
 export interface PolicyVersionActivatedData {
   readonly policyVersion: string;
   /** SHA-256 of the policy file. */
@@ -565,6 +576,8 @@ export interface PolicyVersionActivatedData {
   readonly activatedBy: string;
   /** How long the LLM providers keep API inputs and outputs, from the policy's llmProviders.retention (v2). The erasure service dates a subject's provider copies with it. */
   readonly llmProviderRetentionMs: null | number;
+  /** What an erasure keeps under a legal obligation, on which basis, and for how long (the policy's after-erasure clocks; v3). The erasure service states it on each certificate. */
+  readonly legalRetention: LegalRetentionTerm[];
 }
 
 /** A retention policy version became the one in force. */
@@ -769,7 +782,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   LlmDisclosedWithoutConsent: 1,
   ParticipantRegistered: 1,
   PersonalDataAccessed: 1,
-  PolicyVersionActivated: 2,
+  PolicyVersionActivated: 3,
   ProfileChanged: 1,
   ProviderRetentionElapsed: 1,
   RetentionClockReset: 1,

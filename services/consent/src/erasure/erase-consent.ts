@@ -6,7 +6,9 @@ import type { ConsentCache } from '../read-model/consent-cache';
 export const CONSENT_PARTICIPANT: ParticipantDeclaration = {
   participantId: 'consent',
   stores: ['mongodb:consent_streams', 'mongodb:marketing_contacts', 'redis:consent'],
-  categories: ['consent', 'marketing-contact'],
+  // consent-proof: the closed ledger, kept as proof after a whole-account erasure until the
+  // retention policy's consent-proof clock ends that obligation.
+  categories: ['consent', 'marketing-contact', 'consent-proof'],
   phase: 1,
   timeoutMs: 30_000,
 };
@@ -18,7 +20,14 @@ export interface EraseConsentDeps {
   closeLedger: (subjectId: string, requestId: string) => Promise<number>;
   /** Shreds the key of the subject's marketing contacts (copies in backups go unreadable too). */
   shredMarketingKey: (subjectId: string, requestId: string) => Promise<boolean>;
+  /**
+   * Deletes the subject's ledger if it is closed (kept only as proof); an open ledger decides a
+   * standing consent and stays. How many commits went, and whether it was open.
+   */
+  dropClosedLedger: (subjectId: string) => Promise<{ deleted: number; open: boolean; remaining: number }>;
 }
+
+const CONSENT_PROOF = 'consent-proof';
 
 const MARKETING_CONTACT = 'marketing-contact';
 
@@ -43,6 +52,20 @@ export function eraseConsent(deps: EraseConsentDeps) {
           marketingContactsUnreadable: kept.unreadable,
           keptBecause: 'marketing consent still granted; the marketing-contact clock decides from here',
           ledgerKeptOpen: true,
+        },
+      };
+    }
+    if (!scope.all && scope.categories.includes(CONSENT_PROOF)) {
+      // The obligation to keep the proof has ended: the closed ledger goes.
+      const ledger = await deps.dropClosedLedger(subjectId);
+      return {
+        outcome: ledger.open ? 'retained-consent' : ledger.deleted > 0 ? 'erased' : 'not-found',
+        counts: { 'mongodb:consent_streams': ledger.deleted },
+        verifiedEmpty: ledger.open || ledger.remaining === 0,
+        evidence: {
+          ledgerCommitsDeleted: ledger.deleted,
+          ledgerOpen: ledger.open,
+          ledgerRemaining: ledger.remaining,
         },
       };
     }

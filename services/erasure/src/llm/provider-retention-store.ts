@@ -1,9 +1,12 @@
 import type { Db } from 'mongodb';
 
+import type { LegalRetentionTerm } from '../request/model';
+
 // How long the LLM providers keep what was sent to them is the retention policy's to say
 // (`llmProviders.retention`); the retention service announces it with each policy version it
 // activates (PolicyVersionActivated v2). Kept in MongoDB, so a restart, or another instance,
-// knows it; until one is announced, the seed policy's 30 days.
+// knows it; until one is announced, the seed policy's 30 days. The same for what an erasure
+// keeps under a legal obligation (v3's legalRetention).
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_PROVIDER_RETENTION_MS = 30 * DAY_MS;
@@ -31,6 +34,33 @@ export function providerRetention(db: Db): ProviderRetention {
     // the announcement may not be this one.
     async current() {
       return (await docs.findOne({ _id: LLM_PROVIDERS }))?.retentionMs ?? DEFAULT_PROVIDER_RETENTION_MS;
+    },
+  };
+}
+
+export type { LegalRetentionTerm } from '../request/model';
+
+const LEGAL_RETENTION = 'legal-retention';
+
+interface LegalRetentionDocument {
+  _id: string;
+  terms: LegalRetentionTerm[];
+  policyVersion: string;
+}
+
+/** The legal retention terms of the last activated policy (PolicyVersionActivated v3); none before. */
+export function legalRetention(db: Db) {
+  const docs = db.collection<LegalRetentionDocument>(ERASURE_POLICY);
+  return {
+    async learn(terms: readonly LegalRetentionTerm[], policyVersion: string): Promise<void> {
+      await docs.replaceOne(
+        { _id: LEGAL_RETENTION },
+        { terms: terms.map((t) => ({ ...t, categories: [...t.categories] })), policyVersion },
+        { upsert: true },
+      );
+    },
+    async current(): Promise<readonly LegalRetentionTerm[]> {
+      return (await docs.findOne({ _id: LEGAL_RETENTION }))?.terms ?? [];
     },
   };
 }

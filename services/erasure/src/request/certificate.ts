@@ -24,6 +24,8 @@ export function certificateOf(
   result: 'complete' | 'partial',
   outcomes: readonly Outcome[],
   completedAt: number,
+  /** What is kept under a legal obligation, on which basis and until when (from the policy). */
+  retainedUnderLaw: readonly { participantId: string; clock: string; basis: string; until: number }[] = [],
 ) {
   const json = canonicalJson({
     certificate: 'lethe.erasure.v1',
@@ -48,6 +50,17 @@ export function certificateOf(
     completedAt: new Date(completedAt).toISOString(),
     result,
     subjectKnown: subjectWasKnown(outcomes),
+    // Only when something is kept under a legal obligation: the basis and the end, stated.
+    ...(retainedUnderLaw.length > 0
+      ? {
+          retainedUnderLaw: retainedUnderLaw.map((kept) => ({
+            participantId: kept.participantId,
+            clock: kept.clock,
+            basis: kept.basis,
+            until: new Date(kept.until).toISOString(),
+          })),
+        }
+      : {}),
     // What was kept made anonymous, and the policy clause that allows it (only when there is some).
     ...(outcomes.some((o) => o.outcome === 'anonymised')
       ? {

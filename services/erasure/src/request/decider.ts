@@ -99,13 +99,17 @@ function advance(state: OpenState, now: Date): ErasureEvent[] {
       .filter((task) => task.phase === phase)
       .map((task) => issue(request.requestId, request.scope, task, 1, now));
   }
+  const retainedUnderLaw = legalRetentionOf(request, tasks, now.getTime());
   const outcomes: Outcome[] = tasks.map((task) => ({
     participantId: task.participantId,
     outcome: task.status === 'done' ? task.result!.outcome : 'failed',
     counts: task.result?.counts ?? {},
     verifiedEmpty: task.result?.verifiedEmpty ?? false,
     evidenceDigest: task.result?.evidenceDigest ?? '',
-    retainedUntil: task.result?.retainedUntil ?? null,
+    retainedUntil:
+      task.result?.retainedUntil ??
+      retainedUnderLaw.find((kept) => kept.participantId === task.participantId)?.until ??
+      null,
   }));
   // A partial result says so: any failed task, or a read-back that still found data.
   const result = outcomes.every((o) => o.outcome !== 'failed' && o.verifiedEmpty) ? 'complete' : 'partial';
@@ -116,10 +120,33 @@ function advance(state: OpenState, now: Date): ErasureEvent[] {
         requestId: request.requestId,
         result,
         outcomes,
-        certificate: certificateOf(request, result, outcomes, now.getTime()),
+        certificate: certificateOf(request, result, outcomes, now.getTime(), retainedUnderLaw),
       },
     },
   ];
+}
+
+/**
+ * What participants keep under a legal obligation (`retained-legal` without a date of their own),
+ * with the basis and the end the policy gives their data categories: its after-erasure clock
+ * erases them then. None for a request made before the policy said (no terms in the request).
+ */
+function legalRetentionOf(request: OpenState['request'], tasks: readonly Task[], completedAt: number) {
+  const terms = request.legalRetention ?? [];
+  return tasks.flatMap((task) => {
+    if (task.result?.outcome !== 'retained-legal' || task.result.retainedUntil !== null) return [];
+    const term = terms.find((t) => t.categories.some((category) => task.categories.includes(category)));
+    return term
+      ? [
+          {
+            participantId: task.participantId,
+            clock: term.clock,
+            basis: term.basis,
+            until: completedAt + term.keepForMs,
+          },
+        ]
+      : [];
+  });
 }
 
 type Command<T extends ErasureCommand['type']> = Extract<ErasureCommand, { type: T }>;

@@ -339,6 +339,38 @@ describe('the erasure decider', () => {
       keptAnonymous: { policyClause: 'anonymousData', participants: ['notes'] },
     });
   });
+
+  it('dates what is kept under a legal obligation, and states the basis, from the terms the request carries', () => {
+    const term = {
+      clock: 'consent-proof',
+      categories: ['contact'],
+      basis: 'GDPR Art. 7(1)',
+      keepForMs: 1095 * 86_400_000,
+    };
+    const { events } = run([
+      { ...request, data: { ...request.data, legalRetention: [term] } },
+      answer('account', 1, { completed: done('retained-legal') }),
+      answer('notes', 1, { completed: done('retained-legal') }),
+      answer('marketing', 1, { completed: done() }),
+      answer('key-vault', 1, { completed: done() }),
+    ]);
+    const completed = events.find((e) => e.type === 'ErasureCompleted');
+    if (completed?.type !== 'ErasureCompleted') throw new Error('not completed');
+    const until = now.getTime() + term.keepForMs;
+    // account holds `contact` data: the term covers it; notes (user-content) has no term: no date.
+    expect(completed.data.outcomes.find((o) => o.participantId === 'account')?.retainedUntil).toBe(until);
+    expect(completed.data.outcomes.find((o) => o.participantId === 'notes')?.retainedUntil).toBeNull();
+    expect(JSON.parse(completed.data.certificate.json)).toMatchObject({
+      retainedUnderLaw: [
+        {
+          participantId: 'account',
+          clock: 'consent-proof',
+          basis: 'GDPR Art. 7(1)',
+          until: new Date(until).toISOString(),
+        },
+      ],
+    });
+  });
 });
 
 describe('states stored by older versions', () => {

@@ -64,6 +64,19 @@ export interface RequestInfo {
   readonly dueAt: number;
   /** Operators' extensions, oldest first; absent when there were none. */
   readonly extensions?: readonly DeadlineExtension[];
+  /**
+   * The policy's legal retention terms when the request was made: what a participant keeps
+   * under a legal obligation is dated and its basis stated by them. Absent on older requests.
+   */
+  readonly legalRetention?: readonly LegalRetentionTerm[];
+}
+
+/** What the policy keeps under a legal obligation after an erasure, and for how long. */
+export interface LegalRetentionTerm {
+  readonly clock: string;
+  readonly categories: readonly string[];
+  readonly basis: string;
+  readonly keepForMs: number;
 }
 
 export interface DeadlineExtension {

@@ -2,6 +2,7 @@ import { isEventOfType, type EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
+import type { LegalRetentionTerm } from '../llm/provider-retention-store';
 import { reactToAccountEvent, reactToRetentionEvent, reactToTaskAnswer } from '../reactions';
 import type { Registration } from '../request/model';
 import type { RequestIntake } from './request-intake';
@@ -38,6 +39,8 @@ export async function startRequestConsumers(deps: {
   participants: () => readonly Registration[];
   /** The retention policy's LLM provider retention, as each activated policy version says. */
   learnProviderRetention: (retentionMs: number, policyVersion: string) => Promise<void>;
+  /** What erasures keep under a legal obligation, as each activated policy version says. */
+  learnLegalRetention: (terms: readonly LegalRetentionTerm[], policyVersion: string) => Promise<void>;
   now: () => Date;
 }): Promise<RequestConsumers> {
   const { kafka, codec, logger, topicName, intake, now } = deps;
@@ -48,8 +51,11 @@ export async function startRequestConsumers(deps: {
     groupId: groups.holds,
     topics: [topicName(RETENTION_EVENTS)],
     handle: async (event) => {
-      if (isEventOfType(event, 'PolicyVersionActivated') && event.data.llmProviderRetentionMs !== null)
-        await deps.learnProviderRetention(event.data.llmProviderRetentionMs, event.data.policyVersion);
+      if (isEventOfType(event, 'PolicyVersionActivated')) {
+        if (event.data.llmProviderRetentionMs !== null)
+          await deps.learnProviderRetention(event.data.llmProviderRetentionMs, event.data.policyVersion);
+        await deps.learnLegalRetention(event.data.legalRetention, event.data.policyVersion);
+      }
       await intake.run(reactToRetentionEvent(event, now(), deps.participants), event, true);
     },
   });

@@ -2,7 +2,7 @@ import { newRequestId, type LetheEvent } from '@lethe/events';
 import type { ConsumedBarrier } from '@lethe/kafka';
 
 import type { Reaction, RequestErasureInput } from '../reactions';
-import type { Registration } from '../request/model';
+import type { LegalRetentionTerm, Registration } from '../request/model';
 import type { ErasureHandler } from './erasure-handler';
 import type { RequestIndex } from './request-index';
 
@@ -22,6 +22,8 @@ export interface RequestIntakeDeps {
   participants: () => readonly Registration[];
   /** Whether the hold log's consumer has applied everything on a subject's partition. */
   holdsApplied: ConsumedBarrier;
+  /** The policy's legal retention terms now (a snapshot goes with each request). */
+  legalRetention: () => Promise<readonly LegalRetentionTerm[]>;
   now: () => Date;
 }
 
@@ -44,6 +46,7 @@ export function createRequestIntake(deps: RequestIntakeDeps): RequestIntake {
           reason: input.reason,
           regulation: input.regulation,
           participants: deps.participants(),
+          legalRetention: await deps.legalRetention(),
         },
         metadata: { now: at },
       },

@@ -52,7 +52,13 @@ function toWire(
 ): LetheEvent | undefined {
   switch (event.type) {
     case 'ErasureRequested': {
-      const { subjectId: _subject, scope, ...rest } = event.data;
+      const {
+        subjectId: _subject,
+        scope,
+        legalRetention: _onTheRetentionLog,
+        extensions: _none,
+        ...rest
+      } = event.data;
       return makeEvent('ErasureRequested', envelope, { ...rest, scope: wireScope(scope) });
     }
     case 'ErasurePlanned':

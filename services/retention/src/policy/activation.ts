@@ -67,6 +67,18 @@ export async function activatePolicy(deps: {
               digest: event.data.digest,
               activatedBy: deps.activatedBy,
               llmProviderRetentionMs: deps.policy.llmProviderRetentionMs,
+              legalRetention: deps.policy.clocks.flatMap((clock) =>
+                clock.kind === 'after-erasure'
+                  ? [
+                      {
+                        clock: clock.id,
+                        categories: [...clock.erase.categories],
+                        basis: clock.basis,
+                        keepForMs: clock.expiresAfterMs,
+                      },
+                    ]
+                  : [],
+              ),
             },
           );
           return {

@@ -36,6 +36,20 @@ export type ClockPolicy =
   | {
       readonly id: string;
       readonly says: string;
+      /**
+       * Runs from the account's erasure: what an erasure keeps under a legal obligation (the
+       * closed consent ledger, proof of consent) is erased when the obligation ends.
+       */
+      readonly kind: 'after-erasure';
+      /** The legal basis for keeping it until then, stated on every certificate. */
+      readonly basis: string;
+      readonly expiresAfterMs: number;
+      readonly noticeBeforeMs: null;
+      readonly erase: ErasureScope;
+    }
+  | {
+      readonly id: string;
+      readonly says: string;
       /** Runs once none of these purposes is granted any more; a new grant stops it. */
       readonly kind: 'consent';
       readonly whileAnyGranted: readonly string[];
@@ -145,6 +159,17 @@ export function loadPolicy(file: string = SEED_POLICY_FILE): RetentionPolicy {
     const kind = value(kindNode);
     if (kind === 'inactivity' || kind === 'deactivation')
       return { id, says, kind, expiresAfterMs, noticeBeforeMs, erase: scope };
+    if (kind === 'after-erasure') {
+      const basis = str(
+        ['clocks', index, 'basis'],
+        `${where}.basis (the legal basis for keeping)`,
+        clockNode,
+      );
+      if (scope.all)
+        fail(eraseNode, `${where}.erase must name categories: the account itself is already erased`);
+      if (noticeBeforeMs !== null) fail(noticeNode, `${where}.noticeBefore: nobody is left to notify`);
+      return { id, says, kind, basis, expiresAfterMs, noticeBeforeMs: null, erase: scope };
+    }
     if (kind === 'consent') {
       const purposesNode = at('clocks', index, 'whileAnyGranted');
       const purposes = value(purposesNode);
@@ -160,7 +185,10 @@ export function loadPolicy(file: string = SEED_POLICY_FILE): RetentionPolicy {
         erase: scope,
       };
     }
-    return fail(kindNode ?? clockNode, `${where}.kind must be "inactivity", "deactivation" or "consent"`);
+    return fail(
+      kindNode ?? clockNode,
+      `${where}.kind must be "inactivity", "deactivation", "consent" or "after-erasure"`,
+    );
   });
   const blocks = value(at('legalHolds', 'blockErasure'));
   if (blocks !== true)

@@ -48,6 +48,13 @@ describe('the retention policy file', () => {
         whileAnyGranted: ['marketing-email', 'marketing-sms'],
         erase: { all: false, categories: ['marketing-contact'], keepWhileConsented: false },
       }),
+      expect.objectContaining({
+        id: 'consent-proof',
+        kind: 'after-erasure',
+        basis: expect.stringContaining('GDPR Art. 7(1)'),
+        expiresAfterMs: 1095 * 86_400_000,
+        erase: { all: false, categories: ['consent-proof'], keepWhileConsented: false },
+      }),
     ]);
     expect(policy.llmProviderRetentionMs).toBe(30 * 86_400_000);
     expect(policy.legalHoldsBlockErasure).toBe(true);
@@ -79,6 +86,10 @@ describe('the retention policy file', () => {
     );
     expect(errorOf(withText('keep.json', keep))).toContain(
       `keep.json:${lineOf(keep, '"marketing-contact"], "keepWhileConsented"')}: clocks[2].erase.keepWhileConsented must be true or false, and only with "all": true`,
+    );
+    const basis = seed.replace(/"basis": "[^"]*",/, '');
+    expect(errorOf(withText('basis.json', basis))).toContain(
+      'clocks[3].basis (the legal basis for keeping) must be a non-empty string',
     );
     const holds = seed.replace('"blockErasure": true', '"blockErasure": false');
     expect(errorOf(withText('holds.json', holds))).toContain(

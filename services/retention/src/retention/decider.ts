@@ -43,6 +43,13 @@ function observeAccount(
           reason: 'account-erased',
         },
       })),
+      // What the erasure kept under a legal obligation: erased in turn when the obligation ends.
+      ...policy.clocks
+        .filter((c) => c.kind === 'after-erasure')
+        .map((clock): RetentionEvent => ({
+          type: 'RetentionClockStarted',
+          data: { clock: clock.id, ...running(policy, clock, at) },
+        })),
     ];
   const events: RetentionEvent[] = [...seen];
   if (event === 'deactivated') {
@@ -155,7 +162,12 @@ function tick(policy: RetentionPolicy, state: RetentionState, now: number): Rete
           expiredAt: run.expiresAt,
           policyVersion: run.policyVersion,
           scope: scopeOf(policy, clock, state),
-          reason: clock?.kind === 'consent' ? 'consent-withdrawn' : 'retention-expired',
+          reason:
+            clock?.kind === 'consent'
+              ? 'consent-withdrawn'
+              : clock?.kind === 'after-erasure'
+                ? 'legal-obligation-ended'
+                : 'retention-expired',
         },
       });
     } else if (run.noticeAt !== null && !run.noticed && run.noticeAt <= now) {

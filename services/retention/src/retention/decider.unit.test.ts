@@ -132,6 +132,25 @@ describe('the retention decider', () => {
     );
   });
 
+  it('after an erasure, keeps the consent proof until the legal obligation ends, then asks for its erasure', () => {
+    const erased = run([account('created', 0), account('erased', 10)]);
+    expect(erased.state.clocks['consent-proof']).toMatchObject({
+      startedAt: t0 + 10 * DAY,
+      expiresAt: t0 + (10 + 1095) * DAY,
+    });
+    expect(erased.state.clocks['account-inactivity']).toBeUndefined();
+    expect(run([tick(10 + 1095)], erased.state).events).toEqual([
+      expect.objectContaining({
+        type: 'RetentionExpired',
+        data: expect.objectContaining({
+          clock: 'consent-proof',
+          scope: { all: false, categories: ['consent-proof'], keep: [] },
+          reason: 'legal-obligation-ended',
+        }),
+      }),
+    ]);
+  });
+
   it('refuses a hold on an unknown subject, and releases a hold with an end date when it ends', () => {
     const hold = {
       holdId: 'hold_1',

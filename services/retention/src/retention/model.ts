@@ -95,7 +95,7 @@ export type RetentionEvent =
       readonly data: Expiry & {
         readonly scope: ExpiryScope;
         /** Why the erasure is asked for: retention-expired, or consent-withdrawn for a consent clock. */
-        readonly reason: 'retention-expired' | 'consent-withdrawn';
+        readonly reason: 'retention-expired' | 'consent-withdrawn' | 'legal-obligation-ended';
       };
     }
   | { readonly type: 'LegalHoldPlaced'; readonly data: LegalHold }
