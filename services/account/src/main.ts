@@ -55,35 +55,24 @@ async function main() {
   // The relay hears of each new commit from the store itself and sends it at once.
   relay = createOutboxRelay({ store: service.streams, send: kafka.send, logger });
   relay.start(200);
-  const participants = await Promise.all([
-    joinErasureProtocol({
-      kafka,
-      codec,
-      logger,
-      topicName,
-      taskPublicKeys: config.taskPublicKeys,
-      declaration: ACCOUNT_PARTICIPANT,
-      erase: service.erase,
-    }),
-    joinErasureProtocol({
-      kafka,
-      codec,
-      logger,
-      topicName,
-      taskPublicKeys: config.taskPublicKeys,
-      declaration: CACHE_PARTICIPANT,
-      erase: service.eraseCache,
-    }),
-    joinErasureProtocol({
-      kafka,
-      codec,
-      logger,
-      topicName,
-      taskPublicKeys: config.taskPublicKeys,
-      declaration: USAGE_PARTICIPANT,
-      erase: service.anonymiseUsage,
-    }),
-  ]);
+  // The account's own stores: the account, its Redis cache, and usage analytics (anonymised).
+  const participants = await Promise.all(
+    [
+      { declaration: ACCOUNT_PARTICIPANT, erase: service.erase },
+      { declaration: CACHE_PARTICIPANT, erase: service.eraseCache },
+      { declaration: USAGE_PARTICIPANT, erase: service.anonymiseUsage },
+    ].map(({ declaration, erase }) =>
+      joinErasureProtocol({
+        kafka,
+        codec,
+        logger,
+        topicName,
+        taskPublicKeys: config.taskPublicKeys,
+        declaration,
+        erase,
+      }),
+    ),
+  );
   ingest = await startIngestConsumer({
     kafka,
     codec,

@@ -13,50 +13,29 @@ import {
 
 import { parseDuration } from '@lethe/service-kit';
 
+/** What every clock of the policy has: its sentence, its period, what it erases. */
+interface ClockBase {
+  readonly id: string;
+  readonly says: string;
+  readonly expiresAfterMs: number;
+  readonly noticeBeforeMs: number | null;
+  readonly erase: ErasureScope;
+}
+
 /** One reason to keep data, and when it stops holding (DESIGN.md section 6). */
 export type ClockPolicy =
-  | {
-      readonly id: string;
-      readonly says: string;
-      /** Runs from the account's last activity; each activity starts it again. */
-      readonly kind: 'inactivity';
-      readonly expiresAfterMs: number;
-      readonly noticeBeforeMs: number | null;
-      readonly erase: ErasureScope;
-    }
-  | {
-      readonly id: string;
-      readonly says: string;
-      /** Runs from the account's deactivation; a reactivation stops it. */
-      readonly kind: 'deactivation';
-      readonly expiresAfterMs: number;
-      readonly noticeBeforeMs: number | null;
-      readonly erase: ErasureScope;
-    }
-  | {
-      readonly id: string;
-      readonly says: string;
-      /**
-       * Runs from the account's erasure: what an erasure keeps under a legal obligation (the
-       * closed consent ledger, proof of consent) is erased when the obligation ends.
-       */
-      readonly kind: 'after-erasure';
-      /** The legal basis for keeping it until then, stated on every certificate. */
-      readonly basis: string;
-      readonly expiresAfterMs: number;
-      readonly noticeBeforeMs: null;
-      readonly erase: ErasureScope;
-    }
-  | {
-      readonly id: string;
-      readonly says: string;
-      /** Runs once none of these purposes is granted any more; a new grant stops it. */
-      readonly kind: 'consent';
-      readonly whileAnyGranted: readonly string[];
-      readonly expiresAfterMs: number;
-      readonly noticeBeforeMs: number | null;
-      readonly erase: ErasureScope;
-    };
+  /** Runs from the account's last activity; each activity starts it again. */
+  | (ClockBase & { readonly kind: 'inactivity' })
+  /** Runs from the account's deactivation; a reactivation stops it. */
+  | (ClockBase & { readonly kind: 'deactivation' })
+  /**
+   * Runs from the account's erasure: what an erasure keeps under a legal obligation (the closed
+   * consent ledger, proof of consent) is erased when the obligation ends. `basis` is the legal
+   * basis for keeping it until then, stated on every certificate.
+   */
+  | (ClockBase & { readonly kind: 'after-erasure'; readonly basis: string; readonly noticeBeforeMs: null })
+  /** Runs once none of these purposes is granted any more; a new grant stops it. */
+  | (ClockBase & { readonly kind: 'consent'; readonly whileAnyGranted: readonly string[] });
 
 export interface ErasureScope {
   readonly all: boolean;

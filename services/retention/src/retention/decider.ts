@@ -22,6 +22,14 @@ function running(policy: RetentionPolicy, clock: ClockPolicy, from: number): Run
 }
 
 type Command<T extends RetentionCommand['type']> = Extract<RetentionCommand, { type: T }>;
+
+/** A running clock stopped at `at`, and why. */
+function stopped(clock: string, run: RunningClock, at: Date, reason: string): RetentionEvent {
+  return {
+    type: 'RetentionClockStopped',
+    data: { clock, policyVersion: run.policyVersion, stoppedAt: at.getTime(), reason },
+  };
+}
 type ConsentClock = Extract<ClockPolicy, { kind: 'consent' }>;
 
 function observeAccount(
@@ -34,15 +42,9 @@ function observeAccount(
   if (event === 'erased')
     return [
       { type: 'AccountErasureSeen', data: {} },
-      ...Object.entries(state.clocks).map(([clock, run]): RetentionEvent => ({
-        type: 'RetentionClockStopped',
-        data: {
-          clock,
-          policyVersion: run.policyVersion,
-          stoppedAt: metadata.now.getTime(),
-          reason: 'account-erased',
-        },
-      })),
+      ...Object.entries(state.clocks).map(([clock, run]) =>
+        stopped(clock, run, metadata.now, 'account-erased'),
+      ),
       // What the erasure kept under a legal obligation: erased in turn when the obligation ends.
       ...policy.clocks
         .filter((c) => c.kind === 'after-erasure')
@@ -64,16 +66,7 @@ function observeAccount(
   if (event === 'reactivated')
     for (const clock of policy.clocks.filter((c) => c.kind === 'deactivation')) {
       const current = state.clocks[clock.id];
-      if (current)
-        events.push({
-          type: 'RetentionClockStopped',
-          data: {
-            clock: clock.id,
-            policyVersion: current.policyVersion,
-            stoppedAt: metadata.now.getTime(),
-            reason: 'account-reactivated',
-          },
-        });
+      if (current) events.push(stopped(clock.id, current, metadata.now, 'account-reactivated'));
     }
   // Created, active again, or reactivated: the inactivity clocks start over from then.
   for (const clock of policy.clocks.filter((c) => c.kind === 'inactivity')) {
@@ -107,16 +100,7 @@ function observeConsent(
     if (!clock.whileAnyGranted.includes(purpose)) continue;
     const anyGranted = clock.whileAnyGranted.some((p) => purposes.has(p));
     const current = state.clocks[clock.id];
-    if (anyGranted && current)
-      events.push({
-        type: 'RetentionClockStopped',
-        data: {
-          clock: clock.id,
-          policyVersion: current.policyVersion,
-          stoppedAt: metadata.now.getTime(),
-          reason: 'consent-granted',
-        },
-      });
+    if (anyGranted && current) events.push(stopped(clock.id, current, metadata.now, 'consent-granted'));
     else if (!anyGranted && !granted && !current)
       events.push({
         type: 'RetentionClockStarted',
