@@ -48,6 +48,39 @@ describe('applyTopics against the real broker', () => {
     expect(shrink.warnings.join()).toContain('cannot remove partitions');
   });
 
+  it("keeps an operator's overrides of configs the spec does not name when it reconciles the spec's", async () => {
+    const name = uniqueName('topics');
+    await applyTopics(admin, [spec(name, 1, '86400000')]);
+    // An operator tunes a config Lethe does not own (kafka-configs --alter --add-config).
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'retention.ms', value: '86400000' },
+            { name: 'max.message.bytes', value: '2000000' },
+          ],
+        },
+      ],
+    });
+    // A new release changes the spec's retention: it changes, and the operator's setting stays.
+    expect((await applyTopics(admin, [spec(name, 1, '3600000')])).reconfigured).toEqual([name]);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'max.message.bytes'] },
+      ],
+    });
+    const values = Object.fromEntries(
+      (described.resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
+    );
+    expect(values).toEqual({ 'retention.ms': '3600000', 'max.message.bytes': '2000000' });
+    await admin.deleteTopics({ topics: [name] });
+  });
+
   it('has applied every topic of the design, each with its dead-letter topic (global setup)', async () => {
     const existing = new Set(await admin.listTopics());
     for (const topic of letheTopics()) expect(existing).toContain(topic.name);

@@ -1,5 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { ConfigResourceTypes } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource } from 'kafkajs';
 
 import { isRetriable, KafkaPortError } from './errors';
 
@@ -212,13 +212,10 @@ export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Pr
   const present = specs.filter((spec) => existing.has(spec.name));
   if (present.length === 0) return result;
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
+  // Every config of each topic: the spec's, and the overrides an operator set beside them.
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: present.map((spec) => ({
-      type: ConfigResourceTypes.TOPIC,
-      name: spec.name,
-      configNames: Object.keys(spec.config),
-    })),
+    resources: present.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.name })),
   });
   for (const spec of present) {
     let changed = false;
@@ -226,14 +223,24 @@ export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Pr
     const actual = new Map(entries.map((entry) => [entry.configName, entry.configValue]));
     const differs = Object.entries(spec.config).some(([name, value]) => actual.get(name) !== value);
     if (differs) {
-      // AlterConfigs replaces the topic's overrides with exactly the spec's set.
+      // AlterConfigs replaces all of a topic's overrides (kafkajs has no IncrementalAlterConfigs):
+      // the overrides of configs the spec does not name (an operator's min.insync.replicas, say)
+      // are sent again as they are, so only the spec's own configs change.
+      const operators = entries
+        .filter(
+          (entry) => entry.configSource === ConfigSource.TOPIC_CONFIG && !(entry.configName in spec.config),
+        )
+        .map((entry) => ({ name: entry.configName, value: entry.configValue }));
       await admin.alterConfigs({
         validateOnly: false,
         resources: [
           {
             type: ConfigResourceTypes.TOPIC,
             name: spec.name,
-            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+            configEntries: [
+              ...Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+              ...operators,
+            ],
           },
         ],
       });
