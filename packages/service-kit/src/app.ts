@@ -55,6 +55,8 @@ export interface ServiceAppDeps {
   https?: ServerTls;
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
   readiness?: Record<string, () => Promise<boolean>>;
+  /** A check with no answer within this long fails (a store that hangs must not hang /readyz). */
+  readinessTimeoutMs?: number;
   /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
   idempotency?: IdempotencyRecords;
   now?: () => number;
@@ -209,6 +211,22 @@ function httpsServer(tls: ServerTls) {
     createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
 }
 
+/** How long /readyz waits for each check: under a probe's usual timeout, so it answers first. */
+const READINESS_TIMEOUT_MS = 2_000;
+
+/** A check's answer, false when it throws, or 'timed-out' when it gives none in time. */
+async function withinTime(check: Promise<boolean>, timeoutMs: number): Promise<boolean | 'timed-out'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), timeoutMs);
+  });
+  try {
+    return await Promise.race([check.catch(() => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * A Fastify app with what every Lethe service needs; `listen` is the caller's (STYLE.md
  * section 8), so tests use `app.inject()`.
@@ -360,10 +378,13 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
 
   app.get('/readyz', { config: { access: { public: true } } }, async (_request, reply) => {
     const checks = Object.entries(deps.readiness ?? {});
+    const timeoutMs = deps.readinessTimeoutMs ?? READINESS_TIMEOUT_MS;
     const results = await Promise.all(
-      checks.map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+      checks.map(async ([name, check]) => [name, await withinTime(check(), timeoutMs)] as const),
     );
-    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    const failing = results
+      .filter(([, ok]) => ok !== true)
+      .map(([name, ok]) => (ok === 'timed-out' ? `${name} (no answer within ${timeoutMs} ms)` : name));
     if (failing.length > 0) {
       const problem = new ProblemError({
         status: 503,
@@ -373,7 +394,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
       });
       return reply.status(503).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem());
     }
-    return { status: 'ready', checks: Object.fromEntries(results) };
+    return { status: 'ready', checks: Object.fromEntries(results.map(([name, ok]) => [name, ok === true])) };
   });
 
   app.get('/openapi.json', { config: { access: { public: true } } }, async () =>

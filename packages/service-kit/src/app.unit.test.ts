@@ -120,6 +120,23 @@ describe('the service app', () => {
     expect(notReady.json()).toMatchObject({ code: 'NOT_READY', detail: 'not ready: store' });
   });
 
+  it('answers readiness in bounded time when a check hangs (a store that never answers)', async () => {
+    const app = buildServiceApp({
+      name: 'test',
+      version: '0.1.0',
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+      readiness: { redis: () => new Promise<boolean>(() => undefined), mongo: async () => true },
+      readinessTimeoutMs: 100,
+    });
+    const answer = await app.inject({ url: '/readyz' });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json()).toMatchObject({
+      code: 'NOT_READY',
+      detail: 'not ready: redis (no answer within 100 ms)',
+    });
+  });
+
   it.each([
     ['no token', {}, 401, 'AUTH_TOKEN_MISSING'],
     [
