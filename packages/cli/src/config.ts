@@ -13,16 +13,9 @@ import {
   type RedisTlsOptions,
   type ServiceFetch,
 } from '@lethe/service-kit';
+import { s3EnvFrom } from '@lethe/participant-s3';
 
 // The one place the CLI reads its environment (STYLE.md section 4).
-const S3_VARIABLES = [
-  'LETHE_S3_ENDPOINT',
-  'LETHE_S3_ACCESS_KEY_ID',
-  'LETHE_S3_SECRET_ACCESS_KEY',
-  'LETHE_S3_REGION',
-  'LETHE_TLS_CA_FILE',
-  'LETHE_OBJECT_BUCKETS',
-];
 
 export interface CliConfig {
   /** The S3 endpoint, keys, CA and LETHE_OBJECT_BUCKETS, as `lethe buckets init` reads them. */
@@ -111,7 +104,7 @@ function localCaFile(env: NodeJS.ProcessEnv, home: string): string | undefined {
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
   return {
-    s3Env: Object.fromEntries(S3_VARIABLES.map((name) => [name, env[name]])),
+    s3Env: { ...s3EnvFrom(env), LETHE_OBJECT_BUCKETS: env.LETHE_OBJECT_BUCKETS },
     kafka: kafkaConnectionFromEnv(env),
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,

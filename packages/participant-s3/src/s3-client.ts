@@ -3,6 +3,20 @@ import { Agent } from 'node:https';
 
 import { S3Client } from '@aws-sdk/client-s3';
 
+/** The variables s3ClientFromEnv reads: a service's config passes on just these. */
+export const S3_ENV_VARIABLES = [
+  'LETHE_S3_ENDPOINT',
+  'LETHE_S3_ACCESS_KEY_ID',
+  'LETHE_S3_SECRET_ACCESS_KEY',
+  'LETHE_S3_REGION',
+  'LETHE_TLS_CA_FILE',
+] as const;
+
+/** Those variables of `env`, for s3ClientFromEnv later (configs read the environment once). */
+export function s3EnvFrom(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(S3_ENV_VARIABLES.map((name) => [name, env[name]]));
+}
+
 /**
  * An S3 client from LETHE_S3_* (endpoint, access key id, secret; region us-east-1 unless
  * LETHE_S3_REGION) that trusts LETHE_TLS_CA_FILE when it is set. Without an endpoint: AWS itself,

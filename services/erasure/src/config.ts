@@ -7,6 +7,7 @@ import {
   secretFrom,
   type ServiceConfig,
 } from '@lethe/service-kit';
+import { s3EnvFrom } from '@lethe/participant-s3';
 
 export interface ErasureConfig extends ServiceConfig {
   /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
@@ -27,13 +28,7 @@ export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): Erasure
     compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
     objectBuckets: commaList(env.LETHE_OBJECT_BUCKETS),
     llmConsentPurpose: env.LETHE_LLM_CONSENT_PURPOSE ?? 'llm-processing',
-    s3Env: {
-      LETHE_S3_ENDPOINT: env.LETHE_S3_ENDPOINT,
-      LETHE_S3_ACCESS_KEY_ID: env.LETHE_S3_ACCESS_KEY_ID,
-      LETHE_S3_SECRET_ACCESS_KEY: env.LETHE_S3_SECRET_ACCESS_KEY,
-      LETHE_S3_REGION: env.LETHE_S3_REGION,
-      LETHE_TLS_CA_FILE: env.LETHE_TLS_CA_FILE,
-    },
+    s3Env: s3EnvFrom(env),
     taskSigningKey: privateKeyFrom(
       secretFrom(
         env,
