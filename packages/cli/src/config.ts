@@ -25,8 +25,6 @@ export interface CliConfig {
   registryUrl: string;
   /** The CA the servers and services are trusted by: LETHE_TLS_CA_FILE, else the local one. */
   tlsCaFile: string | undefined;
-  replicationFactor: number;
-  partitions: number;
   /** Where the local signing key pair lives (made by `lethe auth init`). */
   authKeyFile: string;
   /** The public halves services trust (made beside the signing key). */
@@ -86,14 +84,6 @@ function externalParticipants(raw: string | undefined): Record<string, string> {
   );
 }
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
-  return value;
-}
-
 /** The CA the services' certificates are checked against: LETHE_TLS_CA_FILE, else the local one. */
 function localCaFile(env: NodeJS.ProcessEnv, home: string): string | undefined {
   if (env.LETHE_TLS_CA_FILE) return env.LETHE_TLS_CA_FILE;
@@ -102,15 +92,14 @@ function localCaFile(env: NodeJS.ProcessEnv, home: string): string | undefined {
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const kafka = kafkaConnectionFromEnv(env);
   const home = env.LETHE_HOME ?? path.resolve(__dirname, '..', '..', '..', '.lethe');
   return {
     s3Env: { ...s3EnvFrom(env), LETHE_OBJECT_BUCKETS: env.LETHE_OBJECT_BUCKETS },
-    kafka: kafkaConnectionFromEnv(env),
+    kafka,
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     tlsCaFile: localCaFile(env, home),
-    replicationFactor: positiveInt('LETHE_TOPIC_REPLICATION_FACTOR', env.LETHE_TOPIC_REPLICATION_FACTOR, 1),
-    partitions: positiveInt('LETHE_TOPIC_PARTITIONS', env.LETHE_TOPIC_PARTITIONS, 3),
     authKeyFile: path.join(home, 'auth', 'signing-key.json'),
     authPublicKeysFile: path.join(home, 'auth', 'public-keys'),
     taskKeyFile: path.join(home, 'secrets', 'task-signing-key.json'),
@@ -133,9 +122,9 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     erasureUrl: env.LETHE_ERASURE_URL ?? `https://127.0.0.1:${env.LETHE_ERASURE_PORT ?? 3004}`,
     serviceFetch: serviceFetch(localCaFile(env, home)),
     acls: {
-      // Locally services create and configure their own task and dead-letter topics; set
-      // LETHE_SERVICES_MANAGE_TOPICS=false where operators own every topic.
-      servicesManageOwnTopics: env.LETHE_SERVICES_MANAGE_TOPICS !== 'false',
+      // Locally services create and configure their own task and dead-letter topics; with
+      // LETHE_MANAGE_TOPICS=false operators own every topic and services get no such grant.
+      servicesManageOwnTopics: kafka.topics?.manage ?? true,
       externalParticipants: externalParticipants(env.LETHE_KAFKA_PARTICIPANTS),
       compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
       ingestWriters: commaList(env.LETHE_KAFKA_INGEST_WRITERS),

@@ -1,7 +1,6 @@
 // The `lethe` command. Each subcommand is a small function over the packages' ports.
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { connectKafka, formatAclMatrix, letheAclMatrix, letheTopics } from '@lethe/kafka';
-import { createLogger } from '@lethe/logger';
+import { formatAclMatrix, letheAclMatrix } from '@lethe/kafka';
 
 import { auditVerify } from './audit';
 import { bucketsInit } from './buckets';
@@ -18,10 +17,14 @@ import { clockCommand } from './clock';
 import { loadCliConfig, type CliConfig } from './config';
 import { kekRotate, keysRotateKek } from './kek';
 import { keysReconcile } from './keys';
+import { deploymentTopics, formatTopicSpecs, topicsApply, topicsPlan } from './topics';
 
 const USAGE = `usage: lethe <command>
-  topics apply       create or reconcile every topic of DESIGN.md section 2, and apply the ACLs
+  topics plan        what apply would change on the cluster (exit 3 when something would)
+  topics apply       create or reconcile every topic (the design's, each participant's task
+                     topic, a dead-letter topic for each), and apply the ACLs
   topics list        print the topic specs: partitions, replicas, configs, purpose
+                     (LETHE_TOPIC_LAYOUT=local|production shapes all three)
   kafka acls         print the ACL matrix: who may read and write which topic and group, and why
   schemas register   register every event schema with the registry (idempotent)
   buckets init       create the versioned S3 buckets in LETHE_OBJECT_BUCKETS, if missing
@@ -40,34 +43,6 @@ const USAGE = `usage: lethe <command>
                      move the shared clock (services started with LETHE_CLOCK=shared-offset)
   token --scope S [--scope S] [--subject ID] [--ttl SECONDS] [--name NAME]
                      print a bearer token (scopes: service, operator, auditor, subject)`;
-
-async function topicsApply(config: CliConfig) {
-  const logger = createLogger({ name: 'lethe-cli', level: 'warn' });
-  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-cli' }, logger);
-  try {
-    const result = await kafka.admin.applyTopics(letheTopics(config));
-    console.log(
-      `topics: ${result.created.length} created, ${result.reconfigured.length} reconfigured, ` +
-        `${result.repartitioned.length} repartitioned, ${result.unchanged.length} unchanged`,
-    );
-    for (const warning of result.warnings) console.warn(`warning: ${warning}`);
-    const acls = await kafka.admin.applyAcls(letheAclMatrix(config.acls));
-    console.log(`acls: ${acls} applied (lethe kafka acls prints them)`);
-  } finally {
-    await kafka.close();
-  }
-}
-
-function topicsList(config: CliConfig) {
-  for (const spec of letheTopics(config)) {
-    const configs = Object.entries(spec.config)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(' ');
-    console.log(
-      `${spec.name}  partitions=${spec.partitions} replicas=${spec.replicationFactor}\n  ${spec.purpose}\n  ${configs}`,
-    );
-  }
-}
 
 async function schemasRegister(config: CliConfig) {
   const codec = createEventCodec({
@@ -120,10 +95,11 @@ async function main(argv: string[]): Promise<number> {
       console.log(ingestPublicKey(config));
       return 0;
     case 'topics apply':
-      await topicsApply(config);
-      return 0;
+      return topicsApply(config);
+    case 'topics plan':
+      return topicsPlan(config);
     case 'topics list':
-      topicsList(config);
+      console.log(formatTopicSpecs(deploymentTopics(config)));
       return 0;
     case 'kafka acls':
       console.log(formatAclMatrix(letheAclMatrix(config.acls)));

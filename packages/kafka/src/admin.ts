@@ -2,8 +2,17 @@ import type { Admin } from 'kafkajs';
 
 import type { AclGrant } from './acl-matrix';
 import { applyAcls } from './acls';
+import { KafkaPortError } from './errors';
 import { oneAtATime } from './one-at-a-time';
-import { applyTopics, type ApplyResult, type TopicSpec } from './topics';
+import {
+  applyTopicPlan,
+  applyTopics,
+  planTopics,
+  type ApplyResult,
+  type TopicOwnership,
+  type TopicPlan,
+  type TopicSpec,
+} from './topics';
 
 export interface PartitionOffsets {
   readonly partition: number;
@@ -22,6 +31,14 @@ export interface TopicDescription {
 export interface KafkaAdmin {
   /** Creates what is missing and brings configs and partition counts up to the specs. */
   applyTopics(specs: readonly TopicSpec[]): Promise<ApplyResult>;
+  /** What applyTopics would change, without changing anything (`lethe topics plan`). */
+  planTopics(specs: readonly TopicSpec[]): Promise<TopicPlan>;
+  applyTopicPlan(plan: TopicPlan): Promise<ApplyResult>;
+  /**
+   * The topics a service needs at start: applied where services manage their topics
+   * (LETHE_MANAGE_TOPICS=true), otherwise only checked, failing with the names of those missing.
+   */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   listTopics(): Promise<string[]>;
   describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
@@ -34,13 +51,31 @@ export interface KafkaAdmin {
   applyAcls(grants: readonly AclGrant[]): Promise<number>;
 }
 
-export function createKafkaAdmin(admin: Admin): KafkaAdmin {
+export function createKafkaAdmin(admin: Admin, ownership: TopicOwnership): KafkaAdmin {
   // kafkajs' admin client keeps one metadata cache for all its calls: two calls at once can see
   // a refresh that lacks the other's topic (fetchTopicOffsets then fails inside kafkajs). The
   // process shares one admin, so its topic calls take turns; each is a round trip of a few ms.
   const inTurn = oneAtATime();
   return {
     applyTopics: (specs) => inTurn(() => applyTopics(admin, specs)),
+    planTopics: (specs) => inTurn(() => planTopics(admin, specs)),
+    applyTopicPlan: (plan) => inTurn(() => applyTopicPlan(admin, plan)),
+    ensureTopics: (specs) =>
+      inTurn(async () => {
+        if (ownership.manage) {
+          await applyTopics(admin, specs);
+          return;
+        }
+        const existing = new Set(await admin.listTopics());
+        const missing = specs.map((spec) => spec.name).filter((name) => !existing.has(name));
+        if (missing.length > 0)
+          throw new KafkaPortError(
+            'KAFKA_TOPIC_MISSING',
+            `topics ${missing.join(', ')} do not exist, and this service does not create topics ` +
+              '(LETHE_MANAGE_TOPICS=false): an operator creates them with `lethe topics apply`',
+            false,
+          );
+      }),
     listTopics: () => inTurn(() => admin.listTopics()),
     describeTopics: (names) =>
       inTurn(async () => {

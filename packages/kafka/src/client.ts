@@ -21,6 +21,7 @@ import {
   type TransactionalProducer,
 } from './producer';
 import { KafkaPortError } from './errors';
+import { LOCAL_LAYOUT, type TopicLayout, type TopicOwnership } from './topics';
 import { readTopic, type ReadTopicOptions, type TopicRecord } from './read-topic';
 import {
   runTransactionalConsumer,
@@ -39,6 +40,8 @@ export interface KafkaSettings {
     readonly username: string;
     readonly password: string;
   };
+  /** Whether services create their own topics, and their shape (default: managed, local layout). */
+  readonly topics?: TopicOwnership;
 }
 
 /**
@@ -48,6 +51,8 @@ export interface KafkaSettings {
  */
 export interface KafkaClient {
   readonly admin: KafkaAdmin;
+  /** The shape the process gives the topics it creates (LETHE_TOPIC_LAYOUT). */
+  readonly topicLayout: TopicLayout;
   /** Raw records on the shared idempotent producer, in order per partition, acks=all. A plain
    * function, so it can be handed on (an outbox relay's `send`). */
   readonly send: (records: readonly ProducedRecord[]) => Promise<ProducedAck[]>;
@@ -113,11 +118,13 @@ export async function connectKafka(settings: KafkaSettings, logger: Logger): Pro
     await producerConnected;
     return producer;
   };
-  const admin = createKafkaAdmin(kafkajsAdmin);
+  const ownership = settings.topics ?? { manage: true, layout: LOCAL_LAYOUT };
+  const admin = createKafkaAdmin(kafkajsAdmin, ownership);
   const send = async (records: readonly ProducedRecord[]) => sendRecords(await connectedProducer(), records);
-  const internals = { kafka, admin, send, logger };
+  const internals = { kafka, admin, send, logger, layout: ownership.layout };
   return {
     admin,
+    topicLayout: ownership.layout,
     send,
     eventProducer: (codec, topicName = (topic) => topic) => eventProducerOn(send, codec, topicName),
     transactionalProducer: (options) => startTransactionalProducer(kafka, options),

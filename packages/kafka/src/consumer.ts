@@ -9,7 +9,7 @@ import { sendToDeadLetter, type DeadLetter } from './dead-letter';
 import { describeCause, isRetriable } from './errors';
 import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
-import { deadLetterTopicSpec, LOCAL_LAYOUT, type TopicLayout } from './topics';
+import { deadLetterTopicSpec, type TopicLayout } from './topics';
 
 export { DLQ_HEADERS } from './dead-letter';
 
@@ -32,7 +32,6 @@ interface ConsumerOptions {
   /** The broker holds an empty fetch this long. A stop waits for the fetch in flight, so this
    * bounds shutdown time; records that arrive are returned at once whatever it is. */
   maxWaitTimeMs?: number;
-  layout?: TopicLayout;
   sleep?: (ms: number) => Promise<void>;
   /** Partitions handled at once (records within a partition stay in order). Lethe's topics are
    * keyed by subject, so different partitions never hold the same stream. Default 3. */
@@ -56,6 +55,8 @@ export interface ConsumerInternals {
   admin: KafkaAdmin;
   send: (records: readonly ProducedRecord[]) => Promise<unknown>;
   logger: Logger;
+  /** The shape of the dead-letter topics the consumer creates where services manage topics. */
+  layout: TopicLayout;
 }
 
 export interface ConsumerRunner {
@@ -157,7 +158,7 @@ async function processRecord(
  * handlers must be idempotent.
  */
 export async function runRecordConsumer(
-  { kafka, admin, send, logger }: ConsumerInternals,
+  { kafka, admin, send, logger, layout }: ConsumerInternals,
   deps: RecordConsumerOptions,
 ): Promise<ConsumerRunner> {
   const { groupId, topics, handle } = deps;
@@ -165,7 +166,7 @@ export async function runRecordConsumer(
   const sleep = deps.sleep ?? defaultSleep;
   const log = (deps.logger ?? logger).child({ component: 'consumer', groupId });
 
-  await admin.applyTopics(topics.map((topic) => deadLetterTopicSpec(topic, deps.layout ?? LOCAL_LAYOUT)));
+  await admin.ensureTopics(topics.map((topic) => deadLetterTopicSpec(topic, layout)));
 
   const consumer: Consumer = kafka.consumer({
     groupId,

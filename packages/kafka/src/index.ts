@@ -9,7 +9,12 @@ export {
   type AclGrant,
   type AclMatrixOptions,
 } from './acl-matrix';
-export { kafkaConnectionFromEnv, KafkaConnectionError, type KafkaConnection } from './connection';
+export {
+  kafkaConnectionFromEnv,
+  KafkaConnectionError,
+  topicOwnershipFromEnv,
+  type KafkaConnection,
+} from './connection';
 export { type KafkaAdmin, type PartitionOffsets, type TopicDescription } from './admin';
 export {
   DLQ_HEADERS,
@@ -45,9 +50,16 @@ export {
   INGEST_RETENTION,
   letheTopics,
   LOCAL_LAYOUT,
+  PRODUCTION_LAYOUT,
+  systemTopics,
   taskTopicSpec,
+  TOPIC_LAYOUTS,
   type ApplyResult,
+  type ConfigChange,
   type TopicLayout,
+  type TopicLayoutName,
+  type TopicOwnership,
+  type TopicPlan,
   type TopicSpec,
 } from './topics';
 export {

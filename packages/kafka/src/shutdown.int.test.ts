@@ -5,6 +5,7 @@ import type { Admin } from 'kafkajs';
 
 import { createTestTopics, eventually, testTopicSpec, uniqueName } from '@lethe/test-harness';
 import { createKafkaAdmin } from './admin';
+import { LOCAL_LAYOUT } from './topics';
 import { rawTestKafka } from './test-kafkajs';
 
 const PROCESS = path.resolve(__dirname, '..', 'test', 'slow-consumer-process.ts');
@@ -22,7 +23,10 @@ describe('graceful shutdown on SIGTERM', () => {
 });
 
 async function shutdownScenario(admin: Admin) {
-  const [topic] = await createTestTopics(createKafkaAdmin(admin), testTopicSpec('shutdown'));
+  const [topic] = await createTestTopics(
+    createKafkaAdmin(admin, { manage: true, layout: LOCAL_LAYOUT }),
+    testTopicSpec('shutdown'),
+  );
   const groupId = uniqueName('shutdown');
   const producer = rawTestKafka().producer();
   await producer.connect();

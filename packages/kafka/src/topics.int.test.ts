@@ -1,8 +1,18 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 
-import { uniqueName } from '@lethe/test-harness';
+import { testKafkaConnection, testLogger, uniqueName } from '@lethe/test-harness';
 
-import { applyTopics, letheTopics, taskTopicSpec, type TopicSpec } from './topics';
+import { BUILT_IN_PARTICIPANTS } from './acl-matrix';
+import { connectKafka } from './client';
+import { KafkaPortError } from './errors';
+import {
+  applyTopics,
+  letheTopics,
+  LOCAL_LAYOUT,
+  systemTopics,
+  taskTopicSpec,
+  type TopicSpec,
+} from './topics';
 import { rawTestKafka } from './test-kafkajs';
 
 describe('applyTopics against the real broker', () => {
@@ -46,6 +56,34 @@ describe('applyTopics against the real broker', () => {
 
     const shrink = await applyTopics(admin, [spec(name, 1, '3600000')]);
     expect(shrink.warnings.join()).toContain('cannot remove partitions');
+    await admin.deleteTopics({ topics: [name] });
+  });
+
+  it('a service that does not manage topics (LETHE_MANAGE_TOPICS=false) neither creates nor alters one', async () => {
+    const present = uniqueName('owned');
+    const missing = uniqueName('owned');
+    await applyTopics(admin, [spec(present, 1, '86400000')]);
+    const kafka = await connectKafka(
+      {
+        ...testKafkaConnection(),
+        clientId: uniqueName('owned'),
+        topics: { manage: false, layout: LOCAL_LAYOUT },
+      },
+      testLogger(),
+    );
+    try {
+      // The operator's topic differs from what the service would want: it is left as it is.
+      await kafka.admin.ensureTopics([spec(present, 2, '3600000')]);
+      expect(await retentionOf(present)).toBe('86400000');
+      const error = await kafka.admin.ensureTopics([spec(missing, 1, '3600000')]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaPortError);
+      expect(error).toMatchObject({ code: 'KAFKA_TOPIC_MISSING', retriable: false });
+      expect((error as Error).message).toContain(missing);
+      expect(await admin.listTopics()).not.toContain(missing);
+    } finally {
+      await kafka.close();
+      await admin.deleteTopics({ topics: [present] });
+    }
   });
 
   it("keeps an operator's overrides of configs the spec does not name when it reconciles the spec's", async () => {
@@ -88,6 +126,14 @@ describe('applyTopics against the real broker', () => {
     const again = await applyTopics(admin, letheTopics());
     expect(again.created).toEqual([]);
     expect(again.reconfigured).toEqual([]);
+  });
+
+  it('the running system made no topic outside the specs operators apply (`lethe topics plan`)', async () => {
+    const planned = new Set(
+      systemTopics(LOCAL_LAYOUT, Object.values(BUILT_IN_PARTICIPANTS).flat()).map((topic) => topic.name),
+    );
+    const made = (await admin.listTopics()).filter((name) => name.startsWith('lethe.'));
+    expect(made.filter((name) => !planned.has(name))).toEqual([]);
   });
 
   it('refuses a participant id that would make a bad topic name', () => {

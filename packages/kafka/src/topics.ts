@@ -21,6 +21,21 @@ export interface TopicLayout {
 }
 
 export const LOCAL_LAYOUT: TopicLayout = { partitions: 3, replicationFactor: 1 };
+/** Three brokers or more: every record on 3 of them, an acked write on 2 (min.insync.replicas). */
+export const PRODUCTION_LAYOUT: TopicLayout = { partitions: 6, replicationFactor: 3 };
+export const TOPIC_LAYOUTS = { local: LOCAL_LAYOUT, production: PRODUCTION_LAYOUT } as const;
+export type TopicLayoutName = keyof typeof TOPIC_LAYOUTS;
+
+/** Who creates and reconfigures topics, and to what shape. */
+export interface TopicOwnership {
+  /**
+   * Whether a service creates and reconciles the topics it needs (its dead-letter topics, a
+   * participant's task topic) at start. Locally yes; in production operators own every topic
+   * (`lethe topics plan` / `apply`) and a service only checks that its topics exist.
+   */
+  readonly manage: boolean;
+  readonly layout: TopicLayout;
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FOREVER = { 'retention.ms': '-1', 'retention.bytes': '-1' };
@@ -118,14 +133,24 @@ export function taskTopicSpec(participantId: string, layout: TopicLayout = LOCAL
   };
 }
 
+/**
+ * Every topic the system uses: the design's topics, each participant's task topic, and a
+ * dead-letter topic for each (every one of them has a consumer). What `lethe topics plan`
+ * compares the cluster with, so operators can own all of them.
+ */
+export function systemTopics(layout: TopicLayout, participantIds: readonly string[]): TopicSpec[] {
+  const tasks = [...new Set(participantIds)].sort().map((id) => taskTopicSpec(id, layout));
+  return [...letheTopics(layout), ...tasks, ...tasks.map((spec) => deadLetterTopicSpec(spec.name, layout))];
+}
+
 export function deadLetterTopicName(sourceTopic: string): string {
   return `${sourceTopic}.dlq`;
 }
 
-/** Records a consumer of `sourceTopic` could not process: original bytes, cause, attempts. */
 /** Twice the broker's default message.max.bytes (1 MiB + 12 bytes). */
 export const DEAD_LETTER_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
+/** Records a consumer of `sourceTopic` could not process: original bytes, cause, attempts. */
 export function deadLetterTopicSpec(sourceTopic: string, layout: TopicLayout = LOCAL_LAYOUT): TopicSpec {
   return {
     name: deadLetterTopicName(sourceTopic),
@@ -169,6 +194,28 @@ async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
   }
 }
 
+/** One config the spec sets to another value than the topic has (`from` null: not set). */
+export interface ConfigChange {
+  readonly name: string;
+  readonly from: string | null;
+  readonly to: string;
+}
+
+/** What applying the specs would change, topic by topic; computed without changing anything. */
+export interface TopicPlan {
+  readonly create: TopicSpec[];
+  readonly reconfigure: {
+    spec: TopicSpec;
+    changes: ConfigChange[];
+    /** Overrides an operator set of configs the spec does not name: kept as they are. */
+    kept: ConfigChange[];
+  }[];
+  readonly repartition: { spec: TopicSpec; from: number }[];
+  readonly unchanged: string[];
+  /** Differences applying does not fix (fewer partitions, other replication). */
+  readonly warnings: string[];
+}
+
 export interface ApplyResult {
   created: string[];
   reconfigured: string[];
@@ -178,39 +225,18 @@ export interface ApplyResult {
   warnings: string[];
 }
 
-/**
- * Makes the cluster match the specs, idempotently: creates missing topics, sets configs that
- * differ, adds partitions. It never deletes a topic or shrinks one (Kafka cannot), and says so.
- */
-export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<ApplyResult> {
-  const result: ApplyResult = {
-    created: [],
-    reconfigured: [],
-    repartitioned: [],
+/** Compares the cluster with the specs: what is missing, which configs differ, what is short. */
+export async function planTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicPlan> {
+  const existing = new Set(await admin.listTopics());
+  const plan: TopicPlan = {
+    create: specs.filter((spec) => !existing.has(spec.name)),
+    reconfigure: [],
+    repartition: [],
     unchanged: [],
     warnings: [],
   };
-  const existing = new Set(await admin.listTopics());
-  const missing = specs.filter((spec) => !existing.has(spec.name));
-  if (missing.length > 0) {
-    const topics: ITopicConfig[] = missing.map((spec) => ({
-      topic: spec.name,
-      numPartitions: spec.partitions,
-      replicationFactor: spec.replicationFactor,
-      configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
-    }));
-    // kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
-    // answers until the new topic's metadata has spread; our wait treats it as "not yet".
-    await admin.createTopics({ topics, waitForLeaders: false });
-    await waitForLeaders(
-      admin,
-      missing.map((spec) => spec.name),
-    );
-    result.created.push(...missing.map((spec) => spec.name));
-  }
-
   const present = specs.filter((spec) => existing.has(spec.name));
-  if (present.length === 0) return result;
+  if (present.length === 0) return plan;
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
   // Every config of each topic: the spec's, and the overrides an operator set beside them.
   const described = await admin.describeConfigs({
@@ -221,50 +247,90 @@ export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Pr
     let changed = false;
     const entries = described.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
     const actual = new Map(entries.map((entry) => [entry.configName, entry.configValue]));
-    const differs = Object.entries(spec.config).some(([name, value]) => actual.get(name) !== value);
-    if (differs) {
-      // AlterConfigs replaces all of a topic's overrides (kafkajs has no IncrementalAlterConfigs):
-      // the overrides of configs the spec does not name (an operator's min.insync.replicas, say)
-      // are sent again as they are, so only the spec's own configs change.
-      const operators = entries
+    const changes = Object.entries(spec.config)
+      .filter(([name, value]) => actual.get(name) !== value)
+      .map(([name, to]) => ({ name, from: actual.get(name) ?? null, to }));
+    if (changes.length > 0) {
+      const kept = entries
         .filter(
           (entry) => entry.configSource === ConfigSource.TOPIC_CONFIG && !(entry.configName in spec.config),
         )
-        .map((entry) => ({ name: entry.configName, value: entry.configValue }));
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          {
-            type: ConfigResourceTypes.TOPIC,
-            name: spec.name,
-            configEntries: [
-              ...Object.entries(spec.config).map(([name, value]) => ({ name, value })),
-              ...operators,
-            ],
-          },
-        ],
-      });
-      result.reconfigured.push(spec.name);
+        .map((entry) => ({ name: entry.configName, from: entry.configValue, to: entry.configValue }));
+      plan.reconfigure.push({ spec, changes, kept });
       changed = true;
     }
     const topic = metadata.find((t) => t.name === spec.name);
     const partitions = topic?.partitions.length ?? 0;
     if (partitions < spec.partitions) {
-      await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
-      result.repartitioned.push(spec.name);
+      plan.repartition.push({ spec, from: partitions });
       changed = true;
     } else if (partitions > spec.partitions) {
-      result.warnings.push(
+      plan.warnings.push(
         `${spec.name} has ${partitions} partitions, the spec ${spec.partitions}; Kafka cannot remove partitions`,
       );
     }
     const replicas = topic?.partitions[0]?.replicas.length ?? 0;
     if (replicas !== spec.replicationFactor) {
-      result.warnings.push(
+      plan.warnings.push(
         `${spec.name} has ${replicas} replicas, the spec ${spec.replicationFactor}; reassign partitions to change it`,
       );
     }
-    if (!changed) result.unchanged.push(spec.name);
+    if (!changed) plan.unchanged.push(spec.name);
   }
-  return result;
+  return plan;
+}
+
+/** Carries out a plan: creates, reconfigures, adds partitions. Never deletes or shrinks. */
+export async function applyTopicPlan(admin: Admin, plan: TopicPlan): Promise<ApplyResult> {
+  if (plan.create.length > 0) {
+    const topics: ITopicConfig[] = plan.create.map((spec) => ({
+      topic: spec.name,
+      numPartitions: spec.partitions,
+      replicationFactor: spec.replicationFactor,
+      configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+    }));
+    // kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
+    // answers until the new topic's metadata has spread; our wait treats it as "not yet".
+    await admin.createTopics({ topics, waitForLeaders: false });
+    await waitForLeaders(
+      admin,
+      plan.create.map((spec) => spec.name),
+    );
+  }
+  for (const { spec, kept } of plan.reconfigure) {
+    // AlterConfigs replaces all of a topic's overrides (kafkajs has no IncrementalAlterConfigs):
+    // the overrides of configs the spec does not name (an operator's min.insync.replicas, say)
+    // are sent again as they are, so only the spec's own configs change.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: spec.name,
+          configEntries: [
+            ...Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+            ...kept.map(({ name, to }) => ({ name, value: to })),
+          ],
+        },
+      ],
+    });
+  }
+  for (const { spec } of plan.repartition) {
+    await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+  }
+  return {
+    created: plan.create.map((spec) => spec.name),
+    reconfigured: plan.reconfigure.map(({ spec }) => spec.name),
+    repartitioned: plan.repartition.map(({ spec }) => spec.name),
+    unchanged: [...plan.unchanged],
+    warnings: [...plan.warnings],
+  };
+}
+
+/**
+ * Makes the cluster match the specs, idempotently: creates missing topics, sets configs that
+ * differ, adds partitions. It never deletes a topic or shrinks one (Kafka cannot), and says so.
+ */
+export async function applyTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<ApplyResult> {
+  return applyTopicPlan(admin, await planTopics(admin, specs));
 }

@@ -11,6 +11,7 @@ import { createTestTopics, eventually, testServers, testTopicSpec, uniqueName } 
 
 import { startTransactionalProducer } from './producer';
 import { createKafkaAdmin } from './admin';
+import { LOCAL_LAYOUT } from './topics';
 import { rawTestKafka } from './test-kafkajs';
 
 const granted = (subjectId: string) =>
@@ -63,7 +64,7 @@ describe('transactions with sendOffsets against the real broker', () => {
 
   it('publishes and commits the consumed offset atomically; an aborted transaction leaves neither', async () => {
     const [input, output] = await createTestTopics(
-      createKafkaAdmin(admin),
+      createKafkaAdmin(admin, { manage: true, layout: LOCAL_LAYOUT }),
       testTopicSpec('tx-in'),
       testTopicSpec('tx-out'),
     );

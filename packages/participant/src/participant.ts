@@ -179,10 +179,10 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
   const topicName = deps.topicName ?? ((topic: string) => topic);
   const now = deps.now ?? (() => new Date());
   const log = logger.child({ participantId: declaration.participantId });
-  const spec = taskTopicSpec(declaration.participantId);
+  const spec = taskTopicSpec(declaration.participantId, kafka.topicLayout);
   const taskTopic = topicName(spec.name);
 
-  await kafka.admin.applyTopics([{ ...spec, name: taskTopic }]);
+  await kafka.admin.ensureTopics([{ ...spec, name: taskTopic }]);
   const producer: EventProducer = kafka.eventProducer(codec, topicName);
   const envelope = (subjectId: string | null, correlationId: string, causationId: string | null) => ({
     subjectId,
