@@ -19,6 +19,8 @@ module.exports = {
   // The harness is not a dependency of the packages it tests (that would be a cycle).
   moduleNameMapper: { '^@lethe/test-harness$': '<rootDir>/test/src/index.ts' },
   globalSetup: '<rootDir>/test/src/global-setup.ts',
+  // Deletes the topics and consumer groups the run made; fails the run if any stays.
+  globalTeardown: '<rootDir>/test/src/global-teardown.ts',
   testTimeout: 60_000,
   // Three files at once on two cores: the long fault tests mostly wait (a store stopped 90 s,
   // a process killed and restarted), so a third worker shortens the run (220 s -> 178 s).

@@ -2,6 +2,7 @@ import { connectKafka, letheAclMatrix, letheTopics } from '@lethe/kafka';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { createLogger } from '@lethe/logger';
 
+import { newTestRunId, TEST_RUN_VARIABLE } from './isolation';
 import { exportServers, resolveServers, testKafkaConnection } from './servers';
 import { ensureTestTaskKeys } from './task-keys';
 
@@ -11,6 +12,8 @@ import { ensureTestTaskKeys } from './task-keys';
  * files running in parallel do not race to create them.
  */
 export default async function globalSetup(): Promise<void> {
+  // Workers inherit it: every name the run makes carries it, and global teardown deletes them.
+  process.env[TEST_RUN_VARIABLE] ??= newTestRunId();
   const servers = await resolveServers();
   exportServers(servers);
   ensureTestTaskKeys(process.env);
