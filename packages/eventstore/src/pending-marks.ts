@@ -25,6 +25,12 @@ export function createPendingMarks<State>(
     async add(mark: PendingDocument): Promise<void> {
       await pending.insertOne(mark);
     },
+    async backlog(): Promise<{ commits: number; oldestAt: Date | null }> {
+      const commits = await pending.countDocuments({});
+      if (commits === 0) return { commits, oldestAt: null };
+      const oldest = await pending.find({}).sort({ createdAt: 1 }).limit(1).next();
+      return { commits, oldestAt: oldest?.createdAt ?? null };
+    },
     async remove(markIds: readonly string[]): Promise<void> {
       if (markIds.length > 0) await pending.deleteMany({ _id: { $in: [...markIds] } });
     },

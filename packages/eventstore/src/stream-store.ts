@@ -128,6 +128,8 @@ export interface StreamStore<State> {
   onCommitted(listener: (commit: CommittedOutbox) => void): () => void;
   /** Records that these commits' outboxes are on Kafka (by their `markId`). */
   markPublished(markIds: readonly string[]): Promise<void>;
+  /** Commits not yet on Kafka, and when the oldest was stored (for /metrics). */
+  outboxBacklog(): Promise<{ commits: number; oldestAt: Date | null }>;
 }
 
 export function commitId(streamId: string, version: number): string {
@@ -233,5 +235,6 @@ export async function createStreamStore<State>({
     },
 
     markPublished: (markIds) => marks.remove(markIds),
+    outboxBacklog: () => marks.backlog(),
   };
 }

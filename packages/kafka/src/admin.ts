@@ -40,6 +40,8 @@ export interface KafkaAdmin {
    */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   listTopics(): Promise<string[]>;
+  /** The brokers the cluster says it has (a cheap way to see that one answers). */
+  brokerCount(): Promise<number>;
   describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
   endOffsets(topic: string): Promise<PartitionOffsets[]>;
@@ -77,6 +79,7 @@ export function createKafkaAdmin(admin: Admin, ownership: TopicOwnership): Kafka
           );
       }),
     listTopics: () => inTurn(() => admin.listTopics()),
+    brokerCount: () => inTurn(async () => (await admin.describeCluster()).brokers.length),
     describeTopics: (names) =>
       inTurn(async () => {
         if (names.length === 0) return [];

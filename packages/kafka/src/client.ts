@@ -20,8 +20,9 @@ import {
   type ProducedRecord,
   type TransactionalProducer,
 } from './producer';
+import type { ConsumerStatus } from './consumer-status';
 import { KafkaPortError } from './errors';
-import { LOCAL_LAYOUT, type TopicLayout, type TopicOwnership } from './topics';
+import { deadLetterTopicName, LOCAL_LAYOUT, type TopicLayout, type TopicOwnership } from './topics';
 import { readTopic, type ReadTopicOptions, type TopicRecord } from './read-topic';
 import {
   runTransactionalConsumer,
@@ -77,6 +78,16 @@ export interface KafkaClient {
     onRecord: (record: TopicRecord) => void | Promise<void>,
     options?: ReadTopicOptions,
   ): Promise<number>;
+  /** Every consumer this connection runs: joined, crashed, stalled, counts per topic. */
+  consumerStatuses(): ConsumerStatus[];
+  /** Per group, topic and partition: records on the log its group has not committed yet. */
+  consumerLag(): Promise<ConsumerLag[]>;
+  /** Records on the dead-letter topic of each topic this process consumes (purged ones gone). */
+  deadLetterDepths(): Promise<{ topic: string; records: number }[]>;
+  /** Whether a broker answers a metadata request. */
+  reachable(): Promise<boolean>;
+  /** Sends that failed since start (after the client's own retries). */
+  producerErrors(): number;
   /** Disconnects the shared producer and admin (consumers are stopped by their owners first). */
   close(): Promise<void>;
 }
@@ -92,6 +103,14 @@ function kafkajsClient(settings: KafkaSettings, logger: Logger): Kafka {
     logCreator: kafkajsLogCreator(logger),
     retry: { initialRetryTime: 100, retries: 8 },
   });
+}
+
+export interface ConsumerLag {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The high watermark less the committed offset (the whole log when nothing is committed). */
+  readonly lag: number;
 }
 
 export async function connectKafka(settings: KafkaSettings, logger: Logger): Promise<KafkaClient> {
@@ -120,34 +139,91 @@ export async function connectKafka(settings: KafkaSettings, logger: Logger): Pro
   };
   const ownership = settings.topics ?? { manage: true, layout: LOCAL_LAYOUT };
   const admin = createKafkaAdmin(kafkajsAdmin, ownership);
-  const send = async (records: readonly ProducedRecord[]) => sendRecords(await connectedProducer(), records);
+  let producerErrors = 0;
+  const send = async (records: readonly ProducedRecord[]) => {
+    try {
+      return await sendRecords(await connectedProducer(), records);
+    } catch (error) {
+      producerErrors += 1;
+      throw error;
+    }
+  };
   const internals = { kafka, admin, send, logger, layout: ownership.layout };
+  const runners: ConsumerRunner[] = [];
+  const tracked = async <T extends ConsumerRunner>(started: Promise<T>): Promise<T> => {
+    const runner = await started;
+    runners.push(runner);
+    return runner;
+  };
   return {
     admin,
     topicLayout: ownership.layout,
     send,
     eventProducer: (codec, topicName = (topic) => topic) => eventProducerOn(send, codec, topicName),
     transactionalProducer: (options) => startTransactionalProducer(kafka, options),
-    runConsumer: (options) => runRecordConsumer(internals, options),
+    runConsumer: (options) => tracked(runRecordConsumer(internals, options)),
     runEventConsumer: (options) =>
-      runRecordConsumer(internals, {
-        ...options,
-        handle: async (record) => {
-          if (!record.value)
-            throw new KafkaPortError(
-              'KAFKA_RECORD_WITHOUT_VALUE',
-              'a record without a value on an event topic',
-              false,
-            );
-          const { event } = await options.codec.decode(record.value);
-          await options.handle(event, record);
-        },
-      }),
-    runTransactionalConsumer: (options) => runTransactionalConsumer(kafka, options),
+      tracked(
+        runRecordConsumer(internals, {
+          ...options,
+          handle: async (record) => {
+            if (!record.value)
+              throw new KafkaPortError(
+                'KAFKA_RECORD_WITHOUT_VALUE',
+                'a record without a value on an event topic',
+                false,
+              );
+            const { event } = await options.codec.decode(record.value);
+            await options.handle(event, record);
+          },
+        }),
+      ),
+    runTransactionalConsumer: (options) => tracked(runTransactionalConsumer(kafka, options)),
+    consumerStatuses: () => runners.map((runner) => runner.status()),
+    consumerLag: () => consumerLag(admin, runners),
+    deadLetterDepths: () => deadLetterDepths(admin, runners),
+    producerErrors: () => producerErrors,
+    reachable: async () => (await admin.brokerCount()) > 0,
     consumedBarrier: ({ topic, groupId }) => createConsumedBarrier({ admin, topic, groupId }),
     readTopic: (topic, onRecord, options) => readTopic(kafka, admin, topic, onRecord, options),
     async close() {
       await Promise.all([producerConnected ? producer.disconnect() : undefined, kafkajsAdmin.disconnect()]);
     },
   };
+}
+
+/** Lag of every group this process runs, over the topics it consumes. */
+async function consumerLag(admin: KafkaAdmin, runners: readonly ConsumerRunner[]): Promise<ConsumerLag[]> {
+  const lags: ConsumerLag[] = [];
+  const ends = new Map<string, Map<number, { low: number; high: number }>>();
+  for (const { groupId, topics } of runners.map((runner) => runner.status())) {
+    for (const topic of topics) {
+      let end = ends.get(topic);
+      if (!end) {
+        end = new Map((await admin.endOffsets(topic)).map((p) => [p.partition, p]));
+        ends.set(topic, end);
+      }
+      const committed = await admin.committedOffsets(groupId, topic);
+      for (const [partition, { low, high }] of end) {
+        // Nothing committed: the group starts from the first record still on the log.
+        const next = Math.max(committed.get(partition) ?? -1, low);
+        lags.push({ groupId, topic, partition, lag: Math.max(0, high - next) });
+      }
+    }
+  }
+  return lags;
+}
+
+async function deadLetterDepths(
+  admin: KafkaAdmin,
+  runners: readonly ConsumerRunner[],
+): Promise<{ topic: string; records: number }[]> {
+  const topics = new Set(runners.flatMap((runner) => runner.status().topics.map(deadLetterTopicName)));
+  const depths: { topic: string; records: number }[] = [];
+  for (const topic of topics) {
+    const partitions = await admin.endOffsets(topic).catch(() => undefined); // not made (yet)
+    if (partitions)
+      depths.push({ topic, records: partitions.reduce((sum, p) => sum + Math.max(0, p.high - p.low), 0) });
+  }
+  return depths;
 }

@@ -10,6 +10,7 @@ import { describeCause, isRetriable } from './errors';
 import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
 import { deadLetterTopicSpec, type TopicLayout } from './topics';
+import { ConsumerStatusTracker, type ConsumerStatus } from './consumer-status';
 
 export { DLQ_HEADERS } from './dead-letter';
 
@@ -60,6 +61,8 @@ export interface ConsumerInternals {
 }
 
 export interface ConsumerRunner {
+  /** Joined, crashed, stalled, and what it has handled per topic. */
+  status(): ConsumerStatus;
   /** True while a record has failed retriably `maxAttempts` times and is still being retried:
    * a dependency is down, and the service should report itself not ready. */
   stalled(): boolean;
@@ -79,6 +82,7 @@ interface RecordLoop {
   log: Logger;
   /** Partitions whose record in hand has failed retriably maxAttempts times. */
   stalledAt: Set<string>;
+  status: ConsumerStatusTracker;
   stopping: () => boolean;
   deadLetter: (letter: Omit<DeadLetter, 'groupId'>) => Promise<void>;
   commit: (topic: string, partition: number, message: KafkaMessage) => Promise<void>;
@@ -119,6 +123,7 @@ async function processRecord(
         headers: headersOf(message.headers),
         value: message.value,
       });
+      loop.status.count(topic, 'handled');
       break;
     } catch (error) {
       const cause = describeCause(error);
@@ -127,6 +132,7 @@ async function processRecord(
       // Only poison, which can never succeed, is dead-lettered.
       if (isRetriable(error)) {
         if (loop.stopping()) return; // not committed: retried after the restart
+        loop.status.count(topic, 'retried');
         const waitMs = backoffMs(loop.retry, attempts);
         if (attempts === loop.retry.maxAttempts) {
           loop.stalledAt.add(`${topic}/${partition}`);
@@ -144,6 +150,7 @@ async function processRecord(
       }
       loop.log.error({ topic, partition, offset: message.offset, attempts, cause }, 'record dead-lettered');
       await loop.deadLetter({ topic, partition, message, error, attempts });
+      loop.status.count(topic, 'deadLettered');
       break;
     }
   }
@@ -188,12 +195,26 @@ export async function runRecordConsumer(
   /** Partitions whose record in hand has failed retriably maxAttempts times. */
   const stalledAt = new Set<string>();
 
+  const status = new ConsumerStatusTracker(groupId, topics, () => stalledAt.size > 0);
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    status.joined = true;
+  });
+  consumer.on(consumer.events.STOP, () => {
+    status.joined = false;
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    // kafkajs restarts the consumer itself after a retriable crash; otherwise it is gone.
+    if (!event.payload.restart) status.crashed = true;
+    status.joined = false;
+  });
+
   const loop: RecordLoop = {
     handle,
     retry,
     sleep,
     log,
     stalledAt,
+    status,
     stopping: () => stopping,
     deadLetter: (letter) => sendToDeadLetter(send, { ...letter, groupId }),
     commit: (topic, partition, message) =>
@@ -216,6 +237,7 @@ export async function runRecordConsumer(
   });
 
   return {
+    status: () => status.snapshot(),
     stalled: () => stalledAt.size > 0,
     async stop() {
       stopping = true;

@@ -1,6 +1,7 @@
 // The only module that knows kafkajs (enforced by lint): everything else talks to Kafka through
 // the KafkaClient a process connects once.
-export { connectKafka, type KafkaClient, type KafkaSettings } from './client';
+export { connectKafka, type ConsumerLag, type KafkaClient, type KafkaSettings } from './client';
+export { type ConsumerStatus, type TopicCounts } from './consumer-status';
 export {
   BUILT_IN_PARTICIPANTS,
   formatAclMatrix,

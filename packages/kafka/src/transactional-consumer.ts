@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { EventCodec } from '@lethe/events';
 
 import type { ConsumedRecord, ConsumerRunner } from './consumer';
+import { ConsumerStatusTracker } from './consumer-status';
 import { hasKafkaErrorType } from './errors';
 import { headersOf } from './headers';
 import { oneAtATime } from './one-at-a-time';
@@ -93,6 +94,17 @@ export async function runTransactionalConsumer(
       return undefined;
     }
   };
+  const status = new ConsumerStatusTracker(groupId, options.topics, () => fenced);
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    status.joined = true;
+  });
+  consumer.on(consumer.events.STOP, () => {
+    status.joined = false;
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) status.crashed = true;
+    status.joined = false;
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
   await consumer.run({
@@ -120,6 +132,7 @@ export async function runTransactionalConsumer(
               ]);
             });
             result.committed?.();
+            for (let i = 0; i < records.length; i++) status.count(batch.topic, 'handled');
             return true;
           }),
         );
@@ -130,6 +143,7 @@ export async function runTransactionalConsumer(
     },
   });
   return {
+    status: () => status.snapshot(),
     // Fenced for good; other failures stop kafkajs' run loop, which retries the batch.
     stalled: () => fenced,
     publishAlone: (build) =>

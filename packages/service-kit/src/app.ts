@@ -14,6 +14,8 @@ import Fastify, {
 import type { Logger } from '@lethe/logger';
 
 import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
+import type { ServiceMetrics } from './metrics';
+import type { ReadinessCheck, ServiceOperations } from './operations';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PURPOSE_HEADER, statedPurpose, type AccessRecorder } from './personal-data-access';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
@@ -54,9 +56,13 @@ export interface ServiceAppDeps {
   /** Serve HTTPS with this certificate; without it, plain HTTP (for app.inject() in tests). */
   https?: ServerTls;
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
-  readiness?: Record<string, () => Promise<boolean>>;
+  readiness?: Record<string, ReadinessCheck>;
+  /** Metrics and Kafka's readiness checks (serviceOperations), joined to the ones above. */
+  operations?: ServiceOperations;
   /** A check with no answer within this long fails (a store that hangs must not hang /readyz). */
   readinessTimeoutMs?: number;
+  /** Served at /metrics; every answered request is observed in it. */
+  metrics?: ServiceMetrics;
   /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
   idempotency?: IdempotencyRecords;
   now?: () => number;
@@ -215,7 +221,10 @@ function httpsServer(tls: ServerTls) {
 const READINESS_TIMEOUT_MS = 2_000;
 
 /** A check's answer, false when it throws, or 'timed-out' when it gives none in time. */
-async function withinTime(check: Promise<boolean>, timeoutMs: number): Promise<boolean | 'timed-out'> {
+async function withinTime(
+  check: Promise<boolean | { reason: string }>,
+  timeoutMs: number,
+): Promise<boolean | { reason: string } | 'timed-out'> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timed-out'>((resolve) => {
     timer = setTimeout(() => resolve('timed-out'), timeoutMs);
@@ -324,7 +333,18 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
       return JSON.stringify(problem.toProblem(request.routeOptions.url));
     }
   });
-  app.addHook('onResponse', async (request, reply) => logAccess(request, reply));
+  // Probes and scrapes come every few seconds and say nothing about callers: not logged.
+  const unlogged = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    (deps.metrics ?? deps.operations?.metrics)?.observeRequest(
+      request.method,
+      route ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    if (!route || !unlogged.has(route)) logAccess(request, reply);
+  });
 
   // Every operation takes JSON; Fastify's text/plain parser would let a string reach a schema.
   app.removeContentTypeParser('text/plain');
@@ -374,17 +394,37 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     void reply.status(problem.status).type(PROBLEM_MEDIA_TYPE).send(problem.toProblem());
   });
 
-  app.get('/healthz', { config: { access: { public: true } } }, async () => ({ status: 'ok' }));
+  // Liveness: the process answers. Nothing it depends on is checked (that is /readyz), so a
+  // store that is down makes the service unready, never restarted in a loop.
+  const alive = async () => ({ status: 'ok' });
+  app.get('/livez', { config: { access: { public: true } } }, alive);
+  app.get('/healthz', { config: { access: { public: true } } }, alive);
+
+  const metrics = deps.metrics ?? deps.operations?.metrics;
+  if (metrics) {
+    app.get(
+      '/metrics',
+      { config: { access: { public: true } }, schema: { summary: 'Prometheus metrics (no personal data)' } },
+      async (_request, reply) =>
+        reply
+          .type(metrics.contentType)
+          .header('cache-control', 'no-store')
+          .send(await metrics.render()),
+    );
+  }
 
   app.get('/readyz', { config: { access: { public: true } } }, async (_request, reply) => {
-    const checks = Object.entries(deps.readiness ?? {});
+    const checks = Object.entries({ ...deps.readiness, ...deps.operations?.readiness });
     const timeoutMs = deps.readinessTimeoutMs ?? READINESS_TIMEOUT_MS;
     const results = await Promise.all(
       checks.map(async ([name, check]) => [name, await withinTime(check(), timeoutMs)] as const),
     );
     const failing = results
       .filter(([, ok]) => ok !== true)
-      .map(([name, ok]) => (ok === 'timed-out' ? `${name} (no answer within ${timeoutMs} ms)` : name));
+      .map(([name, ok]) => {
+        if (ok === 'timed-out') return `${name} (no answer within ${timeoutMs} ms)`;
+        return typeof ok === 'object' ? `${name} (${ok.reason})` : name;
+      });
     if (failing.length > 0) {
       const problem = new ProblemError({
         status: 503,

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 
 import { buildServiceApp } from './app';
+import { createServiceMetrics } from './metrics';
 import type { PersonalDataAccess } from './personal-data-access';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
 import { signToken, type Scope } from './tokens';
@@ -135,6 +136,42 @@ describe('the service app', () => {
       code: 'NOT_READY',
       detail: 'not ready: redis (no answer within 100 ms)',
     });
+  });
+
+  it('serves /metrics with every answered request, says why a check fails, and logs no probe', async () => {
+    const lines: string[] = [];
+    const metrics = createServiceMetrics('test');
+    const app = buildServiceApp({
+      name: 'test',
+      version: '0.1.0',
+      logger: createLogger({
+        name: 'test',
+        level: 'info',
+        destination: { write: (line: string) => lines.push(line) },
+      }),
+      publicKeys: [publicKeyFrom(keys.publicKey)],
+      operations: {
+        metrics,
+        readiness: { consumerGroups: async () => ({ reason: 'lethe.erasure.orchestrator not joined' }) },
+      },
+    });
+    expect((await app.inject({ url: '/livez' })).json()).toEqual({ status: 'ok' });
+    const notReady = await app.inject({ url: '/readyz' });
+    expect(notReady.json()).toMatchObject({
+      detail: 'not ready: consumerGroups (lethe.erasure.orchestrator not joined)',
+    });
+    expect((await app.inject({ url: '/no/such/thing' })).statusCode).toBe(404);
+    const scraped = await app.inject({ url: '/metrics' });
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).toMatch(
+      /lethe_http_request_duration_seconds_count\{service="test",method="GET",route="\/readyz",status="503"\} 1/,
+    );
+    expect(scraped.body).toMatch(/route="unmatched",status="404"\} 1/);
+    expect(scraped.body).not.toContain('/no/such/thing');
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; route?: string | null });
+    expect(logged.filter((line) => line.msg === 'request completed').map((line) => line.route)).toEqual([
+      null,
+    ]);
   });
 
   it.each([

@@ -1,4 +1,12 @@
 export { buildServiceApp, type ServiceAppDeps } from './app';
+export {
+  createServiceMetrics,
+  gaugeOnScrape,
+  observeStreamStores,
+  type ObservedStreamStore,
+  type ServiceMetrics,
+} from './metrics';
+export { kafkaReadiness, serviceOperations, type ReadinessCheck, type ServiceOperations } from './operations';
 export { type RouteAccess } from './route-access';
 export { buildOpenApi, type OpenApiInfo } from './openapi';
 export { PROBLEM_MEDIA_TYPE, ProblemError, type Problem } from './problem';

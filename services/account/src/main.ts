@@ -9,7 +9,7 @@ import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka, type ConsumerRunner } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { accessRecorderOn, createClock, topicNamer } from '@lethe/service-kit';
+import { accessRecorderOn, createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadAccountConfig } from './config';
 import { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
@@ -45,6 +45,7 @@ async function main() {
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
+    operations: serviceOperations('account', kafka),
     recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'account'),
     topic: topicName(ACCOUNT_EVENTS_TOPIC),
     now: () => clock.now(),

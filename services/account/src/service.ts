@@ -14,7 +14,14 @@ import {
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type AccessRecorder, type ServerTls, type TokenSettings } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type AccessRecorder,
+  type ServerTls,
+  type TokenSettings,
+  type ServiceOperations,
+  observeStreamStores,
+} from '@lethe/service-kit';
 
 import type { ErasureTask, TaskResult } from '@lethe/participant';
 
@@ -38,6 +45,8 @@ export interface AccountServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** /metrics and Kafka's readiness checks (main.ts makes them with serviceOperations). */
+  operations?: ServiceOperations;
   /** Records each answer that carries personal data (main.ts: on the access topic). */
   recordAccess?: AccessRecorder | undefined;
   now?: () => Date;
@@ -75,6 +84,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   const now = deps.now ?? (() => new Date());
   const cipher = createFieldCipher({ vault: createKeyVault({ db: deps.db, kek: deps.kek }) });
   const streams = await createStreamStore<StoredAccountState>({ db: deps.db, collection: ACCOUNT_STREAMS });
+  if (deps.operations) observeStreamStores(deps.operations.metrics, { [ACCOUNT_STREAMS]: streams });
   const stateCodec = accountStateCodec(cipher);
   const usage = usageRecords(deps.db, cipher);
   const cache = createProfileCache({ redis: deps.redis });
@@ -112,6 +122,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
     ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,

@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { topicNamer } from '@lethe/service-kit';
+import { serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadAuditConfig } from './config';
 import { startAuditService } from './service';
@@ -26,6 +26,7 @@ async function main() {
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
+    operations: serviceOperations('audit', kafka),
     signingKey: config.signingKey,
     checkpointEvery: config.checkpointEvery,
     checkpointIdleMs: config.checkpointIdleMs,

@@ -7,7 +7,12 @@ import type { Db } from 'mongodb';
 import type { EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type ServerTls,
+  type TokenSettings,
+  type ServiceOperations,
+} from '@lethe/service-kit';
 
 import { auditRoutes } from './http/routes';
 import { startLedgerWriter, type LedgerWriter } from './ledger/writer';
@@ -25,6 +30,8 @@ export interface AuditServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** /metrics and Kafka's readiness checks (main.ts makes them with serviceOperations). */
+  operations?: ServiceOperations;
   /** Ed25519: signs the ledger's checkpoints. */
   signingKey: KeyObject;
   checkpointEvery?: number;
@@ -68,6 +75,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       ledgerWriter: async () => !writer.fenced(),

@@ -9,7 +9,7 @@ import { createOutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { accessRecorderOn, createClock, topicNamer } from '@lethe/service-kit';
+import { accessRecorderOn, createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadConsentConfig } from './config';
 import { loadPurposes } from './consent/purposes';
@@ -40,6 +40,7 @@ async function main() {
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
+    operations: serviceOperations('consent', kafka),
     recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'consent'),
     purposes,
     clock,

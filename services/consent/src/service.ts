@@ -22,6 +22,8 @@ import {
   type ServerTls,
   systemClock,
   type TokenSettings,
+  type ServiceOperations,
+  observeStreamStores,
 } from '@lethe/service-kit';
 
 import { consentDecider } from './consent/decider';
@@ -50,6 +52,8 @@ export interface ConsentServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** /metrics and Kafka's readiness checks (main.ts makes them with serviceOperations). */
+  operations?: ServiceOperations;
   /** Records each answer that carries personal data (main.ts: on the access topic). */
   recordAccess?: AccessRecorder | undefined;
   purposes: ReadonlyMap<string, Purpose>;
@@ -74,6 +78,7 @@ export interface ConsentService {
 export async function createConsentService(deps: ConsentServiceDeps): Promise<ConsentService> {
   const clock = deps.clock ?? systemClock;
   const streams = await createStreamStore<ConsentState>({ db: deps.db, collection: CONSENT_STREAMS });
+  if (deps.operations) observeStreamStores(deps.operations.metrics, { [CONSENT_STREAMS]: streams });
   const cache = createConsentCache(deps.redis);
   const vault = createKeyVault({ db: deps.db, kek: deps.kek });
   const cipher = createFieldCipher({ vault });
@@ -109,6 +114,7 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
     ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,

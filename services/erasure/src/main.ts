@@ -8,7 +8,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { s3ClientFromEnv } from '@lethe/participant-s3';
-import { createClock, topicNamer } from '@lethe/service-kit';
+import { createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadErasureConfig } from './config';
 import { startErasureService } from './service';
@@ -36,6 +36,7 @@ async function main() {
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
+    operations: serviceOperations('erasure', kafka),
     topicName: topicNamer(config.topicPrefix),
     compactedTopics: config.compactedTopics,
     llmConsentPurpose: config.llmConsentPurpose,

@@ -16,7 +16,13 @@ import {
 } from '@lethe/eventstore';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type ServerTls, type TokenSettings } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type ServerTls,
+  type TokenSettings,
+  type ServiceOperations,
+  observeStreamStores,
+} from '@lethe/service-kit';
 
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
@@ -63,6 +69,8 @@ export interface ErasureServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** /metrics and Kafka's readiness checks (main.ts makes them with serviceOperations). */
+  operations?: ServiceOperations;
   topicName?: (logical: string) => string;
   now?: () => Date;
   instanceId?: string;
@@ -104,6 +112,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'erasure' });
   const streams = await createStreamStore<StoredErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
+  if (deps.operations) observeStreamStores(deps.operations.metrics, { [ERASURE_STREAMS]: streams });
   const requests = mongoRequestIndex(deps.db);
 
   const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
@@ -248,7 +257,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
 /** The HTTP side: the API, and readiness that counts the consumers' health. */
 async function erasureApp(
-  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys' | 'tokens' | 'https'>,
+  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys' | 'tokens' | 'https' | 'operations'>,
   routes: ErasureRoutesDeps & { consumersStalled: () => boolean },
 ): Promise<FastifyInstance> {
   const app = buildServiceApp({
@@ -258,6 +267,7 @@ async function erasureApp(
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !routes.consumersStalled(),

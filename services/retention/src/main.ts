@@ -7,7 +7,7 @@ import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { accessRecorderOn, createClock, topicNamer } from '@lethe/service-kit';
+import { accessRecorderOn, createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadRetentionConfig } from './config';
 import { loadPolicy } from './policy/policy';
@@ -34,6 +34,7 @@ async function main() {
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
+    operations: serviceOperations('retention', kafka),
     recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'retention'),
     policy,
     kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),

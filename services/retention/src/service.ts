@@ -22,6 +22,8 @@ import {
   type ServerTls,
   systemClock,
   type TokenSettings,
+  type ServiceOperations,
+  observeStreamStores,
 } from '@lethe/service-kit';
 
 import { legalHolds } from './holds/legal-holds';
@@ -46,6 +48,8 @@ export interface RetentionServiceDeps {
   tokens?: TokenSettings;
   /** The HTTPS certificate and key (config.https); without, plain HTTP (app.inject() tests). */
   https?: ServerTls | undefined;
+  /** /metrics and Kafka's readiness checks (main.ts makes them with serviceOperations). */
+  operations?: ServiceOperations;
   /** Records each answer that carries personal data (main.ts: on the access topic). */
   recordAccess?: AccessRecorder | undefined;
   policy: RetentionPolicy;
@@ -75,6 +79,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
   const clock = deps.clock ?? systemClock;
   const log = deps.logger.child({ component: 'retention' });
   const streams = await createStreamStore<RetentionState>({ db: deps.db, collection: RETENTION_STREAMS });
+  if (deps.operations) observeStreamStores(deps.operations.metrics, { [RETENTION_STREAMS]: streams });
   const decider = retentionDecider(deps.policy);
   const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
   const { store: policyStream } = await activatePolicy({
@@ -133,6 +138,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     publicKeys: deps.publicKeys,
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
     ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
