@@ -14,6 +14,7 @@ import {
   taskKeyInit,
 } from './auth';
 import { clockCommand } from './clock';
+import { dlqCommand } from './dlq';
 import { loadCliConfig, type CliConfig } from './config';
 import { kekRotate, keysRotateKek } from './kek';
 import { keysReconcile } from './keys';
@@ -25,6 +26,13 @@ const USAGE = `usage: lethe <command>
                      topic, a dead-letter topic for each), and apply the ACLs
   topics list        print the topic specs: partitions, replicas, configs, purpose
                      (LETHE_TOPIC_LAYOUT=local|production shapes all three)
+  dlq list [--all]   dead-letter topics holding records: how many, the oldest, the causes
+  dlq show TOPIC [--offset N] [--limit N]
+                     dead letters as JSON lines: key, size, headers and cause (never a value)
+  dlq replay TOPIC [--from N] [--to N] [--cause PREFIX]
+                     send them back to their source topic (idempotent; resumes where it stopped)
+  dlq purge TOPIC [--yes]
+                     delete every record on a dead-letter topic (asks to type its name)
   kafka acls         print the ACL matrix: who may read and write which topic and group, and why
   schemas register   register every event schema with the registry (idempotent)
   buckets init       create the versioned S3 buckets in LETHE_OBJECT_BUCKETS, if missing
@@ -61,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(await clockCommand(config, argv.slice(1)));
     return 0;
   }
+  if (argv[0] === 'dlq') return dlqCommand(config, argv.slice(1));
   if (argv[0] === 'token') {
     console.log(mintToken(config, argv.slice(1)));
     return 0;

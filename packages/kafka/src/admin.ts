@@ -48,6 +48,10 @@ export interface KafkaAdmin {
   /** Per partition, the offset the group will read next; -1 where it has committed nothing. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   listGroups(): Promise<string[]>;
+  /** Sets a group's committed offsets (the group must have no members): progress marks. */
+  setGroupOffsets(groupId: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void>;
+  /** Deletes each partition's records below the given offset (DeleteRecords). */
+  deleteRecordsBefore(topic: string, offsets: ReadonlyMap<number, number>): Promise<void>;
   deleteGroups(groupIds: readonly string[]): Promise<void>;
   /** Allows what the grants say (needs a principal allowed to alter the cluster's ACLs). */
   applyAcls(grants: readonly AclGrant[]): Promise<number>;
@@ -105,6 +109,18 @@ export function createKafkaAdmin(admin: Admin, ownership: TopicOwnership): Kafka
       return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     },
     listGroups: async () => (await admin.listGroups()).groups.map((group) => group.groupId),
+    async setGroupOffsets(groupId, topic, offsets) {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      });
+    },
+    deleteRecordsBefore: (topic, offsets) =>
+      inTurn(async () => {
+        const partitions = [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) }));
+        if (partitions.length > 0) await admin.deleteTopicRecords({ topic, partitions });
+      }),
     async deleteGroups(groupIds) {
       if (groupIds.length > 0) await admin.deleteGroups([...groupIds]);
     },

@@ -43,6 +43,17 @@ export { type ConsumedBarrier } from './consumed-barrier';
 export { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 export { closeOnSignals, type Closer } from './shutdown';
 export {
+  listDeadLetters,
+  purgeDeadLetters,
+  replayDeadLetters,
+  replayProgressGroup,
+  showDeadLetters,
+  type DeadLetterSummary,
+  type DeadLetterView,
+  type ReplayOptions,
+  type ReplayResult,
+} from './dead-letter-tools';
+export {
   DEAD_LETTER_COPY_LIFETIME_MS,
   DEAD_LETTER_MAX_MESSAGE_BYTES,
   deadLetterTopicName,

@@ -37,8 +37,10 @@ export async function readTopic(
   onRecord: (record: TopicRecord) => void | Promise<void>,
   { transactional = false }: ReadTopicOptions = {},
 ): Promise<number> {
-  const ends = new Map((await admin.endOffsets(topic)).map((p) => [p.partition, p.high]));
-  const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
+  const offsets = await admin.endOffsets(topic);
+  const ends = new Map(offsets.map((p) => [p.partition, p.high]));
+  // A partition whose records are all deleted (retention, a purge) has nothing to wait for.
+  const remaining = new Set(offsets.filter((p) => p.high > p.low).map((p) => p.partition));
   if (remaining.size === 0) return 0;
   const consumer = kafka.consumer({
     groupId: `lethe-reader-${randomUUID()}`,
