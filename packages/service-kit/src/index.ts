@@ -1,4 +1,5 @@
 export { buildServiceApp, type ServiceAppDeps } from './app';
+export { exitOnFatalStartup, fatalStartupLine } from './fatal';
 export {
   createServiceMetrics,
   gaugeOnScrape,

@@ -9,7 +9,13 @@ import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka, type ConsumerRunner } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { accessRecorderOn, createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
+import {
+  accessRecorderOn,
+  createClock,
+  exitOnFatalStartup,
+  serviceOperations,
+  topicNamer,
+} from '@lethe/service-kit';
 
 import { loadAccountConfig } from './config';
 import { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account';
@@ -100,7 +106,4 @@ async function main() {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(`account: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().catch(exitOnFatalStartup('account'));

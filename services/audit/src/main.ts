@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { serviceOperations, topicNamer } from '@lethe/service-kit';
+import { exitOnFatalStartup, serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadAuditConfig } from './config';
 import { startAuditService } from './service';
@@ -36,7 +36,4 @@ async function main() {
   closeOnSignals([() => service.stop(), () => kafka.close(), () => mongo.close()], logger);
 }
 
-main().catch((error: unknown) => {
-  console.error(`audit: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().catch(exitOnFatalStartup('audit'));

@@ -9,7 +9,13 @@ import { createOutboxRelay } from '@lethe/eventstore';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { joinErasureProtocol } from '@lethe/participant';
-import { accessRecorderOn, createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
+import {
+  accessRecorderOn,
+  createClock,
+  exitOnFatalStartup,
+  serviceOperations,
+  topicNamer,
+} from '@lethe/service-kit';
 
 import { loadConsentConfig } from './config';
 import { loadPurposes } from './consent/purposes';
@@ -73,7 +79,4 @@ async function main() {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(`consent: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().catch(exitOnFatalStartup('consent'));

@@ -8,7 +8,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { s3ClientFromEnv } from '@lethe/participant-s3';
-import { createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
+import { createClock, exitOnFatalStartup, serviceOperations, topicNamer } from '@lethe/service-kit';
 
 import { loadErasureConfig } from './config';
 import { startErasureService } from './service';
@@ -57,7 +57,4 @@ async function main() {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(`erasure: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().catch(exitOnFatalStartup('erasure'));

@@ -7,7 +7,13 @@ import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { accessRecorderOn, createClock, serviceOperations, topicNamer } from '@lethe/service-kit';
+import {
+  accessRecorderOn,
+  createClock,
+  exitOnFatalStartup,
+  serviceOperations,
+  topicNamer,
+} from '@lethe/service-kit';
 
 import { loadRetentionConfig } from './config';
 import { loadPolicy } from './policy/policy';
@@ -49,7 +55,4 @@ async function main() {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(`retention: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().catch(exitOnFatalStartup('retention'));

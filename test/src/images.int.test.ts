@@ -1,0 +1,105 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { serviceFetch } from '@lethe/service-kit';
+
+import { eventually } from './isolation';
+import { freePort } from './ports';
+import { killHard } from './processes';
+import { localPrincipalEnv, testServers } from './servers';
+
+// The service images (Dockerfile), without a Docker engine: hadolint lints the Dockerfile, and
+// what its build stage makes (the compiled service, `pnpm deploy --prod`) is made here the same
+// way and started as the image starts it (`node dist/main.js`, NODE_ENV=production): it answers
+// /readyz against the local stack, and the image's HEALTHCHECK script passes.
+
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+const LETHE_HOME = process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe');
+const HADOLINT = [path.join(LETHE_HOME, 'tools', 'hadolint', 'bin', 'hadolint'), 'hadolint'].find(
+  (candidate) => !candidate.includes('/') || existsSync(candidate),
+)!;
+const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
+
+describe('the service images', () => {
+  it('has a Dockerfile hadolint passes: multi-stage, pinned pnpm, numeric non-root user, HEALTHCHECK', () => {
+    const linted = spawnSync(HADOLINT, ['Dockerfile'], { cwd: REPO_DIR, encoding: 'utf8' });
+    expect(linted.error).toBeUndefined();
+    expect(`${linted.stdout}${linted.stderr}`).toBe('');
+    expect(linted.status).toBe(0);
+    const dockerfile = readFileSync(path.join(REPO_DIR, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
+  });
+
+  (onLocalStack ? it : it.skip)(
+    'runs the compiled, pruned consent service as the image does',
+    async () => {
+      const out = mkdtempSync(path.join(tmpdir(), 'lethe-image-'));
+      // As the build stage does, in a copy of the repository: `pnpm deploy --prod` prunes the
+      // development dependencies of the workspace it runs in.
+      const repo = path.join(out, 'repo');
+      const copied = spawnSync(
+        'bash',
+        [
+          '-c',
+          `mkdir -p ${JSON.stringify(repo)} && git ls-files -z -co --exclude-standard | ` +
+            `tar --null -T - -cf - | tar -xf - -C ${JSON.stringify(repo)}`,
+        ],
+        { cwd: REPO_DIR, encoding: 'utf8' },
+      );
+      if (copied.status !== 0) throw new Error(`copying the repository failed: ${copied.stderr}`);
+      const pnpm = (...args: string[]) => {
+        const run = spawnSync('pnpm', args, { cwd: repo, encoding: 'utf8' });
+        if (run.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
+      };
+      let service: ReturnType<typeof spawn> | undefined;
+      try {
+        pnpm('install', '--frozen-lockfile', '--prefer-offline');
+        pnpm('--filter', '@lethe/consent...', 'build');
+        pnpm('--filter', '@lethe/consent', 'deploy', '--prod', '--legacy', path.join(out, 'app'));
+        const app = path.join(out, 'app');
+        // Production dependencies only, and the workspace packages as compiled output.
+        expect(existsSync(path.join(app, 'node_modules', 'typescript'))).toBe(false);
+        expect(existsSync(path.join(app, 'node_modules', '@lethe', 'kafka', 'dist', 'index.js'))).toBe(true);
+        const port = await freePort();
+        const env = {
+          PATH: process.env.PATH,
+          ...localPrincipalEnv('consent'),
+          LETHE_HOME,
+          NODE_ENV: 'production',
+          LETHE_SERVICE: 'consent',
+          LETHE_CONSENT_PORT: String(port),
+          LETHE_TLS_CERT_FILE: path.join(LETHE_HOME, 'tls', 'server.crt'),
+          LETHE_TLS_KEY_FILE: path.join(LETHE_HOME, 'tls', 'server.key'),
+        };
+        service = spawn(process.execPath, ['dist/main.js'], { cwd: app, env, stdio: 'ignore' });
+        const fetchService = serviceFetch(path.join(LETHE_HOME, 'tls', 'ca.crt'));
+        await eventually(
+          async () =>
+            (await fetchService(`https://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok
+              ? true
+              : undefined,
+          60_000,
+          'the compiled consent service to be ready',
+        );
+        const healthcheck = spawnSync(
+          process.execPath,
+          [path.join(REPO_DIR, 'deploy', 'docker', 'healthcheck.mjs')],
+          {
+            env,
+            encoding: 'utf8',
+          },
+        );
+        expect(healthcheck.status).toBe(0);
+      } finally {
+        if (service) await killHard(service);
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
+});
