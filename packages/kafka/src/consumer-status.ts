@@ -1,5 +1,6 @@
 // What a consumer group member has done and is doing, for /metrics and /readyz: records handled,
 // retried and dead-lettered per topic, whether it has joined its group, stalled or crashed.
+import type { Consumer } from 'kafkajs';
 
 export interface TopicCounts {
   handled: number;
@@ -48,4 +49,26 @@ export class ConsumerStatusTracker {
       counts: Object.fromEntries([...this.counts].map(([topic, counts]) => [topic, { ...counts }])),
     };
   }
+}
+
+/** A status whose membership (joined, left, crashed for good) follows the consumer's events. */
+export function trackedStatus(
+  consumer: Consumer,
+  groupId: string,
+  topics: readonly string[],
+  isStalled: () => boolean,
+): ConsumerStatusTracker {
+  const status = new ConsumerStatusTracker(groupId, topics, isStalled);
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    status.joined = true;
+  });
+  consumer.on(consumer.events.STOP, () => {
+    status.joined = false;
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    // kafkajs restarts the consumer itself after a retriable crash; otherwise it is gone.
+    if (!event.payload.restart) status.crashed = true;
+    status.joined = false;
+  });
+  return status;
 }

@@ -10,7 +10,7 @@ import { describeCause, isRetriable } from './errors';
 import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
 import { deadLetterTopicSpec, type TopicLayout } from './topics';
-import { ConsumerStatusTracker, type ConsumerStatus } from './consumer-status';
+import { trackedStatus, type ConsumerStatus, type ConsumerStatusTracker } from './consumer-status';
 
 export { DLQ_HEADERS } from './dead-letter';
 
@@ -195,18 +195,7 @@ export async function runRecordConsumer(
   /** Partitions whose record in hand has failed retriably maxAttempts times. */
   const stalledAt = new Set<string>();
 
-  const status = new ConsumerStatusTracker(groupId, topics, () => stalledAt.size > 0);
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    status.joined = true;
-  });
-  consumer.on(consumer.events.STOP, () => {
-    status.joined = false;
-  });
-  consumer.on(consumer.events.CRASH, (event) => {
-    // kafkajs restarts the consumer itself after a retriable crash; otherwise it is gone.
-    if (!event.payload.restart) status.crashed = true;
-    status.joined = false;
-  });
+  const status = trackedStatus(consumer, groupId, topics, () => stalledAt.size > 0);
 
   const loop: RecordLoop = {
     handle,

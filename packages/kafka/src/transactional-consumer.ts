@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { EventCodec } from '@lethe/events';
 
 import type { ConsumedRecord, ConsumerRunner } from './consumer';
-import { ConsumerStatusTracker } from './consumer-status';
+import { trackedStatus } from './consumer-status';
 import { hasKafkaErrorType } from './errors';
 import { headersOf } from './headers';
 import { oneAtATime } from './one-at-a-time';
@@ -94,17 +94,7 @@ export async function runTransactionalConsumer(
       return undefined;
     }
   };
-  const status = new ConsumerStatusTracker(groupId, options.topics, () => fenced);
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    status.joined = true;
-  });
-  consumer.on(consumer.events.STOP, () => {
-    status.joined = false;
-  });
-  consumer.on(consumer.events.CRASH, (event) => {
-    if (!event.payload.restart) status.crashed = true;
-    status.joined = false;
-  });
+  const status = trackedStatus(consumer, groupId, options.topics, () => fenced);
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
   await consumer.run({

@@ -217,6 +217,13 @@ function httpsServer(tls: ServerTls) {
     createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server;
 }
 
+/** Letters, digits and `._:-`, 8 to 128 of them: an id, never a place to smuggle text into logs. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+function callerRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
+}
+
 /** How long /readyz waits for each check: under a probe's usual timeout, so it answers first. */
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -280,8 +287,10 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     },
     // Fastify's own request lines carry the raw URL, query string and all: logAccess replaces them.
     logController: new LogController({ disableRequestLogging: true }),
-    // Unique across restarts and instances: a recorded read carries it as its correlation id.
-    genReqId: () => randomUUID(),
+    // The caller's X-Request-Id when it sends a well-formed one (so its logs and ours share
+    // it), else unique across restarts and instances. Every log line of the request carries it
+    // (`reqId`), the answer echoes it, and a recorded read carries it as its correlation id.
+    genReqId: (request) => callerRequestId(request.headers['x-request-id']) ?? randomUUID(),
     ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
   });
   const routes: RouteRecord[] = [];
@@ -300,8 +309,9 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   if (deps.idempotency) honourIdempotencyKeys(app, deps.idempotency);
 
   // Every answer is about personal data or its processing: no cache may keep a copy.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    void reply.header('x-request-id', request.id);
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const personalData = request.routeOptions.config.access?.personalData;

@@ -138,6 +138,18 @@ describe('the service app', () => {
     });
   });
 
+  it("takes the caller's X-Request-Id into its logs and answer, and refuses one that is not an id", async () => {
+    const lines: string[] = [];
+    const app = buildApp(true, lines);
+    const sent = await app.inject({ url: '/readyz', headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(sent.headers['x-request-id']).toBe('trace-abc-123');
+    await app.inject({ url: '/v1/things', method: 'POST', headers: { 'x-request-id': 'abc-456-xyz' } });
+    const logged = lines.map((line) => JSON.parse(line) as { reqId?: string; msg: string });
+    expect(logged.find((line) => line.msg === 'request completed')?.reqId).toBe('abc-456-xyz');
+    const forged = await app.inject({ url: '/readyz', headers: { 'x-request-id': 'bad id\nlevel=60' } });
+    expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('serves /metrics with every answered request, says why a check fails, and logs no probe', async () => {
     const lines: string[] = [];
     const metrics = createServiceMetrics('test');
