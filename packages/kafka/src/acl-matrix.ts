@@ -5,7 +5,8 @@ import { deadLetterTopicName } from './topics';
 // missing here is a service that fails loudly, and a grant too many is a hole: each says why.
 
 export type AclResource = 'topic' | 'group' | 'transactional-id';
-export type AclOperation = 'read' | 'write' | 'describe' | 'describe-configs' | 'create' | 'alter-configs';
+export type AclOperation =
+  'read' | 'write' | 'describe' | 'describe-configs' | 'create' | 'alter-configs' | 'delete';
 
 export interface AclGrant {
   /** The Kafka principal without its `User:` prefix (the SCRAM user name). */
@@ -173,7 +174,14 @@ export function letheAclMatrix(options: AclMatrixOptions): AclGrant[] {
   );
   m.grant('erasure', 'topic', TOPICS.access, ['write'], 'LLM disclosures made without consent');
   m.grant('erasure', 'topic', TOPICS.participants, ['read', 'describe-configs'], 'the participant directory');
-  m.grant('erasure', 'group', 'lethe.erasure.directory.', ['read'], 'one directory group per instance', true);
+  m.grant(
+    'erasure',
+    'group',
+    'lethe.erasure.directory.',
+    ['read', 'delete'],
+    'one directory group per instance, deleted when the instance stops',
+    true,
+  );
   m.owns('erasure', deadLetterTopicName(TOPICS.participants), ['write'], 'dead letters of the directory');
   m.readsWholeTopics('erasure', 'reconciles the key vault with the erasure log at start');
   for (const topic of options.compactedTopics ?? [])

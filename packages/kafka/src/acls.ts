@@ -22,6 +22,7 @@ const OPERATION: Record<AclOperation, AclOperationTypes> = {
   'describe-configs': AclOperationTypes.DESCRIBE_CONFIGS,
   create: AclOperationTypes.CREATE,
   'alter-configs': AclOperationTypes.ALTER_CONFIGS,
+  delete: AclOperationTypes.DELETE,
 };
 
 function entries(grant: AclGrant): AclEntry[] {

@@ -36,6 +36,15 @@ export async function startParticipantDirectory(deps: {
   });
   return {
     list: () => [...registrations.values()].sort((a, b) => a.participantId.localeCompare(b.participantId)),
-    stop: () => runner.stop(),
+    async stop() {
+      await runner.stop();
+      // The group is this instance's alone: left behind, every restart would add one to the
+      // broker. A crash still leaves it; its offsets expire with the broker's retention (7 days).
+      await deps.kafka.admin
+        .deleteGroups([deps.groupId])
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error, groupId: deps.groupId }, 'could not delete the directory group'),
+        );
+    },
   };
 }
