@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { traceHeaders } from '@lethe/logger';
+
 import type { CommandContext } from './command-handler';
 import type { OutboxRecord } from './stream-store';
 
@@ -54,7 +56,12 @@ export function outboxRecords<Event, W extends { readonly envelope: { readonly t
       };
       for (const { wire, topics } of await deps.toWires(event, envelope)) {
         const value = await deps.encode(wire);
-        const headers = { 'lethe.event-id': envelope.eventId, 'lethe.event-type': wire.envelope.type };
+        // The trace of the command travels with its events, though the relay sends them later.
+        const headers = {
+          ...traceHeaders(),
+          'lethe.event-id': envelope.eventId,
+          'lethe.event-type': wire.envelope.type,
+        };
         for (const topic of topics)
           records.push({
             eventId: envelope.eventId,

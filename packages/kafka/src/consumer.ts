@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 import type { EventCodec, LetheEvent } from '@lethe/events';
-import type { Logger } from '@lethe/logger';
+import { continueTrace, parseTraceparent, runInTrace, TRACEPARENT_HEADER, type Logger } from '@lethe/logger';
 
 import type { KafkaAdmin } from './admin';
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
@@ -115,14 +115,18 @@ async function processRecord(
 ) {
   for (let attempts = 1; ; attempts += 1) {
     try {
-      await loop.handle({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        headers: headersOf(message.headers),
-        value: message.value,
-      });
+      const headers = headersOf(message.headers);
+      // The record's trace continues in what its handler produces and logs.
+      await runInTrace(continueTrace(parseTraceparent(headers[TRACEPARENT_HEADER])), () =>
+        loop.handle({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          headers,
+          value: message.value,
+        }),
+      );
       loop.status.count(topic, 'handled');
       break;
     } catch (error) {

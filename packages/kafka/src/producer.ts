@@ -2,6 +2,7 @@ import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 
 import { topicOf, type EventCodec, type LetheEvent } from '@lethe/events';
+import { traceHeaders } from '@lethe/logger';
 
 import { backoffMs, type RetryPolicy } from './backoff';
 import { isRetriable } from './errors';
@@ -93,7 +94,12 @@ export async function sendRecords(
   const byTopic = new Map<string, Message[]>();
   for (const record of records) {
     const messages = byTopic.get(record.topic) ?? [];
-    messages.push({ key: record.key, value: record.value, headers: { ...record.headers } });
+    // A record made while a trace runs carries it, unless it carries its own (an outbox's).
+    messages.push({
+      key: record.key,
+      value: record.value,
+      headers: { ...traceHeaders(), ...record.headers },
+    });
     byTopic.set(record.topic, messages);
   }
   return sendAll(producer, byTopic);

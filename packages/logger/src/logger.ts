@@ -1,6 +1,7 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
 import { REDACTED, redactionPaths } from './redaction';
+import { currentTrace } from './trace-context';
 
 export type { Logger } from 'pino';
 
@@ -18,6 +19,11 @@ export function createLogger(config: LoggerConfig): Logger {
     redact: { paths: redactionPaths(), censor: REDACTED },
     base: { service: config.name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Every line written while a request or a record is handled names its trace.
+    mixin: () => {
+      const trace = currentTrace();
+      return trace ? { traceId: trace.traceId } : {};
+    },
   };
   return config.destination ? pino(options, config.destination) : pino(options);
 }

@@ -11,7 +11,14 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 
-import type { Logger } from '@lethe/logger';
+import {
+  continueTrace,
+  formatTraceparent,
+  parseTraceparent,
+  runInTrace,
+  TRACEPARENT_HEADER,
+  type Logger,
+} from '@lethe/logger';
 
 import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
 import type { ServiceMetrics } from './metrics';
@@ -294,6 +301,14 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
   });
   const routes: RouteRecord[] = [];
+
+  // The caller's trace continues here (W3C traceparent), or one starts: what the request
+  // produces and logs carries it. The rest of the request runs inside it (done() is called in it).
+  app.addHook('onRequest', (request, reply, done) => {
+    const trace = continueTrace(parseTraceparent(request.headers[TRACEPARENT_HEADER]));
+    void reply.header(TRACEPARENT_HEADER, formatTraceparent(trace));
+    runInTrace(trace, done);
+  });
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/openapi') && route.method !== 'HEAD') routes.push(route as RouteRecord);
