@@ -3,24 +3,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { serviceFetch } from '@lethe/service-kit';
-
 import { eventually } from './isolation';
 import { freePort } from './ports';
 import { killHard } from './processes';
-import { localPrincipalEnv, testServers } from './servers';
+import { fetchLocal, LETHE_HOME, onLocalStack, REPO_DIR } from './local-stack';
+import { localPrincipalEnv } from './servers';
 
 // The service images (Dockerfile), without a Docker engine: hadolint lints the Dockerfile, and
 // what its build stage makes (the compiled service, `pnpm deploy --prod`) is made here the same
 // way and started as the image starts it (`node dist/main.js`, NODE_ENV=production): it answers
 // /readyz against the local stack, and the image's HEALTHCHECK script passes.
 
-const REPO_DIR = path.resolve(__dirname, '..', '..');
-const LETHE_HOME = process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe');
 const HADOLINT = [path.join(LETHE_HOME, 'tools', 'hadolint', 'bin', 'hadolint'), 'hadolint'].find(
   (candidate) => !candidate.includes('/') || existsSync(candidate),
 )!;
-const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
 
 describe('the service images', () => {
   it('has a Dockerfile hadolint passes: multi-stage, pinned pnpm, numeric non-root user, HEALTHCHECK', () => {
@@ -35,7 +31,7 @@ describe('the service images', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
   });
 
-  (onLocalStack ? it : it.skip)(
+  (onLocalStack() ? it : it.skip)(
     'runs the compiled, pruned consent service as the image does',
     async () => {
       const out = mkdtempSync(path.join(tmpdir(), 'lethe-image-'));
@@ -77,10 +73,9 @@ describe('the service images', () => {
           LETHE_TLS_KEY_FILE: path.join(LETHE_HOME, 'tls', 'server.key'),
         };
         service = spawn(process.execPath, ['dist/main.js'], { cwd: app, env, stdio: 'ignore' });
-        const fetchService = serviceFetch(path.join(LETHE_HOME, 'tls', 'ca.crt'));
         await eventually(
           async () =>
-            (await fetchService(`https://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok
+            (await fetchLocal(`https://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok
               ? true
               : undefined,
           60_000,

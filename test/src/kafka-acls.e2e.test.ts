@@ -1,17 +1,14 @@
 import { connectKafka, kafkaConnectionFromEnv, type KafkaClient, type KafkaConnection } from '@lethe/kafka';
 
 import { testLogger } from './kafka';
-import { localPrincipalEnv, testServers } from './servers';
+import { describeOnLocalStack } from './local-stack';
+import { localPrincipalEnv } from './servers';
 import { uniqueName } from './isolation';
 
 // The broker itself refuses what the ACL matrix does not allow (issue 11): the forgeries that
 // erased a held subject and another account were produced by principals without the right.
 // Against the local stack's real listener, as its real principals; every attempted write is
 // refused, so nothing reaches the shared topics.
-
-// The local stack's principals exist where the tests run as its `admin` (LETHE_PRINCIPAL).
-const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
-const describeLocal = onLocalStack ? describe : describe.skip;
 
 const asPrincipal = (principal: string): KafkaConnection =>
   kafkaConnectionFromEnv(localPrincipalEnv(principal));
@@ -41,7 +38,7 @@ function errorText(error: unknown): string {
   return parts.join(' ');
 }
 
-describeLocal('Kafka ACLs on the local stack (the matrix in packages/kafka/src/acl-matrix.ts)', () => {
+describeOnLocalStack('Kafka ACLs on the local stack (the matrix in packages/kafka/src/acl-matrix.ts)', () => {
   it.each([
     ['consent', 'lethe.erasure.tasks.key-vault.v1', 'a task for the key vault'],
     ['account', 'lethe.erasure.events.v1', 'the erasure log, by a participant'],

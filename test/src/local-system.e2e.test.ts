@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,57 +7,33 @@ import { ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import type { VerifyReport } from '@lethe/audit-ledger';
 import { s3ClientFromEnv } from '@lethe/participant-s3';
 
-import { serviceFetch } from '@lethe/service-kit';
-
 import { eventually } from './isolation';
-import { localPrincipalEnv, testServers } from './servers';
+import { describeOnLocalStack, fetchLocal, lethe, letheUp, operatorAuthorization } from './local-stack';
+import { localPrincipalEnv } from './servers';
 
 // The README's first command, as a user runs it: `./lethe up` brings the whole local system up
 // (each service as its own principal, under the ACL matrix, over TLS), and it takes a deletion
 // to its certificate. Everything else in the suite runs services as `admin`; this is where a
 // grant missing from the matrix, or a service that cannot reach a secured server, shows.
 
-const REPO_DIR = path.resolve(__dirname, '..', '..');
-// As a user's shell runs it: none of the test run's own servers, principal or keys.
-const userEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !name.startsWith('LETHE_') || name === 'LETHE_HOME'),
-);
-const lethe = (...args: string[]) =>
-  spawnSync(path.join(REPO_DIR, 'lethe'), args, {
-    cwd: REPO_DIR,
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: userEnv,
-  });
-
-// What a user's client trusts: the CA `./lethe up` made (`./lethe env` prints its path).
-const fetchService = serviceFetch(
-  path.join(process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe'), 'tls', 'ca.crt'),
-);
-
-const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
-const describeLocal = onLocalStack ? describe : describe.skip;
-
-describeLocal('the local system from ./lethe up', () => {
+describeOnLocalStack('the local system from ./lethe up', () => {
   let authorization: string;
 
   beforeAll(() => {
-    const up = lethe('up');
-    if (up.status !== 0) throw new Error(`./lethe up failed:\n${up.stdout}\n${up.stderr}`);
-    const token = lethe('token', '--scope', 'operator', '--name', 'local-system-test');
-    authorization = `Bearer ${token.stdout.trim().split('\n').at(-1)}`;
+    letheUp();
+    authorization = operatorAuthorization('local-system-test');
   }, 300_000);
 
   it('erases an account through every participant, each service as its own principal', async () => {
     const headers = { authorization, 'content-type': 'application/json' };
-    const created = await fetchService('https://127.0.0.1:3001/v1/accounts', {
+    const created = await fetchLocal('https://127.0.0.1:3001/v1/accounts', {
       method: 'POST',
       headers,
       body: JSON.stringify({ email: 'local-system@example.com', name: 'Local System' }),
     });
     expect(created.status).toBe(201);
     const { subjectId } = (await created.json()) as { subjectId: string };
-    const read = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
+    const read = await fetchLocal(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
       headers: { authorization, 'lethe-purpose': 'support-ticket' },
     });
     expect(read.status).toBe(200);
@@ -71,7 +46,7 @@ describeLocal('the local system from ./lethe up', () => {
       ['exports/all.json', '{"name":"Local System"}'],
     ] as const)
       await s3.send(new PutObjectCommand({ Bucket: 'lethe-objects', Key: `${prefix}${key}`, Body: body }));
-    const deleted = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
+    const deleted = await fetchLocal(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
       method: 'DELETE',
       headers: { authorization },
     });
@@ -80,7 +55,7 @@ describeLocal('the local system from ./lethe up', () => {
 
     const request = await eventually(
       async () => {
-        const answer = await fetchService(`https://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
+        const answer = await fetchLocal(`https://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
           headers: { authorization },
         });
         const body = (await answer.json()) as {
@@ -132,7 +107,7 @@ describeLocal('the local system from ./lethe up', () => {
   it('serves HTTPS only: a plain HTTP request to a service gets no answer', async () => {
     for (const port of [3001, 3002, 3003, 3004, 3005]) {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-      expect((await fetchService(`https://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetchLocal(`https://127.0.0.1:${port}/healthz`)).status).toBe(200);
     }
   });
 });

@@ -1,53 +1,41 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import bcrypt from 'bcryptjs';
 
-import { serviceFetch } from '@lethe/service-kit';
-
 import { eventually } from './isolation';
 import { freePort } from './ports';
 import { killHard } from './processes';
-import { testServers } from './servers';
+import {
+  describeOnLocalStack,
+  fetchLocal,
+  LETHE_HOME,
+  letheUp,
+  LOCAL_CA_FILE,
+  REPO_DIR,
+} from './local-stack';
 
 // What an SRE's monitoring sees of the local system from `./lethe up` (issue 13): every service
 // serves /metrics over its HTTPS port, a real Prometheus scrapes all five and answers a query
 // for consumer lag, and /readyz checks Kafka and the consumer groups.
 
-const REPO_DIR = path.resolve(__dirname, '..', '..');
-const LETHE_HOME = process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe');
-const CA_FILE = path.join(LETHE_HOME, 'tls', 'ca.crt');
-const fetchService = serviceFetch(CA_FILE);
 const SERVICES = { account: 3001, consent: 3002, retention: 3003, erasure: 3004, audit: 3005 } as const;
 
-const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
-const describeLocal = onLocalStack ? describe : describe.skip;
-
-describeLocal('metrics and readiness of the local system', () => {
-  beforeAll(() => {
-    const userEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('LETHE_') || name === 'LETHE_HOME'),
-    );
-    const up = spawnSync(path.join(REPO_DIR, 'lethe'), ['up'], {
-      cwd: REPO_DIR,
-      encoding: 'utf8',
-      env: userEnv,
-    });
-    if (up.status !== 0) throw new Error(`./lethe up failed:\n${up.stdout}\n${up.stderr}`);
-  }, 300_000);
+describeOnLocalStack('metrics and readiness of the local system', () => {
+  beforeAll(() => letheUp(), 300_000);
 
   it.each(Object.entries(SERVICES))(
     '%s serves /metrics and a /readyz that checks Kafka',
     async (name, port) => {
-      const ready = await fetchService(`https://127.0.0.1:${port}/readyz`);
+      const ready = await fetchLocal(`https://127.0.0.1:${port}/readyz`);
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toMatchObject({
         kafka: true,
         consumerGroups: true,
       });
-      const scraped = await fetchService(`https://127.0.0.1:${port}/metrics`);
+      const scraped = await fetchLocal(`https://127.0.0.1:${port}/metrics`);
       expect(scraped.status).toBe(200);
       expect(scraped.headers.get('content-type')).toContain('text/plain');
       const text = await scraped.text();
@@ -106,7 +94,7 @@ describeLocal('metrics and readiness of the local system', () => {
           'scrape_configs:',
           '  - job_name: lethe',
           '    scheme: https',
-          `    tls_config: { ca_file: ${JSON.stringify(CA_FILE)} }`,
+          `    tls_config: { ca_file: ${JSON.stringify(LOCAL_CA_FILE)} }`,
           '    static_configs:',
           `      - targets: [${Object.values(SERVICES)
             .map((p) => `'127.0.0.1:${p}'`)
@@ -132,7 +120,7 @@ describeLocal('metrics and readiness of the local system', () => {
     });
 
     async function query(promql: string) {
-      const answer = await fetchService(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+      const answer = await fetchLocal(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`, {
         headers: { authorization },
       }).catch(() => undefined);
       if (!answer?.ok) return undefined;
@@ -170,7 +158,7 @@ describeLocal('metrics and readiness of the local system', () => {
         'a lag series of the erasure orchestrator',
       );
       expect(new Set(lag.map((r) => r.metric.service))).toEqual(new Set(Object.keys(SERVICES)));
-      const refused = await fetchService(`${base}/api/v1/query?query=up`);
+      const refused = await fetchLocal(`${base}/api/v1/query?query=up`);
       expect(refused.status).toBe(401);
     });
   });

@@ -3,15 +3,13 @@ import { MongoClient } from 'mongodb';
 
 import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
 
-import { localPrincipalEnv, testServers } from './servers';
+import { describeOnLocalStack } from './local-stack';
+import { localPrincipalEnv } from './servers';
 import { uniqueName } from './isolation';
 
 // Redis and the MongoDB-wire server refuse whoever has no credentials, and a plain connection
 // (issue 11): the forgery that made the fast consent check answer `granted` was an anonymous
 // HSET. Against the local stack's real servers, as its real principals.
-
-const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
-const describeLocal = onLocalStack ? describe : describe.skip;
 
 function redisAs(principal: string): Redis {
   const env = localPrincipalEnv(principal);
@@ -32,7 +30,7 @@ async function outcome(run: () => Promise<unknown>): Promise<string> {
   }
 }
 
-describeLocal('Redis and MongoDB-wire on the local stack', () => {
+describeOnLocalStack('Redis and MongoDB-wire on the local stack', () => {
   const key = `lethe:consent:{${uniqueName('sub')}}`;
 
   afterAll(async () => {
@@ -90,7 +88,7 @@ describeLocal('Redis and MongoDB-wire on the local stack', () => {
   });
 });
 
-describeLocal('the schema registry on the local stack', () => {
+describeOnLocalStack('the schema registry on the local stack', () => {
   const admin = new URL(localPrincipalEnv('admin').LETHE_REGISTRY_URL!);
   const base = `${admin.origin}${admin.pathname}`;
   const fetchRegistry = serviceFetch(localPrincipalEnv('admin').LETHE_TLS_CA_FILE);

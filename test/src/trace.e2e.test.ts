@@ -1,42 +1,26 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-
-import { serviceFetch } from '@lethe/service-kit';
 
 import { eventually } from './isolation';
 import { testKafka } from './kafka';
-import { testServers } from './servers';
+import { describeOnLocalStack, fetchLocal, letheUp, operatorAuthorization } from './local-stack';
 
 // One trace from a deletion to its certificate (issue 13): the DELETE's W3C traceparent
 // continues through the account log, the erasure log, every task and every answer, across the
 // outbox relays and all five hops, to ErasureCompleted.
 
-const REPO_DIR = path.resolve(__dirname, '..', '..');
-const LETHE_HOME = process.env.LETHE_HOME ?? path.join(REPO_DIR, '.lethe');
-const fetchService = serviceFetch(path.join(LETHE_HOME, 'tls', 'ca.crt'));
-const onLocalStack = testServers().security.LETHE_PRINCIPAL === 'admin';
-const describeLocal = onLocalStack ? describe : describe.skip;
-
-describeLocal('a deletion is one trace', () => {
+describeOnLocalStack('a deletion is one trace', () => {
   it('carries the traceparent of the DELETE to every task, answer and ErasureCompleted', async () => {
-    const userEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('LETHE_') || name === 'LETHE_HOME'),
-    );
-    const lethe = (...args: string[]) =>
-      spawnSync(path.join(REPO_DIR, 'lethe'), args, { cwd: REPO_DIR, encoding: 'utf8', env: userEnv });
-    const up = lethe('up');
-    if (up.status !== 0) throw new Error(`./lethe up failed:\n${up.stdout}\n${up.stderr}`);
-    const authorization = `Bearer ${lethe('token', '--scope', 'operator', '--name', 'trace-test').stdout.trim().split('\n').at(-1)}`;
+    letheUp();
+    const authorization = operatorAuthorization('trace-test');
 
-    const created = await fetchService('https://127.0.0.1:3001/v1/accounts', {
+    const created = await fetchLocal('https://127.0.0.1:3001/v1/accounts', {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'trace@example.com', name: 'Trace Test' }),
     });
     const { subjectId } = (await created.json()) as { subjectId: string };
     const traceId = randomBytes(16).toString('hex');
-    const deleted = await fetchService(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
+    const deleted = await fetchLocal(`https://127.0.0.1:3001/v1/accounts/${subjectId}`, {
       method: 'DELETE',
       headers: { authorization, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     });
@@ -45,7 +29,7 @@ describeLocal('a deletion is one trace', () => {
     const { requestId } = (await deleted.json()) as { requestId: string };
     await eventually(
       async () => {
-        const answer = await fetchService(`https://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
+        const answer = await fetchLocal(`https://127.0.0.1:3004/v1/erasure-requests/${requestId}`, {
           headers: { authorization },
         });
         return ((await answer.json()) as { status: string }).status === 'completed' ? true : undefined;

@@ -1,33 +1,20 @@
 // `lethe dlq list | show | replay | purge`: dead letters for the people who run Lethe.
 import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
 
 import {
-  connectKafka,
+  DEAD_LETTER_SUFFIX,
   listDeadLetters,
   purgeDeadLetters,
   replayDeadLetters,
   showDeadLetters,
-  type KafkaClient,
 } from '@lethe/kafka';
-import { createLogger } from '@lethe/logger';
 
 import type { CliConfig } from './config';
+import { withKafka } from './kafka-session';
 
-/** `--name value` options after the positional arguments. */
-function parseOptions(args: readonly string[]): { positional: string[]; options: Map<string, string> } {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) positional.push(arg);
-    else if (arg === '--yes') options.set('yes', 'true');
-    else options.set(arg.slice(2), args[++i] ?? '');
-  }
-  return { positional, options };
-}
-
-function wholeNumber(options: Map<string, string>, name: string): number | undefined {
-  const raw = options.get(name);
+/** A whole-number option, or a clear error naming it. */
+function wholeNumber(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0)
@@ -35,20 +22,8 @@ function wholeNumber(options: Map<string, string>, name: string): number | undef
   return value;
 }
 
-async function withKafka<T>(config: CliConfig, use: (kafka: KafkaClient) => Promise<T>): Promise<T> {
-  const kafka = await connectKafka(
-    { ...config.kafka, clientId: 'lethe-cli-dlq' },
-    createLogger({ name: 'lethe-cli', level: 'error' }),
-  );
-  try {
-    return await use(kafka);
-  } finally {
-    await kafka.close();
-  }
-}
-
-async function confirmed(topic: string, options: Map<string, string>): Promise<boolean> {
-  if (options.has('yes')) return true;
+async function confirmed(topic: string, yes: boolean): Promise<boolean> {
+  if (yes) return true;
   if (!process.stdin.isTTY) {
     console.error('lethe dlq purge: not a terminal; pass --yes to purge without asking');
     return false;
@@ -61,12 +36,24 @@ async function confirmed(topic: string, options: Map<string, string>): Promise<b
 
 export async function dlqCommand(config: CliConfig, args: readonly string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { positional, options } = parseOptions(rest);
-  const topic = positional[0];
+  const { positionals, values: options } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      all: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      offset: { type: 'string' },
+      limit: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      cause: { type: 'string' },
+    },
+  });
+  const topic = positionals[0];
   if (verb === 'list') {
-    return withKafka(config, async (kafka) => {
+    return withKafka(config, { clientId: 'lethe-cli-dlq', quiet: true }, async (kafka) => {
       const summaries = await listDeadLetters(kafka, config.topicPrefix);
-      for (const summary of summaries.filter((s) => s.records > 0 || options.has('all'))) {
+      for (const summary of summaries.filter((s) => s.records > 0 || options.all)) {
         const causes = Object.entries(summary.causes)
           .map(([cause, count]) => `${count} x ${cause}`)
           .join('; ');
@@ -81,25 +68,25 @@ export async function dlqCommand(config: CliConfig, args: readonly string[]): Pr
       return 0;
     });
   }
-  if (!topic || !topic.endsWith('.dlq')) {
+  if (!topic || !topic.endsWith(DEAD_LETTER_SUFFIX)) {
     console.error('usage: lethe dlq list | show|replay|purge <topic>.dlq [options] (see lethe help)');
     return 2;
   }
   if (verb === 'show') {
-    return withKafka(config, async (kafka) => {
+    return withKafka(config, { clientId: 'lethe-cli-dlq', quiet: true }, async (kafka) => {
       const letters = await showDeadLetters(kafka, topic, {
-        offset: wholeNumber(options, 'offset') ?? 0,
-        limit: wholeNumber(options, 'limit') ?? 20,
+        offset: wholeNumber(options.offset, 'offset') ?? 0,
+        limit: wholeNumber(options.limit, 'limit') ?? 20,
       });
       for (const letter of letters) console.log(JSON.stringify(letter));
       return 0;
     });
   }
   if (verb === 'replay') {
-    return withKafka(config, async (kafka) => {
-      const from = wholeNumber(options, 'from');
-      const to = wholeNumber(options, 'to');
-      const cause = options.get('cause');
+    return withKafka(config, { clientId: 'lethe-cli-dlq', quiet: true }, async (kafka) => {
+      const from = wholeNumber(options.from, 'from');
+      const to = wholeNumber(options.to, 'to');
+      const cause = options.cause;
       const result = await replayDeadLetters(kafka, topic, {
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
@@ -118,8 +105,8 @@ export async function dlqCommand(config: CliConfig, args: readonly string[]): Pr
     });
   }
   if (verb === 'purge') {
-    if (!(await confirmed(topic, options))) return 2;
-    return withKafka(config, async (kafka) => {
+    if (!(await confirmed(topic, options.yes === true))) return 2;
+    return withKafka(config, { clientId: 'lethe-cli-dlq', quiet: true }, async (kafka) => {
       console.log(`purged ${await purgeDeadLetters(kafka, topic)} records from ${topic}`);
       return 0;
     });

@@ -1,15 +1,14 @@
 // `lethe topics list | plan | apply`: the operator's view of every topic the system uses.
 import {
   BUILT_IN_PARTICIPANTS,
-  connectKafka,
   letheAclMatrix,
   systemTopics,
   type TopicPlan,
   type TopicSpec,
 } from '@lethe/kafka';
-import { createLogger } from '@lethe/logger';
 
 import type { CliConfig } from './config';
+import { withKafka } from './kafka-session';
 
 /** Every topic, named as this deployment names it (LETHE_TOPIC_PREFIX), in the configured layout. */
 export function deploymentTopics(config: CliConfig): TopicSpec[] {
@@ -63,22 +62,9 @@ export function formatTopicPlan(plan: TopicPlan): string {
   return lines.join('\n');
 }
 
-async function withKafka<T>(
-  config: CliConfig,
-  use: (kafka: Awaited<ReturnType<typeof connectKafka>>) => Promise<T>,
-) {
-  const logger = createLogger({ name: 'lethe-cli', level: 'warn' });
-  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-cli' }, logger);
-  try {
-    return await use(kafka);
-  } finally {
-    await kafka.close();
-  }
-}
-
 /** Prints the difference between the cluster and the specs; exit 0 when there is none. */
 export async function topicsPlan(config: CliConfig): Promise<number> {
-  return withKafka(config, async (kafka) => {
+  return withKafka(config, { clientId: 'lethe-cli' }, async (kafka) => {
     const plan = await kafka.admin.planTopics(deploymentTopics(config));
     console.log(formatTopicPlan(plan));
     const pending = plan.create.length + plan.reconfigure.length + plan.repartition.length;
@@ -87,7 +73,7 @@ export async function topicsPlan(config: CliConfig): Promise<number> {
 }
 
 export async function topicsApply(config: CliConfig): Promise<number> {
-  return withKafka(config, async (kafka) => {
+  return withKafka(config, { clientId: 'lethe-cli' }, async (kafka) => {
     const plan = await kafka.admin.planTopics(deploymentTopics(config));
     const result = await kafka.admin.applyTopicPlan(plan);
     console.log(

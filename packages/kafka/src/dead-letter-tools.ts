@@ -4,8 +4,7 @@
 import type { KafkaClient } from './client';
 import { DLQ_HEADERS } from './dead-letter';
 import type { TopicRecord } from './read-topic';
-
-export const DEAD_LETTER_SUFFIX = '.dlq';
+import { DEAD_LETTER_SUFFIX } from './topics';
 
 export interface DeadLetterSummary {
   readonly topic: string;
@@ -139,7 +138,7 @@ export async function replayDeadLetters(
           value: record.value,
           headers: {
             ...original,
-            'lethe.dlq.replayed-from': `${topic}/${record.partition}@${record.offset}`,
+            [DLQ_HEADERS.replayedFrom]: `${topic}/${record.partition}@${record.offset}`,
           },
         },
       ]);

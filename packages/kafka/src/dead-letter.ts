@@ -21,6 +21,8 @@ export const DLQ_HEADERS = {
   valueOmitted: 'lethe.dlq.value-omitted',
   valueSha256: 'lethe.dlq.value-sha256',
   valueBytes: 'lethe.dlq.value-bytes',
+  /** On a record `lethe dlq replay` sent back to its source topic: where it was replayed from. */
+  replayedFrom: 'lethe.dlq.replayed-from',
 } as const;
 
 /** kafkajs' answer when a record (or batch) is over the topic's max.message.bytes. */

@@ -56,6 +56,7 @@ export {
 export {
   DEAD_LETTER_COPY_LIFETIME_MS,
   DEAD_LETTER_MAX_MESSAGE_BYTES,
+  DEAD_LETTER_SUFFIX,
   deadLetterTopicName,
   deadLetterTopicSpec,
   INGEST_COPY_LIFETIME_MS,

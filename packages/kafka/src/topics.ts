@@ -143,8 +143,10 @@ export function systemTopics(layout: TopicLayout, participantIds: readonly strin
   return [...letheTopics(layout), ...tasks, ...tasks.map((spec) => deadLetterTopicSpec(spec.name, layout))];
 }
 
+export const DEAD_LETTER_SUFFIX = '.dlq';
+
 export function deadLetterTopicName(sourceTopic: string): string {
-  return `${sourceTopic}.dlq`;
+  return `${sourceTopic}${DEAD_LETTER_SUFFIX}`;
 }
 
 /** Twice the broker's default message.max.bytes (1 MiB + 12 bytes). */

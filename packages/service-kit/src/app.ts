@@ -21,7 +21,6 @@ import {
 } from '@lethe/logger';
 
 import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
-import type { ServiceMetrics } from './metrics';
 import type { ReadinessCheck, ServiceOperations } from './operations';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PURPOSE_HEADER, statedPurpose, type AccessRecorder } from './personal-data-access';
@@ -64,12 +63,11 @@ export interface ServiceAppDeps {
   https?: ServerTls;
   /** Readiness checks (broker, database ...): all must pass for /readyz to answer 200. */
   readiness?: Record<string, ReadinessCheck>;
-  /** Metrics and Kafka's readiness checks (serviceOperations), joined to the ones above. */
+  /** /metrics (every answered request observed in it) and Kafka's readiness checks
+   * (serviceOperations), joined to the ones above. */
   operations?: ServiceOperations;
   /** A check with no answer within this long fails (a store that hangs must not hang /readyz). */
   readinessTimeoutMs?: number;
-  /** Served at /metrics; every answered request is observed in it. */
-  metrics?: ServiceMetrics;
   /** Where `Idempotency-Key`s are kept, for the routes marked `idempotent`. */
   idempotency?: IdempotencyRecords;
   now?: () => number;
@@ -362,7 +360,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   const unlogged = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
-    (deps.metrics ?? deps.operations?.metrics)?.observeRequest(
+    deps.operations?.metrics.observeRequest(
       request.method,
       route ?? 'unmatched',
       reply.statusCode,
@@ -425,7 +423,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   app.get('/livez', { config: { access: { public: true } } }, alive);
   app.get('/healthz', { config: { access: { public: true } } }, alive);
 
-  const metrics = deps.metrics ?? deps.operations?.metrics;
+  const metrics = deps.operations?.metrics;
   if (metrics) {
     app.get(
       '/metrics',

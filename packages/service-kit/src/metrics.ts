@@ -156,6 +156,17 @@ export function createServiceMetrics(service: string, kafka?: KafkaClient): Serv
   };
 }
 
+/** Scrapes of one registry collect its metrics together: one read shared by those in it. */
+const SCRAPE_MS = 1_000;
+
+function readOncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > SCRAPE_MS) last = { at: Date.now(), value: read() };
+    return last.value;
+  };
+}
+
 /** What /metrics reads of an event store: its outbox backlog and its due timers. */
 export interface ObservedStreamStore {
   outboxBacklog(): Promise<{ commits: number; oldestAt: Date | null }>;
@@ -173,13 +184,15 @@ export function observeStreamStores(
 ): void {
   const each = async <T>(read: (store: ObservedStreamStore) => Promise<T>) =>
     Promise.all(Object.entries(stores).map(async ([name, store]) => ({ name, value: await read(store) })));
+  // Two gauges read the backlog: one read per scrape serves both.
+  const backlogs = readOncePerScrape(() => each((store) => store.outboxBacklog()));
   gaugeOnScrape(
     metrics.registry,
     'lethe_outbox_backlog',
     'Commits whose events are not yet on Kafka.',
     ['store'],
     async () =>
-      (await each((store) => store.outboxBacklog())).map(({ name, value }) => ({
+      (await backlogs()).map(({ name, value }) => ({
         labels: { store: name },
         value: value.commits,
       })),
@@ -190,7 +203,7 @@ export function observeStreamStores(
     'How long the oldest commit not yet on Kafka has waited (0 when none).',
     ['store'],
     async () =>
-      (await each((store) => store.outboxBacklog())).map(({ name, value }) => ({
+      (await backlogs()).map(({ name, value }) => ({
         labels: { store: name },
         value: value.oldestAt ? Math.max(0, (now().getTime() - value.oldestAt.getTime()) / 1000) : 0,
       })),
