@@ -17,6 +17,7 @@ import { clockCommand } from './clock';
 import { dlqCommand } from './dlq';
 import { loadCliConfig, type CliConfig } from './config';
 import { kekRotate, keysRotateKek } from './kek';
+import { k8sCommand } from './k8s';
 import { keysReconcile } from './keys';
 import { deploymentTopics, formatTopicSpecs, topicsApply, topicsPlan } from './topics';
 
@@ -33,6 +34,9 @@ const USAGE = `usage: lethe <command>
                      send them back to their source topic (idempotent; resumes where it stopped)
   dlq purge TOPIC [--yes]
                      delete every record on a dead-letter topic (asks to type its name)
+  k8s strimzi [--layout local|production] [--cluster NAME]
+                     print Strimzi KafkaTopic and KafkaUser resources from the same specs and
+                     ACL matrix (deploy/k8s/overlays/*/strimzi.yaml are its output)
   kafka acls         print the ACL matrix: who may read and write which topic and group, and why
   schemas register   register every event schema with the registry (idempotent)
   buckets init       create the versioned S3 buckets in LETHE_OBJECT_BUCKETS, if missing
@@ -70,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (argv[0] === 'dlq') return dlqCommand(config, argv.slice(1));
+  if (argv[0] === 'k8s') return k8sCommand(config.acls, argv.slice(1));
   if (argv[0] === 'token') {
     console.log(mintToken(config, argv.slice(1)));
     return 0;

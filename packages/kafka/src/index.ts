@@ -16,6 +16,14 @@ export {
   topicOwnershipFromEnv,
   type KafkaConnection,
 } from './connection';
+export {
+  STRIMZI_API_VERSION,
+  strimziKafkaTopics,
+  strimziKafkaUsers,
+  strimziResources,
+  type StrimziDeployment,
+  type StrimziResource,
+} from './strimzi';
 export { type KafkaAdmin, type PartitionOffsets, type TopicDescription } from './admin';
 export {
   DLQ_HEADERS,

@@ -224,7 +224,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'LETHE_REGISTRY_URL',
     default: 'https://127.0.0.1:$LETHE_REGISTRY_PORT/apis/ccompat/v7',
     readers: [...SERVICES, 'cli', 'local stack'],
-    meaning: 'The Confluent-compatible schema registry.',
+    meaning:
+      'The Confluent-compatible schema registry, with credentials in the URL (`https://user:password@host/...`).',
+    secret: true,
   },
   {
     name: 'LETHE_REGISTRY_PORT',

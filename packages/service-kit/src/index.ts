@@ -70,3 +70,4 @@ export {
   type AccessRecorder,
   type PersonalDataAccess,
 } from './personal-data-access';
+export { CONFIG_VARIABLES, type ConfigVariable } from './configuration-reference';

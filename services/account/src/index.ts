@@ -3,3 +3,4 @@ export { ACCOUNT_PARTICIPANT, CACHE_PARTICIPANT } from './erasure/erase-account'
 export { ANONYMISATION_METHOD, USAGE_PARTICIPANT, USAGE_RECORDS, weekOf } from './usage/usage-records';
 export { cacheKeys } from './cache/profile-cache';
 export { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
+export { loadAccountConfig } from './config';

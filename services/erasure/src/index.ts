@@ -1,1 +1,2 @@
 export { startErasureService, type ErasureService, type ErasureServiceDeps } from './service';
+export { loadErasureConfig } from './config';

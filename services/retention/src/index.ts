@@ -5,3 +5,4 @@ export {
   type RetentionServiceDeps,
 } from './service';
 export { loadPolicy, PolicyInvalid, SEED_POLICY_FILE, type RetentionPolicy } from './policy/policy';
+export { loadRetentionConfig } from './config';
