@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image per service, all from this file:
 #   docker build --build-arg SERVICE=consent -t lethe-consent .
-# SERVICE is account, consent, retention, erasure or audit. The image runs the compiled service
+# SERVICE is account, consent, retention, erasure, audit, or cli (the `lethe` command). The image runs the compiled service
 # (node dist/main.js) as the unprivileged `node` user (uid 1000), with only its production dependencies;
 # it writes nothing to its filesystem, so run it read-only (docker-compose.yml and deploy/k8s do).
 ARG NODE_IMAGE=node:20.19-bookworm-slim
@@ -18,6 +18,18 @@ RUN test -n "${SERVICE}" \
   && pnpm install --frozen-lockfile \
   && pnpm --filter "@lethe/${SERVICE}..." build \
   && pnpm --filter "@lethe/${SERVICE}" deploy --prod --legacy /out
+
+# docker-compose's one-shot `setup` (--target setup): the CA, principals, keys and the servers'
+# configurations, made by deploy/docker/setup.sh into the lethe-secrets volume.
+FROM debian:bookworm-slim AS setup
+# openssl makes the CA and keys; its version follows Debian's security updates, so it is not pinned.
+# hadolint ignore=DL3008
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends openssl \
+  && rm -rf /var/lib/apt/lists/*
+COPY deploy/local/lib /opt/lethe/local/lib
+COPY deploy/docker/setup.sh /opt/lethe/docker/setup.sh
+ENTRYPOINT ["bash", "/opt/lethe/docker/setup.sh", "/out"]
 
 FROM ${NODE_IMAGE}
 ARG SERVICE

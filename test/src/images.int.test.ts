@@ -25,14 +25,15 @@ describe('the service images', () => {
     expect(`${linted.stdout}${linted.stderr}`).toBe('');
     expect(linted.status).toBe(0);
     const dockerfile = readFileSync(path.join(REPO_DIR, 'Dockerfile'), 'utf8');
-    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    // build, docker-compose's setup, the service.
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(3);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
   });
 
   (onLocalStack() ? it : it.skip)(
-    'runs the compiled, pruned consent service as the image does',
+    'runs the compiled, pruned consent service and lethe command as the images do',
     async () => {
       const out = mkdtempSync(path.join(tmpdir(), 'lethe-image-'));
       // As the build stage does, in a copy of the repository: `pnpm deploy --prod` prunes the
@@ -90,6 +91,24 @@ describe('the service images', () => {
           },
         );
         expect(healthcheck.status).toBe(0);
+        // docker-compose's healthcheck asks for readiness.
+        const ready = spawnSync(
+          process.execPath,
+          [path.join(REPO_DIR, 'deploy', 'docker', 'healthcheck.mjs'), '/readyz'],
+          { env, encoding: 'utf8' },
+        );
+        expect(ready.status).toBe(0);
+
+        // The `lethe` command as docker-compose's init runs it (an image with SERVICE=cli).
+        pnpm('--filter', '@lethe/cli...', 'build');
+        pnpm('--filter', '@lethe/cli', 'deploy', '--prod', '--legacy', path.join(out, 'cli'));
+        const listed = spawnSync(process.execPath, ['dist/main.js', 'topics', 'list'], {
+          cwd: path.join(out, 'cli'),
+          env: { PATH: process.env.PATH, LETHE_HOME, NODE_ENV: 'production' },
+          encoding: 'utf8',
+        });
+        expect(listed.stderr).toBe('');
+        expect(listed.stdout).toContain('lethe.erasure.events.v1');
       } finally {
         if (service) await killHard(service);
         rmSync(out, { recursive: true, force: true });

@@ -31,6 +31,28 @@ write_kafka_keystore() {
   (umask 077 && cat "$TLS_SERVER_KEY" "$TLS_SERVER_CERT" >"$KAFKA_DATA/keystore.pem")
 }
 
+# Authorization and what a one-node cluster needs: the same for this broker and for
+# docker-compose's (deploy/docker/setup.sh).
+kafka_common_properties() {
+  cat <<'PROPS'
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+# The controller listener's client is the broker itself, known by its certificate.
+super.users=User:broker;User:admin;User:CN=localhost
+# One node: the internal topics cannot have more replicas than that, or groups and
+# transactions wait forever for a coordinator.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# Topics are specs in code (lethe topics apply): a typo must fail, not create a topic.
+auto.create.topics.enable=false
+num.partitions=1
+PROPS
+}
+
 write_kafka_config() {
   # Holds the broker's own SCRAM password: readable by this user only.
   (umask 077 && cat >"$KAFKA_DATA/server.properties") <<PROPS
@@ -52,22 +74,8 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$TLS_CA_CERT
 ssl.endpoint.identification.algorithm=https
 listener.name.controller.ssl.client.auth=required
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-allow.everyone.if.no.acl.found=false
-# The controller listener's client is the broker itself, known by its certificate.
-super.users=User:broker;User:admin;User:CN=localhost
 log.dirs=$KAFKA_DATA/log
-# One node: the internal topics cannot have more replicas than that, or groups and
-# transactions wait forever for a coordinator.
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-# Topics are specs in code (lethe topics apply): a typo must fail, not create a topic.
-auto.create.topics.enable=false
-num.partitions=1
+$(kafka_common_properties)
 PROPS
 }
 

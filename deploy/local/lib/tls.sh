@@ -8,6 +8,8 @@ TLS_CA_CERT=$TLS_DIR/ca.crt
 TLS_SERVER_CERT=$TLS_DIR/server.crt
 TLS_SERVER_KEY=$TLS_DIR/server.key
 TLS_DAYS=825 # the longest validity clients accept for a server certificate
+# The names the server certificate is valid for (docker-compose adds its containers' names).
+TLS_SERVER_NAMES=${TLS_SERVER_NAMES:-DNS:localhost,IP:127.0.0.1}
 
 ensure_tls() {
   [ -s "$TLS_CA_CERT" ] && [ -s "$TLS_SERVER_CERT" ] && [ -s "$TLS_SERVER_KEY" ] && return 0
@@ -23,7 +25,7 @@ ensure_tls() {
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
     openssl req -new -nodes -newkey rsa:2048 -sha256 -keyout server.key -out server.csr \
       -subj "/CN=localhost" 2>/dev/null
-    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+    printf '%s\n' "subjectAltName=$TLS_SERVER_NAMES" "basicConstraints=CA:FALSE" \
       "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth,clientAuth" >server.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 \
       -days "$TLS_DAYS" -extfile server.ext -out server.crt 2>/dev/null
