@@ -7,6 +7,8 @@ export interface HandledCommand<Event, State> {
   readonly version: number;
   readonly events: readonly Event[];
   readonly state: State;
+  /** The state the command was decided on (the same as `state` when nothing was decided). */
+  readonly previous: State;
 }
 
 /** Decides a command on a stream and appends what it decided (see createCommandHandler). */
@@ -40,6 +42,8 @@ export interface CommandHandlerDeps<Command, Event, State, Stored> {
   onAppended?: () => void;
   /** When the new state wants to be woken (a deadline), stored with it; see dueTimers. */
   timerOf?: (state: State) => Date | null;
+  /** Whether the new state has work in progress (an open request); see StreamStore.inFlight. */
+  inFlightOf?: (state: State) => boolean;
   maxAttempts?: number;
 }
 
@@ -68,7 +72,7 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
       const version = loaded?.version ?? 0;
       const state = loaded ? await codec.fromStored(streamId, loaded.state) : decider.initialState();
       const events = decider.decide(command, state);
-      if (events.length === 0) return { version, events, state };
+      if (events.length === 0) return { version, events, state, previous: state };
       const next = foldEvents(decider, state, events);
       try {
         const records = await toRecords(streamId, events, context);
@@ -79,9 +83,10 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
           records,
           now: context.now,
           timer: deps.timerOf?.(next) ?? null,
+          inFlight: deps.inFlightOf?.(next) ?? false,
         });
         onAppended?.();
-        return { version: appended, events, state: next };
+        return { version: appended, events, state: next, previous: state };
       } catch (error) {
         if (!(error instanceof EventStoreError && error.code === 'EVENTSTORE_CONFLICT')) throw error;
       }

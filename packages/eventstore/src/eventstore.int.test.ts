@@ -218,4 +218,25 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     expect((await store.dueTimers(later(30))).sort()).toEqual(['timed']);
     expect((await store.dueTimers(later(60))).sort()).toEqual(['moved', 'timed']);
   });
+
+  it('lists the streams in flight at their newest commit, and drops those that have left', async () => {
+    const collection = uniqueName('streams');
+    const store = await createStreamStore<State>({ db, collection });
+    const now = new Date('2026-11-30T12:00:00Z');
+    const commit = (streamId: string, expectedVersion: number, total: number, inFlight: boolean) =>
+      store.append({ streamId, expectedVersion, state: { total }, records: [], now, inFlight });
+    await commit('open', 0, 1, true);
+    await commit('open', 1, 2, true); // still in flight: one entry
+    await commit('finished', 0, 1, true);
+    await commit('finished', 1, 2, false); // left: its entry is stale
+    await commit('idle', 0, 1, false); // never in flight
+    // Another process (a cold cache) sees the same.
+    const reader = await createStreamStore<State>({ db, collection });
+    const listed = await reader.inFlight(100);
+    expect(listed.map(({ streamId, version, state }) => ({ streamId, version, state }))).toEqual([
+      { streamId: 'open', version: 2, state: { total: 2 } },
+    ]);
+    // The stale entry was removed, not merely skipped.
+    expect(await db.collection(`${collection}_in_flight`).countDocuments()).toBe(1);
+  });
 });

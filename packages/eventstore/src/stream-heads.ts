@@ -42,10 +42,15 @@ export function createStreamHeads<State>(commits: Collection<StreamDocument<Stat
       if (known && known.version === version) return known;
       const commit = await commits.findOne(
         { _id: commitId(streamId, version) },
-        { projection: { version: 1, state: 1, timer: 1 } },
+        { projection: { version: 1, state: 1, timer: 1, inFlight: 1 } },
       );
       if (!commit) return undefined; // pruned under us: treat as absent
-      const loaded = { version: commit.version, state: commit.state, timer: commit.timer ?? null };
+      const loaded = {
+        version: commit.version,
+        state: commit.state,
+        timer: commit.timer ?? null,
+        inFlight: commit.inFlight === true,
+      };
       seen.set(streamId, loaded);
       return loaded;
     },

@@ -5,6 +5,7 @@ import type { Binary, Db } from 'mongodb';
 import { EventStoreError, isDuplicateKey } from './errors';
 import { createPendingMarks, type PendingDocument } from './pending-marks';
 import { createStreamHeads } from './stream-heads';
+import { createInFlightStreams, type InFlightDocument } from './stream-in-flight';
 import { createStreamTimers, type TimerDocument } from './stream-timers';
 
 /** An event ready for Kafka: already encoded (Confluent wire format, personal fields sealed). */
@@ -31,6 +32,8 @@ export interface StreamDocument<State> {
   committedAt: Date;
   /** When the stream wants to be woken after this commit (e.g. a task deadline). */
   timer: Date | null;
+  /** Whether the stream has work in progress after this commit (see inFlight); absent: no. */
+  inFlight?: boolean;
   /** A token of the append that wrote it: its pending mark carries the same one. */
   writer: string;
 }
@@ -67,6 +70,7 @@ export interface LoadedStream<State> {
   readonly version: number;
   readonly state: State;
   readonly timer?: Date | null;
+  readonly inFlight?: boolean;
 }
 
 /** One append: the new state after `expectedVersion` (0 for a new stream) and its events. */
@@ -79,6 +83,8 @@ export interface NewCommit<State> {
   readonly now: Date;
   /** When the stream wants waking after this commit (see dueTimers). */
   readonly timer?: Date | null;
+  /** Whether the stream has work in progress after this commit (see inFlight). */
+  readonly inFlight?: boolean;
 }
 
 export interface LoadOptions {
@@ -115,6 +121,8 @@ export interface StreamStore<State> {
   ): Promise<{ redacted: number; unredacted: number }>;
   /** Streams whose timer is due, per their newest commit. */
   dueTimers(now: Date, limit?: number): Promise<string[]>;
+  /** Up to `limit` streams whose newest commit has work in progress, with that commit's state. */
+  inFlight(limit: number): Promise<(LoadedStream<State> & { streamId: string })[]>;
   /**
    * Commits whose outbox is not yet on Kafka, oldest first within each stream; with
    * `olderThanMs`, only those pending that long (younger ones are their writer's to publish).
@@ -162,6 +170,10 @@ export async function createStreamStore<State>({
   const commits = db.collection<StreamDocument<State>>(collection);
   const heads = createStreamHeads(commits);
   const timers = createStreamTimers(db.collection<TimerDocument>(`${collection}_timers`), heads.load);
+  const inFlight = createInFlightStreams(
+    db.collection<InFlightDocument>(`${collection}_in_flight`),
+    heads.load,
+  );
   const marks = createPendingMarks(db.collection<PendingDocument>(`${collection}_pending`), commits);
   const listeners = new Set<(commit: CommittedOutbox) => void>();
 
@@ -189,12 +201,13 @@ export async function createStreamStore<State>({
       };
     },
 
-    async append({ streamId, expectedVersion, state, records, now, timer = null }) {
+    async append({ streamId, expectedVersion, state, records, now, timer = null, inFlight: busy = false }) {
       const version = expectedVersion + 1;
       const id = commitId(streamId, version);
       const writer = randomUUID();
       const markId = `${id}@${writer}`;
       if (timer) await timers.set(streamId, timer);
+      if (busy) await inFlight.enter(streamId);
       // The pending mark goes first: a commit never exists without one until it is published.
       if (records.length > 0)
         await marks.add({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock() });
@@ -208,6 +221,7 @@ export async function createStreamStore<State>({
           outbox,
           committedAt: now,
           timer,
+          ...(busy ? { inFlight: true } : {}),
           writer,
         });
       } catch (error) {
@@ -220,12 +234,14 @@ export async function createStreamStore<State>({
           true,
         );
       }
-      heads.remember(streamId, { version, state, timer });
+      heads.remember(streamId, { version, state, timer, inFlight: busy });
       if (records.length > 0) for (const listener of listeners) listener({ markId, records });
       return version;
     },
 
     dueTimers: (now, limit) => timers.due(now, limit),
+
+    inFlight: (limit) => inFlight.list(limit),
 
     unpublished: (limit, now, { olderThanMs = 0 } = {}) => marks.unpublished(limit, now, olderThanMs),
 

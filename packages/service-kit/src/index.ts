@@ -3,7 +3,9 @@ export { exitOnFatalStartup, fatalStartupLine } from './fatal';
 export {
   createServiceMetrics,
   gaugeOnScrape,
+  histogramIn,
   observeStreamStores,
+  type ObservedHistogram,
   type ObservedStreamStore,
   type ServiceMetrics,
 } from './metrics';

@@ -40,6 +40,24 @@ export function gaugeOnScrape(
   });
 }
 
+/** A histogram a service observes itself (durations of its own domain steps). */
+export interface ObservedHistogram {
+  observe(labels: Record<string, string>, value: number): void;
+}
+
+export function histogramIn(
+  metrics: ServiceMetrics,
+  definition: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[] },
+): ObservedHistogram {
+  const histogram = new Histogram({
+    ...definition,
+    labelNames: [...definition.labelNames],
+    buckets: [...definition.buckets],
+    registers: [metrics.registry],
+  });
+  return { observe: (labels, value) => histogram.observe(labels, value) };
+}
+
 /** Counts kept elsewhere (the Kafka client's), exposed as counters. */
 function counterOnScrape(
   registry: Registry,

@@ -1,5 +1,6 @@
 import { isEventOfType } from '@lethe/events';
 import type { Participant } from '@lethe/participant';
+import { serviceOperations } from '@lethe/service-kit';
 import { eventually, openTestScope, readAllEvents, type TestScope } from '@lethe/test-harness';
 
 import {
@@ -49,7 +50,7 @@ describe('participants that fail', () => {
         return erasedResult('test:flaky');
       }),
     );
-    erasure = await startTestErasure(scope, publicKey);
+    erasure = await startTestErasure(scope, publicKey, serviceOperations('erasure', scope.kafka));
     await eventually(
       async () => (erasure.directory.list().length === 5 ? true : undefined),
       30_000,
@@ -73,6 +74,8 @@ describe('participants that fail', () => {
     });
     expect(created.statusCode).toBe(202);
     const { requestId } = created.json<{ requestId: string }>();
+    // In flight: /metrics counts it open (and neither blocked nor overdue).
+    expect(await requestGauges()).toEqual({ open: 1, blocked: 0, at_risk: 0, overdue: 0 });
 
     const status = await completedRequest(erasure.app, requestId, operator);
     expect(status.result).toBe('partial');
@@ -105,5 +108,32 @@ describe('participants that fail', () => {
       );
     }
     expect(flakyAttempts).toBe(3);
+
+    // Completed: nothing is open any more, and each participant's answers were timed.
+    expect(await requestGauges()).toEqual({ open: 0, blocked: 0, at_risk: 0, overdue: 0 });
+    const metrics = (await erasure.app.inject({ url: '/metrics' })).body;
+    const answers = (participant: string, outcome: string) =>
+      Number(
+        new RegExp(
+          `^lethe_erasure_task_seconds_count\\{[^}]*participant="${participant}",outcome="${outcome}"[^}]*\\} (\\d+)$`,
+          'm',
+        ).exec(metrics)?.[1] ?? 0,
+      );
+    expect([
+      answers('prompt', 'completed'),
+      answers('flaky', 'failed'),
+      answers('flaky', 'completed'),
+    ]).toEqual([1, 2, 1]);
+    expect(metrics).not.toContain('sub_timeout');
   });
+
+  async function requestGauges(): Promise<Record<string, number>> {
+    const metrics = (await erasure.app.inject({ url: '/metrics' })).body;
+    return Object.fromEntries(
+      [...metrics.matchAll(/^lethe_erasure_requests\{[^}]*state="(\w+)"[^}]*\} (\d+)$/gm)].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    );
+  }
 });

@@ -34,6 +34,7 @@ import { upcastErasureState, type ErasureState, type StoredErasureState } from '
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { joinOwnParticipants } from './runtime/own-participants';
 import { mongoRequestIndex } from './runtime/request-index';
+import { observeErasureRequests, observingTaskLatency } from './runtime/request-metrics';
 import { createRequestIntake } from './runtime/request-intake';
 import {
   ACCESS_EVENTS,
@@ -116,14 +117,17 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const requests = mongoRequestIndex(deps.db);
 
   const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });
-  const handle = createCommandHandler({
+  const decide = createCommandHandler({
     store: streams,
     decider: erasureDecider,
     toRecords: erasureRecords({ codec: deps.codec, topicName, taskSigningKey: deps.taskSigningKey }),
     onAppended: () => relay.wake(),
     timerOf: nextWakeup,
+    inFlightOf: (state) => state.status === 'open',
     stateCodec: erasureStateCodec,
   });
+  const handle = deps.operations ? observingTaskLatency(deps.operations.metrics, decide) : decide;
+  if (deps.operations) observeErasureRequests(deps.operations.metrics, streams, now);
 
   const directory = await startParticipantDirectory({
     kafka: deps.kafka,

@@ -13,7 +13,7 @@ import {
   type ParticipantDeclaration,
   type TaskResult,
 } from '@lethe/participant';
-import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
+import { generateSigningKeys, publicKeyFrom, type ServiceOperations } from '@lethe/service-kit';
 import {
   bearer,
   eventually,
@@ -70,8 +70,13 @@ export function erasedResult(store: string, count = 1): TaskResult {
 }
 
 /** The erasure service in this process, on the scope, with a fresh key-encryption key. */
-export function startTestErasure(scope: TestScope, publicKey: string): Promise<ErasureService> {
+export function startTestErasure(
+  scope: TestScope,
+  publicKey: string,
+  operations?: ServiceOperations,
+): Promise<ErasureService> {
   return startErasureService({
+    ...(operations ? { operations } : {}),
     taskSigningKey: testTaskKeys().signingKey,
     db: scope.db,
     kafka: scope.kafka,
