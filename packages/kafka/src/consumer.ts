@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 import type { EventCodec, LetheEvent } from '@lethe/events';
-import { continueTrace, parseTraceparent, runInTrace, TRACEPARENT_HEADER, type Logger } from '@lethe/logger';
+import { parseTraceparent, runInTrace, startHop, TRACEPARENT_HEADER, type Logger } from '@lethe/logger';
 
 import type { KafkaAdmin } from './admin';
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
@@ -117,16 +117,28 @@ async function processRecord(
     try {
       const headers = headersOf(message.headers);
       // The record's trace continues in what its handler produces and logs.
-      await runInTrace(continueTrace(parseTraceparent(headers[TRACEPARENT_HEADER])), () =>
-        loop.handle({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          headers,
-          value: message.value,
-        }),
-      );
+      const hop = startHop(`process ${topic}`, 'consumer', parseTraceparent(headers[TRACEPARENT_HEADER]), {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.kafka.offset': Number(message.offset),
+      });
+      try {
+        await runInTrace(hop.trace, () =>
+          loop.handle({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            headers,
+            value: message.value,
+          }),
+        );
+        hop.end();
+      } catch (error) {
+        hop.end({ failed: describeCause(error) });
+        throw error;
+      }
       loop.status.count(topic, 'handled');
       break;
     } catch (error) {

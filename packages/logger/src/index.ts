@@ -4,10 +4,13 @@ export { REDACTED, SENSITIVE_FIELDS, redactionPaths } from './redaction';
 export {
   continueTrace,
   currentTrace,
+  exportHopsWith,
   formatTraceparent,
   parseTraceparent,
   runInTrace,
+  startHop,
   traceHeaders,
   TRACEPARENT_HEADER,
+  type Hop,
   type TraceContext,
 } from './trace-context';

@@ -4,6 +4,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace as otelTrace,
+  type Attributes,
+  type Tracer,
+} from '@opentelemetry/api';
+
 export const TRACEPARENT_HEADER = 'traceparent';
 
 export interface TraceContext {
@@ -50,4 +60,55 @@ export function currentTrace(): TraceContext | undefined {
 export function traceHeaders(): Record<string, string> {
   const trace = currentTrace();
   return trace ? { [TRACEPARENT_HEADER]: formatTraceparent(trace) } : {};
+}
+
+// Where hops also go as OpenTelemetry spans: service-kit's tracing sets a tracer when an OTLP
+// endpoint is configured. Unset (the default), hops are only propagated and logged.
+let exportingTracer: Tracer | undefined;
+
+export function exportHopsWith(tracer: Tracer | undefined): void {
+  exportingTracer = tracer;
+}
+
+/** One hop of a trace in this process: an HTTP request served, a record consumed. */
+export interface Hop {
+  readonly trace: TraceContext;
+  /** Ends the hop's span (if exported) with what happened; attributes never carry personal data. */
+  end(outcome?: { attributes?: Attributes; failed?: string }): void;
+}
+
+/**
+ * The caller's trace continued (or a new one), as a span of its own. With a tracer, the span is
+ * the tracer's and its ids are the ones propagated, so what the collector shows and what the
+ * logs and headers carry agree.
+ */
+export function startHop(
+  name: string,
+  kind: 'server' | 'consumer',
+  parent: TraceContext | undefined,
+  attributes: Attributes = {},
+): Hop {
+  if (!exportingTracer) return { trace: continueTrace(parent), end: () => undefined };
+  const parentContext = parent
+    ? otelTrace.setSpanContext(ROOT_CONTEXT, {
+        traceId: parent.traceId,
+        spanId: parent.spanId,
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      })
+    : ROOT_CONTEXT;
+  const span = exportingTracer.startSpan(
+    name,
+    { kind: kind === 'server' ? SpanKind.SERVER : SpanKind.CONSUMER, attributes },
+    parentContext,
+  );
+  const { traceId, spanId } = span.spanContext();
+  return {
+    trace: { traceId, spanId },
+    end(outcome = {}) {
+      if (outcome.attributes) span.setAttributes(outcome.attributes);
+      if (outcome.failed) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.failed });
+      span.end();
+    },
+  };
 }

@@ -16,6 +16,8 @@ import {
   formatTraceparent,
   parseTraceparent,
   runInTrace,
+  startHop,
+  type Hop,
   TRACEPARENT_HEADER,
   type Logger,
 } from '@lethe/logger';
@@ -302,10 +304,22 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
 
   // The caller's trace continues here (W3C traceparent), or one starts: what the request
   // produces and logs carries it. The rest of the request runs inside it (done() is called in it).
+  // Probes and scrapes come every few seconds and say nothing about callers: not logged, no span.
+  const unlogged = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
+  const hops = new WeakMap<object, Hop>();
   app.addHook('onRequest', (request, reply, done) => {
-    const trace = continueTrace(parseTraceparent(request.headers[TRACEPARENT_HEADER]));
-    void reply.header(TRACEPARENT_HEADER, formatTraceparent(trace));
-    runInTrace(trace, done);
+    const parent = parseTraceparent(request.headers[TRACEPARENT_HEADER]);
+    const route = request.routeOptions.url;
+    const traced = route !== undefined && !unlogged.has(route);
+    const hop = traced
+      ? startHop(`${request.method} ${route}`, 'server', parent, {
+          'http.request.method': request.method,
+          'http.route': route,
+        })
+      : { trace: continueTrace(parent), end: () => undefined };
+    hops.set(request, hop);
+    void reply.header(TRACEPARENT_HEADER, formatTraceparent(hop.trace));
+    runInTrace(hop.trace, done);
   });
 
   app.addHook('onRoute', (route) => {
@@ -356,10 +370,12 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
       return JSON.stringify(problem.toProblem(request.routeOptions.url));
     }
   });
-  // Probes and scrapes come every few seconds and say nothing about callers: not logged.
-  const unlogged = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
+    hops.get(request)?.end({
+      attributes: { 'http.response.status_code': reply.statusCode },
+      ...(reply.statusCode >= 500 ? { failed: `HTTP ${reply.statusCode}` } : {}),
+    });
     deps.operations?.metrics.observeRequest(
       request.method,
       route ?? 'unmatched',

@@ -7,6 +7,7 @@ import { publicKeysFrom } from '@lethe/signing-keys';
 
 import { CLOCK_OFFSET_KEY } from './clock';
 import { DEFAULT_TOKEN_ISSUER, type TokenSettings } from './tokens';
+import type { TracingSettings } from './tracing';
 
 // The one place a service reads its environment (STYLE.md section 4). Every value is checked
 // here, so a service with a bad setting refuses to start with a message naming the variable.
@@ -36,6 +37,8 @@ export interface ServiceConfig {
   /** Where the key-encryption key is: local (LETHE_KEK) or AWS KMS (LETHE_KEK_PROVIDER=aws-kms). */
   kek: KekSettings;
   publicKeys: KeyObject[];
+  /** Where spans are exported (LETHE_OTLP_ENDPOINT); undefined: not exported (the default). */
+  tracing: TracingSettings | undefined;
   /** Token issuer and revoked ids (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
   tokens: TokenSettings;
   /** The erasure service's task-signing public keys: participants run only tasks they verify. */
@@ -120,6 +123,7 @@ export function loadServiceConfig(
       'LETHE_TASK_PUBLIC_KEYS',
       secretFrom(env, 'LETHE_TASK_PUBLIC_KEYS', 'auth/task-public-keys', 'task verification keys'),
     ),
+    tracing: tracingSettings(env),
     tokens: {
       issuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
       revokedIds: new Set(commaList(env.LETHE_AUTH_REVOKED_JTIS)),
@@ -129,6 +133,22 @@ export function loadServiceConfig(
     clock: clockKind(env.LETHE_CLOCK),
     clockOffsetKey: env.LETHE_CLOCK_OFFSET_KEY || CLOCK_OFFSET_KEY,
   };
+}
+
+/** LETHE_OTLP_ENDPOINT (off when unset) and LETHE_OTLP_HEADERS (`name=value,...`). */
+function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings | undefined {
+  const endpoint = env.LETHE_OTLP_ENDPOINT;
+  if (!endpoint) return undefined;
+  if (!/^https?:\/\/[^/]/.test(endpoint))
+    throw new ConfigError('LETHE_OTLP_ENDPOINT must be an http(s) URL, e.g. https://collector:4318');
+  const headers: Record<string, string> = {};
+  for (const pair of commaList(env.LETHE_OTLP_HEADERS)) {
+    const at = pair.indexOf('=');
+    // The value may be a credential: the message names the variable, never what it holds.
+    if (at <= 0) throw new ConfigError('LETHE_OTLP_HEADERS must be name=value pairs separated by commas');
+    headers[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return { endpoint, headers, caFile: env.LETHE_TLS_CA_FILE || undefined };
 }
 
 export interface RedisTlsOptions {

@@ -129,6 +129,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'Comma-separated token ids (`jti`) refused before they expire.',
   },
   // Kafka.
+  // Traces.
+  {
+    name: 'LETHE_OTLP_ENDPOINT',
+    default: '- (no export)',
+    readers: SERVICES,
+    meaning:
+      'An OpenTelemetry collector (OTLP/HTTP, e.g. `https://collector:4318`): every HTTP request served and record consumed is exported as a span to `/v1/traces`. Unset, trace context is still propagated and logged.',
+  },
+  {
+    name: 'LETHE_OTLP_HEADERS',
+    default: '-',
+    readers: SERVICES,
+    meaning: "Headers sent with each export, `name=value,...` (e.g. the collector's `authorization`).",
+    secret: true,
+  },
   {
     name: 'LETHE_KAFKA_BROKERS',
     default: '127.0.0.1:$LETHE_KAFKA_PORT',

@@ -73,3 +73,4 @@ export {
   type PersonalDataAccess,
 } from './personal-data-access';
 export { CONFIG_VARIABLES, type ConfigVariable } from './configuration-reference';
+export { startTracing, type Tracing, type TracingSettings } from './tracing';

@@ -14,6 +14,7 @@ import {
   createClock,
   exitOnFatalStartup,
   serviceOperations,
+  startTracing,
   topicNamer,
 } from '@lethe/service-kit';
 
@@ -27,6 +28,7 @@ import { createAccountService } from './service';
 async function main() {
   const config = loadAccountConfig();
   const logger = createLogger({ name: 'account', level: config.logLevel });
+  const tracing = startTracing('account', config.tracing);
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const db = mongo.db(config.mongoDatabase);
@@ -99,6 +101,7 @@ async function main() {
       ...participants.map((participant) => () => participant.stop()),
       () => relay.stop(),
       () => kafka.close(),
+      () => tracing.shutdown(),
       () => mongo.close(),
       async () => void (await redis.quit()),
     ],

@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { exitOnFatalStartup, serviceOperations, topicNamer } from '@lethe/service-kit';
+import { exitOnFatalStartup, serviceOperations, startTracing, topicNamer } from '@lethe/service-kit';
 
 import { loadAuditConfig } from './config';
 import { startAuditService } from './service';
@@ -13,6 +13,7 @@ import { startAuditService } from './service';
 async function main() {
   const config = loadAuditConfig();
   const logger = createLogger({ name: 'audit', level: config.logLevel });
+  const tracing = startTracing('audit', config.tracing);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-audit' }, logger);
   const service = await startAuditService({
@@ -33,7 +34,10 @@ async function main() {
     topicName: topicNamer(config.topicPrefix),
   });
   await service.app.listen({ host: config.host, port: config.port });
-  closeOnSignals([() => service.stop(), () => kafka.close(), () => mongo.close()], logger);
+  closeOnSignals(
+    [() => service.stop(), () => kafka.close(), () => tracing.shutdown(), () => mongo.close()],
+    logger,
+  );
 }
 
 main().catch(exitOnFatalStartup('audit'));

@@ -14,6 +14,7 @@ import {
   createClock,
   exitOnFatalStartup,
   serviceOperations,
+  startTracing,
   topicNamer,
 } from '@lethe/service-kit';
 
@@ -27,6 +28,7 @@ async function main() {
   const config = loadConsentConfig();
   const purposes = loadPurposes(config.purposesFile);
   const logger = createLogger({ name: 'consent', level: config.logLevel });
+  const tracing = startTracing('consent', config.tracing);
   const topicName = topicNamer(config.topicPrefix);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl, config.redisOptions);
@@ -72,6 +74,7 @@ async function main() {
       () => participant.stop(),
       () => relay.stop(),
       () => kafka.close(),
+      () => tracing.shutdown(),
       () => mongo.close(),
       async () => void (await redis.quit()),
     ],

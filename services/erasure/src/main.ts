@@ -8,7 +8,13 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { s3ClientFromEnv } from '@lethe/participant-s3';
-import { createClock, exitOnFatalStartup, serviceOperations, topicNamer } from '@lethe/service-kit';
+import {
+  createClock,
+  exitOnFatalStartup,
+  serviceOperations,
+  startTracing,
+  topicNamer,
+} from '@lethe/service-kit';
 
 import { loadErasureConfig } from './config';
 import { startErasureService } from './service';
@@ -16,6 +22,7 @@ import { startErasureService } from './service';
 async function main() {
   const config = loadErasureConfig();
   const logger = createLogger({ name: 'erasure', level: config.logLevel });
+  const tracing = startTracing('erasure', config.tracing);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-erasure' }, logger);
   // Redis only for the shared clock, when LETHE_CLOCK=shared-offset (demos); not otherwise used.
@@ -52,7 +59,13 @@ async function main() {
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ port: config.port }, 'erasure service listening');
   closeOnSignals(
-    [() => service.stop(), () => kafka.close(), () => mongo.close(), async () => void (await redis?.quit())],
+    [
+      () => service.stop(),
+      () => kafka.close(),
+      () => tracing.shutdown(),
+      () => mongo.close(),
+      async () => void (await redis?.quit()),
+    ],
     logger,
   );
 }

@@ -12,6 +12,7 @@ import {
   createClock,
   exitOnFatalStartup,
   serviceOperations,
+  startTracing,
   topicNamer,
 } from '@lethe/service-kit';
 
@@ -23,6 +24,7 @@ async function main() {
   const config = loadRetentionConfig();
   const policy = loadPolicy(config.policyFile);
   const logger = createLogger({ name: 'retention', level: config.logLevel });
+  const tracing = startTracing('retention', config.tracing);
   const mongo = await MongoClient.connect(config.mongoUrl);
   const redis = new Redis(config.redisUrl, config.redisOptions);
   const clock = await createClock(config, redis);
@@ -50,7 +52,13 @@ async function main() {
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ policyVersion: policy.version, digest: policy.digest }, 'retention policy active');
   closeOnSignals(
-    [() => service.stop(), () => kafka.close(), () => mongo.close(), async () => void (await redis.quit())],
+    [
+      () => service.stop(),
+      () => kafka.close(),
+      () => tracing.shutdown(),
+      () => mongo.close(),
+      async () => void (await redis.quit()),
+    ],
     logger,
   );
 }
