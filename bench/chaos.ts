@@ -6,7 +6,16 @@
 // shared ones).
 //
 //   node --conditions=lethe-source --import tsx bench/chaos.ts [REQUESTS] [KILL_EVERY_MS] [ACCOUNTS]
-import type { ChildProcess } from 'node:child_process';
+//
+// With --failover (issue 13 point 9; needs `./lethe up --brokers 3`): topics with 3 replicas
+// and min.insync.replicas=2, two instances of every service but audit (the ledger's single
+// writer), and instead of the random kills one broker (kafka-2) is killed with SIGKILL a third
+// of the way in and restarted 10 s later, and one instance of each scalable service is killed
+// for good: the other must take over its partitions.
+//
+//   node --conditions=lethe-source --import tsx bench/chaos.ts 500 0 50 --failover
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -32,6 +41,8 @@ import {
   type TestScope,
 } from '../test/src/index';
 
+const FAILOVER = process.argv.includes('--failover');
+process.argv = process.argv.filter((arg) => arg !== '--failover');
 const REQUESTS = Number(process.argv[2] ?? 1000);
 const KILL_EVERY_MS = Number(process.argv[3] ?? 4000);
 /** Of the requests, this many delete a real account (the rest ask erasure for other subjects). */
@@ -40,6 +51,10 @@ const CONCURRENCY = 16;
 
 const SERVICES = ['account', 'consent', 'retention', 'erasure', 'audit'] as const;
 type ServiceName = (typeof SERVICES)[number];
+/** Instances of each service: two of each scalable one under --failover; audit writes alone. */
+const instancesOf = (service: ServiceName) => (FAILOVER && service !== 'audit' ? 2 : 1);
+const REPO = path.resolve(__dirname, '..');
+const LETHE_HOME = process.env.LETHE_HOME ?? path.join(REPO, '.lethe');
 
 const auth = generateSigningKeys();
 const ledgerKeys = generateSigningKeys();
@@ -50,6 +65,13 @@ const kek = randomBytes(32).toString('base64');
 interface Running {
   port: number;
   child: ChildProcess;
+  /** Killed for good (--failover): the other instance carries on alone. */
+  gone?: boolean;
+}
+
+/** The pid of a server of the local stack (deploy/local keeps `pid start-ticks` per server). */
+function stackPid(server: string): number {
+  return Number(readFileSync(path.join(LETHE_HOME, 'run', `${server}.pid`), 'utf8').split(' ')[0]);
 }
 
 function mainOf(service: ServiceName): string {
@@ -88,21 +110,34 @@ async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void
 async function main() {
   exportServers(await resolveServers()); // the running stack's addresses, as the tests find them
   ensureTestTaskKeys(process.env); // the services started here sign and verify tasks with one pair
+  const brokers = (process.env.LETHE_KAFKA_BROKERS ?? '').split(',').filter(Boolean).length;
+  if (FAILOVER && brokers < 3) throw new Error('--failover needs three brokers: ./lethe up --brokers 3');
   const scope = await openTestScope('chaos', {
     topics: [...AUDITED_TOPICS, 'lethe.erasure.answers.v1', LEDGER_TOPIC],
     partitions: 3,
     partitionsOf: { [LEDGER_TOPIC]: 1, 'lethe.erasure.participants.v1': 1 },
+    ...(FAILOVER ? { replication: { factor: 3, minInSync: 2 } } : {}),
   });
-  const running = new Map<ServiceName, Running>();
+  const running = new Map<ServiceName, Running[]>();
   for (const service of SERVICES) {
-    const port = await freePort();
-    running.set(service, { port, child: start(scope, service, port) });
+    const instances: Running[] = [];
+    for (let i = 0; i < instancesOf(service); i += 1) {
+      const port = await freePort();
+      instances.push({ port, child: start(scope, service, port) });
+    }
+    running.set(service, instances);
   }
-  const url = (service: ServiceName, rest: string) => serviceUrl(running.get(service)!.port, rest);
+  // Requests alternate between the instances still running.
+  let turn = 0;
+  const url = (service: ServiceName, rest: string) => {
+    const live = running.get(service)!.filter((instance) => !instance.gone);
+    return serviceUrl(live[(turn += 1) % live.length]!.port, rest);
+  };
+  const everyInstance = () => [...running.values()].flat().filter((instance) => !instance.gone);
   const allReady = () =>
     eventually(
       async () => {
-        for (const { port } of running.values()) if ((await readyStatus(port)) !== 200) return undefined;
+        for (const { port } of everyInstance()) if ((await readyStatus(port)) !== 200) return undefined;
         return true;
       },
       120_000,
@@ -129,16 +164,39 @@ async function main() {
     (_, i) => `sub_chaos${scope.prefix.slice(-6)}${i}`,
   );
 
-  // The chaos: a random service killed and started again, every KILL_EVERY_MS.
+  // The chaos: a random service killed and started again, every KILL_EVERY_MS; or, with
+  // --failover, one broker and one instance of each scalable service, once.
   let kills = 0;
   let accepted = 0;
   let chaos = true;
+  const faults: string[] = [];
   const killer = (async () => {
+    if (FAILOVER) {
+      while (chaos && accepted < REQUESTS / 3) await new Promise((resolve) => setTimeout(resolve, 100));
+      process.kill(stackPid('kafka-2'), 'SIGKILL');
+      faults.push(`broker kafka-2 killed (SIGKILL) at ${accepted} accepted`);
+      for (const instances of running.values()) {
+        if (instances.length < 2) continue;
+        await killHard(instances[0]!.child);
+        instances[0]!.gone = true;
+        kills += 1;
+      }
+      faults.push(`one instance of each scalable service killed for good at ${accepted} accepted`);
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      const restarted = spawnSync('bash', [path.join(REPO, 'deploy', 'local', 'stack.sh'), 'up'], {
+        encoding: 'utf8',
+      });
+      faults.push(
+        `broker kafka-2 restarted (${restarted.status === 0 ? 'ok' : restarted.stderr}) at ${accepted} accepted`,
+      );
+      for (const line of faults) console.log(`  ${line}`);
+      return;
+    }
     while (chaos) {
       await new Promise((resolve) => setTimeout(resolve, KILL_EVERY_MS));
       if (!chaos) break;
       const victim = SERVICES[Math.floor(Math.random() * SERVICES.length)]!;
-      const target = running.get(victim)!;
+      const target = running.get(victim)![0]!;
       await killHard(target.child);
       kills += 1;
       target.child = start(scope, victim, target.port);
@@ -227,14 +285,16 @@ async function main() {
   ).catch(verify);
   console.log(
     [
-      `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,
+      FAILOVER
+        ? `failover: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions) on 3 brokers, two instances per scalable service; ${faults.join('; ')}`
+        : `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,
       `kills: ${kills}; all accepted after ${(acceptedAfterMs / 1000).toFixed(1)} s, all completed after ${(completedAfterMs / 1000).toFixed(1)} s`,
       `subjects without exactly one ErasureCompleted: ${twice.length}; with more than one request: ${twoRequests.length}`,
       `audit verify: ${report.ok ? 'PASS' : 'FAIL'}, ${report.ledger.entries} entries, ${report.problems.length} problems`,
       ...report.problems.slice(0, 10).map((p) => `  ${p.kind} ${p.position}: ${p.detail}`),
     ].join('\n'),
   );
-  for (const { child } of running.values()) await killHard(child);
+  for (const { child } of [...running.values()].flat()) await killHard(child);
   await scope.close();
   process.exit(twice.length === 0 && twoRequests.length === 0 && report.ok ? 0 : 1);
 }

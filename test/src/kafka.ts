@@ -33,14 +33,15 @@ export async function createPrefixedTopics(
   topicName: (logical: string) => string,
   logicalTopics: readonly string[],
   partitions = 1,
+  replication: { readonly factor: number; readonly minInSync: number } = { factor: 1, minInSync: 1 },
 ): Promise<string[]> {
   return createTestTopics(
     admin,
     ...logicalTopics.map((logical) => ({
       name: topicName(logical),
       partitions,
-      replicationFactor: 1,
-      config: {},
+      replicationFactor: replication.factor,
+      config: { 'min.insync.replicas': String(replication.minInSync) },
     })),
   );
 }

@@ -38,6 +38,8 @@ export interface TestScopeOptions {
   partitions?: number;
   /** ...except these. */
   partitionsOf?: Readonly<Record<string, number>>;
+  /** Replicas of each topic and the acked-write quorum (a multi-broker cluster); default 1 and 1. */
+  replication?: { readonly factor: number; readonly minInSync: number };
 }
 
 export async function openTestScope(name: string, options: TestScopeOptions = {}): Promise<TestScope> {
@@ -47,7 +49,13 @@ export async function openTestScope(name: string, options: TestScopeOptions = {}
   const kafka = await testKafka();
   const { partitions = 1, partitionsOf = {} } = options;
   for (const logical of options.topics ?? []) {
-    await createPrefixedTopics(kafka.admin, topicName, [logical], partitionsOf[logical] ?? partitions);
+    await createPrefixedTopics(
+      kafka.admin,
+      topicName,
+      [logical],
+      partitionsOf[logical] ?? partitions,
+      options.replication,
+    );
   }
   const codec = createEventCodec({
     registry: createSchemaRegistry(testServers().registryUrl, { caFile: testCaFile() }),

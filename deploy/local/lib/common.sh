@@ -24,8 +24,37 @@ DATA_DIR=$LETHE_HOME/data # the system of record (wiped only by `reset`)
 LOG_DIR=$LETHE_HOME/logs
 RUN_DIR=$LETHE_HOME/run   # pid files
 
+# Kafka nodes: 1 (the default), or 3 (`./lethe up --brokers 3`, a KRaft cluster with the
+# production topic layout). Chosen when the log is first made and kept with the data: a
+# different count needs `./lethe reset`.
+KAFKA_NODES_FILE=$DATA_DIR/kafka-nodes
+if [ -f "$KAFKA_NODES_FILE" ]; then
+  KAFKA_NODES=$(cat "$KAFKA_NODES_FILE")
+  if [ -n "${LETHE_KAFKA_NODES:-}" ] && [ "$LETHE_KAFKA_NODES" != "$KAFKA_NODES" ]; then
+    printf 'stack: the local Kafka has %s node(s); ./lethe reset first to run %s (it wipes the local data).\n' \
+      "$KAFKA_NODES" "$LETHE_KAFKA_NODES" >&2
+    exit 1
+  fi
+else
+  KAFKA_NODES=${LETHE_KAFKA_NODES:-1}
+fi
+case $KAFKA_NODES in
+  1 | 3) ;;
+  *)
+    printf 'stack: --brokers must be 1 or 3, not %s\n' "$KAFKA_NODES" >&2
+    exit 1
+    ;;
+esac
+# Node n > 1 is the server kafka-n, on the ports two above node n-1's.
+KAFKA_EXTRA_NODES=()
+for ((node = 2; node <= KAFKA_NODES; node++)); do KAFKA_EXTRA_NODES+=("kafka-$node"); done
 # PostgreSQL first: the MongoDB-wire server stores in it.
-SERVERS=(postgres kafka registry mongo redis objects)
+SERVERS=(postgres kafka "${KAFKA_EXTRA_NODES[@]}" registry mongo redis objects)
+
+# The node number of a Kafka server name (kafka: 1, kafka-3: 3), and its two ports.
+kafka_node_of() { [ "$1" = kafka ] && echo 1 || echo "${1#kafka-}"; }
+kafka_port_of() { echo $((LETHE_KAFKA_PORT + 2 * ($1 - 1))); }
+kafka_controller_port_of() { echo $((LETHE_KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
 
 say() { printf '%s\n' "$*"; }
 fail() {
@@ -36,7 +65,7 @@ fail() {
 port_of() {
   case $1 in
     postgres) echo "-" ;; # a Unix socket only
-    kafka) echo "$LETHE_KAFKA_PORT" ;;
+    kafka | kafka-*) kafka_port_of "$(kafka_node_of "$1")" ;;
     registry) echo "$LETHE_REGISTRY_PORT" ;;
     mongo) echo "$LETHE_MONGO_PORT" ;;
     redis) echo "$LETHE_REDIS_PORT" ;;
@@ -47,7 +76,11 @@ port_of() {
 # Every port a server listens on, as "VARIABLE=port" pairs.
 ports_of() {
   case $1 in
-    kafka) echo "LETHE_KAFKA_PORT=$LETHE_KAFKA_PORT LETHE_KAFKA_CONTROLLER_PORT=$LETHE_KAFKA_CONTROLLER_PORT" ;;
+    kafka | kafka-*)
+      local node
+      node=$(kafka_node_of "$1")
+      echo "LETHE_KAFKA_PORT=$(kafka_port_of "$node") LETHE_KAFKA_CONTROLLER_PORT=$(kafka_controller_port_of "$node")"
+      ;;
     registry) echo "LETHE_REGISTRY_PORT=$LETHE_REGISTRY_PORT LETHE_REGISTRY_MANAGEMENT_PORT=$LETHE_REGISTRY_MANAGEMENT_PORT" ;;
     mongo) echo "LETHE_MONGO_PORT=$LETHE_MONGO_PORT" ;;
     redis) echo "LETHE_REDIS_PORT=$LETHE_REDIS_PORT" ;;
@@ -94,7 +127,7 @@ require_free_ports() {
 # The servers that answer only over TLS (under the local CA, lib/tls.sh).
 uses_tls() {
   case $1 in
-    mongo | kafka | redis | registry | objects) return 0 ;;
+    mongo | kafka | kafka-* | redis | registry | objects) return 0 ;;
     *) return 1 ;;
   esac
 }
@@ -103,7 +136,7 @@ probe() {
   [ "$1" = postgres ] && { pg_ready; return; }
   local ca=
   uses_tls "$1" && ca=$TLS_CA_CERT
-  LETHE_PROBE_CA=$ca node "$LOCAL_DIR/probe.mjs" "$1" "$LETHE_HOST" "$(port_of "$1")" 2>/dev/null
+  LETHE_PROBE_CA=$ca node "$LOCAL_DIR/probe.mjs" "${1%%-*}" "$LETHE_HOST" "$(port_of "$1")" 2>/dev/null
 }
 
 # Waits until the server answers its own protocol; gives up early if the process dies.

@@ -3,6 +3,13 @@
 # run as `admin`. The one place that spells out the local stack's addresses and credentials.
 
 # Values are single-quoted: none of them (URLs, paths, base64url passwords) holds a quote.
+# Every node's client address, comma-separated.
+kafka_brokers() {
+  local node brokers=()
+  for ((node = 1; node <= KAFKA_NODES; node++)); do brokers+=("$LETHE_HOST:$(kafka_port_of "$node")"); done
+  (IFS=, && echo "${brokers[*]}")
+}
+
 principal_env() {
   local name=$1 password
   password=$(password_of "$name")
@@ -11,7 +18,7 @@ principal_env() {
   printf "export %s='%s'\n" \
     LETHE_PRINCIPAL "$name" \
     LETHE_TLS_CA_FILE "$TLS_CA_CERT" \
-    LETHE_KAFKA_BROKERS "$LETHE_HOST:$LETHE_KAFKA_PORT" \
+    LETHE_KAFKA_BROKERS "$(kafka_brokers)" \
     LETHE_KAFKA_SASL_MECHANISM scram-sha-512 \
     LETHE_KAFKA_SASL_USERNAME "$name" \
     LETHE_KAFKA_SASL_PASSWORD "$password" \
@@ -30,6 +37,8 @@ principal_env() {
         LETHE_OBJECT_BUCKETS lethe-objects
       ;;
   esac
+  # Three nodes take the production topic layout: 3 replicas, min.insync.replicas=2.
+  [ "$KAFKA_NODES" -ge 3 ] && printf "export %s='%s'\n" LETHE_TOPIC_LAYOUT production
   # The services' APIs, HTTPS under the same CA.
   printf "export %s='%s'\n" \
     LETHE_ACCOUNT_URL "https://$LETHE_HOST:${LETHE_ACCOUNT_PORT:-3001}" \

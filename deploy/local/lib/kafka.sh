@@ -1,11 +1,15 @@
-# Apache Kafka, one combined broker+controller node in KRaft mode, from Maven Central jars.
+# Apache Kafka in KRaft mode from Maven Central jars: one combined broker+controller node, or
+# three (`./lethe up --brokers 3`: kafka, kafka-2, kafka-3, each a broker and a voter).
 # Clients reach it on SASL_SSL only (SCRAM-SHA-512, one user per principal, created when the
 # log dir is formatted); the controller listener is SSL with client certificates. The standard
 # authorizer denies what no ACL allows; `lethe topics apply` writes the ACLs (one matrix in
 # code, `lethe kafka acls` prints it). `broker` and `admin` are super users.
 
 KAFKA_OPT=$OPT_DIR/kafka-$KAFKA_VERSION
-KAFKA_DATA=$DATA_DIR/kafka
+# Node 1 keeps the single node's folder, so a one-node stack made before clusters still starts.
+kafka_data_of() { [ "$1" = 1 ] && echo "$DATA_DIR/kafka" || echo "$DATA_DIR/kafka-$1"; }
+KAFKA_DATA=$(kafka_data_of 1)
+KAFKA_CLUSTER_ID_FILE=$DATA_DIR/kafka-cluster-id
 
 install_kafka() {
   [ -f "$KAFKA_OPT/libs/kafka_2.13-$KAFKA_VERSION.jar" ] && return 0
@@ -24,28 +28,28 @@ kafka_java() {
     fail "Kafka $KAFKA_VERSION needs Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless), or set LETHE_KAFKA_JAVA_HOME."
 }
 
-KAFKA_SCRAM_USERS=$KAFKA_DATA/scram-users # the principals formatted into the log dir
-
 # The broker's key and certificate chain in one PEM file (Kafka's PEM keystore).
 write_kafka_keystore() {
-  (umask 077 && cat "$TLS_SERVER_KEY" "$TLS_SERVER_CERT" >"$KAFKA_DATA/keystore.pem")
+  (umask 077 && cat "$TLS_SERVER_KEY" "$TLS_SERVER_CERT" >"$1/keystore.pem")
 }
 
-# Authorization and what a one-node cluster needs: the same for this broker and for
-# docker-compose's (deploy/docker/setup.sh).
+# Authorization and the internal topics' replication, for a cluster of $1 nodes (default 1):
+# the same for these brokers and docker-compose's (deploy/docker/setup.sh).
 kafka_common_properties() {
-  cat <<'PROPS'
+  local nodes=${1:-1} replicas=1 min_isr=1
+  # One node: the internal topics cannot have more replicas than that, or groups and
+  # transactions wait forever for a coordinator. Three: an acked write survives a node's loss.
+  [ "$nodes" -ge 3 ] && replicas=3 && min_isr=2
+  cat <<PROPS
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 # The controller listener's client is the broker itself, known by its certificate.
 super.users=User:broker;User:admin;User:CN=localhost
-# One node: the internal topics cannot have more replicas than that, or groups and
-# transactions wait forever for a coordinator.
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+offsets.topic.replication.factor=$replicas
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$replicas
+share.coordinator.state.topic.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 # Topics are specs in code (lethe topics apply): a typo must fail, not create a topic.
 auto.create.topics.enable=false
@@ -53,15 +57,28 @@ num.partitions=1
 PROPS
 }
 
+# Every node is a voter: 1@host:9093,2@host:9095,3@host:9097.
+kafka_voters() {
+  local node voters=()
+  for ((node = 1; node <= KAFKA_NODES; node++)); do
+    voters+=("$node@$LETHE_HOST:$(kafka_controller_port_of "$node")")
+  done
+  (IFS=, && echo "${voters[*]}")
+}
+
 write_kafka_config() {
+  local node=$1 data port controller_port
+  data=$(kafka_data_of "$node")
+  port=$(kafka_port_of "$node")
+  controller_port=$(kafka_controller_port_of "$node")
   # Holds the broker's own SCRAM password: readable by this user only.
-  (umask 077 && cat >"$KAFKA_DATA/server.properties") <<PROPS
+  (umask 077 && cat >"$data/server.properties") <<PROPS
 # Written by deploy/local/stack.sh at each start; edit lib/kafka.sh instead.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@$LETHE_HOST:$LETHE_KAFKA_CONTROLLER_PORT
-listeners=SASL_SSL://$LETHE_HOST:$LETHE_KAFKA_PORT,CONTROLLER://$LETHE_HOST:$LETHE_KAFKA_CONTROLLER_PORT
-advertised.listeners=SASL_SSL://$LETHE_HOST:$LETHE_KAFKA_PORT
+node.id=$node
+controller.quorum.voters=$(kafka_voters)
+listeners=SASL_SSL://$LETHE_HOST:$port,CONTROLLER://$LETHE_HOST:$controller_port
+advertised.listeners=SASL_SSL://$LETHE_HOST:$port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
 listener.security.protocol.map=CONTROLLER:SSL,SASL_SSL:SASL_SSL
@@ -69,41 +86,51 @@ sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$(password_of broker)";
 ssl.keystore.type=PEM
-ssl.keystore.location=$KAFKA_DATA/keystore.pem
+ssl.keystore.location=$data/keystore.pem
 ssl.truststore.type=PEM
 ssl.truststore.location=$TLS_CA_CERT
 ssl.endpoint.identification.algorithm=https
 listener.name.controller.ssl.client.auth=required
-log.dirs=$KAFKA_DATA/log
-$(kafka_common_properties)
+log.dirs=$data/log
+$(kafka_common_properties "$KAFKA_NODES")
 PROPS
 }
 
-start_kafka() {
-  local java
+start_kafka() { start_kafka_node 1; }
+for ((node = 2; node <= KAFKA_NODES; node++)); do
+  eval "install_kafka-$node() { :; }; start_kafka-$node() { start_kafka_node $node; }"
+done
+
+start_kafka_node() {
+  local node=$1 java data name
   java=$(kafka_java) || exit 1
-  (umask 077 && mkdir -p "$KAFKA_DATA/log")
-  write_kafka_keystore
-  write_kafka_config
-  if [ ! -f "$KAFKA_DATA/log/meta.properties" ]; then
-    # The cluster id is made once; the formatted log dir keeps it across restarts.
-    # One random id in 64 starts with '-': only the --cluster-id=... form keeps the
+  data=$(kafka_data_of "$node")
+  name=kafka
+  [ "$node" = 1 ] || name=kafka-$node
+  (umask 077 && mkdir -p "$data/log")
+  echo "$KAFKA_NODES" >"$KAFKA_NODES_FILE"
+  write_kafka_keystore "$data"
+  write_kafka_config "$node"
+  if [ ! -f "$data/log/meta.properties" ]; then
+    # The cluster id is made once, for every node; the formatted log dir keeps it across
+    # restarts. One random id in 64 starts with '-': only the --cluster-id=... form keeps the
     # tool from reading it as an option. SCRAM users can only be added here, before the
     # first start (later ones would need a running, authenticated admin client).
-    local cluster_id name scram=()
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-    for name in broker "${PRINCIPALS[@]}"; do
-      scram+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(password_of "$name")]")
+    [ -s "$KAFKA_CLUSTER_ID_FILE" ] ||
+      (umask 077 && head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$KAFKA_CLUSTER_ID_FILE")
+    local user scram=()
+    for user in broker "${PRINCIPALS[@]}"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$user")]")
     done
-    "$java" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
-      -c "$KAFKA_DATA/server.properties" "${scram[@]}" >"$LOG_DIR/kafka-format.log" 2>&1 ||
-      fail "formatting Kafka's log dir failed; see $LOG_DIR/kafka-format.log."
-    printf '%s\n' broker "${PRINCIPALS[@]}" >"$KAFKA_SCRAM_USERS"
+    "$java" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format --cluster-id="$(cat "$KAFKA_CLUSTER_ID_FILE")" \
+      -c "$data/server.properties" "${scram[@]}" >"$LOG_DIR/$name-format.log" 2>&1 ||
+      fail "formatting Kafka's log dir failed; see $LOG_DIR/$name-format.log."
+    printf '%s\n' broker "${PRINCIPALS[@]}" >"$data/scram-users"
   fi
-  [ -f "$KAFKA_SCRAM_USERS" ] ||
-    fail "Kafka's log in $KAFKA_DATA was made before SASL and has no users: './lethe reset' makes a new one (it wipes the local data)."
-  launch kafka "$java" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  [ -f "$data/scram-users" ] ||
+    fail "Kafka's log in $data was made before SASL and has no users: './lethe reset' makes a new one (it wipes the local data)."
+  launch "$name" "$java" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="file:$LOCAL_DIR/kafka/log4j2.properties" \
     -Dkafka.logs.dir="$LOG_DIR" \
-    -cp "$KAFKA_OPT/libs/*" kafka.Kafka "$KAFKA_DATA/server.properties"
+    -cp "$KAFKA_OPT/libs/*" kafka.Kafka "$data/server.properties"
 }

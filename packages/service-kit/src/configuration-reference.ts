@@ -444,6 +444,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   // The local stack (deploy/local) and the tests.
   {
+    name: 'LETHE_KAFKA_NODES',
+    default: '1',
+    readers: ['local stack'],
+    meaning:
+      'Kafka nodes of the local stack: 1, or 3 (`./lethe up --brokers 3` sets it: a KRaft cluster on the ports 9092/9094/9096, controllers 9093/9095/9097, with the production topic layout). Kept with the data.',
+  },
+  {
     name: 'LETHE_KAFKA_CONTROLLER_PORT',
     default: '9093',
     readers: ['local stack'],
