@@ -86,13 +86,19 @@ function start(scope: TestScope, service: ServiceName, port: number): ChildProce
     LETHE_ACCOUNT_INGEST_PRIVATE_KEY: sealing.privateKey,
     [`LETHE_${service.toUpperCase()}_PORT`]: String(port),
     LETHE_LOG_LEVEL: 'fatal',
+    // The topics a service makes itself (task and dead-letter topics) get 3 replicas too: one
+    // replica on the broker that is killed would take its partitions offline.
+    ...(FAILOVER ? { LETHE_TOPIC_LAYOUT: 'production' } : {}),
   });
 }
 
-/** Sends until a service answers below 500 (it may be down, or just restarted). */
-async function untilAnswered(url: string, init: ServiceRequest): Promise<Response> {
+/**
+ * Sends until a service answers below 500 (it may be down, or just restarted). The address is
+ * asked again at each attempt: an instance killed for good is not tried twice.
+ */
+async function untilAnswered(url: () => string, init: ServiceRequest): Promise<Response> {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await testServiceFetch()(url, init).catch(() => undefined);
+    const response = await testServiceFetch()(url(), init).catch(() => undefined);
     if (response && response.status < 500) return response;
     await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
   }
@@ -151,7 +157,7 @@ async function main() {
   await inBatches(
     Array.from({ length: ACCOUNTS }, (_, i) => i),
     async (i) => {
-      const response = await untilAnswered(url('account', '/v1/accounts'), {
+      const response = await untilAnswered(() => url('account', '/v1/accounts'), {
         method: 'POST',
         headers: { ...json, 'idempotency-key': `chaos-account-${i}` },
         body: JSON.stringify({ email: `chaos${i}@example.com`, name: `Chaos ${i}` }),
@@ -211,12 +217,12 @@ async function main() {
   ].sort(() => Math.random() - 0.5);
   await inBatches(requests, async ({ subjectId, viaAccount }) => {
     if (viaAccount)
-      await untilAnswered(url('account', `/v1/accounts/${subjectId}`), {
+      await untilAnswered(() => url('account', `/v1/accounts/${subjectId}`), {
         method: 'DELETE',
         headers: operator,
       });
     else
-      await untilAnswered(url('erasure', '/v1/erasure-requests'), {
+      await untilAnswered(() => url('erasure', '/v1/erasure-requests'), {
         method: 'POST',
         headers: { ...json, 'idempotency-key': `chaos-erase-${subjectId}` },
         body: JSON.stringify({ subjectId, reason: 'dsar', regulation: 'GDPR' }),
