@@ -41,8 +41,10 @@ import {
   type TestScope,
 } from '../test/src/index';
 
-const FAILOVER = process.argv.includes('--failover');
-process.argv = process.argv.filter((arg) => arg !== '--failover');
+const FAILOVER = process.argv.includes('--failover') || process.argv.includes('--baseline');
+/** --baseline: the --failover set-up with nothing killed, to compare its times with. */
+const BASELINE = process.argv.includes('--baseline');
+process.argv = process.argv.filter((arg) => arg !== '--failover' && arg !== '--baseline');
 const REQUESTS = Number(process.argv[2] ?? 1000);
 const KILL_EVERY_MS = Number(process.argv[3] ?? 4000);
 /** Of the requests, this many delete a real account (the rest ask erasure for other subjects). */
@@ -177,6 +179,7 @@ async function main() {
   let chaos = true;
   const faults: string[] = [];
   const killer = (async () => {
+    if (BASELINE) return;
     if (FAILOVER) {
       while (chaos && accepted < REQUESTS / 3) await new Promise((resolve) => setTimeout(resolve, 100));
       process.kill(stackPid('kafka-2'), 'SIGKILL');
@@ -292,7 +295,7 @@ async function main() {
   console.log(
     [
       FAILOVER
-        ? `failover: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions) on 3 brokers, two instances per scalable service; ${faults.join('; ')}`
+        ? `${BASELINE ? 'baseline' : 'failover'}: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions) on 3 brokers, two instances per scalable service; ${faults.join('; ')}`
         : `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,
       `kills: ${kills}; all accepted after ${(acceptedAfterMs / 1000).toFixed(1)} s, all completed after ${(completedAfterMs / 1000).toFixed(1)} s`,
       `subjects without exactly one ErasureCompleted: ${twice.length}; with more than one request: ${twoRequests.length}`,
