@@ -80,6 +80,7 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
       dueAt: new Date(state.request.dueAt).toISOString(),
       deadlineExtensions: extensionsView(state.request.extensions),
       deadlineAtRisk: state.atRiskRaised ?? false,
+      blockedByLegalObligation: state.blocked,
       blockedByHolds: state.blocked ? [...state.holds] : [],
       tasks: state.tasks.map((t) => ({
         participantId: t.participantId,
@@ -137,7 +138,8 @@ function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
   app.get<{ Params: { requestId: string } }>(
     '/v1/erasure-requests/:requestId',
     {
-      config: { access: { scopes: ['service', 'operator', 'auditor'] } },
+      // A subject may follow its own requests (the user's dashboard); another's is not found.
+      config: { access: { scopes: ['service', 'operator', 'auditor', 'subject'] } },
       schema: {
         summary: 'An erasure request: each participant, and the certificate once complete',
         params: {
@@ -159,8 +161,13 @@ function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
           });
         throw error;
       });
-      if (!found) return notFound();
-      return view(request.params.requestId, found.subjectId, found.state);
+      const caller = request.caller!;
+      const subjectOnly = caller.scope.every((scope) => scope === 'subject');
+      // Not found, rather than forbidden: a subject learns nothing of other subjects' requests.
+      if (!found || (subjectOnly && caller.subjectId !== found.subjectId)) return notFound();
+      const seen = view(request.params.requestId, found.subjectId, found.state);
+      // That a legal obligation holds the erasure is the subject's to know; which hold is not.
+      return subjectOnly && 'blockedByHolds' in seen ? { ...seen, blockedByHolds: [] } : seen;
     },
   );
 }
