@@ -1,26 +1,12 @@
 // `lethe topics list | plan | apply`: the operator's view of every topic the system uses.
-import {
-  BUILT_IN_PARTICIPANTS,
-  letheAclMatrix,
-  systemTopics,
-  type TopicPlan,
-  type TopicSpec,
-} from '@lethe/kafka';
+import { deploymentTopicSpecs, letheAclMatrix, type TopicPlan, type TopicSpec } from '@lethe/kafka';
 
 import type { CliConfig } from './config';
 import { withKafka } from './kafka-session';
 
 /** Every topic, named as this deployment names it (LETHE_TOPIC_PREFIX), in the configured layout. */
 export function deploymentTopics(config: CliConfig): TopicSpec[] {
-  const participants = [
-    ...Object.values(BUILT_IN_PARTICIPANTS).flat(),
-    ...Object.keys(config.acls.externalParticipants ?? {}),
-  ];
-  const physical = config.acls.topicName ?? ((logical: string) => logical);
-  return systemTopics(config.kafka.topics!.layout, participants).map((spec) => ({
-    ...spec,
-    name: physical(spec.name),
-  }));
+  return deploymentTopicSpecs(config.kafka.topics!.layout, config.acls);
 }
 
 export function formatTopicSpecs(specs: readonly TopicSpec[]): string {

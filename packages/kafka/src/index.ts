@@ -16,6 +16,7 @@ export {
   topicOwnershipFromEnv,
   type KafkaConnection,
 } from './connection';
+export { deploymentTopicSpecs } from './deployment-topics';
 export {
   STRIMZI_API_VERSION,
   strimziKafkaTopics,

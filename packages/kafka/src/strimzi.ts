@@ -1,12 +1,12 @@
 import {
-  BUILT_IN_PARTICIPANTS,
   letheAclMatrix,
   type AclGrant,
   type AclMatrixOptions,
   type AclOperation,
   type AclResource,
 } from './acl-matrix';
-import { systemTopics, TOPIC_LAYOUTS, type TopicLayoutName, type TopicSpec } from './topics';
+import { deploymentTopicSpecs } from './deployment-topics';
+import { TOPIC_LAYOUTS, type TopicLayoutName, type TopicSpec } from './topics';
 
 // Strimzi's KafkaTopic and KafkaUser resources, made from the same topic specs and ACL matrix
 // that `lethe topics apply` applies: on Kubernetes the Topic and User Operators own topics and
@@ -110,15 +110,7 @@ export interface StrimziDeployment extends StrimziTarget {
  * Operator owns the topics there, so no service is granted create or alter.
  */
 export function strimziResources(deployment: StrimziDeployment): StrimziResource[] {
-  const participants = [
-    ...Object.values(BUILT_IN_PARTICIPANTS).flat(),
-    ...Object.keys(deployment.acls.externalParticipants ?? {}),
-  ];
-  const physical = deployment.acls.topicName ?? ((logical: string) => logical);
-  const topics = systemTopics(TOPIC_LAYOUTS[deployment.layout], participants).map((spec) => ({
-    ...spec,
-    name: physical(spec.name),
-  }));
+  const topics = deploymentTopicSpecs(TOPIC_LAYOUTS[deployment.layout], deployment.acls);
   const grants = letheAclMatrix({ ...deployment.acls, servicesManageOwnTopics: false });
   return [...strimziKafkaTopics(topics, deployment), ...strimziKafkaUsers(grants, deployment)];
 }

@@ -10,6 +10,7 @@ export {
   runInTrace,
   startHop,
   traceHeaders,
+  untracedHop,
   TRACEPARENT_HEADER,
   type Hop,
   type TraceContext,

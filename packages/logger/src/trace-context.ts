@@ -77,6 +77,11 @@ export interface Hop {
   end(outcome?: { attributes?: Attributes; failed?: string }): void;
 }
 
+/** A hop propagated and logged, never exported (no tracer, or nothing worth a span: probes). */
+export function untracedHop(parent: TraceContext | undefined): Hop {
+  return { trace: continueTrace(parent), end: () => undefined };
+}
+
 /**
  * The caller's trace continued (or a new one), as a span of its own. With a tracer, the span is
  * the tracer's and its ids are the ones propagated, so what the collector shows and what the
@@ -88,7 +93,7 @@ export function startHop(
   parent: TraceContext | undefined,
   attributes: Attributes = {},
 ): Hop {
-  if (!exportingTracer) return { trace: continueTrace(parent), end: () => undefined };
+  if (!exportingTracer) return untracedHop(parent);
   const parentContext = parent
     ? otelTrace.setSpanContext(ROOT_CONTEXT, {
         traceId: parent.traceId,

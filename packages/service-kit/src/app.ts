@@ -12,11 +12,11 @@ import Fastify, {
 } from 'fastify';
 
 import {
-  continueTrace,
   formatTraceparent,
   parseTraceparent,
   runInTrace,
   startHop,
+  untracedHop,
   type Hop,
   TRACEPARENT_HEADER,
   type Logger,
@@ -316,7 +316,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
           'http.request.method': request.method,
           'http.route': route,
         })
-      : { trace: continueTrace(parent), end: () => undefined };
+      : untracedHop(parent);
     hops.set(request, hop);
     void reply.header(TRACEPARENT_HEADER, formatTraceparent(hop.trace));
     runInTrace(hop.trace, done);
