@@ -3,7 +3,7 @@
 // comes up before `pnpm install` may have run). An open port is not enough: each probe sends a
 // real request of the server's own protocol and checks its answer.
 //
-//   node probe.mjs kafka|mongo|redis|registry|objects|service HOST PORT  -> exit 0 when it answers
+//   node probe.mjs kafka|mongo|redis|registry|objects|mail|service HOST PORT  -> exit 0 when it answers
 //
 // With LETHE_PROBE_CA set (a CA file), the probe speaks TLS and trusts only that CA.
 import { readFileSync } from 'node:fs';
@@ -146,6 +146,13 @@ async function probeObjects(host, port) {
   if (status !== 403) throw new Error('an anonymous GET / answered ' + status + ', not 403');
 }
 
+// The mail server: up when its API refuses an anonymous caller (401): it answers HTTPS and
+// authenticates every call.
+async function probeMail(host, port) {
+  const status = await httpStatus(host, port, '/api/v1/info');
+  if (status !== 401) throw new Error('an anonymous GET /api/v1/info answered ' + status + ', not 401');
+}
+
 // A Lethe service: ready when /readyz answers 200 (its own checks passed).
 async function probeService(host, port) {
   const status = await httpStatus(host, port, '/readyz');
@@ -158,12 +165,13 @@ const probes = {
   redis: probeRedis,
   registry: probeRegistry,
   objects: probeObjects,
+  mail: probeMail,
   service: probeService,
 };
 const [name, host, port] = process.argv.slice(2);
 const probe = probes[name];
 if (!probe || !host || !port) {
-  console.error('usage: probe.mjs kafka|mongo|redis|registry|objects|service HOST PORT');
+  console.error('usage: probe.mjs kafka|mongo|redis|registry|objects|mail|service HOST PORT');
   process.exit(2);
 }
 try {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The local stack: Apache Kafka (KRaft), Apicurio Registry, FerretDB, Redis and versitygw (S3) on loopback,
+# The local stack: Apache Kafka (KRaft), Apicurio Registry, FerretDB, Redis, versitygw (S3) and Mailpit on loopback,
 # installed and started without Docker. See deploy/local/README.md.
 #
 #   stack.sh up       install what is missing, start what is stopped, wait until each answers
@@ -12,7 +12,7 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-for server_lib in tls secrets env postgres kafka registry mongo redis objects; do
+for server_lib in tls secrets env postgres kafka registry mongo redis objects mail; do
   # shellcheck source=/dev/null
   source "$LOCAL_DIR/lib/$server_lib.sh"
 done
@@ -44,7 +44,7 @@ cmd_up() {
   exec 9>"$RUN_DIR/up.lock"
   flock -w "$LETHE_STACK_TIMEOUT" 9 || fail "another ./lethe up is still running (lock $RUN_DIR/up.lock)."
   # Stacks made before data was kept private: close what they left readable to others.
-  chmod -R go-rwx "$LOG_DIR" "$DATA_DIR"/{kafka,redis,registry,mongo,objects} 2>/dev/null || true
+  chmod -R go-rwx "$LOG_DIR" "$DATA_DIR"/{kafka,redis,registry,mongo,objects,mail} 2>/dev/null || true
   ensure_tls
   ensure_secrets
   install_all
@@ -61,6 +61,7 @@ cmd_up() {
   provision_postgres
   for name in "${to_start[@]}"; do [ "$name" = postgres ] || "start_$name"; done
   for name in "${SERVERS[@]}"; do wait_ready "$name"; done
+  [[ " ${to_start[*]} " == *" redis "* ]] || reload_redis_acl
   if [ ${#to_start[@]} -eq 0 ]; then
     say "stack already up"
   else
@@ -125,7 +126,7 @@ cmd_logs() {
     [ -f "$LOG_DIR/$name.log" ] || fail "no log for '$name' (servers: ${SERVERS[*]})"
     tail -n 100 $follow "$LOG_DIR/$name.log"
   else
-    tail -n 20 $follow "$LOG_DIR"/{postgres,kafka,registry,mongo,redis,objects}.log 2>/dev/null || true
+    tail -n 20 $follow "$LOG_DIR"/{postgres,kafka,registry,mongo,redis,objects,mail}.log 2>/dev/null || true
   fi
 }
 

@@ -13,6 +13,8 @@ LETHE_REDIS_PORT=${LETHE_REDIS_PORT:-6379}
 LETHE_REGISTRY_PORT=${LETHE_REGISTRY_PORT:-8081}
 LETHE_REGISTRY_MANAGEMENT_PORT=${LETHE_REGISTRY_MANAGEMENT_PORT:-9001}
 LETHE_OBJECTS_PORT=${LETHE_OBJECTS_PORT:-7070}
+LETHE_MAIL_SMTP_PORT=${LETHE_MAIL_SMTP_PORT:-1025}
+LETHE_MAIL_API_PORT=${LETHE_MAIL_API_PORT:-8025}
 LETHE_STACK_TIMEOUT=${LETHE_STACK_TIMEOUT:-180} # seconds to wait for each server to answer
 
 KAFKA_VERSION=4.1.1
@@ -49,7 +51,7 @@ esac
 KAFKA_EXTRA_NODES=()
 for ((node = 2; node <= KAFKA_NODES; node++)); do KAFKA_EXTRA_NODES+=("kafka-$node"); done
 # PostgreSQL first: the MongoDB-wire server stores in it.
-SERVERS=(postgres kafka "${KAFKA_EXTRA_NODES[@]}" registry mongo redis objects)
+SERVERS=(postgres kafka "${KAFKA_EXTRA_NODES[@]}" registry mongo redis objects mail)
 
 # The node number of a Kafka server name (kafka: 1, kafka-3: 3), and its two ports.
 kafka_node_of() { [ "$1" = kafka ] && echo 1 || echo "${1#kafka-}"; }
@@ -70,6 +72,7 @@ port_of() {
     mongo) echo "$LETHE_MONGO_PORT" ;;
     redis) echo "$LETHE_REDIS_PORT" ;;
     objects) echo "$LETHE_OBJECTS_PORT" ;;
+    mail) echo "$LETHE_MAIL_API_PORT" ;;
   esac
 }
 
@@ -85,6 +88,7 @@ ports_of() {
     mongo) echo "LETHE_MONGO_PORT=$LETHE_MONGO_PORT" ;;
     redis) echo "LETHE_REDIS_PORT=$LETHE_REDIS_PORT" ;;
     objects) echo "LETHE_OBJECTS_PORT=$LETHE_OBJECTS_PORT" ;;
+    mail) echo "LETHE_MAIL_SMTP_PORT=$LETHE_MAIL_SMTP_PORT LETHE_MAIL_API_PORT=$LETHE_MAIL_API_PORT" ;;
   esac
 }
 
@@ -127,7 +131,7 @@ require_free_ports() {
 # The servers that answer only over TLS (under the local CA, lib/tls.sh).
 uses_tls() {
   case $1 in
-    mongo | kafka | kafka-* | redis | registry | objects) return 0 ;;
+    mongo | kafka | kafka-* | redis | registry | objects | mail) return 0 ;;
     *) return 1 ;;
   esac
 }

@@ -37,6 +37,19 @@ principal_env() {
         LETHE_OBJECT_BUCKETS lethe-objects
       ;;
   esac
+  # The mail server (lib/mail.sh): the portal sends through SMTP, admin (the tests) reads the API.
+  case $name in
+    portal)
+      printf "export %s='%s'\n" \
+        LETHE_SMTP_HOST "$LETHE_HOST" \
+        LETHE_SMTP_PORT "$LETHE_MAIL_SMTP_PORT" \
+        LETHE_SMTP_USERNAME portal \
+        LETHE_SMTP_PASSWORD "$password"
+      ;;
+    admin)
+      printf "export %s='%s'\n" LETHE_MAIL_API_URL "https://admin:$password@$LETHE_HOST:$LETHE_MAIL_API_PORT"
+      ;;
+  esac
   # Three nodes take the production topic layout: 3 replicas, min.insync.replicas=2.
   [ "$KAFKA_NODES" -ge 3 ] && printf "export %s='%s'\n" LETHE_TOPIC_LAYOUT production
   # The services' APIs, HTTPS under the same CA.
@@ -45,7 +58,8 @@ principal_env() {
     LETHE_CONSENT_URL "https://$LETHE_HOST:${LETHE_CONSENT_PORT:-3002}" \
     LETHE_RETENTION_URL "https://$LETHE_HOST:${LETHE_RETENTION_PORT:-3003}" \
     LETHE_ERASURE_URL "https://$LETHE_HOST:${LETHE_ERASURE_PORT:-3004}" \
-    LETHE_AUDIT_URL "https://$LETHE_HOST:${LETHE_AUDIT_PORT:-3005}"
+    LETHE_AUDIT_URL "https://$LETHE_HOST:${LETHE_AUDIT_PORT:-3005}" \
+    LETHE_PORTAL_URL "https://$LETHE_HOST:${LETHE_PORTAL_PORT:-3000}"
   # Made by `lethe task-key init` (./lethe up): what participants verify tasks with.
   local task_keys=$LETHE_HOME/auth/task-public-keys
   [ -f "$task_keys" ] && printf "export %s='%s'\n" LETHE_TASK_PUBLIC_KEYS "$(tr -d '\n' <"$task_keys")"

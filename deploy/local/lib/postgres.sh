@@ -96,6 +96,7 @@ provision_postgres() {
     cat "$LOCAL_DIR/postgres/roles.sql" "$LOCAL_DIR/postgres/ferretdb-gin-indexes.sql"
     local name role
     for name in "${PRINCIPALS[@]}"; do
+      reaches_data_servers "$name" || continue
       role=lethe_data
       [ "$name" = auditor ] && role=lethe_reader
       cat <<SQL

@@ -25,6 +25,8 @@ redis_acl_rule() {
     account) echo "$common ~lethe:account:*" ;;
     consent) echo "$common ~lethe:consent:*" ;;
     retention) echo "$common ~lethe:retention:*" ;;
+    # Sign-in codes and sessions only; not the shared clock (a user-facing app moves no time).
+    portal) echo '+@all -@admin ~lethe:portal:*' ;;
     *) echo "$common" ;;
   esac
 }
@@ -49,4 +51,11 @@ start_redis() {
     --tls-cert-file "$TLS_SERVER_CERT" --tls-key-file "$TLS_SERVER_KEY" --tls-ca-cert-file "$TLS_CA_CERT" \
     --tls-auth-clients no --aclfile "$REDIS_DATA/users.acl" \
     --dir "$REDIS_DATA" --save "" --appendonly no --daemonize no
+}
+
+# A principal added since Redis started (a newer Lethe on an older stack) gets its user now.
+reload_redis_acl() {
+  write_redis_acl
+  REDISCLI_AUTH=$(password_of admin) redis-cli --tls --cacert "$TLS_CA_CERT" -h "$LETHE_HOST" -p "$LETHE_REDIS_PORT" \
+    --user admin --no-auth-warning ACL LOAD >/dev/null || fail "Redis did not reload its users (ACL LOAD)."
 }

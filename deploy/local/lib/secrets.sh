@@ -6,7 +6,7 @@
 
 SECRETS_DIR=$LETHE_HOME/secrets
 PRINCIPALS_FILE=$SECRETS_DIR/principals
-PRINCIPALS=(admin auditor account consent retention erasure audit)
+PRINCIPALS=(admin auditor account consent retention erasure audit portal)
 # Server-side identities, never handed to a client: Kafka's inter-broker user.
 SERVER_PRINCIPALS=(broker)
 
@@ -23,6 +23,11 @@ ensure_secrets() {
       printf '%s %s\n' "$name" "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" >>"$PRINCIPALS_FILE"
     done
   )
+}
+
+# The portal reaches Redis and the mail server only: no Kafka, MongoDB or registry account.
+reaches_data_servers() {
+  [ "$1" != portal ]
 }
 
 password_of() {
