@@ -31,6 +31,7 @@ import type { ServerTls } from './config';
 import type { RouteAccess } from './route-access';
 import {
   cachedTokenVerifier,
+  PORTAL_SCOPES,
   DEFAULT_TOKEN_ISSUER,
   type TokenClaims,
   type TokenSettings,
@@ -258,7 +259,12 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
   const now = deps.now ?? Date.now;
   const revoked = deps.tokens?.revokedIds ?? new Set<string>();
   const verify = cachedTokenVerifier(
-    { publicKeys: deps.publicKeys, issuer: deps.tokens?.issuer ?? DEFAULT_TOKEN_ISSUER, audience: deps.name },
+    {
+      publicKeys: deps.publicKeys,
+      limitedKeys: (deps.tokens?.portalKeys ?? []).map((key) => ({ key, scopes: PORTAL_SCOPES })),
+      issuer: deps.tokens?.issuer ?? DEFAULT_TOKEN_ISSUER,
+      audience: deps.name,
+    },
     (jti) => revoked.has(jti),
   );
   const app = Fastify({

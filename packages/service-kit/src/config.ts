@@ -93,6 +93,13 @@ export function secretFrom(
   return env[variable] || pick(readLocal(path.join(letheHome(env), localFile), what, variable));
 }
 
+/** Optional: without a portal (or before `./lethe up` made its key) no portal key is trusted. */
+function portalPublicKeys(env: NodeJS.ProcessEnv): string {
+  if (env.LETHE_AUTH_PORTAL_PUBLIC_KEYS !== undefined) return env.LETHE_AUTH_PORTAL_PUBLIC_KEYS;
+  const file = path.join(letheHome(env), 'auth', 'portal-public-keys');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+}
+
 export function loadServiceConfig(
   service: { name: string; defaultPort: number },
   env: NodeJS.ProcessEnv = process.env,
@@ -127,6 +134,7 @@ export function loadServiceConfig(
     tokens: {
       issuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
       revokedIds: new Set(commaList(env.LETHE_AUTH_REVOKED_JTIS)),
+      portalKeys: publicKeysIn('LETHE_AUTH_PORTAL_PUBLIC_KEYS', portalPublicKeys(env)),
     },
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',

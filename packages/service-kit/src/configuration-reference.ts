@@ -110,6 +110,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'Comma-separated base64 SPKI Ed25519 keys that bearer tokens are verified with (several during a rotation).',
   },
   {
+    name: 'LETHE_AUTH_PORTAL_PUBLIC_KEYS',
+    default: '`$LETHE_HOME/auth/portal-public-keys` when present, else none',
+    readers: SERVICES,
+    meaning:
+      "The portal's token keys (base64 SPKI Ed25519, comma-separated): trusted for `service` and `subject` tokens only, never `operator` or `auditor`.",
+  },
+  {
     name: 'LETHE_AUTH_PRIVATE_KEY',
     default: '`$LETHE_HOME/auth/signing-key.json`',
     readers: ['cli'],

@@ -18,6 +18,7 @@ export {
   LETHE_SERVICES,
   MAX_TOKEN_LIFETIME_SECONDS,
   maxLifetimeOf,
+  PORTAL_SCOPES,
   SCOPES,
   signToken,
   verifyToken,

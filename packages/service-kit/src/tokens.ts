@@ -65,11 +65,26 @@ export function signToken(privateKey: KeyObject, request: TokenRequest): string 
 const unauthorized = (detail: string) =>
   new ProblemError({ status: 401, code: 'AUTH_TOKEN_INVALID', title: 'Unauthorized', detail });
 
+/**
+ * What the portal's own keys may sign: its service calls and the signed-in user's subject
+ * tokens. A portal that is broken into can then reach one subject at a time or what a service
+ * can, never an operator's or an auditor's powers.
+ */
+export const PORTAL_SCOPES: readonly Scope[] = ['service', 'subject'];
+
 /** A service's token settings beside its keys (LETHE_AUTH_ISSUER, LETHE_AUTH_REVOKED_JTIS). */
 export interface TokenSettings {
   readonly issuer: string;
   /** Token ids no longer accepted, whatever their exp. */
   readonly revokedIds: ReadonlySet<string>;
+  /** The portal's public keys (LETHE_AUTH_PORTAL_PUBLIC_KEYS): trusted for PORTAL_SCOPES only. */
+  readonly portalKeys?: readonly KeyObject[];
+}
+
+/** A key trusted for some scopes only (the portal's). */
+export interface LimitedKey {
+  readonly key: KeyObject;
+  readonly scopes: readonly Scope[];
 }
 
 /** What a service accepts: whose tokens, for whom. */
@@ -79,6 +94,8 @@ export interface TokenPolicy {
   readonly issuer: string;
   /** This service's name: a token must list it in `aud`. */
   readonly audience: string;
+  /** Keys trusted only for the scopes beside them. */
+  readonly limitedKeys?: readonly LimitedKey[];
 }
 
 function parseJson(part: string, what: string): Record<string, unknown> {
@@ -125,11 +142,16 @@ export function verifyToken(policy: TokenPolicy, token: string, nowSeconds: numb
   if (!header || !payload || !signature) throw unauthorized('the bearer token is not a JWT');
   const { alg, kid } = parseJson(header, 'header');
   if (alg !== 'EdDSA') throw unauthorized('the bearer token is not an EdDSA JWT');
-  const key = keyWithId(policy.publicKeys, kid);
+  const limited = (policy.limitedKeys ?? []).find((candidate) => keyWithId([candidate.key], kid));
+  const key = keyWithId(policy.publicKeys, kid) ?? limited?.key;
   if (!key) throw unauthorized('the bearer token is not signed by a trusted key (kid)');
   if (!verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url')))
     throw unauthorized('the bearer token is not signed by a trusted key');
-  return checkClaims(parseJson(payload, 'claims'), policy, nowSeconds);
+  const claims = checkClaims(parseJson(payload, 'claims'), policy, nowSeconds);
+  const beyond = limited ? claims.scope.filter((scope) => !limited.scopes.includes(scope)) : [];
+  if (beyond.length > 0)
+    throw unauthorized(`the bearer token's signing key may not grant the ${beyond.join(', ')} scope`);
+  return claims;
 }
 
 export type TokenVerifier = (token: string, nowSeconds: number) => TokenClaims;

@@ -1,6 +1,13 @@
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom } from '@lethe/signing-keys';
 
-import { cachedTokenVerifier, signToken, verifyToken, type TokenPolicy, type TokenRequest } from './tokens';
+import {
+  cachedTokenVerifier,
+  PORTAL_SCOPES,
+  signToken,
+  verifyToken,
+  type TokenPolicy,
+  type TokenRequest,
+} from './tokens';
 
 // Every check a service makes of a bearer token (issue 11): signature by a key the `kid` names,
 // issuer, audience, the times (iat, nbf, exp, and the scope's longest lifetime), a named caller.
@@ -29,6 +36,28 @@ const token = (changes: Partial<TokenRequest> = {}, key = current.privateKey) =>
 const verified = (t: string) => verifyToken(policy, t, NOW);
 
 describe('bearer token verification', () => {
+  it("trusts the portal's key for service and subject tokens only, never an operator's or an auditor's", () => {
+    const portal = generateSigningKeys();
+    const withPortal: TokenPolicy = {
+      ...policy,
+      limitedKeys: [{ key: publicKeyFrom(portal.publicKey), scopes: PORTAL_SCOPES }],
+    };
+    const signed = (changes: Partial<TokenRequest>) =>
+      token({ exp: NOW + 600, ...changes }, portal.privateKey);
+    expect(verifyToken(withPortal, signed({ scope: ['subject'], subjectId: 'sub_1' }), NOW).subjectId).toBe(
+      'sub_1',
+    );
+    expect(verifyToken(withPortal, signed({ scope: ['service'] }), NOW).scope).toEqual(['service']);
+    expect(() => verifyToken(withPortal, signed({ scope: ['operator'] }), NOW)).toThrow(
+      /signing key may not grant the operator scope/,
+    );
+    expect(() =>
+      verifyToken(withPortal, signed({ scope: ['subject', 'auditor'], subjectId: 'sub_1' }), NOW),
+    ).toThrow(/may not grant the auditor scope/);
+    // The shared issuer's keys keep every scope.
+    expect(verifyToken(withPortal, token(), NOW).scope).toEqual(['operator']);
+  });
+
   it('accepts a token of either configured key, picked by its kid', () => {
     expect(verified(token()).sub).toBe('ops@example.com');
     expect(verified(token({}, previous.privateKey)).scope).toEqual(['operator']);
