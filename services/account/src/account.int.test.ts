@@ -7,7 +7,7 @@ import type { Db } from 'mongodb';
 import { createFieldCipher, createKeyVault, localKek } from '@lethe/crypto';
 import { isEventOfType, makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
 import { createOutboxRelay, type StreamDocument } from '@lethe/eventstore';
-import { joinErasureProtocol } from '@lethe/participant';
+import { joinErasureProtocol, type ErasureTask } from '@lethe/participant';
 import { accessRecorderOn, generateSigningKeys, publicKeyFrom, type Scope } from '@lethe/service-kit';
 import {
   bearer,
@@ -24,6 +24,7 @@ import {
 
 import { cacheKeys } from './cache/profile-cache';
 import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
+import { EMAIL_INDEX } from './sign-in/email-index';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { createAccountService, type AccountService } from './service';
 
@@ -32,6 +33,7 @@ const keys = generateSigningKeys();
 const kek = localKek(randomBytes(32).toString('base64'));
 const token = (scope: Scope[], subjectId?: string) => bearer(keys.privateKey, scope, subjectId).authorization;
 const operator = { authorization: token(['operator']) };
+const serviceCaller = { authorization: token(['service']) };
 
 describe('the account service against the real servers', () => {
   let scope: TestScope;
@@ -225,6 +227,54 @@ describe('the account service against the real servers', () => {
     } finally {
       await participant.stop();
     }
+  });
+
+  it('finds a live account by its address for sign-in, follows an address change, and forgets it with the account', async () => {
+    const lookup = (email: string, headers: Record<string, string> = serviceCaller) =>
+      service.app.inject({ method: 'POST', url: '/v1/account-lookups', headers, payload: { email } });
+    const email = `ada.${randomBytes(4).toString('hex')}@example.com`;
+    const created = await service.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { email, name: 'Ada' },
+    });
+    const { subjectId } = created.json<{ subjectId: string }>();
+
+    // As people type it: case and spaces do not matter.
+    expect((await lookup(`  ${email.toUpperCase()} `)).json()).toEqual({ subjectId });
+    // Only a service finds accounts by address: a subject or an operator token does not.
+    expect((await lookup(email, { authorization: token(['subject'], subjectId) })).statusCode).toBe(403);
+    expect((await lookup(email, operator)).statusCode).toBe(403);
+    // At rest the index holds a keyed hash, never the address.
+    expect(JSON.stringify(await db.collection(EMAIL_INDEX).find({ subjectId }).toArray())).not.toContain(
+      email,
+    );
+
+    const moved = `moved.${email}`;
+    await service.app.inject({
+      method: 'PATCH',
+      url: `/v1/accounts/${subjectId}`,
+      headers: operator,
+      payload: { email: moved },
+    });
+    expect((await lookup(moved)).json()).toEqual({ subjectId });
+    expect((await lookup(email)).statusCode).toBe(404);
+
+    const task: ErasureTask = {
+      requestId: 'req_index',
+      subjectId,
+      scope: { all: true, categories: [], keep: [] },
+      attempt: 1,
+      deadlineAt: new Date(),
+    };
+    const erased = await service.erase(task);
+    expect(erased).toMatchObject({ outcome: 'erased', verifiedEmpty: true });
+    expect(erased.counts[`mongodb:${EMAIL_INDEX}`]).toBe(1);
+    expect(await db.collection(EMAIL_INDEX).countDocuments({ subjectId })).toBe(0);
+    const gone = await lookup(moved);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.body).not.toContain(moved);
   });
 
   it('caches profiles and sessions in Redis under a per-subject index that erasure empties', async () => {

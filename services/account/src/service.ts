@@ -32,6 +32,7 @@ import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
 import { usageRecords, type UsageInput } from './usage/usage-records';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
+import { createEmailIndex, normalisedEmail } from './sign-in/email-index';
 import { ACCOUNT_STREAMS, accountStateCodec, type StoredAccountState } from './persistence/state-codec';
 
 export interface AccountServiceDeps {
@@ -88,6 +89,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   const stateCodec = accountStateCodec(cipher);
   const usage = usageRecords(deps.db, cipher);
   const cache = createProfileCache({ redis: deps.redis });
+  const emailIndex = await createEmailIndex(deps.db, deps.kek);
   const handleCommand = createCommandHandler({
     store: streams,
     decider: accountDecider,
@@ -95,9 +97,16 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     toRecords: accountRecords({ codec: deps.codec, cipher, ...(deps.topic ? { topic: deps.topic } : {}) }),
     ...(deps.onAppended ? { onAppended: deps.onAppended } : {}),
   });
-  // Every change drops the cached profile; the next read caches the new one.
+  // Every change drops the cached profile; the next read caches the new one. A new address is
+  // indexed for sign-in (a crash before it leaves the address unfindable until its next change;
+  // the lookup checks the profile, so a stale entry never signs anyone in).
   const handle: AccountCommandHandler = async (subjectId, command, context) => {
     const result = await handleCommand(subjectId, command, context);
+    const addressChanged = result.events.some(
+      (event) => event.type === 'AccountCreated' || (event.type === 'AccountProfileUpdated' && event.data.email),
+    );
+    if (addressChanged && (result.state.status === 'active' || result.state.status === 'deactivated'))
+      await emailIndex.record(subjectId, result.state.profile.email);
     if (result.events.length > 0)
       await cache.invalidate(subjectId).catch((cause: unknown) => {
         throw new CacheUnavailableAfterCommit({ cause });
@@ -136,6 +145,12 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
       read,
       now,
       createSession: (subjectId) => cache.createSession(subjectId, SESSION_TTL_SECONDS),
+      findByEmail: async (email) => {
+        const subjectId = await emailIndex.find(email);
+        const state = subjectId === undefined ? undefined : await read(subjectId);
+        const live = state?.status === 'active' || state?.status === 'deactivated';
+        return live && normalisedEmail(state.profile.email) === normalisedEmail(email) ? subjectId : undefined;
+      },
       ...(deps.published ? { published: deps.published } : {}),
     }),
   );
@@ -143,7 +158,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     app,
     streams,
     handle,
-    erase: eraseAccount({ streams, handle, now }),
+    erase: eraseAccount({ streams, handle, now, emailIndex }),
     eraseCache: eraseCachedSubject(cache),
     recordUsage: usage.record,
     anonymiseUsage: usage.anonymise,

@@ -177,6 +177,17 @@ describe('the consent service against the real servers', () => {
     expect(answer.json()).toEqual({ gpc: true, lastUpdate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
   });
 
+  it('lists the purposes and the policy version a dashboard records choices under, to a signed-in subject', async () => {
+    const answer = await consent.app.inject({ url: '/v1/purposes', headers: token(['subject'], 'sub_any') });
+    expect(answer.statusCode).toBe(200);
+    const { policyVersion, purposes } = answer.json<{ policyVersion: string; purposes: { id: string }[] }>();
+    expect(policyVersion).toBe('2026-11-01');
+    expect(purposes).toContainEqual(
+      expect.objectContaining({ id: 'marketing-email', marketingContact: 'email', saleOrSharing: false }),
+    );
+    expect((await consent.app.inject({ url: '/v1/purposes' })).statusCode).toBe(401);
+  });
+
   it('answers bad input with a clear problem', async () => {
     const subjectId = uniqueName('sub');
     const unknown = await put(subjectId, 'telepathy', { granted: true, ...proof });

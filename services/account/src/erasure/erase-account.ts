@@ -4,10 +4,11 @@ import type { ErasureTask, TaskResult } from '@lethe/participant';
 import type { AccountCommand, AccountEvent, AccountState } from '../account/model';
 import type { ProfileCache } from '../cache/profile-cache';
 import { ACCOUNT_STREAMS, type StoredAccountState } from '../persistence/state-codec';
+import { EMAIL_INDEX, type EmailIndex } from '../sign-in/email-index';
 
 export const ACCOUNT_PARTICIPANT = {
   participantId: 'account',
-  stores: [`mongodb:${ACCOUNT_STREAMS}`],
+  stores: [`mongodb:${ACCOUNT_STREAMS}`, `mongodb:${EMAIL_INDEX}`],
   categories: ['account', 'contact'],
   phase: 1,
   timeoutMs: 30_000,
@@ -43,6 +44,8 @@ export interface EraseAccountDeps {
     context: CommandContext,
   ) => Promise<HandledCommand<AccountEvent, AccountState>>;
   now: () => Date;
+  /** The sign-in index: its entry for the subject goes with the account. */
+  emailIndex: EmailIndex;
 }
 
 /**
@@ -51,16 +54,18 @@ export interface EraseAccountDeps {
  * store relies on), and so do their outboxes: the log's events, ciphertext that the key vault's
  * shredding voids. Running it twice changes nothing more.
  */
-export function eraseAccount({ streams, handle, now }: EraseAccountDeps) {
+export function eraseAccount({ streams, handle, now, emailIndex }: EraseAccountDeps) {
   return async (task: ErasureTask): Promise<TaskResult> => {
     const { subjectId, requestId } = task;
     const store = `mongodb:${ACCOUNT_STREAMS}`;
+    const index = await emailIndex.erase(subjectId);
+    const indexCounts = { [`mongodb:${EMAIL_INDEX}`]: index.deleted };
     if (!(await streams.load(subjectId))) {
       return {
-        outcome: 'not-found',
-        counts: { [store]: 0 },
-        verifiedEmpty: true,
-        evidence: { collection: ACCOUNT_STREAMS, commits: 0 },
+        outcome: index.deleted > 0 ? 'erased' : 'not-found',
+        counts: { [store]: 0, ...indexCounts },
+        verifiedEmpty: index.remaining === 0,
+        evidence: { collection: ACCOUNT_STREAMS, commits: 0, emailIndexEntries: index.remaining },
       };
     }
     const at = now();
@@ -78,9 +83,14 @@ export function eraseAccount({ streams, handle, now }: EraseAccountDeps) {
     });
     return {
       outcome: 'erased',
-      counts: { [store]: redacted },
-      verifiedEmpty: unredacted === 0,
-      evidence: { collection: ACCOUNT_STREAMS, commitsWithProfile: unredacted, commits: version },
+      counts: { [store]: redacted, ...indexCounts },
+      verifiedEmpty: unredacted === 0 && index.remaining === 0,
+      evidence: {
+        collection: ACCOUNT_STREAMS,
+        commitsWithProfile: unredacted,
+        commits: version,
+        emailIndexEntries: index.remaining,
+      },
     };
   };
 }

@@ -21,6 +21,8 @@ export interface AccountRoutesDeps {
   read: (subjectId: string) => Promise<AccountState | undefined>;
   now: () => Date;
   createSession: (subjectId: string) => Promise<string>;
+  /** The live account with this address, if any (the portal's sign-in). */
+  findByEmail: (email: string) => Promise<string | undefined>;
   /** Resolves once what was just committed is on Kafka (the outbox relay's `published`). */
   published?: (timeoutMs: number) => Promise<boolean>;
   newSubjectId?: () => string;
@@ -128,6 +130,39 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   deactivateRoute(app, kit);
   reactivateRoute(app, kit);
   deleteAccountRoute(app, kit);
+  lookupRoute(app, kit);
+}
+
+/** POST /v1/account-lookups: the body keeps the address out of URLs and access logs. */
+function lookupRoute(app: FastifyInstance, deps: AccountRouteKit): void {
+  app.post<{ Body: { email: string } }>(
+    '/v1/account-lookups',
+    {
+      // A service only (the portal, to sign a user in); a subject already knows its own id.
+      config: { access: { scopes: ['service'] } },
+      schema: {
+        summary: 'Find the live account with an email address',
+        body: {
+          type: 'object',
+          required: ['email'],
+          additionalProperties: false,
+          properties: { email: { type: 'string', minLength: 3, maxLength: 320 } },
+        },
+        response: { 200: { type: 'object', properties: { subjectId: { type: 'string' } } } },
+      },
+    },
+    async (request) => {
+      const subjectId = await deps.findByEmail(request.body.email);
+      if (subjectId === undefined)
+        throw new ProblemError({
+          status: 404,
+          title: 'Not Found',
+          code: 'ACCOUNT_NOT_FOUND',
+          detail: 'no live account has that address',
+        });
+      return { subjectId };
+    },
+  );
 }
 
 /** POST /v1/accounts */

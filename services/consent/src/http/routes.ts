@@ -97,6 +97,49 @@ export async function consentRoutes(app: FastifyInstance, deps: ConsentRoutesDep
   readConsentRoute(app, kit);
   checkConsentRoute(app, kit);
   gpcSupportRoute(app);
+  purposesRoute(app, kit);
+}
+
+/** GET /v1/purposes: what a dashboard shows a subject before it records a choice. */
+function purposesRoute(app: FastifyInstance, deps: ConsentRouteKit): void {
+  app.get(
+    '/v1/purposes',
+    {
+      config: { access: { scopes: ['service', 'operator', 'auditor', 'subject'] } },
+      schema: {
+        summary: 'The purposes a subject can consent to, and the policy version in force',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              policyVersion: { type: 'string' },
+              purposes: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    description: { type: 'string' },
+                    saleOrSharing: { type: 'boolean' },
+                    marketingContact: { type: ['string', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      policyVersion: deps.policyVersion,
+      purposes: [...deps.purposes.values()].map((purpose) => ({
+        id: purpose.id,
+        description: purpose.description,
+        saleOrSharing: purpose.saleOrSharing,
+        marketingContact: purpose.marketingContact ?? null,
+      })),
+    }),
+  );
 }
 
 /** The day Lethe's GPC support last changed (the fast check began to honour it). */
