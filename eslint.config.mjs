@@ -39,6 +39,7 @@ const MONGODB_ALLOWED = [
   'services/erasure/src/llm/provider-retention-store.ts',
   'services/erasure/src/llm/llm-consents.ts',
   'services/account/src/usage/usage-records.ts',
+  'services/account/src/sign-in/email-index-store.ts',
   'services/erasure/src/runtime/request-index.ts',
   'services/consent/src/consent/marketing-contacts.ts',
   'services/retention/src/policy/activation.ts',
@@ -121,6 +122,11 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { sourceType: 'commonjs' },
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The portal's one browser script: plain ES5 in a page, no modules.
+    files: ['services/portal/src/assets/*.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
   },
   {
     files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'test/**', 'deploy/**', 'bench/**', '**/*.mjs'],

@@ -44,6 +44,15 @@ export function authInit(config: CliConfig): void {
   );
   const { publicKey } = JSON.parse(readFileSync(config.authKeyFile, 'utf8')) as KeyFile;
   writeSecretOnce(config.authPublicKeysFile, 'auth: verification keys', () => `${publicKey}\n`);
+  // The portal signs its own tokens with a pair of its own, which services trust for the
+  // service and subject scopes only (LETHE_AUTH_PORTAL_PUBLIC_KEYS).
+  writeSecretOnce(
+    config.portalKeyFile,
+    'auth: portal signing key',
+    () => JSON.stringify(generateSigningKeys(), null, 2) + '\n',
+  );
+  const portal = JSON.parse(readFileSync(config.portalKeyFile, 'utf8')) as KeyFile;
+  writeSecretOnce(config.portalPublicKeysFile, 'auth: portal verification keys', () => `${portal.publicKey}\n`);
 }
 
 /** The local key-encryption key (32 random bytes, base64). */

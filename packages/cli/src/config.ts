@@ -27,6 +27,9 @@ export interface CliConfig {
   tlsCaFile: string | undefined;
   /** Where the local signing key pair lives (made by `lethe auth init`). */
   authKeyFile: string;
+  /** The portal's token key pair, and the public half services trust for its scopes. */
+  portalKeyFile: string;
+  portalPublicKeysFile: string;
   /** The public halves services trust (made beside the signing key). */
   authPublicKeysFile: string;
   /** The erasure service's task-signing key pair, and the public halves participants trust. */
@@ -101,6 +104,8 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     tlsCaFile: localCaFile(env, home),
     authKeyFile: path.join(home, 'auth', 'signing-key.json'),
+    portalKeyFile: path.join(home, 'secrets', 'portal-key.json'),
+    portalPublicKeysFile: path.join(home, 'auth', 'portal-public-keys'),
     authPublicKeysFile: path.join(home, 'auth', 'public-keys'),
     taskKeyFile: path.join(home, 'secrets', 'task-signing-key.json'),
     taskPublicKeysFile: path.join(home, 'auth', 'task-public-keys'),

@@ -24,7 +24,7 @@ import {
 
 import { cacheKeys } from './cache/profile-cache';
 import { ACCOUNT_PARTICIPANT } from './erasure/erase-account';
-import { EMAIL_INDEX } from './sign-in/email-index';
+import { EMAIL_INDEX } from './sign-in/email-index-store';
 import { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 import { createAccountService, type AccountService } from './service';
 

@@ -32,7 +32,7 @@ import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
 import { usageRecords, type UsageInput } from './usage/usage-records';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
-import { createEmailIndex, normalisedEmail } from './sign-in/email-index';
+import { createEmailIndex, normalisedEmail } from './sign-in/email-index-store';
 import { ACCOUNT_STREAMS, accountStateCodec, type StoredAccountState } from './persistence/state-codec';
 
 export interface AccountServiceDeps {
@@ -103,7 +103,8 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   const handle: AccountCommandHandler = async (subjectId, command, context) => {
     const result = await handleCommand(subjectId, command, context);
     const addressChanged = result.events.some(
-      (event) => event.type === 'AccountCreated' || (event.type === 'AccountProfileUpdated' && event.data.email),
+      (event) =>
+        event.type === 'AccountCreated' || (event.type === 'AccountProfileUpdated' && event.data.email),
     );
     if (addressChanged && (result.state.status === 'active' || result.state.status === 'deactivated'))
       await emailIndex.record(subjectId, result.state.profile.email);
@@ -149,7 +150,9 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
         const subjectId = await emailIndex.find(email);
         const state = subjectId === undefined ? undefined : await read(subjectId);
         const live = state?.status === 'active' || state?.status === 'deactivated';
-        return live && normalisedEmail(state.profile.email) === normalisedEmail(email) ? subjectId : undefined;
+        return live && normalisedEmail(state.profile.email) === normalisedEmail(email)
+          ? subjectId
+          : undefined;
       },
       ...(deps.published ? { published: deps.published } : {}),
     }),

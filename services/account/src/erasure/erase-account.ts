@@ -4,7 +4,7 @@ import type { ErasureTask, TaskResult } from '@lethe/participant';
 import type { AccountCommand, AccountEvent, AccountState } from '../account/model';
 import type { ProfileCache } from '../cache/profile-cache';
 import { ACCOUNT_STREAMS, type StoredAccountState } from '../persistence/state-codec';
-import { EMAIL_INDEX, type EmailIndex } from '../sign-in/email-index';
+import { EMAIL_INDEX, type EmailIndex } from '../sign-in/email-index-store';
 
 export const ACCOUNT_PARTICIPANT = {
   participantId: 'account',

@@ -308,11 +308,12 @@ function participantsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void 
   app.get(
     '/v1/participants',
     {
-      config: { access: { scopes: ['operator', 'auditor'] } },
+      // A service too: the portal shows a subject where its data is kept, from these declarations.
+      config: { access: { scopes: ['service', 'operator', 'auditor'] } },
       schema: { summary: 'Registered erasure participants' },
     },
     async () => ({
-      participants: deps.directory.list(),
+      participants: deps.directory.declared(),
     }),
   );
 }

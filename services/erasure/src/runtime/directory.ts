@@ -6,6 +6,8 @@ import type { Registration } from '../request/model';
 
 export interface ParticipantDirectory {
   list(): Registration[];
+  /** Each registration with the stores its participant declared (what an operator or a subject is shown). */
+  declared(): (Registration & { readonly stores: readonly string[] })[];
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,8 @@ export async function startParticipantDirectory(deps: {
   groupId: string;
 }): Promise<ParticipantDirectory> {
   const registrations = new Map<string, Registration>();
+  // Kept beside the registrations: what plans requests needs no stores, so Registration has none.
+  const stores = new Map<string, readonly string[]>();
   const runner: ConsumerRunner = await deps.kafka.runEventConsumer({
     codec: deps.codec,
     logger: deps.logger,
@@ -32,10 +36,18 @@ export async function startParticipantDirectory(deps: {
       if (!isEventOfType(event, 'ParticipantRegistered')) return;
       const { participantId, categories, phase, timeoutMs } = event.data;
       registrations.set(participantId, { participantId, categories, phase, timeoutMs });
+      stores.set(participantId, event.data.stores);
     },
   });
+  const list = () =>
+    [...registrations.values()].sort((a, b) => a.participantId.localeCompare(b.participantId));
   return {
-    list: () => [...registrations.values()].sort((a, b) => a.participantId.localeCompare(b.participantId)),
+    list,
+    declared: () =>
+      list().map((registration) => ({
+        ...registration,
+        stores: stores.get(registration.participantId) ?? [],
+      })),
     async stop() {
       await runner.stop();
       // The group is this instance's alone: left behind, every restart would add one to the

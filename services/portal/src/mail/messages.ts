@@ -1,0 +1,34 @@
+import type { Mail } from './mailer';
+
+// What the portal mails. Each carries nothing personal but the recipient's own address: no
+// name, no subject id, no data; links lead to pages that ask for sign-in.
+
+export const signInCodeMail = (to: string, code: string): Mail => ({
+  to,
+  subject: `Your sign-in code: ${code}`,
+  text: [
+    `Your code to sign in to your privacy dashboard is ${code}.`,
+    'It works for 10 minutes. If you did not ask for it, ignore this mail: nothing happens without the code.',
+  ].join('\n\n'),
+});
+
+export const erasureReceivedMail = (to: string, statusUrl: string): Mail => ({
+  to,
+  subject: 'We have received your request to delete your account',
+  text: [
+    'We have received your request to delete your account and all of your personal data.',
+    `Follow it here while you are signed in: ${statusUrl}`,
+    'We will write once more, to this address, when it is complete. After that we no longer have it.',
+  ].join('\n\n'),
+});
+
+export const erasureCompletedMail = (to: string, digest: string, statusUrl: string): Mail => ({
+  to,
+  subject: 'Your account has been deleted',
+  text: [
+    'Your account and personal data have been deleted from every system that held them.',
+    `The erasure certificate's digest is ${digest}. Keep it: it identifies the certificate exactly.`,
+    `While your session lasts, the certificate is at ${statusUrl}.`,
+    'This was the last mail to this address: it is now deleted too.',
+  ].join('\n\n'),
+});

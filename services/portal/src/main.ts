@@ -1,0 +1,55 @@
+// The portal process: configuration, Redis, the mail server, the other services' APIs, HTTPS,
+// the completion-notice loop, and an orderly stop on SIGTERM.
+import { Redis } from 'ioredis';
+
+import { createLogger } from '@lethe/logger';
+import { exitOnFatalStartup, startTracing } from '@lethe/service-kit';
+
+import { letheApi } from './api/lethe-api';
+import { loadPortalConfig } from './config';
+import { smtpMailer } from './mail/mailer';
+import { portalSecrets } from './secrets';
+import { createPortalService } from './service';
+
+const NOTICE_CHECK_MS = 5_000;
+
+async function main() {
+  const config = loadPortalConfig();
+  const logger = createLogger({ name: 'portal', level: config.logLevel });
+  const tracing = startTracing('portal', config.tracing);
+  const redis = new Redis(config.redisUrl, config.redisOptions);
+  const mailer = smtpMailer(config.smtp, config.tlsCaFile);
+  const api = letheApi({
+    accountUrl: config.accountUrl,
+    consentUrl: config.consentUrl,
+    erasureUrl: config.erasureUrl,
+    signingKey: config.signingKey,
+    issuer: config.tokens.issuer,
+    caFile: config.tlsCaFile,
+  });
+  const { app, notices } = await createPortalService({
+    redis,
+    api,
+    mailer,
+    logger,
+    publicUrl: config.publicUrl,
+    secrets: portalSecrets(config.signingKey),
+    https: config.https,
+  });
+  const stopNotices = notices.start(NOTICE_CHECK_MS);
+  await app.listen({ host: config.host, port: config.port });
+  logger.info({ url: config.publicUrl }, 'portal listening');
+
+  const stop = async () => {
+    stopNotices();
+    await app.close();
+    mailer.close();
+    redis.disconnect();
+    await tracing.shutdown();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+main().catch(exitOnFatalStartup('portal'));

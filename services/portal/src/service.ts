@@ -1,0 +1,84 @@
+import formBody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+
+import type { Logger } from '@lethe/logger';
+import { buildServiceApp, type ServerTls, type ServiceOperations } from '@lethe/service-kit';
+
+import type { LetheApi } from './api/lethe-api';
+import { assetRoutes } from './http/assets';
+import { sendPage, type PortalDeps } from './http/context';
+import { dashboardRoutes } from './http/dashboard-routes';
+import { signInRoutes } from './http/sign-in-routes';
+import { completionNotices, type CompletionNotices } from './mail/completion-notices';
+import type { Mailer } from './mail/mailer';
+import { signInCodes } from './sign-in/codes';
+import { redisSessions } from './sign-in/sessions';
+import { messagePage } from './views/sign-in';
+
+export interface PortalServiceDeps {
+  redis: Redis;
+  api: LetheApi;
+  mailer: Mailer;
+  logger: Logger;
+  /** Where users reach the portal (links in mails; the Origin its forms must come from). */
+  publicUrl: string;
+  /** Keys the portal derives from its own secret: sign-in hashes and sealed notice addresses. */
+  secrets: { signIn: Buffer; notices: Buffer };
+  https?: ServerTls | undefined;
+  operations?: ServiceOperations;
+  now?: () => number;
+}
+
+export interface PortalService {
+  app: FastifyInstance;
+  notices: CompletionNotices;
+}
+
+export async function createPortalService(deps: PortalServiceDeps): Promise<PortalService> {
+  const notices = completionNotices({
+    redis: deps.redis,
+    api: deps.api,
+    mailer: deps.mailer,
+    key: deps.secrets.notices,
+    statusUrl: (requestId) => `${deps.publicUrl}/requests/${requestId}`,
+    logger: deps.logger,
+  });
+  const portal: PortalDeps = {
+    api: deps.api,
+    codes: signInCodes(deps.redis, deps.secrets.signIn),
+    sessions: redisSessions(deps.redis, deps.now),
+    mailer: deps.mailer,
+    notices,
+    publicUrl: deps.publicUrl,
+  };
+  // The service kit's app: /livez, /readyz, /metrics and the access log. The portal's pages
+  // are public to the kit (no bearer token): they are guarded by the session cookie instead.
+  const app = buildServiceApp({
+    name: 'portal',
+    version: '0.1.0',
+    logger: deps.logger,
+    publicKeys: [],
+    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
+    readiness: { redis: async () => (await deps.redis.ping()) === 'PONG' },
+  });
+  await app.register(cookie);
+  await app.register(formBody, { bodyLimit: 16_384 });
+  await app.register(async (scope) => {
+    // A page's failure is a page too; what failed goes to the log, never to the visitor.
+    scope.setErrorHandler((error, request, reply) => {
+      request.log.error({ err: error }, 'portal page failed');
+      return sendPage(
+        reply,
+        502,
+        messagePage('Something went wrong', 'We could not complete this just now. Try again in a minute.'),
+      );
+    });
+    signInRoutes(scope, portal);
+    dashboardRoutes(scope, portal);
+    assetRoutes(scope);
+  });
+  return { app, notices };
+}

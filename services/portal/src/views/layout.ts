@@ -1,0 +1,59 @@
+import { html, type SafeHtml } from './html';
+
+export interface PageFrame {
+  readonly title: string;
+  /** The signed-in session's CSRF token: shows the navigation and the sign-out form. */
+  readonly csrf?: string;
+  /** The navigation entry of this page, marked as the current one. */
+  readonly current?: string;
+}
+
+const NAV = [
+  { href: '/', label: 'My data' },
+  { href: '/consents', label: 'My consents' },
+  { href: '/delete', label: 'Delete my account' },
+];
+
+/** Every page: a skip link, a landmark per region, one h1, and the stylesheet and script. */
+export function page(frame: PageFrame, body: SafeHtml): string {
+  const nav = frame.csrf
+    ? html`<nav aria-label="Dashboard">
+        <ul>
+          ${NAV.map(
+            (item) =>
+              html`<li>
+                <a href="${item.href}" ${item.href === frame.current ? html`aria-current="page"` : ''}
+                  >${item.label}</a
+                >
+              </li>`,
+          )}
+        </ul>
+        <form method="post" action="/sign-out">
+          <input type="hidden" name="_csrf" value="${frame.csrf}" />
+          <button type="submit" class="link">Sign out</button>
+        </form>
+      </nav>`
+    : '';
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${frame.title} · Your privacy</title>
+        <link rel="stylesheet" href="/assets/portal.css" />
+        <script src="/assets/portal.js" defer></script>
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to the content</a>
+        <header>
+          <p class="brand">Your privacy</p>
+          ${nav}
+        </header>
+        <main id="main">
+          <h1>${frame.title}</h1>
+          ${body}
+        </main>
+        <footer><p>Your data, your choices: this dashboard is run under our privacy policy.</p></footer>
+      </body>
+    </html> `.text;
+}
