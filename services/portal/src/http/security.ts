@@ -21,14 +21,15 @@ export const cookieOptions = (maxAgeSeconds?: number) => ({
   ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
 });
 
-/** Every answer: no framing, no sniffing, no referrer, scripts and styles from this origin only. */
+/** Every answer: no framing, no sniffing, no referrer to other sites, scripts and styles from this origin only. */
 export function securityHeaders(reply: FastifyReply, personal: boolean): void {
   reply.headers({
     'content-security-policy':
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
+    // same-origin, not no-referrer: under no-referrer a browser sends its forms with Origin: null.
+    'referrer-policy': 'same-origin',
     'strict-transport-security': 'max-age=31536000',
     'permissions-policy': 'camera=(), microphone=(), geolocation=()',
     'cross-origin-opener-policy': 'same-origin',

@@ -1,0 +1,325 @@
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import axe from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+import {
+  describeOnLocalStack,
+  fetchLocal,
+  lethe,
+  LETHE_HOME,
+  operatorAuthorization,
+  REPO_DIR,
+} from './local-stack';
+import { localInbox, type Inbox } from './mailpit';
+import { testRedis } from './redis';
+
+// The privacy dashboard as its users meet it (issue 14): the local system from `./lethe up`, a
+// real headless Chromium, codes read from the real mail server. Every page is checked with
+// axe-core (WCAG 2.1 A and AA) and saved as a screenshot in test-results/portal/.
+
+const PORTAL = 'https://127.0.0.1:3000';
+const ACCOUNT = 'https://127.0.0.1:3001';
+const CONSENT = 'https://127.0.0.1:3002';
+const CHROMIUM = process.env.LETHE_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.join(REPO_DIR, 'test-results', 'portal');
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const PHONE = { width: 390, height: 844 };
+
+/** Chromium trusts exactly the local server's key, and nothing else it would otherwise refuse. */
+function serverKeyPin(): string {
+  const certificate = new X509Certificate(readFileSync(path.join(LETHE_HOME, 'tls', 'server.crt')));
+  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+const sha256 = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+describeOnLocalStack('the privacy dashboard in a browser', () => {
+  let browser: Browser;
+  let inbox: Inbox;
+  let operator: string;
+
+  beforeAll(async () => {
+    // The quick start: `./lethe up` says where the dashboard is and how to sign in locally.
+    const up = lethe('up');
+    expect(up.status).toBe(0);
+    expect(up.stdout).toContain('Privacy dashboard: https://127.0.0.1:3000');
+    expect(up.stdout).toContain('https://127.0.0.1:8025');
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set LETHE_CHROMIUM`);
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', `--ignore-certificate-errors-spki-list=${serverKeyPin()}`],
+    });
+    inbox = localInbox();
+    operator = operatorAuthorization('portal-e2e');
+  }, 300_000);
+  afterAll(async () => browser?.close());
+
+  async function openAccount(name: string): Promise<{ subjectId: string; email: string }> {
+    const email = `${name}.${randomBytes(5).toString('hex')}@example.com`;
+    const answer = await fetchLocal(`${ACCOUNT}/v1/accounts`, {
+      method: 'POST',
+      headers: { authorization: operator, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, name: `Person ${name}` }),
+    });
+    expect(answer.status).toBe(201);
+    return { email, subjectId: ((await answer.json()) as { subjectId: string }).subjectId };
+  }
+
+  /** No WCAG 2.1 A or AA violation on the page as it is now, and a screenshot of it. */
+  async function checkPage(page: Page, name: string): Promise<void> {
+    await page.evaluate(axe.source);
+    // A string runs in the page (where axe now is), not in this Node process.
+    const { violations } = await page.evaluate<axe.AxeResults>(
+      `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(WCAG_21_AA)} } })`,
+    );
+    expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
+      [],
+    );
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  async function askForCode(page: Page, email: string, sent = true): Promise<void> {
+    await page.goto(`${PORTAL}/sign-in`);
+    await page.getByLabel('Email address').fill(email);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    if (sent) await page.waitForURL(`${PORTAL}/sign-in/code`);
+    else await page.waitForLoadState();
+  }
+
+  async function enterCode(page: Page, code: string): Promise<void> {
+    await page.getByLabel('Code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState();
+  }
+
+  const codeIn = (mail: { subject: string }) => /(\d{6})/.exec(mail.subject)![1]!;
+
+  async function signIn(context: BrowserContext, email: string): Promise<Page> {
+    const page = await context.newPage();
+    await askForCode(page, email);
+    await enterCode(page, codeIn(await inbox.waitFor(email, /sign-in code/)));
+    await page.waitForURL(`${PORTAL}/`);
+    return page;
+  }
+
+  it('takes a subject from sign-in through its data and consents to a deleted account, a certificate and the mails', async () => {
+    const { email, subjectId } = await openAccount('journey');
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    try {
+      const page = await context.newPage();
+      await askForCode(page, email);
+      await checkPage(page, '02-code');
+      const codeMail = await inbox.waitFor(email, /sign-in code/);
+      // A mail carries nothing personal but the recipient's own address.
+      expect(codeMail.text).not.toContain('Person journey');
+      expect(codeMail.text).not.toContain(subjectId);
+      await enterCode(page, codeIn(codeMail));
+      await page.waitForURL(`${PORTAL}/`);
+
+      // My data: the profile and where it is kept, from the participants' declarations.
+      expect(await page.locator('main').innerText()).toContain(email);
+      expect(await page.locator('main').innerText()).toContain('mongodb:account_streams');
+      await checkPage(page, '03-my-data-phone');
+
+      // My consents: allow marketing mail, then withdraw it; each is recorded with its proof.
+      await page.getByRole('link', { name: 'My consents' }).click();
+      await page
+        .getByRole('button', { name: /Allow for: Marketing and other communications by email/ })
+        .click();
+      await page.waitForURL(/changed=marketing-email/);
+      await page
+        .getByRole('button', { name: /Withdraw consent for: Marketing and other communications by email/ })
+        .click();
+      await page.waitForURL(/changed=marketing-email/);
+      await checkPage(page, '04-consents');
+      const ledger = await fetchLocal(`${CONSENT}/v1/subjects/${subjectId}/consents`, {
+        headers: { authorization: operator },
+      });
+      const { history } = (await ledger.json()) as { history: Record<string, unknown>[] };
+      const shown = 'Marketing and other communications by email.';
+      expect(history.filter((d) => d.purpose === 'marketing-email')).toEqual([
+        expect.objectContaining({ granted: true, source: 'privacy-dashboard', textHash: sha256(shown) }),
+        expect.objectContaining({ granted: false, source: 'privacy-dashboard', textHash: sha256(shown) }),
+      ]);
+
+      // A browser's Global Privacy Control is honoured: the opt-out is recorded and said so.
+      await context.setExtraHTTPHeaders({ 'Sec-GPC': '1' });
+      await page.goto(`${PORTAL}/consents`);
+      expect(await page.locator('main').innerText()).toContain('Global Privacy Control signal');
+      await context.setExtraHTTPHeaders({});
+      const afterGpc = (await (
+        await fetchLocal(`${CONSENT}/v1/subjects/${subjectId}/consents`, {
+          headers: { authorization: operator },
+        })
+      ).json()) as { history: { gpc: boolean; granted: boolean }[] };
+      expect(afterGpc.history.some((d) => d.gpc && !d.granted)).toBe(true);
+
+      // Delete my account: what goes, what stays and why, a confirmation, then the progress.
+      await page.getByRole('link', { name: 'Delete my account' }).click();
+      expect(await page.locator('main').innerText()).toMatch(/LLM providers[\s\S]*30 days/);
+      await checkPage(page, '05-delete');
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      // The box must be ticked: the browser refuses the form until it is.
+      expect(page.url()).toBe(`${PORTAL}/delete`);
+      await page.getByLabel(/I understand/).check();
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await page.waitForURL(/\/requests\/req_/);
+      const requestId = page.url().split('/').at(-1)!;
+      await checkPage(page, '06-request-in-progress');
+      // The page follows the request by itself until it is complete.
+      await page.getByText('Your deletion is complete').waitFor({ timeout: 120_000 });
+      await checkPage(page, '07-request-complete');
+      const digest = (await page.locator('code.digest').innerText()).trim();
+      expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+      // The certificate: the downloaded JSON is exactly what the digest is of.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download it (JSON)' }).click(),
+      ]);
+      const certificate = readFileSync(await download.path());
+      expect(sha256(certificate)).toBe(digest);
+      const parsed = JSON.parse(certificate.toString('utf8')) as { requestId: string; result: string };
+      expect(parsed).toMatchObject({ requestId, result: 'complete' });
+      expect(certificate.toString('utf8')).not.toContain(email);
+      await page.getByRole('link', { name: 'View the certificate' }).click();
+      expect(await page.locator('main').innerText()).toContain(digest);
+      await checkPage(page, '08-certificate');
+
+      // The account is gone, and the mails say so, with the digest.
+      expect(
+        (await fetchLocal(`${ACCOUNT}/v1/accounts/${subjectId}`, { headers: { authorization: operator } }))
+          .status,
+      ).toBe(404);
+      expect((await inbox.waitFor(email, /received your request/)).text).toContain(`/requests/${requestId}`);
+      const completed = await inbox.waitFor(email, /has been deleted/, 60_000);
+      expect(completed.text).toContain(digest);
+      expect(completed.text).not.toContain('Person journey');
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
+  it("keeps one subject out of another's requests and certificates, by URL guessing too", async () => {
+    const first = await openAccount('first');
+    const deleted = await fetchLocal(`${ACCOUNT}/v1/accounts/${first.subjectId}`, {
+      method: 'DELETE',
+      headers: { authorization: operator },
+    });
+    const { requestId } = (await deleted.json()) as { requestId: string };
+    const second = await openAccount('second');
+    const context = await browser.newContext();
+    try {
+      const page = await signIn(context, second.email);
+      expect(await page.locator('main').innerText()).not.toContain(first.email);
+      for (const url of [
+        `/requests/${requestId}`,
+        `/requests/${requestId}/progress`,
+        `/requests/${requestId}/certificate`,
+        `/requests/${requestId}/certificate.json`,
+        '/requests/req_00000000000000000000000000000000',
+      ]) {
+        const answer = await page.goto(`${PORTAL}${url}`);
+        expect([url, answer?.status()]).toEqual([url, 404]);
+        expect(await page.content()).not.toContain(first.subjectId);
+      }
+      await checkPage(page, '09-not-found');
+      // The control: the same check finds a violation when there is one.
+      await page.evaluate(
+        `document.querySelector('main').insertAdjacentHTML('beforeend', '<img src="/x.png">')`,
+      );
+      const control = await page.evaluate<axe.AxeResults>(`axe.run(document)`);
+      expect(control.violations.map((v) => v.id)).toContain('image-alt');
+    } finally {
+      await context.close();
+    }
+    // Without a session, every dashboard page leads to sign-in.
+    const stranger = await browser.newContext();
+    try {
+      const page = await stranger.newPage();
+      for (const url of ['/', '/consents', '/delete', `/requests/${requestId}`]) {
+        await page.goto(`${PORTAL}${url}`);
+        expect(page.url()).toBe(`${PORTAL}/sign-in`);
+      }
+      await checkPage(page, '01-sign-in');
+    } finally {
+      await stranger.close();
+    }
+  }, 120_000);
+
+  it('locks sign-in after five wrong codes, refuses an expired code, refuses a form without its token, and caches no page', async () => {
+    const context = await browser.newContext();
+    const redis = testRedis();
+    try {
+      // Five wrong codes lock the address: even the right code, and a new one, are refused then.
+      const locked = await openAccount('locked');
+      const page = await context.newPage();
+      await askForCode(page, locked.email);
+      const right = codeIn(await inbox.waitFor(locked.email, /sign-in code/));
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let attempt = 1; attempt <= 4; attempt += 1) {
+        await enterCode(page, wrong);
+        expect(await page.getByRole('alert').innerText()).toContain(
+          `${5 - attempt} ${attempt === 4 ? 'try' : 'tries'} left`,
+        );
+      }
+      await enterCode(page, wrong);
+      expect(await page.locator('h1').innerText()).toBe('Sign-in is locked for now');
+      await checkPage(page, '10-locked');
+      await askForCode(page, locked.email, false);
+      expect(await page.locator('h1').innerText()).toBe('Sign-in is locked for now');
+      expect(await inbox.list(locked.email)).toHaveLength(1);
+
+      // A code past its 10 minutes is refused: its challenge is made to expire now.
+      const expiring = await openAccount('expiring');
+      await askForCode(page, expiring.email);
+      const code = codeIn(await inbox.waitFor(expiring.email, /sign-in code/));
+      const challenge = (await context.cookies()).find((c) => c.name === '__Host-lethe-sign-in')!.value;
+      expect(await redis.pexpire(`lethe:portal:challenge:${challenge}`, 1)).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await enterCode(page, code);
+      expect(await page.getByRole('alert').innerText()).toContain('expired');
+
+      // Signed in, a state change without the form's token is refused, and nothing is deleted.
+      const signedIn = await signIn(context, expiring.email);
+      for (const body of ['confirm=yes', 'confirm=yes&_csrf=forged']) {
+        const status = await signedIn.evaluate(
+          async (form) =>
+            (
+              await fetch('/delete', {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: form,
+              })
+            ).status,
+          body,
+        );
+        expect([body, status]).toEqual([body, 403]);
+      }
+      const profile = await fetchLocal(`${ACCOUNT}/v1/accounts/${expiring.subjectId}`, {
+        headers: { authorization: operator },
+      });
+      expect(((await profile.json()) as { deletionRequestId: string | null }).deletionRequestId).toBeNull();
+
+      // Pages with personal data are kept by no cache.
+      for (const url of ['/', '/consents', '/delete']) {
+        const answer = await signedIn.goto(`${PORTAL}${url}`);
+        expect([url, answer?.headers()['cache-control']]).toEqual([url, 'no-store']);
+      }
+      // Sign-out ends the session: its pages lead to sign-in again.
+      await signedIn.getByRole('button', { name: 'Sign out' }).click();
+      await signedIn.waitForURL(`${PORTAL}/sign-in`);
+      await signedIn.goto(`${PORTAL}/`);
+      expect(signedIn.url()).toBe(`${PORTAL}/sign-in`);
+    } finally {
+      redis.disconnect();
+      await context.close();
+    }
+  }, 180_000);
+});
