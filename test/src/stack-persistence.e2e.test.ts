@@ -48,6 +48,8 @@ describe('the local stack (deploy/local/stack.sh)', () => {
       'MONGO',
       'REDIS',
       'OBJECTS',
+      'MAIL_SMTP',
+      'MAIL_API',
     ];
     ports = {};
     for (const name of names) ports[name] = await freePort();

@@ -9,13 +9,14 @@ export type VariableReader =
   | 'retention'
   | 'erasure'
   | 'audit'
+  | 'portal'
   | 'cli'
   | 'participants'
   | 'local stack'
   | 'tests';
 
 export interface ConfigVariable {
-  /** The name; `<SERVICE>` stands for ACCOUNT, CONSENT, RETENTION, ERASURE or AUDIT. */
+  /** The name; `<SERVICE>` stands for ACCOUNT, CONSENT, RETENTION, ERASURE, AUDIT or PORTAL. */
   readonly name: string;
   /** What holds when it is unset (`-`: nothing; the feature is off or the value is required). */
   readonly default: string;
@@ -25,7 +26,7 @@ export interface ConfigVariable {
   readonly secret?: boolean;
 }
 
-const SERVICES: VariableReader[] = ['account', 'consent', 'retention', 'erasure', 'audit'];
+const SERVICES: VariableReader[] = ['account', 'consent', 'retention', 'erasure', 'audit', 'portal'];
 const EVERY_PROCESS: VariableReader[] = [...SERVICES, 'cli', 'participants'];
 const LOCAL_HOME = '`.lethe` in the repository';
 
@@ -53,9 +54,68 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'LETHE_<SERVICE>_URL',
     default: 'https://127.0.0.1:<port>',
-    readers: ['cli', 'local stack'],
+    readers: ['cli', 'portal', 'local stack'],
     meaning:
-      "Where the CLI and the local stack's probes reach the service (`lethe keys reconcile` uses the erasure service's).",
+      "Where the CLI, the portal and the local stack's probes reach the service (`lethe keys reconcile` uses the erasure service's; `LETHE_PORTAL_URL` is where users reach the portal, the links in its mails).",
+  },
+  {
+    name: 'LETHE_PORTAL_PRIVATE_KEY',
+    default: '`$LETHE_HOME/secrets/portal-key.json`',
+    readers: ['portal'],
+    secret: true,
+    meaning:
+      "The portal's token signing key (base64 PKCS#8 Ed25519); its public half goes in every service's `LETHE_AUTH_PORTAL_PUBLIC_KEYS`. The portal's sign-in and session keys are derived from it.",
+  },
+  {
+    name: 'LETHE_SMTP_HOST',
+    default: '- (required by the portal)',
+    readers: ['portal'],
+    meaning: 'The mail server the portal sends sign-in codes and notices through (STARTTLS required).',
+  },
+  {
+    name: 'LETHE_SMTP_PORT',
+    default: '587',
+    readers: ['portal'],
+    meaning: "The mail server's submission port.",
+  },
+  {
+    name: 'LETHE_SMTP_USERNAME',
+    default: '- (required by the portal)',
+    readers: ['portal'],
+    meaning: 'The login on the mail server.',
+  },
+  {
+    name: 'LETHE_SMTP_PASSWORD',
+    default: '- (required by the portal)',
+    readers: ['portal'],
+    secret: true,
+    meaning: 'The password of `LETHE_SMTP_USERNAME`.',
+  },
+  {
+    name: 'LETHE_MAIL_FROM',
+    default: '`Lethe privacy <privacy@lethe.invalid>`',
+    readers: ['portal'],
+    meaning: "The sender of the portal's mails.",
+  },
+  {
+    name: 'LETHE_MAIL_SMTP_PORT',
+    default: '1025',
+    readers: ['local stack'],
+    meaning: "The local mail server's SMTP port (Mailpit; STARTTLS and a login required).",
+  },
+  {
+    name: 'LETHE_MAIL_API_PORT',
+    default: '8025',
+    readers: ['local stack'],
+    meaning: "The local mail server's web UI and API port (HTTPS, login `admin`).",
+  },
+  {
+    name: 'LETHE_MAIL_API_URL',
+    default: '`./lethe env` prints it',
+    readers: ['tests'],
+    secret: true,
+    meaning:
+      "The local mail server's API with admin's credentials in it: how the tests read the mails users get.",
   },
   {
     name: 'LETHE_LOG_LEVEL',

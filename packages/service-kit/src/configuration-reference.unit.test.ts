@@ -8,7 +8,7 @@ import { CONFIG_VARIABLES, renderConfigurationReference } from './configuration-
 // docs/configuration.md is exactly what the catalog renders.
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
-const SERVICE_NAMES = ['ACCOUNT', 'CONSENT', 'RETENTION', 'ERASURE', 'AUDIT'];
+const SERVICE_NAMES = ['ACCOUNT', 'CONSENT', 'RETENTION', 'ERASURE', 'AUDIT', 'PORTAL'];
 /** Constants that look like variables. */
 const NOT_VARIABLES = new Set(['LETHE_SERVICES']);
 
