@@ -322,4 +322,114 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       await context.close();
     }
   }, 180_000);
+
+  it('lets an operator follow requests, hold a subject (its deletion waits, blocked) and release it to complete, with the timeline', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // The console's pages lead to its own sign-in, which takes an operator token only.
+      await page.goto(`${PORTAL}/console`);
+      expect(page.url()).toBe(`${PORTAL}/console/sign-in`);
+      await checkPage(page, '11-console-sign-in');
+      const consoleSignIn = async (token: string) => {
+        await page.goto(`${PORTAL}/console/sign-in`);
+        await page.getByLabel('Operator token').fill(token);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForLoadState();
+      };
+      await consoleSignIn(lethe('token', '--scope', 'auditor', '--name', 'auditor-e2e').stdout.trim());
+      expect(await page.getByRole('alert').innerText()).toContain('not an operator token');
+      await consoleSignIn('not-a-token');
+      expect(await page.getByRole('alert').innerText()).toContain('not valid');
+      await consoleSignIn(operator.slice('Bearer '.length));
+      expect(page.url()).toBe(`${PORTAL}/console`);
+
+      // A new request is found by its id, with its timeline from the audit ledger.
+      const fresh = await openAccount('console-new');
+      const freshRequest = (
+        (await (
+          await fetchLocal(`${ACCOUNT}/v1/accounts/${fresh.subjectId}`, {
+            method: 'DELETE',
+            headers: { authorization: operator },
+          })
+        ).json()) as { requestId: string }
+      ).requestId;
+      await page.getByLabel('Find a request by id').fill(freshRequest);
+      await page.getByRole('button', { name: 'Open' }).click();
+      await page.waitForURL(`${PORTAL}/console/requests/${freshRequest}`);
+      expect(await page.locator('main').innerText()).toContain(fresh.subjectId);
+
+      // A hold on another subject, placed in the console, as the operator.
+      const held = await openAccount('console-held');
+      await page.getByRole('link', { name: 'Legal holds' }).click();
+      await page.getByLabel('Subject id', { exact: true }).first().fill(held.subjectId);
+      await page.getByLabel('Reference (case or matter)').fill('case-2026-114');
+      await page.getByLabel('Reason').fill('litigation');
+      await page.getByRole('button', { name: 'Place the hold' }).click();
+      await page.waitForURL(/placed=/);
+      const holdId = new URL(page.url()).searchParams.get('placed')!;
+      expect(await page.locator('main').innerText()).toMatch(
+        new RegExp(`${holdId}[\\s\\S]*case-2026-114[\\s\\S]*by portal-e2e`),
+      );
+      await checkPage(page, '12-console-holds');
+
+      // The held subject's deletion waits, blocked, in the list and on its page.
+      const heldRequest = (
+        (await (
+          await fetchLocal(`${ACCOUNT}/v1/accounts/${held.subjectId}`, {
+            method: 'DELETE',
+            headers: { authorization: operator },
+          })
+        ).json()) as { requestId: string }
+      ).requestId;
+      const statusOf = async (requestId: string) => {
+        await page.goto(`${PORTAL}/console/requests/${requestId}`);
+        // A request just made may not be read by the erasure service yet: no status then.
+        return page
+          .locator('[data-status]')
+          .innerText({ timeout: 1_000 })
+          .catch(() => '');
+      };
+      const until = async (requestId: string, wanted: RegExp) => {
+        const deadline = Date.now() + 90_000;
+        for (;;) {
+          const status = await statusOf(requestId);
+          if (wanted.test(status)) return;
+          if (Date.now() > deadline) throw new Error(`request ${requestId} is still "${status}"`);
+          await page.waitForTimeout(500);
+        }
+      };
+      await until(heldRequest, /blocked by a legal hold/);
+      await checkPage(page, '13-console-request-blocked');
+      await page.goto(`${PORTAL}/console?state=blocked`);
+      expect(await page.locator(`tr[data-request="${heldRequest}"]`).innerText()).toContain(
+        'blocked by a legal hold',
+      );
+      await checkPage(page, '14-console-requests');
+
+      // Released in the console, the deletion completes; the timeline shows each step.
+      await page.goto(`${PORTAL}/console/holds?subjectId=${held.subjectId}`);
+      await page.getByRole('button', { name: `Release hold ${holdId}` }).click();
+      await page.waitForURL(/released=/);
+      await until(heldRequest, /completed \(complete\)/);
+      const timeline = await page.locator('ol.timeline').innerText();
+      const order = [
+        'ErasureRequested',
+        'ErasureBlocked',
+        'ErasureTaskIssued',
+        'ErasureTaskCompleted',
+        'ErasureCompleted',
+      ];
+      const positions = order.map((type) => timeline.indexOf(type));
+      expect(positions.every((position) => position >= 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+      await checkPage(page, '15-console-request-complete');
+
+      await page.getByRole('link', { name: 'Participants' }).click();
+      expect(await page.locator('main').innerText()).toContain('key-vault');
+      await checkPage(page, '16-console-participants');
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
 });

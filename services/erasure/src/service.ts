@@ -31,6 +31,7 @@ import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';
 import { legalRetention, providerRetention } from './llm/provider-retention-store';
 import { erasureDecider, nextWakeup } from './request/decider';
 import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
+import { listOpenRequests } from './runtime/open-requests';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { joinOwnParticipants } from './runtime/own-participants';
 import { mongoRequestIndex } from './runtime/request-index';
@@ -228,6 +229,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       return last && { previousDueAt: last.previousDueAt, dueAt: last.dueAt };
     },
     directory,
+    openRequests: (limit) => listOpenRequests(streams, now().getTime(), limit),
     recordDisclosure: async ({ reportedBy, ...disclosure }) => {
       const { disclosureId, sentAt } = await llm.record(disclosure);
       const consentGranted = await checkConsent({

@@ -23,6 +23,8 @@ export interface PortalConfig extends ServiceConfig {
   accountUrl: string;
   consentUrl: string;
   erasureUrl: string;
+  retentionUrl: string;
+  auditUrl: string;
   /** The portal's own token key: the services trust it for service and subject tokens only. */
   signingKey: KeyObject;
   smtp: SmtpSettings;
@@ -70,6 +72,8 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     accountUrl: env.LETHE_ACCOUNT_URL || local(3001),
     consentUrl: env.LETHE_CONSENT_URL || local(3002),
     erasureUrl: env.LETHE_ERASURE_URL || local(3004),
+    retentionUrl: env.LETHE_RETENTION_URL || local(3003),
+    auditUrl: env.LETHE_AUDIT_URL || local(3005),
     signingKey: privateKeyFrom(signingKey),
     smtp: smtpSettings(env),
   };

@@ -6,6 +6,8 @@ import { createLogger } from '@lethe/logger';
 import { exitOnFatalStartup, startTracing } from '@lethe/service-kit';
 
 import { letheApi } from './api/lethe-api';
+import { operatorApi } from './api/operator-api';
+import { operatorTokenVerifier } from './http/console-routes';
 import { loadPortalConfig } from './config';
 import { smtpMailer } from './mail/mailer';
 import { portalSecrets } from './secrets';
@@ -34,6 +36,20 @@ async function main() {
     logger,
     publicUrl: config.publicUrl,
     secrets: portalSecrets(config.signingKey),
+    console: {
+      api: operatorApi({
+        erasureUrl: config.erasureUrl,
+        retentionUrl: config.retentionUrl,
+        auditUrl: config.auditUrl,
+        caFile: config.tlsCaFile,
+      }),
+      // As the erasure service checks it: the shared issuer's keys (never the portal's own).
+      verify: operatorTokenVerifier({
+        publicKeys: config.publicKeys,
+        issuer: config.tokens.issuer,
+        audience: 'erasure',
+      }),
+    },
     https: config.https,
   });
   const stopNotices = notices.start(NOTICE_CHECK_MS);

@@ -4,9 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
 import type { Logger } from '@lethe/logger';
-import { buildServiceApp, type ServerTls, type ServiceOperations } from '@lethe/service-kit';
+import {
+  buildServiceApp,
+  type ServerTls,
+  type ServiceOperations,
+  type TokenClaims,
+} from '@lethe/service-kit';
 
 import type { LetheApi } from './api/lethe-api';
+import type { OperatorApi } from './api/operator-api';
+import { operatorSessions } from './console/operator-sessions';
+import { consoleRoutes } from './http/console-routes';
 import { assetRoutes } from './http/assets';
 import { sendPage, type PortalDeps } from './http/context';
 import { dashboardRoutes } from './http/dashboard-routes';
@@ -24,8 +32,10 @@ export interface PortalServiceDeps {
   logger: Logger;
   /** Where users reach the portal (links in mails; the Origin its forms must come from). */
   publicUrl: string;
-  /** Keys the portal derives from its own secret: sign-in hashes and sealed notice addresses. */
-  secrets: { signIn: Buffer; notices: Buffer };
+  /** Keys the portal derives from its own secret: sign-in hashes, sealed addresses and tokens. */
+  secrets: { signIn: Buffer; notices: Buffer; console: Buffer };
+  /** The operator console: the services' APIs with the operator's token, and its check. */
+  console: { api: OperatorApi; verify: (token: string) => TokenClaims };
   https?: ServerTls | undefined;
   operations?: ServiceOperations;
   now?: () => number;
@@ -78,6 +88,12 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     });
     signInRoutes(scope, portal);
     dashboardRoutes(scope, portal);
+    consoleRoutes(scope, {
+      api: deps.console.api,
+      verify: deps.console.verify,
+      sessions: operatorSessions(deps.redis, deps.secrets.console, deps.now),
+      publicUrl: deps.publicUrl,
+    });
     assetRoutes(scope);
   });
   return { app, notices };

@@ -5,6 +5,7 @@ import { derivedId, ProblemError } from '@lethe/service-kit';
 
 import type { NewDisclosure } from '../llm/disclosures';
 import { subjectWasKnown } from '../request/certificate';
+import type { OpenRequestView } from '../runtime/open-requests';
 import { ErasureError, type ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../reactions';
@@ -22,6 +23,8 @@ export interface ErasureRoutesDeps {
     requestId: string,
     extension: { dueAt: number; reason: string; extendedBy: string },
   ) => Promise<{ previousDueAt: number; dueAt: number } | undefined>;
+  /** The requests not yet completed, the most urgent first (at most `limit`). */
+  openRequests: (limit: number) => Promise<OpenRequestView[]>;
   /** Re-derives shredded keys from the erasure log and shreds any found again (after a restore). */
   reconcileKeys: () => Promise<{ checked: number; reapplied: number }>;
 }
@@ -318,8 +321,28 @@ function participantsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void 
   );
 }
 
+/** GET /v1/erasure-requests: what the operator console lists. */
+function openRequestsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
+  app.get<{ Querystring: { limit?: number } }>(
+    '/v1/erasure-requests',
+    {
+      config: { access: { scopes: ['operator', 'auditor'] } },
+      schema: {
+        summary: 'The erasure requests not yet completed, each with where it stands against its deadline',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000 } },
+        },
+      },
+    },
+    async (request) => ({ requests: await deps.openRequests(request.query.limit ?? 1_000) }),
+  );
+}
+
 export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
   requestErasureRoute(app, deps);
+  openRequestsRoute(app, deps);
   erasureRequestRoute(app, deps);
   extendDeadlineRoute(app, deps);
   llmDisclosureRoute(app, deps);

@@ -4,7 +4,8 @@
 import type { StreamStore } from '@lethe/eventstore';
 import { gaugeOnScrape, histogramIn, type ServiceMetrics } from '@lethe/service-kit';
 
-import { AT_RISK_BEFORE_DUE_MS, upcastErasureState, type StoredErasureState } from '../request/model';
+import type { StoredErasureState } from '../request/model';
+import { openRequestStates, standingOf } from './open-requests';
 import type { ErasureHandler } from './erasure-handler';
 
 /** Requests counted per scrape: past this many in flight, the count itself is the alarm. */
@@ -27,18 +28,14 @@ export function observeErasureRequests(
     ['state'],
     async () => {
       const at = now().getTime();
-      const open = (await streams.inFlight(COUNTED_REQUESTS))
-        .map(({ state }) => upcastErasureState(state))
-        .flatMap((state) => (state.status === 'open' ? [state] : []));
-      const count = (keep: (state: (typeof open)[number]) => boolean) => open.filter(keep).length;
+      const standings = (await openRequestStates(streams, COUNTED_REQUESTS)).map((state) =>
+        standingOf(state, at),
+      );
       const values: Record<(typeof REQUEST_STATES)[number], number> = {
-        open: open.length,
-        blocked: count((state) => state.blocked),
-        at_risk: count(
-          ({ request, blocked }) =>
-            !blocked && at >= request.dueAt - AT_RISK_BEFORE_DUE_MS && at < request.dueAt,
-        ),
-        overdue: count(({ request, blocked }) => !blocked && at >= request.dueAt),
+        open: standings.length,
+        blocked: standings.filter((s) => s.blocked).length,
+        at_risk: standings.filter((s) => s.atRisk).length,
+        overdue: standings.filter((s) => s.overdue).length,
       };
       return REQUEST_STATES.map((state) => ({ labels: { state }, value: values[state] }));
     },

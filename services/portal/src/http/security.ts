@@ -50,7 +50,11 @@ type FormRequest = FastifyRequest<{ Body: Record<string, string | undefined> | u
  * A state-changing request is this site's own form: its token matches the session's (signed in)
  * or the form cookie's (before sign-in), and a browser's Origin, when sent, is this origin.
  */
-export function formIsGenuine(request: FormRequest, origin: string, session: Session | undefined): boolean {
+export function formIsGenuine(
+  request: FormRequest,
+  origin: string,
+  session: Pick<Session, 'csrf'> | undefined,
+): boolean {
   const sentOrigin = request.headers.origin;
   if (sentOrigin !== undefined && sentOrigin !== origin) return false;
   const token = typeof request.body?._csrf === 'string' ? request.body._csrf : '';

@@ -6,20 +6,42 @@ export interface PageFrame {
   readonly csrf?: string;
   /** The navigation entry of this page, marked as the current one. */
   readonly current?: string;
+  /** The subject's dashboard (the default) or the operator console. */
+  readonly area?: 'dashboard' | 'console';
 }
 
-const NAV = [
-  { href: '/', label: 'My data' },
-  { href: '/consents', label: 'My consents' },
-  { href: '/delete', label: 'Delete my account' },
-];
+const AREAS = {
+  dashboard: {
+    brand: 'Your privacy',
+    label: 'Dashboard',
+    signOut: '/sign-out',
+    footer: 'Your data, your choices: this dashboard is run under our privacy policy.',
+    nav: [
+      { href: '/', label: 'My data' },
+      { href: '/consents', label: 'My consents' },
+      { href: '/delete', label: 'Delete my account' },
+    ],
+  },
+  console: {
+    brand: 'Lethe operator console',
+    label: 'Console',
+    signOut: '/console/sign-out',
+    footer: 'Every action here is taken with your own operator token, and recorded as yours.',
+    nav: [
+      { href: '/console', label: 'Requests' },
+      { href: '/console/holds', label: 'Legal holds' },
+      { href: '/console/participants', label: 'Participants' },
+    ],
+  },
+} as const;
 
 /** Every page: a skip link, a landmark per region, one h1, and the stylesheet and script. */
 export function page(frame: PageFrame, body: SafeHtml): string {
+  const area = AREAS[frame.area ?? 'dashboard'];
   const nav = frame.csrf
-    ? html`<nav aria-label="Dashboard">
+    ? html`<nav aria-label="${area.label}">
         <ul>
-          ${NAV.map(
+          ${area.nav.map(
             (item) =>
               html`<li>
                 <a href="${item.href}" ${item.href === frame.current ? html`aria-current="page"` : ''}
@@ -28,7 +50,7 @@ export function page(frame: PageFrame, body: SafeHtml): string {
               </li>`,
           )}
         </ul>
-        <form method="post" action="/sign-out">
+        <form method="post" action="${area.signOut}">
           <input type="hidden" name="_csrf" value="${frame.csrf}" />
           <button type="submit" class="link">Sign out</button>
         </form>
@@ -39,21 +61,21 @@ export function page(frame: PageFrame, body: SafeHtml): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${frame.title} · Your privacy</title>
+        <title>${frame.title} · ${area.brand}</title>
         <link rel="stylesheet" href="/assets/portal.css" />
         <script src="/assets/portal.js" defer></script>
       </head>
       <body>
         <a class="skip" href="#main">Skip to the content</a>
         <header>
-          <p class="brand">Your privacy</p>
+          <p class="brand">${area.brand}</p>
           ${nav}
         </header>
         <main id="main">
           <h1>${frame.title}</h1>
           ${body}
         </main>
-        <footer><p>Your data, your choices: this dashboard is run under our privacy policy.</p></footer>
+        <footer><p>${area.footer}</p></footer>
       </body>
     </html> `.text;
 }

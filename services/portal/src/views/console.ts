@@ -1,0 +1,314 @@
+import type { ErasureView, Participant } from '../api/lethe-api';
+import type { Hold, OpenRequest, TimelineStep } from '../api/operator-api';
+import { html, type SafeHtml } from './html';
+import { page } from './layout';
+
+// The operator console's pages. Operators see subject ids and hold details (their scope allows
+// it); never a subject's profile.
+
+const when = (iso: string | null) => (iso ? new Date(iso).toUTCString().replace(' GMT', ' UTC') : '');
+
+export const CONSOLE_FILTERS = ['all', 'blocked', 'at-risk', 'overdue'] as const;
+export type ConsoleFilter = (typeof CONSOLE_FILTERS)[number];
+
+const consolePage = (title: string, csrf: string, current: string, body: SafeHtml) =>
+  page({ title, csrf, current, area: 'console' }, body);
+
+const notice = (text: string | undefined) =>
+  text ? html`<div class="notice" role="status"><p>${text}</p></div>` : '';
+
+const problemBox = (text: string | undefined) =>
+  text ? html`<div class="problem" role="alert"><p>${text}</p></div>` : '';
+
+export function consoleSignInPage(formToken: string, message?: string): string {
+  return page(
+    { title: 'Operator sign-in', area: 'console' },
+    html`<p>
+        Sign in with an operator token: locally
+        <code>./lethe token --scope operator --name you@example.com</code>.
+      </p>
+      ${problemBox(message)}
+      <form method="post" action="/console/sign-in" class="stack">
+        <input type="hidden" name="_csrf" value="${formToken}" />
+        <label for="token">Operator token</label>
+        <input id="token" name="token" type="password" autocomplete="off" required maxlength="4096" />
+        <button type="submit">Sign in</button>
+      </form>`,
+  );
+}
+
+function stateOf(request: OpenRequest): string {
+  if (request.blocked) return 'blocked by a legal hold';
+  if (request.overdue) return 'overdue';
+  if (request.atRisk) return 'at risk';
+  return 'open';
+}
+
+export function requestsPage(
+  csrf: string,
+  filter: ConsoleFilter,
+  requests: readonly OpenRequest[],
+  message?: string,
+): string {
+  return consolePage(
+    'Erasure requests',
+    csrf,
+    '/console',
+    html`${problemBox(message)}
+      <form method="get" action="/console/requests" class="inline">
+        <label for="find">Find a request by id</label>
+        <input id="find" name="id" type="text" required maxlength="64" pattern="[A-Za-z0-9_\\-]+" />
+        <button type="submit">Open</button>
+      </form>
+      <form method="get" action="/console" class="inline">
+        <label for="state">Show</label>
+        <select id="state" name="state">
+          ${CONSOLE_FILTERS.map(
+            (f) =>
+              html`<option value="${f}" ${f === filter ? html`selected` : ''}>
+                ${f === 'all' ? 'every open request' : f}
+              </option>`,
+          )}
+        </select>
+        <button type="submit">Filter</button>
+      </form>
+      <h2 id="open-heading">
+        ${requests.length} ${filter === 'all' ? 'open' : filter}
+        ${requests.length === 1 ? 'request' : 'requests'}
+      </h2>
+      <div class="scroll" tabindex="0" role="region" aria-labelledby="open-heading">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Request</th>
+              <th scope="col">Subject</th>
+              <th scope="col">State</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Requested</th>
+              <th scope="col">Due</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${requests.map(
+              (r) =>
+                html`<tr data-request="${r.requestId}">
+                  <th scope="row"><a href="/console/requests/${r.requestId}">${r.requestId}</a></th>
+                  <td><code>${r.subjectId}</code></td>
+                  <td>${stateOf(r)}</td>
+                  <td>${r.reason}${r.regulation ? html` (${r.regulation})` : ''}</td>
+                  <td>${when(r.requestedAt)}</td>
+                  <td>${when(r.dueAt)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <p>Completed requests are found by id (above), and proven by <code>./lethe audit verify</code>.</p>`,
+  );
+}
+
+export function requestDetailPage(
+  csrf: string,
+  view: ErasureView & Record<string, unknown>,
+  timeline: readonly TimelineStep[],
+  messages: { notice?: string; problem?: string } = {},
+): string {
+  const holds = Array.isArray(view.blockedByHolds) ? (view.blockedByHolds as string[]) : [];
+  const open = view.status === 'in-progress';
+  return consolePage(
+    `Request ${view.requestId}`,
+    csrf,
+    '/console',
+    html`${notice(messages.notice)}${problemBox(messages.problem)}
+      <dl class="facts">
+        <dt>Subject</dt>
+        <dd><code>${String(view.subjectId)}</code></dd>
+        <dt>Status</dt>
+        <dd data-status>
+          ${view.status === 'completed' ? `completed (${view.result})` : view.blockedByLegalObligation ? 'blocked by a legal hold' : 'in progress'}
+        </dd>
+        ${
+          holds.length > 0
+            ? html`<dt>Holds</dt>
+                <dd>
+                  ${holds.join(', ')} (<a href="/console/holds?subjectId=${String(view.subjectId)}">manage</a
+                  >)
+                </dd>`
+            : ''
+        }
+        <dt>Due</dt>
+        <dd>${when(view.dueAt)}</dd>
+        ${
+          view.certificate
+            ? html`<dt>Certificate digest</dt>
+                <dd><code>${view.certificate.digest}</code></dd>`
+            : ''
+        }
+      </dl>
+      ${
+        open
+          ? html`<h2 id="tasks-heading">Participants</h2>
+              <div class="scroll" tabindex="0" role="region" aria-labelledby="tasks-heading">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Participant</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Outcome</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${(view.tasks ?? []).map(
+                      (t) =>
+                        html`<tr>
+                          <th scope="row">${t.participantId}</th>
+                          <td>${t.status}</td>
+                          <td>${t.outcome ?? ''}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>
+              <h2>Extend the deadline</h2>
+              <form method="post" action="/console/requests/${view.requestId}/extensions" class="stack">
+                <input type="hidden" name="_csrf" value="${csrf}" />
+                <label for="dueAt">New deadline (UTC)</label>
+                <input id="dueAt" name="dueAt" type="datetime-local" required />
+                <label for="reason">Reason</label>
+                <select id="reason" name="reason">
+                  <option value="complexity">the request is complex</option>
+                  <option value="number-of-requests">the number of requests</option>
+                </select>
+                <button type="submit">Extend</button>
+              </form>`
+          : ''
+      }
+      <h2 id="timeline-heading">Timeline (from the audit ledger)</h2>
+      ${
+        timeline.length === 0
+          ? html`<p>Not in the ledger yet.</p>`
+          : html`<ol class="timeline" aria-labelledby="timeline-heading">
+              ${timeline.map(
+                (step) =>
+                  html`<li>
+                    <span class="system">${step.type}</span> · ${when(step.occurredAt)} · entry
+                    ${step.seq}${step.summary ? html` · ${step.summary}` : ''}
+                  </li>`,
+              )}
+            </ol>`
+      }`,
+  );
+}
+
+export function holdsPage(
+  csrf: string,
+  subjectId: string | undefined,
+  holds: readonly Hold[],
+  messages: { notice?: string; problem?: string } = {},
+): string {
+  return consolePage(
+    'Legal holds',
+    csrf,
+    '/console/holds',
+    html`${notice(messages.notice)}${problemBox(messages.problem)}
+      <h2>Place a hold</h2>
+      <p>
+        While a hold stands, the subject is not erased: a deletion waits, blocked, and resumes when the last
+        hold is released.
+      </p>
+      <form method="post" action="/console/holds" class="stack">
+        <input type="hidden" name="_csrf" value="${csrf}" />
+        <label for="hold-subject">Subject id</label>
+        <input
+          id="hold-subject"
+          name="subjectId"
+          type="text"
+          required
+          maxlength="64"
+          pattern="[A-Za-z0-9_\\-]+"
+          value="${subjectId ?? ''}"
+        />
+        <label for="hold-reference">Reference (case or matter)</label>
+        <input id="hold-reference" name="reference" type="text" required maxlength="200" />
+        <label for="hold-reason">Reason</label>
+        <input id="hold-reason" name="reason" type="text" required maxlength="500" />
+        <button type="submit">Place the hold</button>
+      </form>
+      <h2>A subject's holds</h2>
+      <form method="get" action="/console/holds" class="inline">
+        <label for="find-subject">Subject id</label>
+        <input
+          id="find-subject"
+          name="subjectId"
+          type="text"
+          required
+          maxlength="64"
+          value="${subjectId ?? ''}"
+        />
+        <button type="submit">Show</button>
+      </form>
+      ${
+        subjectId
+          ? holds.length === 0
+            ? html`<p>No hold stands for <code>${subjectId}</code>.</p>`
+            : html`<ul class="holds">
+                ${holds.map(
+                  (hold) =>
+                    html`<li>
+                      <strong>${hold.holdId}</strong>: ${hold.reference ?? ''} — ${hold.reason ?? ''}, placed
+                      ${when(hold.placedAt)}${hold.placedBy ? html` by ${hold.placedBy}` : ''}
+                      <form method="post" action="/console/holds/${hold.holdId}/release" class="inline">
+                        <input type="hidden" name="_csrf" value="${csrf}" />
+                        <input type="hidden" name="subjectId" value="${subjectId}" />
+                        <button type="submit">
+                          Release<span class="visually-hidden"> hold ${hold.holdId}</span>
+                        </button>
+                      </form>
+                    </li>`,
+                )}
+              </ul>`
+          : ''
+      }`,
+  );
+}
+
+export function participantsPage(
+  csrf: string,
+  participants: readonly (Participant & { phase: number; timeoutMs: number })[],
+): string {
+  return consolePage(
+    'Participants',
+    csrf,
+    '/console/participants',
+    html`<p>
+        Every registered erasure participant, from its latest registration. Task lag and dead letters are on
+        <code>/metrics</code> (<code>lethe_kafka_consumer_lag</code>,
+        <code>lethe_kafka_dead_letter_records</code>) and their alerts.
+      </p>
+      <div class="scroll" tabindex="0" role="region" aria-label="Participants">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Participant</th>
+              <th scope="col">Phase</th>
+              <th scope="col">Timeout</th>
+              <th scope="col">Categories</th>
+              <th scope="col">Stores</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${participants.map(
+              (p) =>
+                html`<tr>
+                  <th scope="row">${p.participantId}</th>
+                  <td>${p.phase}</td>
+                  <td>${p.timeoutMs / 1000} s</td>
+                  <td>${p.categories.join(', ')}</td>
+                  <td>${p.stores.join(', ')}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`,
+  );
+}
