@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -60,6 +60,22 @@ describeOnLocalStack('metrics and readiness of the local system', () => {
       expect(text).not.toMatch(/sub_[0-9a-z]/); // no subject id in any label
     },
   );
+
+  it('exports every metric an alert rule watches (a rule on a missing series never fires)', async () => {
+    const rules = readFileSync(path.join(REPO_DIR, 'deploy', 'observability', 'alerts.yml'), 'utf8');
+    const watched = new Set(
+      [...rules.matchAll(/expr:.*$/gm)].flatMap(([line]) => line.match(/\blethe_[a-z_]+/g) ?? []),
+    );
+    expect(watched.size).toBeGreaterThan(5);
+    const exported = new Set<string>();
+    for (const port of Object.values(SERVICES)) {
+      const text = await (await fetchLocal(`https://127.0.0.1:${port}/metrics`)).text();
+      for (const [, name] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name!);
+    }
+    // A histogram's rule names its _bucket, _sum or _count series.
+    const missing = [...watched].filter((name) => !exported.has(name.replace(/_(bucket|sum|count)$/, '')));
+    expect(missing).toEqual([]);
+  });
 
   describe('scraped by a real Prometheus', () => {
     let prometheus: ChildProcess | undefined;

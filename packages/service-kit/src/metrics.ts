@@ -91,6 +91,16 @@ function kafkaMetrics(registry: Registry, kafka: KafkaClient): void {
         value: lag,
       })),
   );
+  // What LetheDeadLettersWaiting watches: records waiting on each dead-letter topic of a topic
+  // this process consumes (replayed or purged ones gone).
+  gaugeOnScrape(
+    registry,
+    'lethe_kafka_dead_letter_records',
+    'Records on the dead-letter topic, per dead-letter topic of a topic this process consumes.',
+    ['topic'],
+    async () =>
+      (await kafka.deadLetterDepths()).map(({ topic, records }) => ({ labels: { topic }, value: records })),
+  );
   const perTopic = (what: 'handled' | 'retried' | 'deadLettered') => () =>
     statuses().flatMap((status) =>
       Object.entries(status.counts).map(([topic, counts]) => ({
