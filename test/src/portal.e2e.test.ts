@@ -425,8 +425,15 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
       await checkPage(page, '15-console-request-complete');
 
+      // Each participant with the tasks waiting on its topic, and the dead letters, as /metrics says.
       await page.getByRole('link', { name: 'Participants' }).click();
-      expect(await page.locator('main').innerText()).toContain('key-vault');
+      for (const participant of ['account', 'key-vault', 'consent'])
+        expect(await page.locator(`tr[data-participant="${participant}"] td[data-lag]`).innerText()).toMatch(
+          /^\d+$/,
+        );
+      expect(await page.locator('tr[data-dlq="lethe.erasure.tasks.account.v1.dlq"]').innerText()).toMatch(
+        /\d+$/,
+      );
       await checkPage(page, '16-console-participants');
     } finally {
       await context.close();

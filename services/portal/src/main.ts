@@ -7,6 +7,7 @@ import { exitOnFatalStartup, startTracing } from '@lethe/service-kit';
 
 import { letheApi } from './api/lethe-api';
 import { operatorApi } from './api/operator-api';
+import { serviceMetrics } from './api/service-metrics';
 import { operatorTokenVerifier } from './http/console-routes';
 import { loadPortalConfig } from './config';
 import { smtpMailer } from './mail/mailer';
@@ -44,6 +45,16 @@ async function main() {
         caFile: config.tlsCaFile,
       }),
       // As the erasure service checks it: the shared issuer's keys (never the portal's own).
+      taskQueues: serviceMetrics(
+        {
+          account: config.accountUrl,
+          consent: config.consentUrl,
+          retention: config.retentionUrl,
+          erasure: config.erasureUrl,
+          audit: config.auditUrl,
+        },
+        config.tlsCaFile,
+      ),
       verify: operatorTokenVerifier({
         publicKeys: config.publicKeys,
         issuer: config.tokens.issuer,

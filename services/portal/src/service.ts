@@ -13,6 +13,7 @@ import {
 
 import type { LetheApi } from './api/lethe-api';
 import type { OperatorApi } from './api/operator-api';
+import type { TaskQueues } from './api/service-metrics';
 import { operatorSessions } from './console/operator-sessions';
 import { consoleRoutes } from './http/console-routes';
 import { assetRoutes } from './http/assets';
@@ -35,7 +36,11 @@ export interface PortalServiceDeps {
   /** Keys the portal derives from its own secret: sign-in hashes, sealed addresses and tokens. */
   secrets: { signIn: Buffer; notices: Buffer; console: Buffer };
   /** The operator console: the services' APIs with the operator's token, and its check. */
-  console: { api: OperatorApi; verify: (token: string) => TokenClaims };
+  console: {
+    api: OperatorApi;
+    verify: (token: string) => TokenClaims;
+    taskQueues: () => Promise<TaskQueues>;
+  };
   https?: ServerTls | undefined;
   operations?: ServiceOperations;
   now?: () => number;
@@ -91,6 +96,7 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     consoleRoutes(scope, {
       api: deps.console.api,
       verify: deps.console.verify,
+      taskQueues: deps.console.taskQueues,
       sessions: operatorSessions(deps.redis, deps.secrets.console, deps.now),
       publicUrl: deps.publicUrl,
     });

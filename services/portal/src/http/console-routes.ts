@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyToken, type TokenClaims } from '@lethe/service-kit';
 
 import { OperatorActionRefused, type OperatorApi } from '../api/operator-api';
+import type { TaskQueues } from '../api/service-metrics';
 import type { OperatorSession, OperatorSessions } from '../console/operator-sessions';
 import {
   CONSOLE_FILTERS,
@@ -33,6 +34,8 @@ export interface ConsoleDeps {
   /** Checks a bearer token as the erasure service would (keys, issuer, time). */
   verify: (token: string) => TokenClaims;
   publicUrl: string;
+  /** Task lag and dead letters from the services' /metrics. */
+  taskQueues: () => Promise<TaskQueues>;
 }
 
 /** Checks an operator token the way the services do: trusted key, issuer, in date, for them. */
@@ -255,6 +258,10 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/console/participants', PUBLIC, async (request, reply) => {
     const session = await requireOperator(request, reply);
     if (!session) return reply;
-    return sendPage(reply, 200, participantsPage(session.csrf, await deps.api.participants(session.token)));
+    const [participants, queues] = await Promise.all([
+      deps.api.participants(session.token),
+      deps.taskQueues(),
+    ]);
+    return sendPage(reply, 200, participantsPage(session.csrf, participants, queues));
   });
 }

@@ -1,5 +1,6 @@
 import type { ErasureView, Participant } from '../api/lethe-api';
 import type { Hold, OpenRequest, TimelineStep } from '../api/operator-api';
+import type { TaskQueues } from '../api/service-metrics';
 import { html, type SafeHtml } from './html';
 import { page } from './layout';
 
@@ -275,21 +276,30 @@ export function holdsPage(
 export function participantsPage(
   csrf: string,
   participants: readonly (Participant & { phase: number; timeoutMs: number })[],
+  queues: TaskQueues,
 ): string {
   return consolePage(
     'Participants',
     csrf,
     '/console/participants',
     html`<p>
-        Every registered erasure participant, from its latest registration. Task lag and dead letters are on
-        <code>/metrics</code> (<code>lethe_kafka_consumer_lag</code>,
-        <code>lethe_kafka_dead_letter_records</code>) and their alerts.
+        Every registered erasure participant, from its latest registration, with the tasks waiting on its
+        topic (from the services' <code>/metrics</code>; a participant run outside Lethe's services reports
+        its own).
       </p>
+      ${
+        queues.unreachable.length > 0
+          ? html`<div class="problem" role="alert">
+              <p>No metrics from: ${queues.unreachable.join(', ')}.</p>
+            </div>`
+          : ''
+      }
       <div class="scroll" tabindex="0" role="region" aria-label="Participants">
         <table>
           <thead>
             <tr>
               <th scope="col">Participant</th>
+              <th scope="col">Tasks waiting</th>
               <th scope="col">Phase</th>
               <th scope="col">Timeout</th>
               <th scope="col">Categories</th>
@@ -299,12 +309,37 @@ export function participantsPage(
           <tbody>
             ${participants.map(
               (p) =>
-                html`<tr>
+                html`<tr data-participant="${p.participantId}">
                   <th scope="row">${p.participantId}</th>
+                  <td data-lag>${queues.lag.get(p.participantId) ?? 'not measured here'}</td>
                   <td>${p.phase}</td>
                   <td>${p.timeoutMs / 1000} s</td>
                   <td>${p.categories.join(', ')}</td>
                   <td>${p.stores.join(', ')}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <h2 id="dlq-heading">Dead letters</h2>
+      <p>
+        Records no consumer could process wait here for <code>lethe dlq replay</code> or
+        <code>lethe dlq purge</code>.
+      </p>
+      <div class="scroll" tabindex="0" role="region" aria-labelledby="dlq-heading">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Dead-letter topic</th>
+              <th scope="col">Records waiting</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${queues.deadLetters.map(
+              (d) =>
+                html`<tr data-dlq="${d.topic}">
+                  <th scope="row">${d.topic}</th>
+                  <td>${d.records}</td>
                 </tr>`,
             )}
           </tbody>
