@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image per service, all from this file:
 #   docker build --build-arg SERVICE=consent -t lethe-consent .
-# SERVICE is account, consent, retention, erasure, audit, or cli (the `lethe` command). The image runs the compiled service
+# SERVICE is account, consent, retention, erasure, audit, portal, or cli (the `lethe` command). The image runs the compiled service
 # (node dist/main.js) as the unprivileged `node` user (uid 1000), with only its production dependencies;
 # it writes nothing to its filesystem, so run it read-only (docker-compose.yml and deploy/k8s do).
 ARG NODE_IMAGE=node:20.19-bookworm-slim
@@ -41,7 +41,7 @@ COPY --from=build /out /app
 COPY deploy/docker/healthcheck.mjs /usr/local/lib/lethe/healthcheck.mjs
 # 1000 is the node image's unprivileged `node` user.
 USER 1000:1000
-EXPOSE 3001 3002 3003 3004 3005
+EXPOSE 3000 3001 3002 3003 3004 3005
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "/usr/local/lib/lethe/healthcheck.mjs"]
 ENTRYPOINT ["node", "dist/main.js"]

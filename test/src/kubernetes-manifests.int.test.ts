@@ -17,6 +17,7 @@ import {
   systemTopics,
   TOPIC_LAYOUTS,
 } from '@lethe/kafka';
+import { loadPortalConfig } from '@lethe/portal';
 import { loadRetentionConfig } from '@lethe/retention';
 import { CONFIG_VARIABLES, type ServiceConfig } from '@lethe/service-kit';
 
@@ -35,6 +36,8 @@ const KUSTOMIZE = [path.join(LETHE_HOME, 'tools', 'go', 'bin', 'kustomize'), 'ku
 const K8S_DIR = path.join(REPO_DIR, 'deploy', 'k8s');
 const OVERLAYS = ['local', 'production'] as const;
 const SERVICES = ['account', 'consent', 'retention', 'erasure', 'audit'] as const;
+/** Every Deployment: the services and the portal (which has no Kafka user and no MongoDB). */
+const DEPLOYMENTS = [...SERVICES, 'portal'] as const;
 /** The oldest Kubernetes release still in wide support, and the newest the package knows. */
 const KUBERNETES_VERSIONS = ['1.31.0', '1.37.0'];
 
@@ -100,9 +103,9 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(problems).toMatch(/KafkaTopic\/\S+ .*"additionalProperty":"partition"/);
   });
 
-  it.each(OVERLAYS)('runs every service hardened and probed (%s)', (overlay) => {
+  it.each(OVERLAYS)('runs every service and the portal hardened and probed (%s)', (overlay) => {
     const deployments = byKind(rendered[overlay], 'Deployment');
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual([...SERVICES].sort());
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual([...DEPLOYMENTS].sort());
     for (const d of deployments) {
       const pod = d.spec.template.spec;
       const [container] = pod.containers;
@@ -128,7 +131,7 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
       strategy: { type: 'Recreate' },
     });
     const budgets = byKind(production, 'PodDisruptionBudget');
-    for (const name of SERVICES.filter((s) => s !== 'audit')) {
+    for (const name of DEPLOYMENTS.filter((s) => s !== 'audit')) {
       expect(deployment(production, name).spec.replicas).toBe(2);
       expect(deployment(rendered.local, name).spec.replicas).toBe(1);
       const budget = budgets.find((b) => b.spec.selector.matchLabels['app.kubernetes.io/name'] === name);
@@ -141,8 +144,10 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     const serviceSelector = { matchLabels: { 'app.kubernetes.io/component': 'service' } };
     const deny = policies.find((p) => p.metadata.name === 'lethe-default-deny');
     expect(deny.spec).toEqual({ podSelector: serviceSelector, policyTypes: ['Ingress', 'Egress'] });
-    for (const d of byKind(rendered.production, 'Deployment'))
-      expect(d.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('service');
+    for (const name of SERVICES)
+      expect(
+        deployment(rendered.production, name).spec.template.metadata.labels['app.kubernetes.io/component'],
+      ).toBe('service');
     const egress = policies.find((p) => p.metadata.name === 'lethe-services-egress').spec.egress;
     const ports = egress.map((rule: any) => rule.ports.map((p: any) => p.port).join(','));
     expect(ports).toEqual(['53,53', '9093', '27017,6379,8443']);
@@ -151,6 +156,36 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(outside.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'erasure' } });
     expect(outside.egress[0].ports).toEqual([{ protocol: 'TCP', port: 443 }]);
     expect(outside.egress[0].to[0].ipBlock.except).toContain('10.0.0.0/8');
+  });
+
+  it('lets the portal reach only DNS, Redis, the services and mail submission, and be reached by the ingress', () => {
+    const policies = byKind(rendered.production, 'NetworkPolicy');
+    const portalSelector = { matchLabels: { 'app.kubernetes.io/name': 'portal' } };
+    const policy = (name: string) => policies.find((p) => p.metadata.name === name).spec;
+    expect(policy('lethe-portal-default-deny')).toEqual({
+      podSelector: portalSelector,
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    const egress = policy('lethe-portal-egress').egress;
+    expect(egress.map((rule: any) => rule.ports.map((p: any) => p.port).join(','))).toEqual([
+      '53,53',
+      '6379',
+      'https',
+      '587',
+    ]);
+    // Outside the cluster: mail submission only, never the cluster's own networks.
+    expect(egress.filter((rule: any) => rule.to.some((peer: any) => peer.ipBlock)).length).toBe(1);
+    expect(egress[3].to[0].ipBlock.except).toContain('10.0.0.0/8');
+    // Nothing of Kafka or MongoDB: no Kafka user, no stores URL but Redis.
+    const env = deployment(rendered.production, 'portal').spec.template.spec.containers[0].env;
+    expect(env.map((v: any) => v.name)).not.toContain('LETHE_KAFKA_SASL_USERNAME');
+    expect(env.map((v: any) => v.name)).not.toContain('LETHE_MONGO_URL');
+    expect(deployment(rendered.production, 'portal').spec.template.metadata.labels['lethe.io/client']).toBe(
+      'true',
+    );
+    expect(policy('lethe-portal-ingress').ingress[0].from[0].podSelector).toEqual({
+      matchLabels: { 'lethe.io/portal-ingress': 'true' },
+    });
   });
 
   it.each(OVERLAYS)(
@@ -191,10 +226,13 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
 
   it('gives secrets only from Secrets, and only variables the service reads', () => {
     const secret = new Set(CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name));
-    for (const name of SERVICES) {
+    for (const name of DEPLOYMENTS) {
+      // A service's own host and port; any service's URL (the portal calls them all).
       const readBy = new Set(
-        CONFIG_VARIABLES.filter((v) => v.readers.includes(name)).map((v) =>
-          v.name.replace('<SERVICE>', name.toUpperCase()),
+        CONFIG_VARIABLES.filter((v) => v.readers.includes(name)).flatMap((v) =>
+          (v.name === 'LETHE_<SERVICE>_URL' ? DEPLOYMENTS : [name]).map((each) =>
+            v.name.replace('<SERVICE>', each.toUpperCase()),
+          ),
         ),
       );
       const container = deployment(rendered.production, name).spec.template.spec.containers[0];
@@ -222,6 +260,33 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
       erasure: loadErasureConfig,
       audit: loadAuditConfig,
     };
+
+    it('the portal loads with no local files and reaches the services by their cluster names', () => {
+      const objects = operatorObjects();
+      const mountRoot = path.join(scratch, 'portal');
+      const env = podEnvironment(
+        rendered.production,
+        deployment(rendered.production, 'portal'),
+        objects,
+        mountRoot,
+      );
+      const emptyHome = path.join(scratch, 'portal-home');
+      mkdirSync(emptyHome, { recursive: true });
+      const config = loadPortalConfig({ ...env, LETHE_HOME: emptyHome });
+      expect(config.host).toBe('0.0.0.0');
+      expect(config.https?.cert).toContain('BEGIN CERTIFICATE');
+      expect(config.redisUrl).toBe(objects.secrets['lethe-portal-stores']!['redis-url']);
+      expect([config.accountUrl, config.erasureUrl, config.auditUrl]).toEqual([
+        'https://account',
+        'https://erasure',
+        'https://audit',
+      ]);
+      expect(config.smtp).toMatchObject({ host: 'smtp.example.com', port: 587, username: 'lethe-portal' });
+      expect(config.signingKey.asymmetricKeyType).toBe('ed25519');
+      // It seals nothing, so it is never given the key-encryption key.
+      expect(Object.keys(env).filter((variable) => variable.startsWith('LETHE_KEK'))).toEqual([]);
+      expect(config.tlsCaFile).toBe(path.join(mountRoot, 'etc/lethe/ca/ca.crt'));
+    });
 
     it.each(SERVICES)('%s loads with no local files and reaches no loopback address', (name) => {
       const objects = operatorObjects();
@@ -281,6 +346,13 @@ function operatorObjects(): OperatorObjects {
     },
     'lethe-task-signing-key': { 'private-key': signing() },
     'lethe-audit-signing-key': { 'private-key': signing() },
+    'lethe-portal-signing-key': { 'private-key': signing() },
+    'lethe-portal-stores': { 'redis-url': 'rediss://portal:secret@lethe-redis.lethe-stores.svc:6379' },
+    'lethe-portal-smtp': { host: 'smtp.example.com', username: 'lethe-portal', password: 'mail-secret' },
+    'lethe-portal-tls': {
+      'tls.crt': readFileSync(path.join(tls, 'server.crt'), 'utf8'),
+      'tls.key': readFileSync(path.join(tls, 'server.key'), 'utf8'),
+    },
   };
   for (const name of SERVICES) {
     const password = randomBytes(12).toString('hex');
@@ -301,6 +373,7 @@ function operatorObjects(): OperatorObjects {
       'lethe-public-keys': {
         LETHE_AUTH_PUBLIC_KEYS: base64Der(tokens, 'spki'),
         LETHE_TASK_PUBLIC_KEYS: base64Der(tasks, 'spki'),
+        LETHE_AUTH_PORTAL_PUBLIC_KEYS: base64Der(generateKeyPairSync('ed25519').publicKey, 'spki'),
       },
       'lethe-ca': { 'ca.crt': readFileSync(path.join(tls, 'ca.crt'), 'utf8') },
     },

@@ -104,8 +104,18 @@ export function loadServiceConfig(
   service: { name: string; defaultPort: number },
   env: NodeJS.ProcessEnv = process.env,
 ): ServiceConfig {
-  const upper = service.name.toUpperCase();
   const kek = kekSettings(env);
+  return { ...loadServiceConfigWithoutKek(service, env), kek };
+}
+
+/** What a process that seals nothing reads (the portal): everything but the KEK, never given it. */
+export type ServiceConfigWithoutKek = Omit<ServiceConfig, 'kek'>;
+
+export function loadServiceConfigWithoutKek(
+  service: { name: string; defaultPort: number },
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfigWithoutKek {
+  const upper = service.name.toUpperCase();
   // Public keys only: the signing key stays with `lethe token` (auth/signing-key.json).
   const publicKeys = publicKeysIn(
     'LETHE_AUTH_PUBLIC_KEYS',
@@ -124,7 +134,6 @@ export function loadServiceConfig(
     registryUrl:
       env.LETHE_REGISTRY_URL ?? `https://127.0.0.1:${env.LETHE_REGISTRY_PORT ?? 8081}/apis/ccompat/v7`,
     tlsCaFile: env.LETHE_TLS_CA_FILE || undefined,
-    kek,
     publicKeys,
     taskPublicKeys: publicKeysIn(
       'LETHE_TASK_PUBLIC_KEYS',

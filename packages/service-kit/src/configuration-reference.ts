@@ -27,6 +27,8 @@ export interface ConfigVariable {
 }
 
 const SERVICES: VariableReader[] = ['account', 'consent', 'retention', 'erasure', 'audit', 'portal'];
+/** The services that seal personal data: every one but the portal, which is never given the KEK. */
+const SEALING_SERVICES: VariableReader[] = SERVICES.filter((service) => service !== 'portal');
 const EVERY_PROCESS: VariableReader[] = [...SERVICES, 'cli', 'participants'];
 const LOCAL_HOME = '`.lethe` in the repository';
 
@@ -352,20 +354,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'LETHE_KEK_PROVIDER',
     default: 'local',
-    readers: [...SERVICES, 'cli'],
+    readers: [...SEALING_SERVICES, 'cli'],
     meaning: '`local` (LETHE_KEK) or `aws-kms` (LETHE_KMS_*): what wraps the per-subject keys.',
   },
   {
     name: 'LETHE_KEK',
     default: '`$LETHE_HOME/secrets/kek`',
-    readers: [...SERVICES, 'cli'],
+    readers: [...SEALING_SERVICES, 'cli'],
     meaning: 'The local key-encryption key: base64 of 32 bytes.',
     secret: true,
   },
   {
     name: 'LETHE_KEK_PREVIOUS',
     default: '`$LETHE_HOME/secrets/kek.previous`',
-    readers: [...SERVICES, 'cli'],
+    readers: [...SEALING_SERVICES, 'cli'],
     meaning: 'KEKs being rotated out (comma-separated): they unwrap until `lethe keys rotate-kek` has run.',
     secret: true,
   },

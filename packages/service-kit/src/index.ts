@@ -42,12 +42,14 @@ export {
   kekSettings,
   type KekSettings,
   loadServiceConfig,
+  loadServiceConfigWithoutKek,
   redisTlsOptions,
   secretFrom,
   topicNamer,
   type RedisTlsOptions,
   type ServerTls,
   type ServiceConfig,
+  type ServiceConfigWithoutKek,
 } from './config';
 export {
   CLOCK_OFFSET_KEY,

@@ -2,10 +2,10 @@ import type { KeyObject } from 'node:crypto';
 
 import {
   ConfigError,
-  loadServiceConfig,
+  loadServiceConfigWithoutKek,
   privateKeyFrom,
   secretFrom,
-  type ServiceConfig,
+  type ServiceConfigWithoutKek,
 } from '@lethe/service-kit';
 
 export interface SmtpSettings {
@@ -17,7 +17,8 @@ export interface SmtpSettings {
   readonly from: string;
 }
 
-export interface PortalConfig extends ServiceConfig {
+/** The portal seals nothing: it is never given the key-encryption key. */
+export interface PortalConfig extends ServiceConfigWithoutKek {
   /** Where users reach the portal (LETHE_PORTAL_URL): the links in mails point here. */
   publicUrl: string;
   accountUrl: string;
@@ -52,7 +53,7 @@ function smtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
 }
 
 export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalConfig {
-  const service = loadServiceConfig({ name: 'portal', defaultPort: 3000 }, env);
+  const service = loadServiceConfigWithoutKek({ name: 'portal', defaultPort: 3000 }, env);
   const local = (port: number) => `https://127.0.0.1:${port}`;
   const signingKey = secretFrom(
     env,
