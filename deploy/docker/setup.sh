@@ -8,7 +8,9 @@
 # the same functions as the local stack (deploy/local/lib), so both systems grant the same. Each
 # container later mounts only its own folder of OUT (a volume subpath), owned by its user:
 #   kafka/ (uid 1000)  mongo/ (999)  redis/ (999)  registry/ (1001)
-#   services/<name>/ (1000): a LETHE_HOME with that service's keys and its env file
+#   services/<name>/ (1000): a LETHE_HOME with that service's keys and its env file (the
+#     portal's has no KEK and no Kafka, MongoDB or registry login: it seals and reads no log)
+#   mail/ (1000): Mailpit's certificate and password files
 #   admin/ (1000): the CLI's LETHE_HOME (topics, ACLs, schemas, tokens)
 # Run again, it changes nothing: what exists is kept (a new CA would orphan every client).
 set -euo pipefail
@@ -17,11 +19,11 @@ OUT=$(mkdir -p "${1:?usage: setup.sh OUT}" && cd "$1" && pwd)
 LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../local/lib" && pwd)
 SERVICES=(account consent retention erasure audit)
 # Every name a container reaches a server or a service by, and the host's loopback.
-TLS_SERVER_NAMES="DNS:localhost,IP:127.0.0.1,DNS:kafka,DNS:registry,DNS:mongo,DNS:redis$(printf ',DNS:%s' "${SERVICES[@]}")"
+TLS_SERVER_NAMES="DNS:localhost,IP:127.0.0.1,DNS:kafka,DNS:registry,DNS:mongo,DNS:redis,DNS:mail,DNS:portal$(printf ',DNS:%s' "${SERVICES[@]}")"
 export LETHE_HOME=$OUT/.work # the CA key and the principals file: never mounted anywhere
 # shellcheck source=../local/lib/common.sh
 source "$LIB/common.sh"
-for lib in tls secrets kafka redis registry; do
+for lib in tls secrets kafka redis registry mail; do
   # shellcheck source=/dev/null
   source "$LIB/$lib.sh"
 done
@@ -52,6 +54,7 @@ KEYS=$LETHE_HOME/keys
   key_pair_json ed25519 >"$KEYS/task-signing-key.json"
   key_pair_json ed25519 >"$KEYS/audit-key.json"
   key_pair_json x25519 >"$KEYS/ingest-key.json"
+  key_pair_json ed25519 >"$KEYS/portal-key.json"
 )
 
 # One LETHE_HOME per client, with the keys it needs and nothing else, and its environment.
@@ -62,26 +65,39 @@ client_home() {
   cp "$TLS_CA_CERT" "$TLS_SERVER_CERT" "$TLS_SERVER_KEY" "$dir/tls/"
   public_of "$KEYS/signing-key.json" >"$dir/auth/public-keys"
   public_of "$KEYS/task-signing-key.json" >"$dir/auth/task-public-keys"
-  cp "$KEYS/kek" "$dir/secrets/kek"
+  public_of "$KEYS/portal-key.json" >"$dir/auth/portal-public-keys"
   # Quoted: a shell sources it (`set -a; . /lethe/env`), and the MongoDB URL holds `&`.
   {
     env_line LETHE_HOME /lethe
     [ "$name" = admin ] || env_line "LETHE_${name^^}_HOST" 0.0.0.0
     env_line LETHE_TLS_CA_FILE /lethe/tls/ca.crt
-    env_line LETHE_KAFKA_BROKERS kafka:19092
-    env_line LETHE_KAFKA_SASL_MECHANISM scram-sha-512
-    env_line LETHE_KAFKA_SASL_USERNAME "$name"
-    env_line LETHE_KAFKA_SASL_PASSWORD "$password"
     env_line LETHE_REDIS_URL "rediss://$name:$password@redis:6379"
-    env_line LETHE_REGISTRY_URL "https://$name:$password@registry:8443/apis/ccompat/v7"
-    env_line LETHE_MONGO_URL "mongodb://$name:$password@mongo:27017/?tls=true&tlsCAFile=/lethe/tls/ca.crt&authSource=admin"
-    # How the services are reached from a container (the CLI's `token`, participants).
+    # How the services are reached from a container (the CLI's `token`, participants, the portal).
     local port=3001 service
     for service in "${SERVICES[@]}"; do
       env_line "LETHE_${service^^}_URL" "https://$service:$port"
       port=$((port + 1))
     done
   } >"$dir/env"
+  if ! reaches_data_servers "$name"; then
+    {
+      env_line LETHE_PORTAL_URL https://127.0.0.1:3000
+      env_line LETHE_SMTP_HOST mail
+      env_line LETHE_SMTP_PORT 1025
+      env_line LETHE_SMTP_USERNAME "$name"
+      env_line LETHE_SMTP_PASSWORD "$password"
+    } >>"$dir/env"
+    return 0
+  fi
+  cp "$KEYS/kek" "$dir/secrets/kek"
+  {
+    env_line LETHE_KAFKA_BROKERS kafka:19092
+    env_line LETHE_KAFKA_SASL_MECHANISM scram-sha-512
+    env_line LETHE_KAFKA_SASL_USERNAME "$name"
+    env_line LETHE_KAFKA_SASL_PASSWORD "$password"
+    env_line LETHE_REGISTRY_URL "https://$name:$password@registry:8443/apis/ccompat/v7"
+    env_line LETHE_MONGO_URL "mongodb://$name:$password@mongo:27017/?tls=true&tlsCAFile=/lethe/tls/ca.crt&authSource=admin"
+  } >>"$dir/env"
 }
 # Values are URLs, paths and base64url passwords: none holds a single quote.
 env_line() { printf "%s='%s'\n" "$1" "$2"; }
@@ -92,6 +108,8 @@ env_line() { printf "%s='%s'\n" "$1" "$2"; }
   cp "$KEYS/ingest-key.json" "$OUT/services/account/secrets/"
   cp "$KEYS/task-signing-key.json" "$OUT/services/erasure/secrets/"
   cp "$KEYS/audit-key.json" "$OUT/services/audit/secrets/"
+  client_home portal services/portal
+  cp "$KEYS/portal-key.json" "$OUT/services/portal/secrets/"
   client_home admin admin
   cp "$KEYS/signing-key.json" "$OUT/admin/auth/"
   cp "$KEYS/ingest-key.json" "$KEYS/audit-key.json" "$OUT/admin/secrets/"
@@ -125,6 +143,7 @@ $(kafka_common_properties)
 EOF
   {
     for name in broker "${PRINCIPALS[@]}"; do
+      reaches_data_servers "$name" || continue
       printf -- '--add-scram\nSCRAM-SHA-512=[name=%s,password=%s]\n' "$name" "$(password_of "$name")"
     done
   } >"$OUT/kafka/scram-args"
@@ -141,6 +160,7 @@ EOF
   password_of admin >"$OUT/mongo/root-password"
   for name in "${PRINCIPALS[@]}"; do
     [ "$name" = admin ] && continue
+    reaches_data_servers "$name" || continue
     printf '%s\t%s\n' "$name" "$(password_of "$name")"
   done >"$OUT/mongo/users.tsv"
 
@@ -156,11 +176,16 @@ EOF
   LETHE_HOST=0.0.0.0 LETHE_REGISTRY_PORT=8443 LETHE_REGISTRY_MANAGEMENT_PORT=9000 \
     TLS_SERVER_CERT=/lethe/server.crt TLS_SERVER_KEY=/lethe/server.key \
     REGISTRY_CONFIG=$OUT/registry/registry.properties write_registry_config
+
+  # Mailpit: STARTTLS and a login on SMTP (the portal sends), HTTPS and a login on its API (admin).
+  mkdir -p "$OUT/mail"
+  cp "$TLS_CA_CERT" "$TLS_SERVER_CERT" "$TLS_SERVER_KEY" "$OUT/mail/"
+  MAIL_DATA=$OUT/mail write_mail_auth
 )
 
 # Each container's user owns its folder, and nobody else reads it.
 if [ "$(id -u)" -eq 0 ]; then
-  chown -R 1000:1000 "$OUT/kafka" "$OUT/services" "$OUT/admin"
+  chown -R 1000:1000 "$OUT/kafka" "$OUT/services" "$OUT/admin" "$OUT/mail"
   chown -R 999:999 "$OUT/mongo" "$OUT/redis"
   chown -R 1001:0 "$OUT/registry"
 fi

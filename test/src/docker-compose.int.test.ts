@@ -2,7 +2,7 @@
    the compose file is untyped YAML, read field by field as docker compose reads it */
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,6 +12,7 @@ import { loadAccountConfig } from '@lethe/account';
 import { loadAuditConfig } from '@lethe/audit';
 import { loadConsentConfig } from '@lethe/consent';
 import { loadErasureConfig } from '@lethe/erasure';
+import { loadPortalConfig } from '@lethe/portal';
 import { loadRetentionConfig } from '@lethe/retention';
 import type { ServiceConfig } from '@lethe/service-kit';
 
@@ -134,6 +135,8 @@ describe('docker-compose.yml', () => {
       mongo: path.join(out, 'mongo', 'server.pem'),
       redis: path.join(out, 'redis', 'server.crt'),
       registry: path.join(out, 'registry', 'server.crt'),
+      mail: path.join(out, 'mail', 'server.crt'),
+      portal: path.join(out, 'services', 'portal', 'tls', 'server.crt'),
       ...Object.fromEntries(
         SERVICES.map((name) => [name, path.join(out, 'services', name, 'tls', 'server.crt')]),
       ),
@@ -178,6 +181,8 @@ describe('docker-compose.yml', () => {
       cli: 'admin',
       ...Object.fromEntries(SERVICES.map((name) => [name, `services/${name}`])),
     };
+    expected.portal = 'services/portal';
+    expected.mail = 'mail';
     for (const [name, folder] of Object.entries(expected)) {
       expect([name, secretsMount(name)]).toEqual([name, folder]);
       expect(
@@ -193,6 +198,41 @@ describe('docker-compose.yml', () => {
     );
     for (const service of Object.values<any>(compose.services))
       for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it('runs the portal and the mail server: STARTTLS and logins on mail, and no KEK or data-server login for the portal', () => {
+    expect(compose.services.portal.build.args.SERVICE).toBe('portal');
+    expect(compose.services.mail.environment).toMatchObject({
+      MP_SMTP_REQUIRE_STARTTLS: 'true',
+      MP_SMTP_AUTH_FILE: '/lethe/smtp.auth',
+      MP_UI_AUTH_FILE: '/lethe/api.auth',
+      MP_UI_TLS_CERT: '/lethe/server.crt',
+    });
+    const home = path.join(out, secretsMount('portal')!);
+    const env = Object.fromEntries(
+      Object.entries(envFile(path.join(home, 'env'))).map(([key, value]) => [
+        key,
+        value.replaceAll('/lethe', home),
+      ]),
+    );
+    const config = loadPortalConfig(env);
+    expect(config.smtp).toMatchObject({ host: 'mail', port: 1025, username: 'portal' });
+    expect(new URL(config.redisUrl)).toMatchObject({ hostname: 'redis', username: 'portal' });
+    expect(config.accountUrl).toBe('https://account:3001');
+    expect(existsSync(path.join(home, 'secrets', 'kek'))).toBe(false);
+    expect(Object.keys(env).filter((key) => /KAFKA_SASL|MONGO_URL|REGISTRY_URL|LETHE_KEK/.test(key))).toEqual(
+      [],
+    );
+    // The mail server's logins: the portal sends, admin reads; hashed, never the passwords.
+    const smtp = readFileSync(path.join(out, 'mail', 'smtp.auth'), 'utf8');
+    expect(smtp).toMatch(/^portal:\$apr1\$/);
+    expect(smtp).not.toContain(config.smtp.password);
+    expect(readFileSync(path.join(out, 'mail', 'api.auth'), 'utf8')).toMatch(/^admin:\$apr1\$/);
+    // Every service trusts the portal's key, for its scopes only.
+    for (const name of SERVICES)
+      expect(readFileSync(path.join(out, 'services', name, 'auth', 'portal-public-keys'), 'utf8')).toBe(
+        readFileSync(path.join(home, 'auth', 'portal-public-keys'), 'utf8'),
+      );
   });
 
   it.each(SERVICES)('%s loads its configuration from its own folder alone', (name) => {
