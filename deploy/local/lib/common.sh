@@ -193,3 +193,17 @@ find_java() {
 require_command() {
   command -v "$1" >/dev/null 2>&1 || fail "$1 is missing: $2"
 }
+
+# Builds a Go program from the module proxy into OPT_DIR once: BINARY is where it is kept,
+# MODULE@VERSION what `go install` builds, WHAT its name in messages.
+go_install_once() {
+  local binary=$1 module=$2 what=$3 build
+  [ -x "$binary" ] && return 0
+  require_command go "install Go 1.24 or newer; it builds $what from the Go module proxy."
+  say "building $what (a few minutes the first time; Go modules cached in $(go env GOMODCACHE))"
+  mkdir -p "$OPT_DIR"
+  build=$(mktemp -d "$OPT_DIR/build.XXXXXX")
+  GOBIN=$build CGO_ENABLED=0 go install "$module" || { rm -rf "$build"; fail "building $what failed (see the output above)."; }
+  mv "$build"/* "$binary"
+  rm -rf "$build"
+}

@@ -11,17 +11,7 @@ mail_binary() {
 }
 
 install_mail() {
-  local binary build
-  binary=$(mail_binary)
-  [ -x "$binary" ] && return 0
-  require_command go "install Go 1.24 or newer; it builds Mailpit from the Go module proxy."
-  say "building Mailpit $MAIL_VERSION (a minute or two the first time)"
-  mkdir -p "$OPT_DIR"
-  build=$(mktemp -d "$OPT_DIR/mailpit-build.XXXXXX")
-  GOBIN=$build CGO_ENABLED=0 go install "github.com/axllent/mailpit@$MAIL_VERSION" ||
-    { rm -rf "$build"; fail "building Mailpit failed (see the output above)."; }
-  mv "$build/mailpit" "$binary"
-  rm -rf "$build"
+  go_install_once "$(mail_binary)" "github.com/axllent/mailpit@$MAIL_VERSION" "Mailpit $MAIL_VERSION"
 }
 
 # Mailpit reads htpasswd files; apr1 hashes (openssl passwd) keep the passwords out of them.

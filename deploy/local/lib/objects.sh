@@ -10,17 +10,7 @@ objects_binary() {
 }
 
 install_objects() {
-  local binary build
-  binary=$(objects_binary)
-  [ -x "$binary" ] && return 0
-  require_command go "install Go 1.24 or newer; it builds versitygw from the Go module proxy."
-  say "building versitygw $OBJECTS_VERSION (a few minutes the first time; Go modules cached in $(go env GOMODCACHE))"
-  mkdir -p "$OPT_DIR"
-  build=$(mktemp -d "$OPT_DIR/versitygw-build.XXXXXX")
-  GOBIN=$build CGO_ENABLED=0 go install "github.com/versity/versitygw/cmd/versitygw@$OBJECTS_VERSION" ||
-    { rm -rf "$build"; fail "building versitygw failed (see the output above)."; }
-  mv "$build/versitygw" "$binary"
-  rm -rf "$build"
+  go_install_once "$(objects_binary)" "github.com/versity/versitygw/cmd/versitygw@$OBJECTS_VERSION" "versitygw $OBJECTS_VERSION"
 }
 
 start_objects() {

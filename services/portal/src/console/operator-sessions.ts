@@ -1,6 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
+
+import { openText, sealText } from '../sealing';
 
 // An operator's console session holds the operator's own bearer token (the console acts with
 // it), sealed under a portal key with the session id as associated data, so neither a copy of
@@ -24,25 +26,18 @@ export interface OperatorSessions {
 const keyOf = (id: string) => `lethe:portal:console:${createHash('sha256').update(id).digest('base64url')}`;
 
 export function operatorSessions(redis: Redis, key: Buffer, now: () => number = Date.now): OperatorSessions {
-  const seal = (token: string, id: string) => {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(id));
-    const sealed = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
-  };
-  const open = (stored: string, id: string) => {
-    const raw = Buffer.from(stored, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12)).setAAD(Buffer.from(id));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  };
   return {
     async open(operator, token, expiresAtSeconds) {
       const id = randomBytes(32).toString('base64url');
       const csrf = randomBytes(32).toString('base64url');
       await redis
         .multi()
-        .hset(keyOf(id), { operator, csrf, token: seal(token, id), expiresAt: String(expiresAtSeconds) })
+        .hset(keyOf(id), {
+          operator,
+          csrf,
+          token: sealText(key, token, id),
+          expiresAt: String(expiresAtSeconds),
+        })
         .expire(keyOf(id), IDLE_SECONDS)
         .exec();
       return { id, operator, token, csrf };
@@ -57,7 +52,7 @@ export function operatorSessions(redis: Redis, key: Buffer, now: () => number = 
         return undefined;
       }
       await redis.expire(keyOf(id), Math.min(IDLE_SECONDS, left));
-      return { id, operator: stored.operator, csrf: stored.csrf, token: open(stored.token, id) };
+      return { id, operator: stored.operator, csrf: stored.csrf, token: openText(key, stored.token, id) };
     },
     async close(id) {
       await redis.del(keyOf(id));

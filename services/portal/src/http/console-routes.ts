@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { verifyToken, type TokenClaims } from '@lethe/service-kit';
@@ -18,7 +16,7 @@ import {
 } from '../views/console';
 import { messagePage } from '../views/sign-in';
 import { notFoundPage, refusedFormPage, sendPage, type Form, type FormRequest } from './context';
-import { COOKIES, cookieOptions, formIsGenuine, securityHeaders } from './security';
+import { anonymousFormToken, cookieOptions, formIsGenuine, securityHeaders } from './security';
 
 // The operator console: the same app, its own sign-in. Locally an operator pastes a token from
 // `./lethe token --scope operator`; the console checks it as the services would and then acts
@@ -70,20 +68,13 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     }
     return session;
   };
-  const formToken = (request: FastifyRequest, reply: FastifyReply) => {
-    const existing = request.cookies[COOKIES.formToken];
-    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-    const made = randomBytes(32).toString('base64url');
-    void reply.setCookie(COOKIES.formToken, made, cookieOptions());
-    return made;
-  };
   const back = (reply: FastifyReply, to: string) => {
     securityHeaders(reply, true);
     return reply.redirect(to, 303);
   };
 
   app.get('/console/sign-in', PUBLIC, async (request, reply) =>
-    sendPage(reply, 200, consoleSignInPage(formToken(request, reply))),
+    sendPage(reply, 200, consoleSignInPage(anonymousFormToken(request, reply))),
   );
 
   app.post('/console/sign-in', PUBLIC, async (request: FormRequest, reply) => {
@@ -96,14 +87,14 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       return sendPage(
         reply,
         401,
-        consoleSignInPage(formToken(request, reply), 'That token is not valid here.'),
+        consoleSignInPage(anonymousFormToken(request, reply), 'That token is not valid here.'),
       );
     }
     if (!claims.scope.includes('operator'))
       return sendPage(
         reply,
         403,
-        consoleSignInPage(formToken(request, reply), 'That token is not an operator token.'),
+        consoleSignInPage(anonymousFormToken(request, reply), 'That token is not an operator token.'),
       );
     const session = await deps.sessions.open(claims.sub, token, claims.exp);
     void reply.setCookie(CONSOLE_COOKIE, session.id, cookieOptions());

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { erasureReceivedMail } from '../mail/messages';
 import { consentsPage, myDataPage } from '../views/dashboard';
@@ -124,15 +124,27 @@ export function dashboardRoutes(app: FastifyInstance, deps: PortalDeps): void {
     });
   }
 
+  /** The signed-in subject's completed request and its certificate, or an answer already sent. */
+  const certified = async (
+    request: FastifyRequest<{ Params: { requestId: string } }>,
+    reply: FastifyReply,
+  ) => {
+    const session = await requireSession(request, reply, deps);
+    if (!session) return undefined;
+    const view = await ownRequest(session.subjectId, request.params.requestId);
+    if (!view?.certificate) {
+      notFoundPage(reply);
+      return undefined;
+    }
+    return { session, view: { ...view, certificate: view.certificate } };
+  };
+
   app.get<{ Params: { requestId: string } }>(
     '/requests/:requestId/certificate',
     PUBLIC,
     async (request, reply) => {
-      const session = await requireSession(request, reply, deps);
-      if (!session) return reply;
-      const view = await ownRequest(session.subjectId, request.params.requestId);
-      if (!view?.certificate) return notFoundPage(reply);
-      return sendPage(reply, 200, certificatePage(session.csrf, { ...view, certificate: view.certificate }));
+      const found = await certified(request, reply);
+      return found ? sendPage(reply, 200, certificatePage(found.session.csrf, found.view)) : reply;
     },
   );
 
@@ -140,10 +152,9 @@ export function dashboardRoutes(app: FastifyInstance, deps: PortalDeps): void {
     '/requests/:requestId/certificate.json',
     PUBLIC,
     async (request, reply) => {
-      const session = await requireSession(request, reply, deps);
-      if (!session) return reply;
-      const view = await ownRequest(session.subjectId, request.params.requestId);
-      if (!view?.certificate) return notFoundPage(reply);
+      const found = await certified(request, reply);
+      if (!found) return reply;
+      const { view } = found;
       securityHeaders(reply, true);
       // The exact bytes the digest is of, so anyone can check one against the other.
       return reply

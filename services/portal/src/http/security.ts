@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -61,4 +61,13 @@ export function formIsGenuine(
   if (!token) return false;
   const expected = session ? session.csrf : request.cookies[COOKIES.formToken];
   return typeof expected === 'string' && expected !== '' && sameText(token, expected);
+}
+
+/** The form token of a visitor not signed in: made once, kept in a cookie, put in the forms. */
+export function anonymousFormToken(request: FastifyRequest, reply: FastifyReply): string {
+  const existing = request.cookies[COOKIES.formToken];
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const made = randomBytes(32).toString('base64url');
+  void reply.setCookie(COOKIES.formToken, made, cookieOptions());
+  return made;
 }

@@ -1,24 +1,13 @@
-import { randomBytes } from 'node:crypto';
-
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
 import { CODE_LIFETIME_SECONDS } from '../sign-in/codes';
 import { signInCodeMail } from '../mail/messages';
 import { codePage, lockedPage, signInPage } from '../views/sign-in';
 import { sendPage, sessionOf, refusedFormPage, type FormRequest, type PortalDeps } from './context';
-import { COOKIES, cookieOptions, formIsGenuine, securityHeaders } from './security';
+import { anonymousFormToken, COOKIES, cookieOptions, formIsGenuine, securityHeaders } from './security';
 
 const PUBLIC = { config: { access: { public: true } } } as const;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
-
-/** The form token of a visitor not signed in: made once, kept in a cookie, put in the forms. */
-function formToken(request: FastifyRequest, reply: FastifyReply): string {
-  const existing = request.cookies[COOKIES.formToken];
-  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-  const made = randomBytes(32).toString('base64url');
-  void reply.setCookie(COOKIES.formToken, made, cookieOptions());
-  return made;
-}
 
 export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const origin = new URL(deps.publicUrl).origin;
@@ -29,7 +18,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       securityHeaders(reply, true);
       return reply.redirect('/', 303);
     }
-    return sendPage(reply, 200, signInPage(formToken(request, reply)));
+    return sendPage(reply, 200, signInPage(anonymousFormToken(request, reply)));
   });
 
   app.post('/sign-in', PUBLIC, async (request: FormRequest, reply) => {
@@ -39,7 +28,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       return sendPage(
         reply,
         400,
-        signInPage(formToken(request, reply), 'Enter an email address, like name@example.com.'),
+        signInPage(anonymousFormToken(request, reply), 'Enter an email address, like name@example.com.'),
       );
     const subjectId = await deps.api.findAccount(email);
     const asked = await deps.codes.request(email, subjectId);
@@ -52,7 +41,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
   });
 
   app.get('/sign-in/code', PUBLIC, async (request, reply) =>
-    sendPage(reply, 200, codePage(formToken(request, reply))),
+    sendPage(reply, 200, codePage(anonymousFormToken(request, reply))),
   );
 
   app.post('/sign-in/code', PUBLIC, async (request: FormRequest, reply) => {
@@ -62,7 +51,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const checked = /^\d{6}$/.test(code)
       ? await deps.codes.check(challengeId, code)
       : ({ kind: 'wrong', attemptsLeft: -1 } as const);
-    const token = formToken(request, reply);
+    const token = anonymousFormToken(request, reply);
     switch (checked.kind) {
       case 'signed-in': {
         const session = await deps.sessions.open(checked.subjectId);

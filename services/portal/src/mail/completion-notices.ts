@@ -1,10 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-
 import type { Redis } from 'ioredis';
 
 import type { Logger } from '@lethe/logger';
 
 import type { LetheApi } from '../api/lethe-api';
+import { openText, sealText } from '../sealing';
 import { erasureCompletedMail } from './messages';
 import type { Mailer } from './mailer';
 
@@ -33,20 +32,6 @@ export function completionNotices(deps: {
   statusUrl: (requestId: string) => string;
   logger: Logger;
 }): CompletionNotices {
-  const seal = (text: string, requestId: string) => {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', deps.key, iv).setAAD(Buffer.from(requestId));
-    const sealed = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
-  };
-  const open = (stored: string, requestId: string) => {
-    const raw = Buffer.from(stored, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', deps.key, raw.subarray(0, 12)).setAAD(
-      Buffer.from(requestId),
-    );
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  };
   const sendDue = async () => {
     let sent = 0;
     for (const requestId of await deps.redis.smembers(PENDING)) {
@@ -58,7 +43,11 @@ export function completionNotices(deps: {
       const view = await deps.api.erasureRequest(notice.subjectId, requestId);
       if (view?.status !== 'completed' || !view.certificate) continue;
       await deps.mailer.send(
-        erasureCompletedMail(open(notice.to, requestId), view.certificate.digest, deps.statusUrl(requestId)),
+        erasureCompletedMail(
+          openText(deps.key, notice.to, requestId),
+          view.certificate.digest,
+          deps.statusUrl(requestId),
+        ),
       );
       await deps.redis.multi().del(noticeKey(requestId)).srem(PENDING, requestId).exec();
       sent += 1;
@@ -69,7 +58,7 @@ export function completionNotices(deps: {
     async expect(requestId, subjectId, to) {
       await deps.redis
         .multi()
-        .hset(noticeKey(requestId), { subjectId, to: seal(to, requestId) })
+        .hset(noticeKey(requestId), { subjectId, to: sealText(deps.key, to, requestId) })
         .expire(noticeKey(requestId), NOTICE_LIFETIME_SECONDS)
         .sadd(PENDING, requestId)
         .exec();
