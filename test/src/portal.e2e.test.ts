@@ -13,6 +13,7 @@ import {
   operatorAuthorization,
   REPO_DIR,
 } from './local-stack';
+import { eventually } from './isolation';
 import { localInbox, type Inbox } from './mailpit';
 import { testRedis } from './redis';
 
@@ -275,6 +276,19 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       await askForCode(page, locked.email, false);
       expect(await page.locator('h1').innerText()).toBe('Sign-in is locked for now');
       expect(await inbox.list(locked.email)).toHaveLength(1);
+
+      // Five codes to one address in 15 minutes, then no more: the form cannot flood an inbox.
+      const flooded = await openAccount('flooded');
+      for (let sent = 1; sent <= 5; sent += 1) await askForCode(page, flooded.email);
+      await askForCode(page, flooded.email, false);
+      expect(await page.locator('h1').innerText()).toBe('Too many codes asked for');
+      // The mails go out after the answer: wait for the fifth, then see there is no sixth.
+      await eventually(
+        async () => ((await inbox.list(flooded.email)).length >= 5 ? true : undefined),
+        10_000,
+        'five sign-in code mails',
+      );
+      expect(await inbox.list(flooded.email)).toHaveLength(5);
 
       // A code past its 10 minutes is refused: its challenge is made to expire now.
       const expiring = await openAccount('expiring');

@@ -102,7 +102,12 @@ export function dashboardRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (profile) {
       const statusUrl = `${deps.publicUrl}/requests/${requestId}`;
       await deps.notices.expect(requestId, session.subjectId, profile.email);
-      await deps.mailer.send(erasureReceivedMail(profile.email, statusUrl));
+      // The request stands whether or not this mail goes: its failure is logged, not shown.
+      await deps.mailer
+        .send(erasureReceivedMail(profile.email, statusUrl))
+        .catch((error: unknown) =>
+          request.log.error({ err: error }, 'the request-received mail could not be sent'),
+        );
     }
     securityHeaders(reply, true);
     return reply.redirect(`/requests/${requestId}`, 303);

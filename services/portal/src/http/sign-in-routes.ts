@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { CODE_LIFETIME_SECONDS } from '../sign-in/codes';
 import { signInCodeMail } from '../mail/messages';
-import { codePage, lockedPage, signInPage } from '../views/sign-in';
+import { codePage, lockedPage, signInPage, tooManyCodesPage } from '../views/sign-in';
 import { sendPage, sessionOf, refusedFormPage, type FormRequest, type PortalDeps } from './context';
 import { anonymousFormToken, COOKIES, cookieOptions, formIsGenuine, securityHeaders } from './security';
 
@@ -33,8 +33,13 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const subjectId = await deps.api.findAccount(email);
     const asked = await deps.codes.request(email, subjectId);
     if (asked.kind === 'locked') return sendPage(reply, 429, lockedPage());
-    // The same answer whether or not the address has an account: only its owner learns which.
-    if (asked.code !== null) await deps.mailer.send(signInCodeMail(email, asked.code));
+    if (asked.kind === 'too-many') return sendPage(reply, 429, tooManyCodesPage());
+    // The same answer, as fast, whether or not the address has an account: only its owner
+    // learns which, from the mail. So the mail is not waited for; a failure is logged.
+    if (asked.code !== null)
+      deps.mailer
+        .send(signInCodeMail(email, asked.code))
+        .catch((error: unknown) => request.log.error({ err: error }, 'the sign-in code could not be mailed'));
     void reply.setCookie(COOKIES.signIn, asked.challengeId, cookieOptions(CODE_LIFETIME_SECONDS));
     securityHeaders(reply, true);
     return reply.redirect('/sign-in/code', 303);

@@ -9,16 +9,20 @@ import type { Redis } from 'ioredis';
 export const CODE_LIFETIME_SECONDS = 10 * 60;
 export const MAX_WRONG_CODES = 5;
 export const LOCK_SECONDS = 15 * 60;
+/** Codes sent to one address in LOCK_SECONDS at most: the form cannot be used to flood an inbox. */
+export const MAX_CODES_SENT = 5;
 
 const keys = {
   challenge: (id: string) => `lethe:portal:challenge:${id}`,
   failures: (address: string) => `lethe:portal:failures:${address}`,
   lock: (address: string) => `lethe:portal:lock:${address}`,
+  sent: (address: string) => `lethe:portal:sent:${address}`,
 };
 
 export type CodeRequest =
   | { readonly kind: 'sent'; readonly challengeId: string; readonly code: string | null }
-  | { readonly kind: 'locked' };
+  | { readonly kind: 'locked' }
+  | { readonly kind: 'too-many' };
 
 export type CodeCheck =
   | { readonly kind: 'signed-in'; readonly subjectId: string }
@@ -43,6 +47,12 @@ export function signInCodes(redis: Redis, secret: Buffer): SignInCodes {
     async request(email, subjectId) {
       const address = addressOf(email);
       if ((await redis.exists(keys.lock(address))) === 1) return { kind: 'locked' };
+      const [[, sent]] = (await redis
+        .multi()
+        .incr(keys.sent(address))
+        .expire(keys.sent(address), LOCK_SECONDS, 'NX')
+        .exec()) as [[Error | null, number], unknown];
+      if (sent > MAX_CODES_SENT) return { kind: 'too-many' };
       const challengeId = randomBytes(24).toString('base64url');
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await redis

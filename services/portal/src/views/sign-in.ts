@@ -62,6 +62,18 @@ export function lockedPage(): string {
   );
 }
 
+export function tooManyCodesPage(): string {
+  return page(
+    { title: 'Too many codes asked for' },
+    html`<div class="problem" role="alert">
+        <p>
+          Five codes were sent to this address in the last 15 minutes. Use the newest one, or try again later.
+        </p>
+      </div>
+      <p><a href="/sign-in/code">Enter a code</a></p>`,
+  );
+}
+
 export function messagePage(title: string, message: string, link = { href: '/', label: 'Back' }): string {
   return page(
     { title },
