@@ -52,7 +52,11 @@ export function authInit(config: CliConfig): void {
     () => JSON.stringify(generateSigningKeys(), null, 2) + '\n',
   );
   const portal = JSON.parse(readFileSync(config.portalKeyFile, 'utf8')) as KeyFile;
-  writeSecretOnce(config.portalPublicKeysFile, 'auth: portal verification keys', () => `${portal.publicKey}\n`);
+  writeSecretOnce(
+    config.portalPublicKeysFile,
+    'auth: portal verification keys',
+    () => `${portal.publicKey}\n`,
+  );
 }
 
 /** The local key-encryption key (32 random bytes, base64). */
