@@ -12,8 +12,6 @@ import type { Mailer } from './mailer';
 // the request id, for no longer than a request can take (35 days), and deleted once it is sent.
 
 const NOTICE_LIFETIME_SECONDS = 35 * 24 * 60 * 60;
-const PENDING = 'lethe:portal:notices';
-const noticeKey = (requestId: string) => `lethe:portal:notice:${requestId}`;
 
 export interface CompletionNotices {
   /** Remembers to mail `to` when the request completes. */
@@ -31,26 +29,45 @@ export function completionNotices(deps: {
   key: Buffer;
   statusUrl: (requestId: string) => string;
   logger: Logger;
+  /** Where in Redis the notices are kept (a test keeps its own). */
+  keyPrefix?: string;
 }): CompletionNotices {
+  const prefix = deps.keyPrefix ?? 'lethe:portal:';
+  const PENDING = `${prefix}notices`;
+  const noticeKey = (requestId: string) => `${prefix}notice:${requestId}`;
+  const forget = (requestId: string) =>
+    deps.redis.multi().del(noticeKey(requestId)).srem(PENDING, requestId).exec();
+  /** Mails one notice if its request is complete; true when it went. */
+  const sendOne = async (requestId: string): Promise<boolean> => {
+    const notice = await deps.redis.hgetall(noticeKey(requestId));
+    if (!notice.subjectId || !notice.to) {
+      await forget(requestId); // expired unsent: nothing left to send to
+      return false;
+    }
+    const view = await deps.api.erasureRequest(notice.subjectId, requestId);
+    if (view?.status !== 'completed' || !view.certificate) return false;
+    let to: string;
+    try {
+      to = openText(deps.key, notice.to, requestId);
+    } catch {
+      // Sealed under a key the portal no longer has (it was rotated): it can never be sent.
+      deps.logger.warn({ requestId }, 'completion notice: the address does not open; dropped');
+      await forget(requestId);
+      return false;
+    }
+    await deps.mailer.send(erasureCompletedMail(to, view.certificate.digest, deps.statusUrl(requestId)));
+    await forget(requestId);
+    return true;
+  };
+  // One notice that fails (the mail server down for it) does not hold back the others.
   const sendDue = async () => {
     let sent = 0;
     for (const requestId of await deps.redis.smembers(PENDING)) {
-      const notice = await deps.redis.hgetall(noticeKey(requestId));
-      if (!notice.subjectId || !notice.to) {
-        await deps.redis.srem(PENDING, requestId); // expired unsent: nothing left to send to
-        continue;
+      try {
+        if (await sendOne(requestId)) sent += 1;
+      } catch (error) {
+        deps.logger.warn({ err: error, requestId }, 'completion notice: not sent yet; retried');
       }
-      const view = await deps.api.erasureRequest(notice.subjectId, requestId);
-      if (view?.status !== 'completed' || !view.certificate) continue;
-      await deps.mailer.send(
-        erasureCompletedMail(
-          openText(deps.key, notice.to, requestId),
-          view.certificate.digest,
-          deps.statusUrl(requestId),
-        ),
-      );
-      await deps.redis.multi().del(noticeKey(requestId)).srem(PENDING, requestId).exec();
-      sent += 1;
     }
     return sent;
   };

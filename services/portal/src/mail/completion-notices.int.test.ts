@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Redis } from 'ioredis';
+
+import { testLogger, testRedis } from '@lethe/test-harness';
+
+import type { ErasureView, LetheApi } from '../api/lethe-api';
+import { completionNotices } from './completion-notices';
+import type { Mail, Mailer } from './mailer';
+
+// The completion mails against the real Redis: an address sealed at rest, sent once the request
+// completes and then forgotten; one notice that cannot go holds back no other.
+
+const completed = (requestId: string): ErasureView => ({
+  requestId,
+  status: 'completed',
+  dueAt: new Date().toISOString(),
+  result: 'complete',
+  certificate: { json: '{}', digest: `sha256:${'ab'.repeat(32)}` },
+});
+
+describe('completion notices', () => {
+  let redis: Redis;
+  const prefix = `lethe:portal:test-${randomBytes(4).toString('hex')}:`;
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  function notices(options: { key: Buffer; done: Set<string>; sent: Mail[]; failFor?: Set<string> }) {
+    // Stand-ins for the other services' API and the mail server: what is tested is the store.
+    const api = {
+      erasureRequest: async (_subjectId: string, requestId: string) =>
+        options.done.has(requestId) ? completed(requestId) : undefined,
+    } as unknown as LetheApi;
+    const mailer: Mailer = {
+      send: async (mail) => {
+        if (options.failFor?.has(mail.to)) throw new Error('mail server refused');
+        options.sent.push(mail);
+      },
+      close: () => undefined,
+    };
+    return completionNotices({
+      redis,
+      api,
+      mailer,
+      key: options.key,
+      statusUrl: (id) => `https://portal.example/requests/${id}`,
+      logger: testLogger(),
+      keyPrefix: prefix,
+    });
+  }
+
+  it('keeps the address sealed, mails it once the request completes, then forgets it', async () => {
+    const key = randomBytes(32);
+    const done = new Set<string>();
+    const sent: Mail[] = [];
+    const store = notices({ key, done, sent });
+    await store.expect('req_a', 'sub_a', 'ada@example.com');
+    expect(JSON.stringify(await redis.hgetall(`${prefix}notice:req_a`))).not.toContain('ada@example.com');
+
+    expect(await store.sendDue()).toBe(0); // not complete yet
+    done.add('req_a');
+    expect(await store.sendDue()).toBe(1);
+    expect(sent).toEqual([expect.objectContaining({ to: 'ada@example.com' })]);
+    expect(sent[0]!.text).toContain(`sha256:${'ab'.repeat(32)}`);
+    expect(await redis.exists(`${prefix}notice:req_a`)).toBe(0);
+    expect(await store.sendDue()).toBe(0); // once
+  });
+
+  it('drops a notice sealed under a key it no longer has, and retries one the mail server refused, without holding back the rest', async () => {
+    const done = new Set(['req_old', 'req_down', 'req_ok']);
+    const sent: Mail[] = [];
+    await notices({ key: randomBytes(32), done, sent }).expect('req_old', 'sub_old', 'old@example.com');
+    const failFor = new Set(['down@example.com']);
+    const store = notices({ key: randomBytes(32), done, sent, failFor });
+    await store.expect('req_down', 'sub_down', 'down@example.com');
+    await store.expect('req_ok', 'sub_ok', 'ok@example.com');
+
+    expect(await store.sendDue()).toBe(1);
+    expect(sent.map((mail) => mail.to)).toEqual(['ok@example.com']);
+    expect(await redis.exists(`${prefix}notice:req_old`)).toBe(0); // can never open: dropped
+    expect(await redis.exists(`${prefix}notice:req_down`)).toBe(1); // kept for the next try
+
+    failFor.clear();
+    expect(await store.sendDue()).toBe(1);
+    expect(sent.map((mail) => mail.to)).toEqual(['ok@example.com', 'down@example.com']);
+  });
+});
