@@ -118,15 +118,16 @@ start_kafka_node() {
     # first start (later ones would need a running, authenticated admin client).
     [ -s "$KAFKA_CLUSTER_ID_FILE" ] ||
       (umask 077 && head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$KAFKA_CLUSTER_ID_FILE")
-    local user scram=()
+    local user scram=() users=()
     for user in broker "${PRINCIPALS[@]}"; do
       reaches_data_servers "$user" || continue
+      users+=("$user")
       scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$user")]")
     done
     "$java" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format --cluster-id="$(cat "$KAFKA_CLUSTER_ID_FILE")" \
       -c "$data/server.properties" "${scram[@]}" >"$LOG_DIR/$name-format.log" 2>&1 ||
       fail "formatting Kafka's log dir failed; see $LOG_DIR/$name-format.log."
-    printf '%s\n' "${scram[@]}" | sed 's/.*name=\([^,]*\),.*/\1/' >"$data/scram-users"
+    printf '%s\n' "${users[@]}" >"$data/scram-users"
   fi
   [ -f "$data/scram-users" ] ||
     fail "Kafka's log in $data was made before SASL and has no users: './lethe reset' makes a new one (it wipes the local data)."

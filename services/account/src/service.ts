@@ -102,12 +102,10 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   // the lookup checks the profile, so a stale entry never signs anyone in).
   const handle: AccountCommandHandler = async (subjectId, command, context) => {
     const result = await handleCommand(subjectId, command, context);
-    const addressChanged = result.events.some(
-      (event) =>
-        event.type === 'AccountCreated' || (event.type === 'AccountProfileUpdated' && event.data.email),
-    );
-    if (addressChanged && (result.state.status === 'active' || result.state.status === 'deactivated'))
-      await emailIndex.record(subjectId, result.state.profile.email);
+    const opened = result.events.some((event) => event.type === 'AccountCreated');
+    const moved = result.events.some((event) => event.type === 'AccountProfileUpdated' && event.data.email);
+    if ((opened || moved) && (result.state.status === 'active' || result.state.status === 'deactivated'))
+      await emailIndex.record(subjectId, result.state.profile.email, moved);
     if (result.events.length > 0)
       await cache.invalidate(subjectId).catch((cause: unknown) => {
         throw new CacheUnavailableAfterCommit({ cause });

@@ -67,6 +67,7 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     mailer: deps.mailer,
     notices,
     publicUrl: deps.publicUrl,
+    origin: new URL(deps.publicUrl).origin,
   };
   // The service kit's app: /livez, /readyz, /metrics and the access log. The portal's pages
   // are public to the kit (no bearer token): they are guarded by the session cookie instead.

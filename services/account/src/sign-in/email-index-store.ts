@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Binary, type Db } from 'mongodb';
 
 import type { KeyEncryptionKey } from '@lethe/crypto';
+import { isDuplicateKey } from '@lethe/eventstore';
 
 // The portal signs a user in by email, but every address at rest is ciphertext under its
 // subject's key. The index maps a keyed hash of the address (a blind index: HMAC-SHA256 under
@@ -31,8 +32,11 @@ export interface EmailIndexErasure {
 }
 
 export interface EmailIndex {
-  /** Points the address at the subject; a subject's older address stops pointing at it. */
-  record(subjectId: string, email: string): Promise<void>;
+  /**
+   * Points the address at the subject. `replacing`: the subject had another address, which
+   * stops pointing at it (a new account has none, so sign-up does no delete).
+   */
+  record(subjectId: string, email: string, replacing: boolean): Promise<void>;
   /** The subject the address was last recorded for, if any. */
   find(email: string): Promise<string | undefined>;
   erase(subjectId: string): Promise<EmailIndexErasure>;
@@ -53,7 +57,7 @@ async function indexKey(db: Db, kek: KeyEncryptionKey): Promise<Buffer> {
     };
     // Two instances starting at once: the second insert fails and both read the first's key.
     await keys.insertOne(made).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     });
     stored = await keys.findOne({ _id: KEY_ID });
   }
@@ -69,10 +73,15 @@ export async function createEmailIndex(db: Db, kek: KeyEncryptionKey): Promise<E
   const digest = (email: string) =>
     createHmac('sha256', key).update(normalisedEmail(email)).digest('base64url');
   return {
-    async record(subjectId, email) {
+    async record(subjectId, email, replacing) {
       const id = digest(email);
-      await entries.deleteMany({ subjectId, _id: { $ne: id } });
-      await entries.updateOne({ _id: id }, { $set: { subjectId } }, { upsert: true });
+      if (replacing) await entries.deleteMany({ subjectId, _id: { $ne: id } });
+      // An insert, not an upsert (FerretDB scans the collection for an upsert); an address
+      // already indexed (a subject that had it before) is pointed here by its key.
+      await entries.insertOne({ _id: id, subjectId }).catch(async (error: unknown) => {
+        if (!isDuplicateKey(error)) throw error;
+        await entries.updateOne({ _id: id }, { $set: { subjectId } });
+      });
     },
     async find(email) {
       return (await entries.findOne({ _id: digest(email) }))?.subjectId;

@@ -17,6 +17,8 @@ export interface PortalDeps {
   notices: CompletionNotices;
   /** Where users reach the portal: links in mails, and the Origin forms must come from. */
   publicUrl: string;
+  /** The origin of `publicUrl`: the only `Origin` a form may come from. */
+  origin: string;
 }
 
 export type Form = Record<string, string | undefined>;
@@ -28,8 +30,7 @@ export function sendPage(reply: FastifyReply, status: number, body: string): Fas
   return reply.status(status).type('text/html; charset=utf-8').send(body);
 }
 
-export function notFoundPage(reply: FastifyReply, csrf?: string): FastifyReply {
-  void csrf;
+export function notFoundPage(reply: FastifyReply): FastifyReply {
   return sendPage(reply, 404, messagePage('Not found', 'There is nothing here for you.'));
 }
 
@@ -51,7 +52,7 @@ export async function requireSession(
 ): Promise<Session | undefined> {
   const session = await sessionOf(request, deps);
   if (options.form) {
-    if (!session || !formIsGenuine(request as FormRequest, new URL(deps.publicUrl).origin, session)) {
+    if (!session || !formIsGenuine(request as FormRequest, deps.origin, session)) {
       sendPage(reply, 403, refusedFormPage());
       return undefined;
     }

@@ -10,7 +10,7 @@ const PUBLIC = { config: { access: { public: true } } } as const;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
-  const origin = new URL(deps.publicUrl).origin;
+  const { origin } = deps;
   const genuine = (request: FormRequest) => formIsGenuine(request, origin, undefined);
 
   app.get('/sign-in', PUBLIC, async (request, reply) => {

@@ -3,23 +3,16 @@ import type { Hold, OpenRequest, TimelineStep } from '../api/operator-api';
 import type { TaskQueues } from '../api/service-metrics';
 import { html, type SafeHtml } from './html';
 import { page } from './layout';
+import { noticeBox, problemBox, when } from './parts';
 
 // The operator console's pages. Operators see subject ids and hold details (their scope allows
 // it); never a subject's profile.
-
-const when = (iso: string | null) => (iso ? new Date(iso).toUTCString().replace(' GMT', ' UTC') : '');
 
 export const CONSOLE_FILTERS = ['all', 'blocked', 'at-risk', 'overdue'] as const;
 export type ConsoleFilter = (typeof CONSOLE_FILTERS)[number];
 
 const consolePage = (title: string, csrf: string, current: string, body: SafeHtml) =>
   page({ title, csrf, current, area: 'console' }, body);
-
-const notice = (text: string | undefined) =>
-  text ? html`<div class="notice" role="status"><p>${text}</p></div>` : '';
-
-const problemBox = (text: string | undefined) =>
-  text ? html`<div class="problem" role="alert"><p>${text}</p></div>` : '';
 
 export function consoleSignInPage(formToken: string, message?: string): string {
   return page(
@@ -120,7 +113,7 @@ export function requestDetailPage(
     `Request ${view.requestId}`,
     csrf,
     '/console',
-    html`${notice(messages.notice)}${problemBox(messages.problem)}
+    html`${noticeBox(messages.notice)}${problemBox(messages.problem)}
       <dl class="facts">
         <dt>Subject</dt>
         <dd><code>${String(view.subjectId)}</code></dd>
@@ -211,7 +204,7 @@ export function holdsPage(
     'Legal holds',
     csrf,
     '/console/holds',
-    html`${notice(messages.notice)}${problemBox(messages.problem)}
+    html`${noticeBox(messages.notice)}${problemBox(messages.problem)}
       <h2>Place a hold</h2>
       <p>
         While a hold stands, the subject is not erased: a deletion waits, blocked, and resumes when the last

@@ -1,8 +1,7 @@
 import type { Consents, Participant, Profile, Purpose } from '../api/lethe-api';
 import { html } from './html';
 import { page } from './layout';
-
-const when = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
+import { noticeBox, when } from './parts';
 
 const CATEGORY_NAMES: Record<string, string> = {
   account: 'Account details',
@@ -75,7 +74,7 @@ export function consentsPage(
 ): string {
   return page(
     { title: 'My consents', csrf, current: '/consents' },
-    html`${notice ? html`<div class="notice" role="status"><p>${notice}</p></div>` : ''}
+    html`${noticeBox(notice)}
       ${
         gpc
           ? html`<p class="notice">

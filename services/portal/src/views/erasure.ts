@@ -1,8 +1,7 @@
 import type { ErasureView } from '../api/lethe-api';
 import { html } from './html';
 import { page } from './layout';
-
-const when = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
+import { when } from './parts';
 
 export function deletePage(csrf: string, openRequestId: string | null): string {
   return page(

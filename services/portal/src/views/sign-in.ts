@@ -1,15 +1,12 @@
 import { html } from './html';
 import { page } from './layout';
-
-/** An error shown at the top of a form: announced, and linked to the field it is about. */
-const problem = (message: string | undefined, field: string) =>
-  message ? html`<div class="problem" role="alert" id="${field}-problem"><p>${message}</p></div>` : '';
+import { problemBox } from './parts';
 
 export function signInPage(csrf: string, message?: string): string {
   return page(
     { title: 'Sign in' },
     html`<p>We send a one-time code to the email address of your account. No password is needed.</p>
-      ${problem(message, 'email')}
+      ${problemBox(message, 'email')}
       <form method="post" action="/sign-in" class="stack">
         <input type="hidden" name="_csrf" value="${csrf}" />
         <label for="email">Email address</label>
@@ -31,7 +28,7 @@ export function codePage(csrf: string, message?: string): string {
   return page(
     { title: 'Enter your code' },
     html`<p>If an account has that address, we have sent it a 6-digit code. It works for 10 minutes.</p>
-      ${problem(message, 'code')}
+      ${problemBox(message, 'code')}
       <form method="post" action="/sign-in/code" class="stack">
         <input type="hidden" name="_csrf" value="${csrf}" />
         <label for="code">Code</label>
