@@ -18,11 +18,23 @@ function mailApi(): { base: string; authorization: string } {
   return { base: url.toString().replace(/\/$/, ''), authorization };
 }
 
+export interface Mail {
+  readonly id: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+export interface WaitOptions {
+  readonly timeoutMs?: number;
+  /** Mails already seen (by id): a newer one is wanted, as mails go out after the page answers. */
+  readonly besides?: readonly Mail[];
+}
+
 export interface Inbox {
   /** The text of the newest mail to `address` whose subject matches, waiting up to `timeoutMs`. */
-  waitFor(address: string, subject: RegExp, timeoutMs?: number): Promise<{ subject: string; text: string }>;
+  waitFor(address: string, subject: RegExp, options?: WaitOptions): Promise<Mail>;
   /** Every mail to `address` so far, newest first. */
-  list(address: string): Promise<{ subject: string; text: string }[]>;
+  list(address: string): Promise<Mail[]>;
 }
 
 export function localInbox(): Inbox {
@@ -40,6 +52,7 @@ export function localInbox(): Inbox {
       found.messages
         .filter((m) => m.To.some((to) => to.Address === address))
         .map(async (m) => ({
+          id: m.ID,
           subject: m.Subject,
           text: (await get<{ Text: string }>(`/api/v1/message/${m.ID}`)).Text,
         })),
@@ -47,10 +60,11 @@ export function localInbox(): Inbox {
   };
   return {
     list,
-    async waitFor(address, subject, timeoutMs = 30_000) {
+    async waitFor(address, subject, { timeoutMs = 30_000, besides = [] } = {}) {
       const deadline = Date.now() + timeoutMs;
+      const seen = new Set(besides.map((m) => m.id));
       for (;;) {
-        const mail = (await list(address)).find((m) => subject.test(m.subject));
+        const mail = (await list(address)).find((m) => subject.test(m.subject) && !seen.has(m.id));
         if (mail) return mail;
         if (Date.now() > deadline)
           throw new Error(`no mail to ${address} matching ${subject} within ${timeoutMs} ms`);
