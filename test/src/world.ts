@@ -15,7 +15,7 @@ import {
   type RetentionPolicy,
   type RetentionService,
 } from '@lethe/retention';
-import { generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import { accessRecorderOn, generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 
 import { bearer } from './auth';
 import { testTaskKeys } from './task-keys';
@@ -49,6 +49,8 @@ export interface World {
   readonly operator: Record<string, string>;
   /** A bearer header for another service of the company (scope `service`). */
   readonly service: Record<string, string>;
+  /** A bearer header for a subject itself (scope `subject`), as the portal mints one. */
+  subject(subjectId: string): Record<string, string>;
   readonly accounts: AccountService;
   readonly retention: RetentionService;
   readonly erasure: ErasureService;
@@ -101,6 +103,8 @@ export async function startWorld({
   const erasure = await startErasureService({
     taskSigningKey: testTaskKeys().signingKey,
     ...common,
+    // Reads of personal data (an access package's download) go on the world's access log.
+    recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'erasure'),
     kafka,
     topicName,
     now: clock.now,
@@ -120,6 +124,7 @@ export async function startWorld({
     topicName,
     operator,
     service,
+    subject: (subjectId) => bearer(keys.privateKey, ['subject'], subjectId),
     accounts,
     retention,
     erasure,

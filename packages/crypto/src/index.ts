@@ -32,3 +32,10 @@ export {
   sealTo,
   type SealingKeys,
 } from './sealed-box';
+export {
+  exportPrivateKey,
+  exportPublicKeyOf,
+  openExport,
+  sealExport,
+  type ExportAddress,
+} from './export-sealing';

@@ -55,6 +55,12 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'ErasureReconciled',
     // Beyond the design: a provider's retention of a completed erasure ran out (issue 12).
     'ProviderRetentionElapsed',
+    // Beyond the design's list: access requests, which fan out like an erasure (issue 14).
+    'AccessRequested',
+    'AccessTaskIssued',
+    'AccessTaskAnswered',
+    'AccessCompleted',
+    'AccessPackageDeleted',
   ],
   'lethe.erasure.participants.v1': ['ParticipantRegistered'],
   // Beyond the design: reads of personal data, ledgered like every change (issue 11).

@@ -15,10 +15,13 @@ export {
 } from './deadlines';
 export { newRequestId, requestIdFrom } from './request-id';
 export {
+  accessTaskRejection,
   canonicalTask,
+  signAccessTask,
   signTask,
   taskRejection,
   TASK_SIGNATURE_LIFETIME_MS,
+  type SignedAccessTask,
   type SignedTask,
   type TaskRejection,
 } from './task-signature';

@@ -79,3 +79,57 @@ export function taskRejection(
   if (signature.expiresAt <= nowMs) return 'TASK_EXPIRED';
   return undefined;
 }
+
+/** An export task: whose data, for which participant, and the key its answer is sealed to. */
+export interface SignedAccessTask {
+  readonly requestId: string;
+  readonly subjectId: string;
+  readonly participantId: string;
+  /** base64 SPKI of the request's X25519 export key: signed, so no one can redirect the answer. */
+  readonly exportKey: string;
+}
+
+const ACCESS_DOMAIN = 'lethe.access-task.v1';
+
+function canonicalAccessTask(task: SignedAccessTask, issuedAt: number, expiresAt: number): Buffer {
+  return Buffer.from(
+    JSON.stringify([
+      ACCESS_DOMAIN,
+      task.requestId,
+      task.subjectId,
+      task.participantId,
+      task.exportKey,
+      issuedAt,
+      expiresAt,
+    ]),
+  );
+}
+
+export function signAccessTask(
+  privateKey: KeyObject,
+  task: SignedAccessTask,
+  issuedAt: number,
+): TaskSignature {
+  const expiresAt = issuedAt + TASK_SIGNATURE_LIFETIME_MS;
+  return {
+    keyId: keyId(privateKey),
+    issuedAt,
+    expiresAt,
+    value: sign(null, canonicalAccessTask(task, issuedAt, expiresAt), privateKey).toString('base64url'),
+  };
+}
+
+/** Why an export task must not run, or undefined when it verifies and is in date. */
+export function accessTaskRejection(
+  publicKeys: readonly KeyObject[],
+  task: SignedAccessTask,
+  signature: TaskSignature,
+  nowMs: number,
+): TaskRejection | undefined {
+  const key = keyWithId(publicKeys, signature.keyId);
+  if (!key) return 'TASK_KEY_UNKNOWN';
+  const signed = canonicalAccessTask(task, signature.issuedAt, signature.expiresAt);
+  if (!verify(null, signed, key, Buffer.from(signature.value, 'base64url'))) return 'TASK_SIGNATURE_INVALID';
+  if (signature.expiresAt <= nowMs) return 'TASK_EXPIRED';
+  return undefined;
+}

@@ -1,6 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 
+import { createHash } from 'node:crypto';
+
+import { sealExport, sealingPublicKeyFrom } from '@lethe/crypto';
 import {
+  accessTaskRejection,
   isEventOfType,
   makeEvent,
   taskRejection,
@@ -52,6 +56,20 @@ export interface TaskResult {
   readonly retainedUntil?: Date;
 }
 
+/** An export task (right of access): hand over what this participant holds of a subject. */
+export interface ExportTask {
+  readonly requestId: string;
+  readonly subjectId: string;
+}
+
+/** The subject's records per store, as the subject may read them (JSON values). */
+export interface ExportResult {
+  readonly records: Readonly<Record<string, readonly unknown[]>>;
+}
+
+/** An answer must fit one Kafka record (1 MiB by default) with room for the sealing. */
+export const MAX_EXPORT_BYTES = 768 * 1024;
+
 export interface ParticipantDeclaration {
   /** Lowercase letters, digits and dashes: it names the task topic. */
   readonly participantId: string;
@@ -69,6 +87,11 @@ export interface ParticipantDeps {
   declaration: ParticipantDeclaration;
   /** Must be idempotent: a task can come twice, and running it twice must be harmless. */
   erase: (task: ErasureTask) => Promise<TaskResult>;
+  /**
+   * Optional: answers access requests with the subject's data. A participant with it registers
+   * as exporting, and the erasure service sends it export tasks; it must only read.
+   */
+  export?: (task: ExportTask) => Promise<ExportResult>;
   /**
    * The erasure service's task-signing public keys (LETHE_TASK_PUBLIC_KEYS; several while one is
    * rotated). A task whose signature none of them verifies, or that has expired, is never run:
@@ -168,6 +191,59 @@ async function carryOut(
   });
 }
 
+function refuseUnlessSignedExport(
+  publicKeys: readonly KeyObject[],
+  event: EventOf<'AccessTaskIssued'>,
+  subjectId: string,
+  now: Date,
+): void {
+  const { requestId, participantId, exportKey, signature } = event.data;
+  const task = { requestId, subjectId, participantId, exportKey };
+  const rejection = accessTaskRejection(publicKeys, task, signature, now.getTime());
+  if (rejection) throw new TaskRefused(rejection);
+}
+
+/** Exports the subject's data sealed to the request's key, or says why it could not. */
+async function carryOutExport(
+  exportData: NonNullable<ParticipantDeps['export']>,
+  participantId: string,
+  log: Logger,
+  event: EventOf<'AccessTaskIssued'>,
+  subjectId: string,
+  answer: EnvelopeInput,
+): Promise<LetheEvent> {
+  const { requestId, exportKey } = event.data;
+  const failed = (code: string) =>
+    makeEvent('AccessTaskAnswered', answer, {
+      requestId,
+      participantId,
+      outcome: 'failed',
+      records: 0,
+      sealedData: null,
+      dataDigest: null,
+      code,
+    });
+  let result: ExportResult;
+  try {
+    result = await exportData({ requestId, subjectId });
+  } catch (error) {
+    log.warn({ requestId, cause: describeCause(error) }, 'export task failed');
+    return failed(stableCode(error));
+  }
+  const json = JSON.stringify(result.records);
+  if (Buffer.byteLength(json) > MAX_EXPORT_BYTES) return failed('EXPORT_TOO_LARGE');
+  const sealed = sealExport(sealingPublicKeyFrom(exportKey), { requestId, subjectId, participantId }, json);
+  return makeEvent('AccessTaskAnswered', answer, {
+    requestId,
+    participantId,
+    outcome: 'exported',
+    records: Object.values(result.records).reduce((sum, records) => sum + records.length, 0),
+    sealedData: sealed,
+    dataDigest: `sha256:${createHash('sha256').update(sealed).digest('hex')}`,
+    code: null,
+  });
+}
+
 /**
  * Joins the erasure protocol (DESIGN.md section 4): registers on the participants topic, takes
  * the tasks on its own task topic, and answers each with ErasureTaskCompleted or
@@ -205,6 +281,7 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
           phase: declaration.phase,
           timeoutMs: declaration.timeoutMs,
           taskTopic: spec.name,
+          exports: deps.export !== undefined,
         },
       ),
     },
@@ -216,6 +293,22 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
     groupId: topicName(`lethe.participant.${declaration.participantId}`),
     topics: [taskTopic],
     handle: async (event) => {
+      if (isEventOfType(event, 'AccessTaskIssued')) {
+        const subjectId = event.envelope.subjectId;
+        if (event.data.participantId !== declaration.participantId || !subjectId || !deps.export) return;
+        refuseUnlessSignedExport(deps.taskPublicKeys, event, subjectId, now());
+        const answer = envelope(subjectId, event.envelope.correlationId, event.envelope.eventId);
+        const answered = await carryOutExport(
+          deps.export,
+          declaration.participantId,
+          log,
+          event,
+          subjectId,
+          answer,
+        );
+        await producer.publish([{ event: answered, topic: topicName(ANSWERS_TOPIC) }]);
+        return;
+      }
       if (
         !isEventOfType(event, 'ErasureTaskIssued') ||
         event.data.participantId !== declaration.participantId

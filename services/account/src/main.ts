@@ -67,10 +67,10 @@ async function main() {
   // The account's own stores: the account, its Redis cache, and usage analytics (anonymised).
   const participants = await Promise.all(
     [
-      { declaration: ACCOUNT_PARTICIPANT, erase: service.erase },
+      { declaration: ACCOUNT_PARTICIPANT, erase: service.erase, export: service.exportAccount },
       { declaration: CACHE_PARTICIPANT, erase: service.eraseCache },
-      { declaration: USAGE_PARTICIPANT, erase: service.anonymiseUsage },
-    ].map(({ declaration, erase }) =>
+      { declaration: USAGE_PARTICIPANT, erase: service.anonymiseUsage, export: service.exportUsage },
+    ].map(({ declaration, erase, export: exportData }) =>
       joinErasureProtocol({
         kafka,
         codec,
@@ -79,6 +79,7 @@ async function main() {
         taskPublicKeys: config.taskPublicKeys,
         declaration,
         erase,
+        ...(exportData ? { export: exportData } : {}),
       }),
     ),
   );

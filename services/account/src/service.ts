@@ -23,7 +23,7 @@ import {
   observeStreamStores,
 } from '@lethe/service-kit';
 
-import type { ErasureTask, TaskResult } from '@lethe/participant';
+import type { ErasureTask, ExportResult, ExportTask, TaskResult } from '@lethe/participant';
 
 import { accountDecider } from './account/decider';
 import type { AccountCommand, AccountEvent, AccountState } from './account/model';
@@ -78,6 +78,10 @@ export interface AccountService {
   recordUsage: (usage: UsageInput) => Promise<void>;
   /** The usage-analytics participant's task (join it with USAGE_PARTICIPANT): anonymises. */
   anonymiseUsage: (task: ErasureTask) => Promise<TaskResult>;
+  /** The account participant's answer to an access request: the profile as the subject sees it. */
+  exportAccount: (task: ExportTask) => Promise<ExportResult>;
+  /** The usage-analytics participant's answer to an access request: the subject's usage records. */
+  exportUsage: (task: ExportTask) => Promise<ExportResult>;
 }
 
 /** Wires the account service from its dependencies; main.ts adds config, Kafka and listen. */
@@ -163,5 +167,17 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     eraseCache: eraseCachedSubject(cache),
     recordUsage: usage.record,
     anonymiseUsage: usage.anonymise,
+    exportUsage: usage.export,
+    exportAccount: async ({ subjectId }) => {
+      const state = await read(subjectId);
+      const live = state?.status === 'active' || state?.status === 'deactivated';
+      return {
+        records: {
+          [`mongodb:${ACCOUNT_STREAMS}`]: live
+            ? [{ status: state.status, ...state.profile, lastActiveDay: state.lastActiveDay }]
+            : [],
+        },
+      };
+    },
   };
 }

@@ -65,6 +65,7 @@ async function main() {
     taskPublicKeys: config.taskPublicKeys,
     declaration: CONSENT_PARTICIPANT,
     erase: service.erase,
+    export: service.export,
   });
   await service.app.listen({ host: config.host, port: config.port });
 

@@ -14,7 +14,7 @@ import {
   type StreamStore,
 } from '@lethe/eventstore';
 import type { Logger } from '@lethe/logger';
-import type { ErasureTask, TaskResult } from '@lethe/participant';
+import type { ErasureTask, ExportResult, ExportTask, TaskResult } from '@lethe/participant';
 import {
   type AccessRecorder,
   buildServiceApp,
@@ -73,6 +73,8 @@ export interface ConsentService {
   handle: ConsentCommandHandler;
   /** The consent participant's task (join it with CONSENT_PARTICIPANT). */
   erase: (task: ErasureTask) => Promise<TaskResult>;
+  /** The consent participant's answer to an access request: the ledger and the marketing contacts. */
+  export: (task: ExportTask) => Promise<ExportResult>;
 }
 
 export async function createConsentService(deps: ConsentServiceDeps): Promise<ConsentService> {
@@ -158,5 +160,17 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
     contacts,
     handle,
     erase: eraseConsent({ contacts, cache, closeLedger, shredMarketingKey, dropClosedLedger }),
+    export: async ({ subjectId }) => {
+      const state = await read(subjectId);
+      return {
+        records: {
+          [`mongodb:${CONSENT_STREAMS}`]: state.history.map((decision) => ({
+            ...decision,
+            at: new Date(decision.at).toISOString(),
+          })),
+          'mongodb:marketing_contacts': await contacts.read(subjectId),
+        },
+      };
+    },
   };
 }

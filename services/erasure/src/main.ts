@@ -9,6 +9,7 @@ import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { s3ClientFromEnv } from '@lethe/participant-s3';
 import {
+  accessRecorderOn,
   createClock,
   exitOnFatalStartup,
   serviceOperations,
@@ -31,20 +32,23 @@ async function main() {
   const clock = redis
     ? await createClock(config, redis)
     : await createClock(config, { get: async () => null });
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+    catalog: loadCatalog(),
+  });
+  const topicName = topicNamer(config.topicPrefix);
   const service = await startErasureService({
     db: mongo.db(config.mongoDatabase),
     kafka,
-    codec: createEventCodec({
-      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
-      catalog: loadCatalog(),
-    }),
+    codec,
     kek: keyEncryptionKeyFrom(config.kek, config.tlsCaFile),
     logger,
     publicKeys: config.publicKeys,
     tokens: config.tokens,
     https: config.https,
     operations: serviceOperations('erasure', kafka),
-    topicName: topicNamer(config.topicPrefix),
+    recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'erasure'),
+    topicName,
     compactedTopics: config.compactedTopics,
     llmConsentPurpose: config.llmConsentPurpose,
     // The client from LETHE_S3_* (endpoint, keys, the CA), made only when buckets are named.

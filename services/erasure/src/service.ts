@@ -21,9 +21,19 @@ import {
   type ServerTls,
   type TokenSettings,
   type ServiceOperations,
+  type AccessRecorder,
   observeStreamStores,
 } from '@lethe/service-kit';
 
+import {
+  ACCESS_EXPORTS_PARTICIPANT,
+  ACCESS_STREAMS,
+  startAccessRequests,
+  type AccessRequests,
+} from './access/access-requests';
+import { mongoAccessStore } from './access/access-store';
+import type { AccessState } from './access/model';
+import { accessRoutes } from './http/access-routes';
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
@@ -84,6 +94,8 @@ export interface ErasureServiceDeps {
   objectStore?: { s3: S3Client; buckets: readonly string[] } | undefined;
   /** Signs every task it issues (Ed25519; LETHE_TASK_SIGNING_KEY). */
   taskSigningKey: KeyObject;
+  /** Records each read of personal data (an access package's download) on the access log. */
+  recordAccess?: AccessRecorder;
   /** What its own participants accept besides its own key's tasks (keys being rotated). */
   taskPublicKeys?: readonly KeyObject[];
 }
@@ -159,6 +171,25 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     }),
   });
   const retention = providerRetention(deps.db);
+  const vault = createKeyVault({ db: deps.db, kek: deps.kek });
+  const cipher = createFieldCipher({ vault });
+  const access = startAccessRequests({
+    streams: await createStreamStore<AccessState>({ db: deps.db, collection: ACCESS_STREAMS }),
+    store: mongoAccessStore(deps.db),
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    topicName,
+    now,
+    vault,
+    cipher,
+    taskSigningKey: deps.taskSigningKey,
+    exporting: () => directory.exporting(),
+    declared: (participantId) => {
+      const found = directory.declared().find((d) => d.participantId === participantId);
+      return { stores: found?.stores ?? [], categories: found?.categories ?? [] };
+    },
+  });
   const consumers = await startRequestConsumers({
     kafka: deps.kafka,
     codec: deps.codec,
@@ -168,6 +199,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     participants: () => directory.list(),
     learnProviderRetention: (ms, policyVersion) => retention.learn(ms, policyVersion),
     learnLegalRetention: (terms, policyVersion) => legalTerms.learn(terms, policyVersion),
+    onAccessAnswer: (event) => access.onAnswer(event),
     now,
   });
 
@@ -188,8 +220,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     now,
   });
 
-  const vault = createKeyVault({ db: deps.db, kek: deps.kek });
-  const llm = llmDisclosures(deps.db, now, createFieldCipher({ vault }), () => retention.current());
+  const llm = llmDisclosures(deps.db, now, cipher, () => retention.current());
   const own = await joinOwnParticipants({
     kafka: deps.kafka,
     codec: deps.codec,
@@ -199,6 +230,8 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     vault,
     shredKey: shredSubjectKey({ vault, now }),
     llmErase: llm.erase,
+    llmExport: llm.export,
+    accessExports: { declaration: ACCESS_EXPORTS_PARTICIPANT, erase: (task) => access.eraseSubject(task) },
     compactedTopics: deps.compactedTopics ?? [],
     objectStore: deps.objectStore,
     taskPublicKeys: [createPublicKey(deps.taskSigningKey), ...(deps.taskPublicKeys ?? [])],
@@ -213,7 +246,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       groupId: groups.orchestrator,
     }),
   });
-  const app = await erasureApp(deps, {
+  const app = await erasureApp(deps, access, {
     requestErasure: (input) => intake.request(input),
     load,
     extendDeadline: async (requestId, extension) => {
@@ -252,6 +285,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     async stop() {
       await sweeper.stop();
       await consumers.stop();
+      await access.stop();
       await consentObserver.stop();
       await own.stop();
       await directory.stop();
@@ -263,7 +297,11 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
 
 /** The HTTP side: the API, and readiness that counts the consumers' health. */
 async function erasureApp(
-  deps: Pick<ErasureServiceDeps, 'db' | 'logger' | 'publicKeys' | 'tokens' | 'https' | 'operations'>,
+  deps: Pick<
+    ErasureServiceDeps,
+    'db' | 'logger' | 'publicKeys' | 'tokens' | 'https' | 'operations' | 'recordAccess'
+  >,
+  access: AccessRequests,
   routes: ErasureRoutesDeps & { consumersStalled: () => boolean },
 ): Promise<FastifyInstance> {
   const app = buildServiceApp({
@@ -274,6 +312,7 @@ async function erasureApp(
     ...(deps.tokens ? { tokens: deps.tokens } : {}),
     ...(deps.https ? { https: deps.https } : {}),
     ...(deps.operations ? { operations: deps.operations } : {}),
+    ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
     readiness: {
       mongo: async () => (await deps.db.command({ ping: 1 })).ok === 1,
       consumers: async () => !routes.consumersStalled(),
@@ -281,6 +320,7 @@ async function erasureApp(
     idempotency: mongoIdempotencyRecords(deps.db),
   });
   await app.register(async (scope) => erasureRoutes(scope, routes));
+  await app.register(async (scope) => accessRoutes(scope, access));
   return app;
 }
 

@@ -304,6 +304,101 @@ export interface ConsentWithdrawn {
   readonly data: ConsentWithdrawnData;
 }
 
+export interface AccessOutcome {
+  readonly participantId: string;
+  readonly outcome: string;
+  readonly records: number;
+}
+
+export interface AccessCompletedData {
+  readonly requestId: string;
+  readonly outcomes: AccessOutcome[];
+  /** sha256 of the package's JSON. */
+  readonly packageDigest: string;
+  readonly expiresAt: number;
+}
+
+/** The package of a subject's data is ready, encrypted under the subject's key, until expiresAt. */
+export interface AccessCompleted {
+  readonly envelope: Envelope;
+  readonly data: AccessCompletedData;
+}
+
+export interface AccessPackageDeletedData {
+  readonly requestId: string;
+  /** expired */
+  readonly reason: string;
+}
+
+/** A package is gone: it expired (erasures delete packages too, and say so in their certificate). */
+export interface AccessPackageDeleted {
+  readonly envelope: Envelope;
+  readonly data: AccessPackageDeletedData;
+}
+
+export interface AccessRequestedData {
+  readonly requestId: string;
+  readonly requestedAt: number;
+  /** Every registered participant that exports: one AccessTaskIssued each. */
+  readonly participants: string[];
+  /** base64 SPKI of this request's X25519 key, derived from the subject's data key: answers are sealed to it, and shredding the subject's key makes them unreadable. */
+  readonly exportKey: string;
+}
+
+/** A subject's copy of its data was asked for (right of access and portability); it fans out like an erasure. */
+export interface AccessRequested {
+  readonly envelope: Envelope;
+  readonly data: AccessRequestedData;
+}
+
+export interface AccessTaskAnsweredData {
+  readonly requestId: string;
+  readonly participantId: string;
+  /** exported | failed | no-answer (the service gave up waiting) */
+  readonly outcome: string;
+  /** How many records the answer holds. */
+  readonly records: number;
+  /** The participant's JSON, sealed to the request's export key (X25519 + HKDF-SHA256 + AES-256-GCM); null on the erasure log. */
+  readonly sealedData: null | Buffer;
+  /** sha256 of the sealed bytes as received. */
+  readonly dataDigest: null | string;
+  /** A failure's stable code. */
+  readonly code: null | string;
+}
+
+/** A participant's answer to an export task. On the answers topic it carries the data, sealed; the erasure log's copy never does. */
+export interface AccessTaskAnswered {
+  readonly envelope: Envelope;
+  readonly data: AccessTaskAnsweredData;
+}
+
+/** The erasure service's Ed25519 signature over the canonical task (requestId, subjectId, participantId, scope, attempt, issuedAt, expiresAt); participants act only on a task whose signature verifies. */
+export interface TaskSignature {
+  /** Which of the erasure service's keys signed (start of the SHA-256 of its SPKI DER). */
+  readonly keyId: string;
+  readonly issuedAt: number;
+  /** Past this, the task is refused (dead-lettered), not run. */
+  readonly expiresAt: number;
+  /** base64url Ed25519 signature. */
+  readonly value: string;
+}
+
+export interface AccessTaskIssuedData {
+  readonly requestId: string;
+  readonly participantId: string;
+  /** Where the participant seals its answer (base64 SPKI X25519); covered by the signature. */
+  readonly exportKey: string;
+  readonly deadlineAt: number;
+  /** Over (requestId, subjectId, participantId, exportKey, issuedAt, expiresAt) under the tag lethe.access-task.v1. */
+  readonly signature: TaskSignature;
+}
+
+/** An export task went to a participant's task topic. */
+export interface AccessTaskIssued {
+  readonly envelope: Envelope;
+  readonly data: AccessTaskIssuedData;
+}
+
 export interface ErasureBlockedData {
   readonly requestId: string;
   readonly holdIds: string[];
@@ -471,17 +566,6 @@ export interface ErasureTaskFailed {
   readonly data: ErasureTaskFailedData;
 }
 
-/** The erasure service's Ed25519 signature over the canonical task (requestId, subjectId, participantId, scope, attempt, issuedAt, expiresAt); participants act only on a task whose signature verifies. */
-export interface TaskSignature {
-  /** Which of the erasure service's keys signed (start of the SHA-256 of its SPKI DER). */
-  readonly keyId: string;
-  readonly issuedAt: number;
-  /** Past this, the task is refused (dead-lettered), not run. */
-  readonly expiresAt: number;
-  /** base64url Ed25519 signature. */
-  readonly value: string;
-}
-
 export interface ErasureTaskIssuedData {
   readonly requestId: string;
   readonly participantId: string;
@@ -519,6 +603,8 @@ export interface ParticipantRegisteredData {
   readonly phase: number;
   readonly timeoutMs: number;
   readonly taskTopic: string;
+  /** It answers access requests (AccessTaskIssued) with the subject's data. Earlier versions read as false. */
+  readonly exports: boolean;
 }
 
 /** A participant joined the erasure protocol. */
@@ -674,6 +760,11 @@ export type AuditCheckpointEvent = AuditCheckpoint & { readonly envelope: Envelo
 export type AuditEntryEvent = AuditEntry & { readonly envelope: Envelope & { readonly type: 'AuditEntry' } };
 export type ConsentGrantedEvent = ConsentGranted & { readonly envelope: Envelope & { readonly type: 'ConsentGranted' } };
 export type ConsentWithdrawnEvent = ConsentWithdrawn & { readonly envelope: Envelope & { readonly type: 'ConsentWithdrawn' } };
+export type AccessCompletedEvent = AccessCompleted & { readonly envelope: Envelope & { readonly type: 'AccessCompleted' } };
+export type AccessPackageDeletedEvent = AccessPackageDeleted & { readonly envelope: Envelope & { readonly type: 'AccessPackageDeleted' } };
+export type AccessRequestedEvent = AccessRequested & { readonly envelope: Envelope & { readonly type: 'AccessRequested' } };
+export type AccessTaskAnsweredEvent = AccessTaskAnswered & { readonly envelope: Envelope & { readonly type: 'AccessTaskAnswered' } };
+export type AccessTaskIssuedEvent = AccessTaskIssued & { readonly envelope: Envelope & { readonly type: 'AccessTaskIssued' } };
 export type ErasureBlockedEvent = ErasureBlocked & { readonly envelope: Envelope & { readonly type: 'ErasureBlocked' } };
 export type ErasureCompletedEvent = ErasureCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureCompleted' } };
 export type ErasureDeadlineAtRiskEvent = ErasureDeadlineAtRisk & { readonly envelope: Envelope & { readonly type: 'ErasureDeadlineAtRisk' } };
@@ -700,7 +791,7 @@ export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreated
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent | UsageSeenEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
-export type ErasureEventsV1Event = ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent | ProviderRetentionElapsedEvent;
+export type ErasureEventsV1Event = AccessCompletedEvent | AccessPackageDeletedEvent | AccessRequestedEvent | AccessTaskAnsweredEvent | AccessTaskIssuedEvent | ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent | ProviderRetentionElapsedEvent;
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
 export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
@@ -710,6 +801,11 @@ export type EventType = LetheEvent['envelope']['type'];
 
 /** The logical topic of each event type (DESIGN.md section 2). */
 export const TOPIC_OF_EVENT_TYPE = {
+  AccessCompleted: 'lethe.erasure.events.v1',
+  AccessPackageDeleted: 'lethe.erasure.events.v1',
+  AccessRequested: 'lethe.erasure.events.v1',
+  AccessTaskAnswered: 'lethe.erasure.events.v1',
+  AccessTaskIssued: 'lethe.erasure.events.v1',
   AccountActivityRecorded: 'lethe.account.events.v1',
   AccountCreated: 'lethe.account.events.v1',
   AccountDeactivated: 'lethe.account.events.v1',
@@ -753,6 +849,11 @@ export const TOPIC_OF_EVENT_TYPE = {
 
 /** The newest schema version of each event type: what new events are written with. */
 export const SCHEMA_VERSION_OF_EVENT_TYPE = {
+  AccessCompleted: 1,
+  AccessPackageDeleted: 1,
+  AccessRequested: 1,
+  AccessTaskAnswered: 1,
+  AccessTaskIssued: 1,
   AccountActivityRecorded: 1,
   AccountCreated: 1,
   AccountDeactivated: 1,
@@ -780,7 +881,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   LegalHoldPlaced: 2,
   LegalHoldReleased: 1,
   LlmDisclosedWithoutConsent: 1,
-  ParticipantRegistered: 1,
+  ParticipantRegistered: 2,
   PersonalDataAccessed: 1,
   PolicyVersionActivated: 3,
   ProfileChanged: 1,

@@ -4,7 +4,13 @@ import type { Binary, Db } from 'mongodb';
 
 import type { FieldCipher } from '@lethe/crypto';
 import { isDuplicateKey } from '@lethe/eventstore';
-import type { ErasureTask, ParticipantDeclaration, TaskResult } from '@lethe/participant';
+import type {
+  ErasureTask,
+  ExportResult,
+  ExportTask,
+  ParticipantDeclaration,
+  TaskResult,
+} from '@lethe/participant';
 
 // Usage analytics: which feature a subject used, on which platform, when, from which user agent
 // and city. Erasure does not delete them: it makes them anonymous, which the policy allows ("We
@@ -86,6 +92,33 @@ export function usageRecords(db: Db, cipher: FieldCipher) {
         .catch((error: unknown) => {
           if (!isDuplicateKey(error)) throw error;
         });
+    },
+
+    /** The subject's own usage records, opened, for its access request. */
+    export: async ({ subjectId }: ExportTask): Promise<ExportResult> => {
+      const found = await identified.find({ subjectId }).sort({ at: 1 }).toArray();
+      const opened = await Promise.all(
+        found.map(async (record) => {
+          const fields: Record<string, string> = {};
+          for (const field of ['userAgent', 'city'] as const) {
+            const sealed = record.sealed[field];
+            if (!sealed) continue;
+            const address = { subjectId, context: USAGE_RECORDS, recordId: record._id, field };
+            const value = await cipher.decrypt(
+              address,
+              Buffer.isBuffer(sealed) ? sealed : Buffer.from(sealed.buffer),
+            );
+            if (value.kind === 'value') fields[field] = value.value;
+          }
+          return {
+            feature: record.feature,
+            platform: record.platform,
+            at: record.at.toISOString(),
+            ...fields,
+          };
+        }),
+      );
+      return { records: { [`mongodb:${USAGE_RECORDS}`]: opened } };
     },
 
     /** The usage-analytics participant's task: anonymise, then read back that nothing names the subject. */

@@ -4,7 +4,7 @@ import type { Binary, Db } from 'mongodb';
 
 import type { FieldCipher } from '@lethe/crypto';
 import { isDuplicateKey } from '@lethe/eventstore';
-import type { ErasureTask, TaskResult } from '@lethe/participant';
+import type { ErasureTask, ExportResult, ExportTask, TaskResult } from '@lethe/participant';
 
 // What was sent to which LLM provider, and when. The providers in the seed policy (OpenAI,
 // Anthropic) keep API inputs and outputs for up to 30 days; Lethe cannot delete them there, so
@@ -65,6 +65,33 @@ export function llmDisclosures(
         if (!isDuplicateKey(error)) throw error; // recorded by the first try of the same request
       });
       return { disclosureId: _id, sentAt: doc.sentAt };
+    },
+
+    /** What was sent to which LLM provider, when, and until when the provider keeps it. */
+    export: async ({ subjectId }: ExportTask): Promise<ExportResult> => {
+      const sent = await disclosures.find({ subjectId }).sort({ sentAt: 1 }).toArray();
+      const retentionMs = await providerRetentionMs();
+      const opened = await Promise.all(
+        sent.map(async (doc) => {
+          const open = async (field: SealedField) => {
+            const sealed = doc.sealed[field];
+            const address = { subjectId, context: LLM_DISCLOSURES, recordId: doc._id, field };
+            const value = await cipher.decrypt(
+              address,
+              Buffer.isBuffer(sealed) ? sealed : Buffer.from(sealed.buffer),
+            );
+            return value.kind === 'value' ? value.value : null;
+          };
+          return {
+            provider: doc.provider,
+            model: await open('model'),
+            purpose: await open('purpose'),
+            sentAt: doc.sentAt.toISOString(),
+            providerKeepsUntil: new Date(doc.sentAt.getTime() + retentionMs).toISOString(),
+          };
+        }),
+      );
+      return { records: { [`mongodb:${LLM_DISCLOSURES}`]: opened } };
     },
 
     /** The llm-providers participant's task. */

@@ -8,6 +8,8 @@ export interface ParticipantDirectory {
   list(): Registration[];
   /** Each registration with the stores its participant declared (what an operator or a subject is shown). */
   declared(): (Registration & { readonly stores: readonly string[] })[];
+  /** The participants that answer access requests (registered with an export handler). */
+  exporting(): string[];
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startParticipantDirectory(deps: {
   const registrations = new Map<string, Registration>();
   // Kept beside the registrations: what plans requests needs no stores, so Registration has none.
   const stores = new Map<string, readonly string[]>();
+  const exporting = new Set<string>();
   const runner: ConsumerRunner = await deps.kafka.runEventConsumer({
     codec: deps.codec,
     logger: deps.logger,
@@ -37,6 +40,8 @@ export async function startParticipantDirectory(deps: {
       const { participantId, categories, phase, timeoutMs } = event.data;
       registrations.set(participantId, { participantId, categories, phase, timeoutMs });
       stores.set(participantId, event.data.stores);
+      if (event.data.exports) exporting.add(participantId);
+      else exporting.delete(participantId);
     },
   });
   const list = () =>
@@ -48,6 +53,7 @@ export async function startParticipantDirectory(deps: {
         ...registration,
         stores: stores.get(registration.participantId) ?? [],
       })),
+    exporting: () => [...exporting].sort(),
     async stop() {
       await runner.stop();
       // The group is this instance's alone: left behind, every restart would add one to the

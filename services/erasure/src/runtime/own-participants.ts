@@ -29,10 +29,14 @@ export interface OwnParticipantsDeps {
   shredKey: Erase;
   /** Reports what LLM providers still keep (the llm-providers task). */
   llmErase: Erase;
+  /** What was disclosed to LLM providers, for the subject's access requests. */
+  llmExport: NonNullable<ParticipantDeps['export']>;
   /** Compacted topics keyed by subject id (physical names): a tombstone is written on each. */
   compactedTopics: readonly string[];
   /** Buckets whose objects under `subjects/<subjectId>/` are the subject's, and the client. */
   objectStore?: { s3: S3Client; buckets: readonly string[] } | undefined;
+  /** Deletes the subject's access requests, answers and packages (the access-exports participant). */
+  accessExports: { declaration: ParticipantDeps['declaration']; erase: Erase };
   /** Whose task signatures its participants accept (its own key's public half among them). */
   taskPublicKeys: readonly KeyObject[];
 }
@@ -61,8 +65,13 @@ export async function joinOwnParticipants(
   // Before this instance shreds anything: undo what a restored backup may have undone.
   const reconciled = await reconcile();
 
-  const join = (declaration: ParticipantDeps['declaration'], erase: Erase) =>
+  const join = (
+    declaration: ParticipantDeps['declaration'],
+    erase: Erase,
+    exportData?: ParticipantDeps['export'],
+  ) =>
     joinErasureProtocol({
+      ...(exportData ? { export: exportData } : {}),
       kafka: deps.kafka,
       codec: deps.codec,
       logger: deps.logger,
@@ -73,7 +82,8 @@ export async function joinOwnParticipants(
     });
   const joined: Participant[] = [
     await join(KEY_VAULT_PARTICIPANT, deps.shredKey),
-    await join(LLM_PARTICIPANT, deps.llmErase),
+    await join(LLM_PARTICIPANT, deps.llmErase, deps.llmExport),
+    await join(deps.accessExports.declaration, deps.accessExports.erase),
   ];
   const objects = deps.objectStore;
   if (objects && objects.buckets.length > 0)

@@ -1,4 +1,4 @@
-import { isEventOfType, type EventCodec } from '@lethe/events';
+import { isEventOfType, type EventCodec, type EventOf } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
@@ -41,6 +41,8 @@ export async function startRequestConsumers(deps: {
   learnProviderRetention: (retentionMs: number, policyVersion: string) => Promise<void>;
   /** What erasures keep under a legal obligation, as each activated policy version says. */
   learnLegalRetention: (terms: readonly LegalRetentionTerm[], policyVersion: string) => Promise<void>;
+  /** An answer to an access request's export task (access requests share the answers topic). */
+  onAccessAnswer: (event: EventOf<'AccessTaskAnswered'>) => Promise<void>;
   now: () => Date;
 }): Promise<RequestConsumers> {
   const { kafka, codec, logger, topicName, intake, now } = deps;
@@ -65,7 +67,9 @@ export async function startRequestConsumers(deps: {
     groupId: groups.orchestrator,
     topics: [topicName(ACCOUNT_EVENTS), topicName(ANSWERS_TOPIC)],
     handle: (event) =>
-      intake.run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false),
+      isEventOfType(event, 'AccessTaskAnswered')
+        ? deps.onAccessAnswer(event)
+        : intake.run(reactToAccountEvent(event) ?? reactToTaskAnswer(event, now()), event, false),
   });
   return {
     stalled: () => holds.stalled() || answers.stalled(),
