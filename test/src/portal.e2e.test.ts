@@ -24,6 +24,7 @@ import { testRedis } from './redis';
 const PORTAL = 'https://127.0.0.1:3000';
 const ACCOUNT = 'https://127.0.0.1:3001';
 const CONSENT = 'https://127.0.0.1:3002';
+const ERASURE = 'https://127.0.0.1:3004';
 const CHROMIUM = process.env.LETHE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(REPO_DIR, 'test-results', 'portal');
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -162,6 +163,32 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       ).json()) as { history: { gpc: boolean; granted: boolean }[] };
       expect(afterGpc.history.some((d) => d.gpc && !d.granted)).toBe(true);
 
+      // Download my data: an access request, followed until the copy is ready, then downloaded.
+      const bystander = await openAccount('bystander');
+      await page.getByRole('link', { name: 'Download my data' }).click();
+      await checkPage(page, '04a-exports');
+      await page.getByRole('button', { name: 'Prepare a copy of my data' }).click();
+      await page.waitForURL(/\/exports\/acc_/);
+      const exportId = page.url().split('/').at(-1)!;
+      await page.getByText('Your copy is ready').waitFor({ timeout: 90_000 });
+      await checkPage(page, '04b-export-ready');
+      const [exported] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download it (JSON)' }).click(),
+      ]);
+      const myData = readFileSync(await exported.path()).toString('utf8');
+      expect(myData).toContain(email);
+      expect(myData).toContain(sha256(shown)); // the consent decisions, with their proof
+      expect(myData).not.toContain(bystander.email);
+      expect(myData).not.toContain(bystander.subjectId);
+      expect(sha256(myData)).toBe((await page.locator('code.digest').innerText()).trim());
+      await page.getByRole('link', { name: 'Read it as a page' }).click();
+      expect(await page.locator('main').innerText()).toContain(email);
+      await checkPage(page, '04c-export-page');
+      expect((await inbox.waitFor(email, /copy of your data is ready/)).text).toContain(
+        `/exports/${exportId}`,
+      );
+
       // Delete my account: what goes, what stays and why, a confirmation, then the progress.
       await page.getByRole('link', { name: 'Delete my account' }).click();
       expect(await page.locator('main').innerText()).toMatch(/LLM providers[\s\S]*30 days/);
@@ -203,6 +230,8 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       const completed = await inbox.waitFor(email, /has been deleted/, { timeoutMs: 60_000 });
       expect(completed.text).toContain(digest);
       expect(completed.text).not.toContain('Person journey');
+      // The copy went with the account.
+      expect((await page.goto(`${PORTAL}/exports/${exportId}/my-data.json`))?.status()).toBe(404);
     } finally {
       await context.close();
     }
@@ -210,6 +239,12 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
 
   it("keeps one subject out of another's requests and certificates, by URL guessing too", async () => {
     const first = await openAccount('first');
+    const firstExport = (await (
+      await fetchLocal(`${ERASURE}/v1/subjects/${first.subjectId}/access-requests`, {
+        method: 'POST',
+        headers: { authorization: operator },
+      })
+    ).json()) as { requestId: string };
     const deleted = await fetchLocal(`${ACCOUNT}/v1/accounts/${first.subjectId}`, {
       method: 'DELETE',
       headers: { authorization: operator },
@@ -226,6 +261,10 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
         `/requests/${requestId}/certificate`,
         `/requests/${requestId}/certificate.json`,
         '/requests/req_00000000000000000000000000000000',
+        `/exports/${firstExport.requestId}`,
+        `/exports/${firstExport.requestId}/progress`,
+        `/exports/${firstExport.requestId}/my-data.json`,
+        `/exports/${firstExport.requestId}/my-data.html`,
       ]) {
         const answer = await page.goto(`${PORTAL}${url}`);
         expect([url, answer?.status()]).toEqual([url, 404]);
@@ -245,7 +284,7 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
     const stranger = await browser.newContext();
     try {
       const page = await stranger.newPage();
-      for (const url of ['/', '/consents', '/delete', `/requests/${requestId}`]) {
+      for (const url of ['/', '/consents', '/exports', '/delete', `/requests/${requestId}`]) {
         await page.goto(`${PORTAL}${url}`);
         expect(page.url()).toBe(`${PORTAL}/sign-in`);
       }
@@ -323,7 +362,7 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       expect(((await profile.json()) as { deletionRequestId: string | null }).deletionRequestId).toBeNull();
 
       // Pages with personal data are kept by no cache.
-      for (const url of ['/', '/consents', '/delete']) {
+      for (const url of ['/', '/consents', '/exports', '/delete']) {
         const answer = await signedIn.goto(`${PORTAL}${url}`);
         expect([url, answer?.headers()['cache-control']]).toEqual([url, 'no-store']);
       }

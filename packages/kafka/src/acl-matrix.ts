@@ -63,7 +63,7 @@ const AUDITED = [
 export const BUILT_IN_PARTICIPANTS: Readonly<Record<string, readonly string[]>> = {
   account: ['account', 'redis-cache', 'usage-analytics'],
   consent: ['consent'],
-  erasure: ['key-vault', 'llm-providers', 'object-store', 'kafka-compacted'],
+  erasure: ['key-vault', 'llm-providers', 'object-store', 'kafka-compacted', 'access-exports'],
 };
 
 /** The services whose answers carry personal data: each records every such read. */

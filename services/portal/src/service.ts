@@ -19,6 +19,7 @@ import { consoleRoutes } from './http/console-routes';
 import { assetRoutes } from './http/assets';
 import { sendPage, type PortalDeps } from './http/context';
 import { dashboardRoutes } from './http/dashboard-routes';
+import { exportRoutes } from './http/export-routes';
 import { signInRoutes } from './http/sign-in-routes';
 import { completionNotices, type CompletionNotices } from './mail/completion-notices';
 import type { Mailer } from './mail/mailer';
@@ -58,6 +59,7 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     mailer: deps.mailer,
     key: deps.secrets.notices,
     statusUrl: (requestId) => `${deps.publicUrl}/requests/${requestId}`,
+    exportUrl: (requestId) => `${deps.publicUrl}/exports/${requestId}`,
     logger: deps.logger,
   });
   const portal: PortalDeps = {
@@ -94,6 +96,7 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     });
     signInRoutes(scope, portal);
     dashboardRoutes(scope, portal);
+    exportRoutes(scope, portal);
     consoleRoutes(scope, {
       api: deps.console.api,
       verify: deps.console.verify,

@@ -71,6 +71,17 @@ export interface ErasureView {
   readonly certificate?: { readonly json: string; readonly digest: string };
 }
 
+/** An access request (a copy of the subject's data) as the erasure service shows it. */
+export interface ExportView {
+  readonly requestId: string;
+  readonly status: 'in-progress' | 'ready' | 'deleted';
+  readonly requestedAt: string;
+  readonly expiresAt: string | null;
+  readonly packageDigest: string | null;
+  readonly participants: readonly { participantId: string; outcome: string | null; records: number }[];
+  readonly deletedBecause: string | null;
+}
+
 /** The other services did not answer as they should: a 502 page, never their body. */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
@@ -107,6 +118,13 @@ export interface LetheApi {
   deleteAccount(subjectId: string): Promise<string>;
   /** The subject's own request; undefined when it is not (yet) known as the subject's. */
   erasureRequest(subjectId: string, requestId: string): Promise<ErasureView | undefined>;
+  /** Asks for a copy of the subject's data (an access request). */
+  requestExport(subjectId: string): Promise<ExportView>;
+  /** The subject's access requests, newest first. */
+  exports(subjectId: string): Promise<readonly ExportView[]>;
+  exportRequest(subjectId: string, requestId: string): Promise<ExportView | undefined>;
+  /** The package's JSON, exactly as the erasure service gave it; undefined once it is gone. */
+  exportPackage(subjectId: string, requestId: string): Promise<string | undefined>;
 }
 
 const TOKEN_SECONDS = 300;
@@ -126,11 +144,11 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
       exp: iat + TOKEN_SECONDS,
     });
   };
-  async function call(
+  async function callText(
     service: string,
     url: string,
     options: { method?: string; body?: unknown; subjectId?: string; gpc?: boolean; accept?: number[] } = {},
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = { authorization: `Bearer ${tokenFor(options.subjectId)}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.gpc) headers['sec-gpc'] = '1';
@@ -141,8 +159,15 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
     });
     const ok = answer.ok || (options.accept ?? []).includes(answer.status);
     if (!ok) throw new UpstreamError(service, answer.status);
-    const text = await answer.text();
-    return { status: answer.status, body: text ? (JSON.parse(text) as unknown) : null };
+    return { status: answer.status, text: await answer.text() };
+  }
+  async function call(
+    service: string,
+    url: string,
+    options: Parameters<typeof callText>[2] = {},
+  ): Promise<{ status: number; body: unknown }> {
+    const { status, text } = await callText(service, url, options);
+    return { status, body: text ? (JSON.parse(text) as unknown) : null };
   }
   const { accountUrl, consentUrl, erasureUrl } = settings;
   return {
@@ -195,6 +220,24 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
       // 503: the erasure service has not read the request off the log yet; shown as received.
       const found = await call('erasure', url, { subjectId, accept: [404, 503] });
       return found.status === 200 ? (found.body as ErasureView) : undefined;
+    },
+    async requestExport(subjectId) {
+      const url = `${erasureUrl}/v1/subjects/${encodeURIComponent(subjectId)}/access-requests`;
+      return (await call('erasure', url, { method: 'POST', subjectId })).body as ExportView;
+    },
+    async exports(subjectId) {
+      const url = `${erasureUrl}/v1/subjects/${encodeURIComponent(subjectId)}/access-requests`;
+      return ((await call('erasure', url, { subjectId })).body as { requests: ExportView[] }).requests;
+    },
+    async exportRequest(subjectId, requestId) {
+      const url = `${erasureUrl}/v1/subjects/${encodeURIComponent(subjectId)}/access-requests/${encodeURIComponent(requestId)}`;
+      const found = await call('erasure', url, { subjectId, accept: [404] });
+      return found.status === 200 ? (found.body as ExportView) : undefined;
+    },
+    async exportPackage(subjectId, requestId) {
+      const url = `${erasureUrl}/v1/subjects/${encodeURIComponent(subjectId)}/access-requests/${encodeURIComponent(requestId)}/package`;
+      const found = await callText('erasure', url, { subjectId, accept: [404, 409] });
+      return found.status === 200 ? found.text : undefined;
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 
 import { testLogger, testRedis } from '@lethe/test-harness';
 
-import type { ErasureView, LetheApi } from '../api/lethe-api';
+import type { ErasureView, ExportView, LetheApi } from '../api/lethe-api';
 import { completionNotices } from './completion-notices';
 import type { Mail, Mailer } from './mailer';
 
@@ -31,11 +31,31 @@ describe('completion notices', () => {
     redis.disconnect();
   });
 
-  function notices(options: { key: Buffer; done: Set<string>; sent: Mail[]; failFor?: Set<string> }) {
+  function notices(options: {
+    key: Buffer;
+    done: Set<string>;
+    sent: Mail[];
+    failFor?: Set<string>;
+    exports?: Map<string, ExportView['status']>;
+  }) {
     // Stand-ins for the other services' API and the mail server: what is tested is the store.
     const api = {
       erasureRequest: async (_subjectId: string, requestId: string) =>
         options.done.has(requestId) ? completed(requestId) : undefined,
+      exportRequest: async (_subjectId: string, requestId: string): Promise<ExportView | undefined> => {
+        const status = options.exports?.get(requestId);
+        return status
+          ? {
+              requestId,
+              status,
+              requestedAt: new Date().toISOString(),
+              expiresAt: status === 'ready' ? '2026-12-08T09:00:00.000Z' : null,
+              packageDigest: null,
+              participants: [],
+              deletedBecause: status === 'deleted' ? 'expired' : null,
+            }
+          : undefined;
+      },
     } as unknown as LetheApi;
     const mailer: Mailer = {
       send: async (mail) => {
@@ -50,6 +70,7 @@ describe('completion notices', () => {
       mailer,
       key: options.key,
       statusUrl: (id) => `https://portal.example/requests/${id}`,
+      exportUrl: (id) => `https://portal.example/exports/${id}`,
       logger: testLogger(),
       keyPrefix: prefix,
     });
@@ -89,5 +110,27 @@ describe('completion notices', () => {
     failFor.clear();
     expect(await store.sendDue()).toBe(1);
     expect(sent.map((mail) => mail.to)).toEqual(['ok@example.com', 'down@example.com']);
+  });
+
+  it('mails that a copy of the data is ready once it is, and forgets a copy deleted before it was', async () => {
+    const exports = new Map<string, ExportView['status']>([
+      ['acc_ready', 'in-progress'],
+      ['acc_gone', 'in-progress'],
+    ]);
+    const sent: Mail[] = [];
+    const store = notices({ key: randomBytes(32), done: new Set(), sent, exports });
+    await store.expect('acc_ready', 'sub_e', 'eve@example.com', 'export');
+    await store.expect('acc_gone', 'sub_f', 'fay@example.com', 'export');
+    expect(await store.sendDue()).toBe(0); // being prepared
+
+    exports.set('acc_ready', 'ready');
+    exports.set('acc_gone', 'deleted');
+    expect(await store.sendDue()).toBe(1);
+    expect(sent).toEqual([
+      expect.objectContaining({ to: 'eve@example.com', subject: 'Your copy of your data is ready' }),
+    ]);
+    expect(sent[0]!.text).toContain('https://portal.example/exports/acc_ready');
+    expect(await redis.exists(`${prefix}notice:acc_ready`)).toBe(0);
+    expect(await redis.exists(`${prefix}notice:acc_gone`)).toBe(0);
   });
 });

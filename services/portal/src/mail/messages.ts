@@ -32,3 +32,13 @@ export const erasureCompletedMail = (to: string, digest: string, statusUrl: stri
     'This was the last mail to this address: it is now deleted too.',
   ].join('\n\n'),
 });
+
+export const exportReadyMail = (to: string, expiresAt: string, pageUrl: string): Mail => ({
+  to,
+  subject: 'Your copy of your data is ready',
+  text: [
+    'The copy of your personal data you asked for is ready.',
+    `Sign in to download it: ${pageUrl}`,
+    `It is kept until ${new Date(expiresAt).toUTCString()}, then deleted.`,
+  ].join('\n\n'),
+});

@@ -19,6 +19,7 @@ const AREAS = {
     nav: [
       { href: '/', label: 'My data' },
       { href: '/consents', label: 'My consents' },
+      { href: '/exports', label: 'Download my data' },
       { href: '/delete', label: 'Delete my account' },
     ],
   },
