@@ -167,9 +167,9 @@ describe('erasure end to end', () => {
       topicName,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 6 ? true : undefined),
+      async () => (erasure.directory.list().length === 7 ? true : undefined),
       30_000,
-      'six registered participants',
+      'seven registered participants',
     );
   });
 
@@ -263,6 +263,7 @@ describe('erasure end to end', () => {
         o.verifiedEmpty,
       ]),
     ).toEqual([
+      ['access-exports', true],
       ['account', true],
       ['kafka-compacted', true],
       ['key-vault', true],

@@ -146,9 +146,9 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       checkpointEvery: 20,
     });
     await eventually(
-      async () => (erasure.directory.list().length === 5 ? true : undefined),
+      async () => (erasure.directory.list().length === 6 ? true : undefined),
       30_000,
-      'five participants',
+      'six participants',
     );
   });
 

@@ -30,8 +30,8 @@ function headersOf(raw: IncomingHttpHeaders): Headers {
  */
 export function serviceFetch(caFile: string | undefined): ServiceFetch {
   const agent = new https.Agent({ keepAlive: true, ...(caFile ? { ca: readFileSync(caFile) } : {}) });
-  return (url, request = {}) =>
-    new Promise((resolve, reject) => {
+  const once = (url: string, request: ServiceRequest) =>
+    new Promise<Response>((resolve, reject) => {
       const target = new URL(url);
       const secure = target.protocol === 'https:';
       const outgoing = (secure ? https : http).request(
@@ -54,7 +54,28 @@ export function serviceFetch(caFile: string | undefined): ServiceFetch {
           });
         },
       );
-      outgoing.on('error', reject);
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed just as this request went out, with no
+        // answer at all: sent once more on a new connection, as Node's documentation advises for
+        // a reused socket: a server closes an idle connection without reading from it.
+        reject(outgoing.reusedSocket && error.code === 'ECONNRESET' ? new StaleConnection(error) : error);
+      });
       outgoing.end(request.body);
     });
+  return async (url, request = {}) => {
+    try {
+      return await once(url, request);
+    } catch (error) {
+      if (error instanceof StaleConnection) return once(url, request);
+      throw error;
+    }
+  };
+}
+
+/** The request went out on a kept-alive socket that was already closed (see serviceFetch). */
+class StaleConnection extends Error {
+  override readonly name = 'StaleConnection';
+  constructor(override readonly cause: Error) {
+    super('the kept-alive connection was closed by the server before the request reached it');
+  }
 }

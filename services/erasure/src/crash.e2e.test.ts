@@ -74,17 +74,17 @@ describe('the erasure service under kill -9', () => {
 
     const child = startService();
     await ready();
-    // The directory must know every participant (slow-store, and the service's key-vault and llm-providers).
+    // The directory must know every participant (slow-store, and the service's key-vault, llm-providers and access-exports).
     await eventually(
       async () => {
         const response = await testServiceFetch()(serviceUrl(port, `/v1/participants`), {
           headers: operator,
         });
         const body = (await response.json()) as { participants: unknown[] };
-        return body.participants.length === 3 ? true : undefined;
+        return body.participants.length === 4 ? true : undefined;
       },
       30_000,
-      'three participants',
+      'four participants',
     );
 
     const response = await testServiceFetch()(serviceUrl(port, `/v1/erasure-requests`), {

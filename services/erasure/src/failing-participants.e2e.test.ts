@@ -52,9 +52,9 @@ describe('participants that fail', () => {
     );
     erasure = await startTestErasure(scope, publicKey, serviceOperations('erasure', scope.kafka));
     await eventually(
-      async () => (erasure.directory.list().length === 5 ? true : undefined),
+      async () => (erasure.directory.list().length === 6 ? true : undefined),
       30_000,
-      'five participants',
+      'six participants',
     );
   });
 
@@ -80,6 +80,7 @@ describe('participants that fail', () => {
     const status = await completedRequest(erasure.app, requestId, operator);
     expect(status.result).toBe('partial');
     expect(Object.fromEntries(status.outcomes.map((o) => [o.participantId, o.outcome]))).toEqual({
+      'access-exports': 'not-found',
       flaky: 'erased',
       'key-vault': 'erased',
       'llm-providers': 'not-found',

@@ -50,7 +50,7 @@ describe('a participant process under kill -9', () => {
     await until('the participant to be ready', () => mark(`ready:${first}`));
     const service = await startTestErasure(scope, publicKey);
     erasure = service;
-    await until('three participants', async () => service.directory.list().length === 3);
+    await until('four participants', async () => service.directory.list().length === 4);
 
     const created = await service.app.inject({
       method: 'POST',

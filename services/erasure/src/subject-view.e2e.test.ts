@@ -29,9 +29,9 @@ describe("a subject's own erasure request", () => {
     participant = await testParticipant(scope, 'notes', async () => erasedResult('test:notes'));
     erasure = await startTestErasure(scope, keys.publicKey);
     await eventually(
-      async () => (erasure.directory.list().length === 3 ? true : undefined),
+      async () => (erasure.directory.list().length === 4 ? true : undefined),
       30_000,
-      'three participants',
+      'four participants',
     );
   });
 
