@@ -9,7 +9,8 @@
 # container later mounts only its own folder of OUT (a volume subpath), owned by its user:
 #   kafka/ (uid 1000)  mongo/ (999)  redis/ (999)  registry/ (1001)
 #   services/<name>/ (1000): a LETHE_HOME with that service's keys and its env file (the
-#     portal's has no KEK and no Kafka, MongoDB or registry login: it seals and reads no log)
+#     portal's has no KEK and no MongoDB login: it seals nothing and reads only the retention
+#     log's notices)
 #   mail/ (1000): Mailpit's certificate and password files
 #   admin/ (1000): the CLI's LETHE_HOME (topics, ACLs, schemas, tokens)
 # Run again, it changes nothing: what exists is kept (a new CA would orphan every client).
@@ -78,7 +79,13 @@ client_home() {
       env_line "LETHE_${service^^}_URL" "https://$service:$port"
       port=$((port + 1))
     done
+    env_line LETHE_KAFKA_BROKERS kafka:19092
+    env_line LETHE_KAFKA_SASL_MECHANISM scram-sha-512
+    env_line LETHE_KAFKA_SASL_USERNAME "$name"
+    env_line LETHE_KAFKA_SASL_PASSWORD "$password"
+    env_line LETHE_REGISTRY_URL "https://$name:$password@registry:8443/apis/ccompat/v7"
   } >"$dir/env"
+  # The portal: the retention log's notices and the mail server, no database and no KEK.
   if ! reaches_data_servers "$name"; then
     {
       env_line LETHE_PORTAL_URL https://127.0.0.1:3000
@@ -91,11 +98,6 @@ client_home() {
   fi
   cp "$KEYS/kek" "$dir/secrets/kek"
   {
-    env_line LETHE_KAFKA_BROKERS kafka:19092
-    env_line LETHE_KAFKA_SASL_MECHANISM scram-sha-512
-    env_line LETHE_KAFKA_SASL_USERNAME "$name"
-    env_line LETHE_KAFKA_SASL_PASSWORD "$password"
-    env_line LETHE_REGISTRY_URL "https://$name:$password@registry:8443/apis/ccompat/v7"
     env_line LETHE_MONGO_URL "mongodb://$name:$password@mongo:27017/?tls=true&tlsCAFile=/lethe/tls/ca.crt&authSource=admin"
   } >>"$dir/env"
 }
@@ -143,7 +145,6 @@ $(kafka_common_properties)
 EOF
   {
     for name in broker "${PRINCIPALS[@]}"; do
-      reaches_data_servers "$name" || continue
       printf -- '--add-scram\nSCRAM-SHA-512=[name=%s,password=%s]\n' "$name" "$(password_of "$name")"
     done
   } >"$OUT/kafka/scram-args"

@@ -62,6 +62,8 @@ cmd_up() {
   for name in "${to_start[@]}"; do [ "$name" = postgres ] || "start_$name"; done
   for name in "${SERVERS[@]}"; do wait_ready "$name"; done
   [[ " ${to_start[*]} " == *" redis "* ]] || reload_redis_acl
+  [[ " ${to_start[*]} " == *" registry "* ]] || refresh_registry_users
+  ensure_kafka_users
   if [ ${#to_start[@]} -eq 0 ]; then
     say "stack already up"
   else
@@ -88,6 +90,19 @@ stop_server() {
   done
   rm -f "$RUN_DIR/$name.pid"
   say "stopped $name"
+}
+
+# A principal added since the running registry started (the portal's, say) has no login there
+# until its configuration is written again and it restarts; its schemas live in PostgreSQL.
+refresh_registry_users() {
+  local before
+  before=$(cat "$REGISTRY_CONFIG" 2>/dev/null || true)
+  write_registry_config
+  [ "$(cat "$REGISTRY_CONFIG")" = "$before" ] && return 0
+  say "the registry's users changed: restarting it"
+  stop_server registry
+  start_registry
+  wait_ready registry
 }
 
 cmd_down() {

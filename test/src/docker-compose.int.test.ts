@@ -200,7 +200,7 @@ describe('docker-compose.yml', () => {
       for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
 
-  it('runs the portal and the mail server: STARTTLS and logins on mail, and no KEK or data-server login for the portal', () => {
+  it('runs the portal and the mail server: STARTTLS and logins on mail; the portal reads Kafka as itself, with no KEK or database login', () => {
     expect(compose.services.portal.build.args.SERVICE).toBe('portal');
     expect(compose.services.mail.environment).toMatchObject({
       MP_SMTP_REQUIRE_STARTTLS: 'true',
@@ -220,9 +220,12 @@ describe('docker-compose.yml', () => {
     expect(new URL(config.redisUrl)).toMatchObject({ hostname: 'redis', username: 'portal' });
     expect(config.accountUrl).toBe('https://account:3001');
     expect(existsSync(path.join(home, 'secrets', 'kek'))).toBe(false);
-    expect(Object.keys(env).filter((key) => /KAFKA_SASL|MONGO_URL|REGISTRY_URL|LETHE_KEK/.test(key))).toEqual(
-      [],
-    );
+    expect(Object.keys(env).filter((key) => /MONGO_URL|LETHE_KEK/.test(key))).toEqual([]);
+    // Kafka as `portal` (its ACLs: the retention log's notices only), the registry to read schemas.
+    expect(config.kafka).toMatchObject({ brokers: ['kafka:19092'] });
+    expect(env.LETHE_KAFKA_SASL_USERNAME).toBe('portal');
+    expect(new URL(config.registryUrl)).toMatchObject({ hostname: 'registry', username: 'portal' });
+    expect(compose.services.portal.depends_on).toHaveProperty('init');
     // The mail server's logins: the portal sends, admin reads; hashed, never the passwords.
     const smtp = readFileSync(path.join(out, 'mail', 'smtp.auth'), 'utf8');
     expect(smtp).toMatch(/^portal:\$apr1\$/);

@@ -45,6 +45,8 @@ describeOnLocalStack('Kafka ACLs on the local stack (the matrix in packages/kafk
     ['retention', 'lethe.account.ingest.v1', 'the ingest topic'],
     ['auditor', 'lethe.audit.ledger.v1', 'the ledger, by the auditor'],
     ['erasure', 'lethe.audit.ledger.v1', 'the ledger, by another service'],
+    ['portal', 'lethe.retention.events.v1', 'the retention log, by the portal that only reads it'],
+    ['portal', 'lethe.erasure.tasks.key-vault.v1', 'a task, by the portal'],
   ])('refuses %s a produce to %s (%s)', async (principal, topic) => {
     const refused = await produceAs(principal, topic);
     expect(refused).toMatch(/AUTHORIZATION/i);

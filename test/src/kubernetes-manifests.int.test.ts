@@ -158,7 +158,7 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(outside.egress[0].to[0].ipBlock.except).toContain('10.0.0.0/8');
   });
 
-  it('lets the portal reach only DNS, Redis, the services and mail submission, and be reached by the ingress', () => {
+  it('lets the portal reach only DNS, Kafka, Redis and the registry, the services and mail submission, and be reached by the ingress', () => {
     const policies = byKind(rendered.production, 'NetworkPolicy');
     const portalSelector = { matchLabels: { 'app.kubernetes.io/name': 'portal' } };
     const policy = (name: string) => policies.find((p) => p.metadata.name === name).spec;
@@ -169,16 +169,17 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     const egress = policy('lethe-portal-egress').egress;
     expect(egress.map((rule: any) => rule.ports.map((p: any) => p.port).join(','))).toEqual([
       '53,53',
-      '6379',
+      '9093',
+      '6379,8443',
       'https',
       '587',
     ]);
     // Outside the cluster: mail submission only, never the cluster's own networks.
     expect(egress.filter((rule: any) => rule.to.some((peer: any) => peer.ipBlock)).length).toBe(1);
-    expect(egress[3].to[0].ipBlock.except).toContain('10.0.0.0/8');
-    // Nothing of Kafka or MongoDB: no Kafka user, no stores URL but Redis.
+    expect(egress[4].to[0].ipBlock.except).toContain('10.0.0.0/8');
+    // Kafka as its own user (whose ACLs allow the retention log only); no MongoDB at all.
     const env = deployment(rendered.production, 'portal').spec.template.spec.containers[0].env;
-    expect(env.map((v: any) => v.name)).not.toContain('LETHE_KAFKA_SASL_USERNAME');
+    expect(env.find((v: any) => v.name === 'LETHE_KAFKA_SASL_USERNAME').value).toBe('portal');
     expect(env.map((v: any) => v.name)).not.toContain('LETHE_MONGO_URL');
     expect(deployment(rendered.production, 'portal').spec.template.metadata.labels['lethe.io/client']).toBe(
       'true',
@@ -283,8 +284,12 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
       ]);
       expect(config.smtp).toMatchObject({ host: 'smtp.example.com', port: 587, username: 'lethe-portal' });
       expect(config.signingKey.asymmetricKeyType).toBe('ed25519');
-      // It seals nothing, so it is never given the key-encryption key.
-      expect(Object.keys(env).filter((variable) => variable.startsWith('LETHE_KEK'))).toEqual([]);
+      // It seals nothing, so it is never given the key-encryption key; it keeps no documents.
+      expect(Object.keys(env).filter((variable) => /^LETHE_KEK|MONGO_URL/.test(variable))).toEqual([]);
+      // It reads the retention log as `portal`, through Strimzi's bootstrap, and reads schemas.
+      expect(config.kafka).toMatchObject({ brokers: ['lethe-kafka-bootstrap.kafka.svc:9093'] });
+      expect(env.LETHE_KAFKA_SASL_USERNAME).toBe('portal');
+      expect(config.registryUrl).toBe(objects.secrets['lethe-portal-stores']!['registry-url']);
       expect(config.tlsCaFile).toBe(path.join(mountRoot, 'etc/lethe/ca/ca.crt'));
     });
 
@@ -347,7 +352,12 @@ function operatorObjects(): OperatorObjects {
     'lethe-task-signing-key': { 'private-key': signing() },
     'lethe-audit-signing-key': { 'private-key': signing() },
     'lethe-portal-signing-key': { 'private-key': signing() },
-    'lethe-portal-stores': { 'redis-url': 'rediss://portal:secret@lethe-redis.lethe-stores.svc:6379' },
+    'lethe-portal-stores': {
+      'redis-url': 'rediss://portal:secret@lethe-redis.lethe-stores.svc:6379',
+      'registry-url': 'https://portal:secret@lethe-registry.lethe-stores.svc:8443/apis/ccompat/v7',
+    },
+    // Written by Strimzi's User Operator for the KafkaUser `portal`.
+    portal: { password: 'kafka-secret' },
     'lethe-portal-smtp': { host: 'smtp.example.com', username: 'lethe-portal', password: 'mail-secret' },
     'lethe-portal-tls': {
       'tls.crt': readFileSync(path.join(tls, 'server.crt'), 'utf8'),

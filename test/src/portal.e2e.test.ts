@@ -2,6 +2,7 @@ import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -13,9 +14,12 @@ import {
   operatorAuthorization,
   REPO_DIR,
 } from './local-stack';
-import { eventually } from './isolation';
+import { eventually, uniqueName } from './isolation';
 import { localInbox, type Inbox } from './mailpit';
+import { testKafka } from './kafka';
 import { testRedis } from './redis';
+import { testCaFile } from './https';
+import { testServers } from './servers';
 
 // The privacy dashboard as its users meet it (issue 14): the local system from `./lethe up`, a
 // real headless Chromium, codes read from the real mail server. Every page is checked with
@@ -503,4 +507,71 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       await context.close();
     }
   }, 240_000);
+
+  it('mails the notice before an inactive account is erased, whose link keeps the account with one button', async () => {
+    const dormant = await openAccount('dormant');
+    // What the retention service writes 30 days before the inactivity clock ends (the clock
+    // itself is tested on a controllable clock in retention-policy.e2e); here, the portal's part.
+    const expiresAt = Date.now() + 30 * 24 * 60 * 60 * 1000;
+    const kafka = await testKafka(uniqueName('portal-notice'));
+    try {
+      const codec = createEventCodec({
+        registry: createSchemaRegistry(testServers().registryUrl, { caFile: testCaFile() }),
+        catalog: loadCatalog(),
+      });
+      await kafka.eventProducer(codec).publish([
+        {
+          topic: 'lethe.retention.events.v1',
+          key: dormant.subjectId,
+          event: makeEvent(
+            'RetentionExpiryNoticed',
+            {
+              subjectId: dormant.subjectId,
+              correlationId: 'portal-e2e',
+              causationId: null,
+              producer: 'retention',
+              occurredAt: Date.now(),
+            },
+            { clock: 'account-inactivity', policyVersion: 'seed-policy', noticedAt: Date.now(), expiresAt },
+          ),
+        },
+      ]);
+    } finally {
+      await kafka.close();
+    }
+    const notice = await inbox.waitFor(dormant.email, /will be deleted in 30 days/, { timeoutMs: 60_000 });
+    expect(notice.text).not.toContain(dormant.subjectId);
+    expect(notice.text).not.toContain('Person dormant');
+    const link = /(https:\/\/\S+\/keep\/\S+)/.exec(notice.text)![1]!;
+
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // A link someone changed opens nothing.
+      expect((await page.goto(`${link.slice(0, -2)}xx`))?.status()).toBe(404);
+      // Opening the link changes nothing by itself (mail scanners open links); the button does.
+      await page.goto(link);
+      await checkPage(page, '17-keep-account');
+      const accountLog = path.join(LETHE_HOME, 'logs', 'account.log');
+      const activityPosts = () =>
+        readFileSync(accountLog, 'utf8')
+          .split('\n')
+          .filter(
+            (line) =>
+              line.includes(`/v1/accounts/${dormant.subjectId}/activity`) && line.includes('"status":204'),
+          );
+      expect(activityPosts()).toHaveLength(0);
+      await page.getByRole('button', { name: 'Keep my account' }).click();
+      await page.waitForLoadState();
+      expect(await page.locator('h1').innerText()).toBe('Your account is kept');
+      // The account service recorded the activity, as the subject's own (the inactivity clock
+      // restarts on it: retention-policy.e2e), with the portal's subject token.
+      expect(activityPosts()).toHaveLength(1);
+      expect(activityPosts()[0]).toContain(`"caller":"portal:${dormant.subjectId}"`);
+      // Used once, the link is spent.
+      expect((await page.goto(link))?.status()).toBe(404);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -120,7 +120,6 @@ start_kafka_node() {
       (umask 077 && head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$KAFKA_CLUSTER_ID_FILE")
     local user scram=() users=()
     for user in broker "${PRINCIPALS[@]}"; do
-      reaches_data_servers "$user" || continue
       users+=("$user")
       scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$user")]")
     done
@@ -135,4 +134,31 @@ start_kafka_node() {
     -Dlog4j2.configurationFile="file:$LOCAL_DIR/kafka/log4j2.properties" \
     -Dkafka.logs.dir="$LOG_DIR" \
     -cp "$KAFKA_OPT/libs/*" kafka.Kafka "$data/server.properties"
+}
+
+# SCRAM users can be added at format time only without a running cluster: a principal added to
+# PRINCIPALS later (the portal's, say) gets its user here, through the running brokers, as
+# `admin`. The formatted log dir's scram-users file lists who has one.
+ensure_kafka_users() {
+  local users_file=$KAFKA_DATA/scram-users user missing=()
+  [ -f "$users_file" ] || return 0
+  for user in "${PRINCIPALS[@]}"; do grep -qx "$user" "$users_file" || missing+=("$user"); done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  local java config=$RUN_DIR/kafka-admin.properties
+  java=$(kafka_java) || exit 1
+  (
+    umask 077
+    printf '%s\n' "security.protocol=SASL_SSL" "sasl.mechanism=SCRAM-SHA-512" \
+      "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(password_of admin)\";" \
+      "ssl.truststore.type=PEM" "ssl.truststore.location=$TLS_CA_CERT" >"$config"
+  )
+  for user in "${missing[@]}"; do
+    "$java" -cp "$KAFKA_OPT/libs/*" kafka.admin.ConfigCommand --bootstrap-server "$(kafka_brokers)" \
+      --command-config "$config" --alter --entity-type users --entity-name "$user" \
+      --add-config "SCRAM-SHA-512=[password=$(password_of "$user")]" >>"$LOG_DIR/kafka-users.log" 2>&1 ||
+      { rm -f "$config"; fail "could not add Kafka's SCRAM user $user; see $LOG_DIR/kafka-users.log."; }
+    echo "$user" >>"$users_file"
+    say "added Kafka user $user"
+  done
+  rm -f "$config"
 }

@@ -62,7 +62,6 @@ write_registry_config() {
       "quarkus.http.auth.permission.writes.policy=writers" >"$REGISTRY_CONFIG"
     local name role
     for name in "${PRINCIPALS[@]}"; do
-      reaches_data_servers "$name" || continue
       role=registry-reader
       [ "$name" = admin ] && role=registry-writer
       printf '%s\n' "quarkus.security.users.embedded.users.$name=$(password_of "$name")" \

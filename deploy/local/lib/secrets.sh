@@ -25,7 +25,8 @@ ensure_secrets() {
   )
 }
 
-# The portal reaches Redis and the mail server only: no Kafka, MongoDB or registry account.
+# The portal keeps no data of its own: it has no MongoDB (PostgreSQL) account. It reads the
+# retention log (Kafka, the registry) for the notices it mails, Redis, and the mail server.
 reaches_data_servers() {
   [ "$1" != portal ]
 }

@@ -192,6 +192,9 @@ export function letheAclMatrix(options: AclMatrixOptions): AclGrant[] {
   for (const [participantId, principal] of Object.entries(options.externalParticipants ?? {}))
     m.participant(principal, participantId);
 
+  // The portal reads one log, for the notices it mails (an inactive account's, before erasure).
+  m.consumes('portal', TOPICS.retentionEvents, 'lethe.portal.notices', 'mails retention notices to users');
+
   m.grant('audit', 'topic', 'lethe.', ['read', 'describe-configs'], 'ledgers every audited topic', true);
   m.grant('audit', 'group', 'lethe.audit', ['read'], 'its consumer group, committed in its transactions');
   m.owns('audit', TOPICS.ledger, ['write'], 'the audit ledger: its writer alone');

@@ -2,8 +2,10 @@
 // the completion-notice loop, and an orderly stop on SIGTERM.
 import { Redis } from 'ioredis';
 
+import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
+import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { exitOnFatalStartup, startTracing } from '@lethe/service-kit';
+import { exitOnFatalStartup, serviceOperations, startTracing, topicNamer } from '@lethe/service-kit';
 
 import { letheApi } from './api/lethe-api';
 import { operatorApi } from './api/operator-api';
@@ -15,6 +17,8 @@ import { portalSecrets } from './secrets';
 import { createPortalService } from './service';
 
 const NOTICE_CHECK_MS = 5_000;
+/** The retention log's events the portal mails about (its ACLs allow this one log). */
+const RETENTION_EVENTS = 'lethe.retention.events.v1';
 
 async function main() {
   const config = loadPortalConfig();
@@ -30,7 +34,13 @@ async function main() {
     issuer: config.tokens.issuer,
     caFile: config.tlsCaFile,
   });
-  const { app, notices } = await createPortalService({
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-portal' }, logger);
+  const codec = createEventCodec({
+    registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+    catalog: loadCatalog(),
+  });
+  const topicName = topicNamer(config.topicPrefix);
+  const { app, notices, inactivity } = await createPortalService({
     redis,
     api,
     mailer,
@@ -62,6 +72,14 @@ async function main() {
       }),
     },
     https: config.https,
+    operations: serviceOperations('portal', kafka),
+  });
+  const retentionNotices = await kafka.runEventConsumer({
+    codec,
+    logger,
+    groupId: topicName('lethe.portal.notices'),
+    topics: [topicName(RETENTION_EVENTS)],
+    handle: (event) => inactivity.onRetentionEvent(event),
   });
   const stopNotices = notices.start(NOTICE_CHECK_MS);
   await app.listen({ host: config.host, port: config.port });
@@ -69,7 +87,9 @@ async function main() {
 
   const stop = async () => {
     stopNotices();
+    await retentionNotices.stop();
     await app.close();
+    await kafka.close();
     mailer.close();
     redis.disconnect();
     await tracing.shutdown();

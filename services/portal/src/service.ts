@@ -20,6 +20,9 @@ import { assetRoutes } from './http/assets';
 import { sendPage, type PortalDeps } from './http/context';
 import { dashboardRoutes } from './http/dashboard-routes';
 import { exportRoutes } from './http/export-routes';
+import { keepRoutes } from './http/keep-routes';
+import { inactivityNotices } from './mail/inactivity-notices';
+import { keepLinks } from './mail/keep-links';
 import { signInRoutes } from './http/sign-in-routes';
 import { completionNotices, type CompletionNotices } from './mail/completion-notices';
 import type { Mailer } from './mail/mailer';
@@ -50,6 +53,8 @@ export interface PortalServiceDeps {
 export interface PortalService {
   app: FastifyInstance;
   notices: CompletionNotices;
+  /** Mails the retention log's inactivity notices (main.ts feeds it from its consumer). */
+  inactivity: ReturnType<typeof inactivityNotices>;
 }
 
 export async function createPortalService(deps: PortalServiceDeps): Promise<PortalService> {
@@ -60,6 +65,15 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     key: deps.secrets.notices,
     statusUrl: (requestId) => `${deps.publicUrl}/requests/${requestId}`,
     exportUrl: (requestId) => `${deps.publicUrl}/exports/${requestId}`,
+    logger: deps.logger,
+  });
+  const links = keepLinks(deps.redis);
+  const inactivity = inactivityNotices({
+    redis: deps.redis,
+    api: deps.api,
+    mailer: deps.mailer,
+    links,
+    keepUrl: (token) => `${deps.publicUrl}/keep/${token}`,
     logger: deps.logger,
   });
   const portal: PortalDeps = {
@@ -97,6 +111,7 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     signInRoutes(scope, portal);
     dashboardRoutes(scope, portal);
     exportRoutes(scope, portal);
+    keepRoutes(scope, { ...portal, keepLinks: links, now: deps.now ?? Date.now });
     consoleRoutes(scope, {
       api: deps.console.api,
       verify: deps.console.verify,
@@ -106,5 +121,5 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     });
     assetRoutes(scope);
   });
-  return { app, notices };
+  return { app, notices, inactivity };
 }

@@ -116,6 +116,8 @@ export interface LetheApi {
     gpc: boolean,
   ): Promise<void>;
   deleteAccount(subjectId: string): Promise<string>;
+  /** Records that the user was active (keeping an account the inactivity clock would erase). */
+  recordActivity(subjectId: string): Promise<void>;
   /** The subject's own request; undefined when it is not (yet) known as the subject's. */
   erasureRequest(subjectId: string, requestId: string): Promise<ErasureView | undefined>;
   /** Asks for a copy of the subject's data (an access request). */
@@ -214,6 +216,10 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
       const url = `${accountUrl}/v1/accounts/${encodeURIComponent(subjectId)}`;
       return ((await call('account', url, { method: 'DELETE', subjectId })).body as { requestId: string })
         .requestId;
+    },
+    async recordActivity(subjectId) {
+      const url = `${accountUrl}/v1/accounts/${encodeURIComponent(subjectId)}/activity`;
+      await call('account', url, { method: 'POST', subjectId });
     },
     async erasureRequest(subjectId, requestId) {
       const url = `${erasureUrl}/v1/erasure-requests/${encodeURIComponent(requestId)}`;

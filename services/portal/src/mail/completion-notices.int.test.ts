@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 
-import { testLogger, testRedis } from '@lethe/test-harness';
+import { testLogger } from '@lethe/test-harness';
+
+import { redisUnderOwnPrefix } from '../../test/redis-prefix';
 
 import type { ErasureView, ExportView, LetheApi } from '../api/lethe-api';
 import { completionNotices } from './completion-notices';
@@ -20,15 +22,10 @@ const completed = (requestId: string): ErasureView => ({
 });
 
 describe('completion notices', () => {
+  const { prefix, redis: opened } = redisUnderOwnPrefix();
   let redis: Redis;
-  const prefix = `lethe:portal:test-${randomBytes(4).toString('hex')}:`;
   beforeAll(() => {
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    redis = opened();
   });
 
   function notices(options: {

@@ -42,3 +42,13 @@ export const exportReadyMail = (to: string, expiresAt: string, pageUrl: string):
     `It is kept until ${new Date(expiresAt).toUTCString()}, then deleted.`,
   ].join('\n\n'),
 });
+
+export const inactivityNoticeMail = (to: string, expiresAt: number, keepUrl: string): Mail => ({
+  to,
+  subject: 'Your account will be deleted in 30 days unless you keep it',
+  text: [
+    `You have not used your account for a long time. Under our privacy policy it and its data will be deleted on ${new Date(expiresAt).toUTCString()}.`,
+    `To keep your account, open this link and press Keep my account: ${keepUrl}`,
+    'If you do nothing, it is deleted on that date.',
+  ].join('\n\n'),
+});
