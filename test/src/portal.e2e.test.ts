@@ -492,6 +492,12 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       expect(positions.every((position) => position >= 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
       await checkPage(page, '15-console-request-complete');
+      // Among the completed requests too.
+      await page.goto(`${PORTAL}/console?state=completed`);
+      expect(await page.locator(`tr[data-request="${heldRequest}"]`).innerText()).toContain(
+        'completed (complete)',
+      );
+      await checkPage(page, '15b-console-completed');
 
       // Each participant with the tasks waiting on its topic, and the dead letters, as /metrics says.
       await page.getByRole('link', { name: 'Participants' }).click();

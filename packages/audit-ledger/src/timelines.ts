@@ -66,6 +66,8 @@ function stepDetail(event: LetheEvent): string {
   if (isEventOfType(event, 'ErasureTaskFailed')) return `${event.data.participantId}: ${event.data.code}`;
   if (isEventOfType(event, 'ErasureTaskIssued'))
     return `${event.data.participantId} attempt ${event.data.attempt}`;
+  if (isEventOfType(event, 'ErasureTaskRetried'))
+    return `${event.data.participantId} after attempt ${event.data.previousAttempt}, by ${event.data.retriedBy}`;
   if (isEventOfType(event, 'ErasureCompleted')) return event.data.result;
   if (isEventOfType(event, 'ErasureDeadlineAtRisk')) return `open: ${event.data.openParticipants.join(', ')}`;
   if (isEventOfType(event, 'ProviderRetentionElapsed'))

@@ -61,6 +61,8 @@ const DESIGN_EVENTS: Record<string, string[]> = {
     'AccessTaskAnswered',
     'AccessCompleted',
     'AccessPackageDeleted',
+    // Beyond the design: an operator's retry of a participant's task (issue 14).
+    'ErasureTaskRetried',
   ],
   'lethe.erasure.participants.v1': ['ParticipantRegistered'],
   // Beyond the design: reads of personal data, ledgered like every change (issue 11).

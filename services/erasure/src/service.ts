@@ -139,7 +139,29 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     inFlightOf: (state) => state.status === 'open',
     stateCodec: erasureStateCodec,
   });
-  const handle = deps.operations ? observingTaskLatency(deps.operations.metrics, decide) : decide;
+  // Each completion is noted for the console's list of completed requests.
+  const decideAndNote: typeof decide = async (subjectId, command, context) => {
+    const result = await decide(subjectId, command, context);
+    for (const event of result.events)
+      if (event.type === 'ErasureCompleted' && result.previous.status === 'open') {
+        const { request } = result.previous;
+        await requests.completed({
+          requestId: request.requestId,
+          subjectId: request.subjectId,
+          reason: request.reason,
+          regulation: request.regulation,
+          requestedAt: new Date(request.requestedAt).toISOString(),
+          dueAt: new Date(request.dueAt).toISOString(),
+          completedAt: context.now.toISOString(),
+          result: event.data.result,
+          late: context.now.getTime() > request.dueAt,
+        });
+      }
+    return result;
+  };
+  const handle = deps.operations
+    ? observingTaskLatency(deps.operations.metrics, decideAndNote)
+    : decideAndNote;
   if (deps.operations) observeErasureRequests(deps.operations.metrics, streams, now);
 
   const directory = await startParticipantDirectory({
@@ -261,8 +283,23 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       const last = state.status === 'open' ? state.request.extensions?.at(-1) : undefined;
       return last && { previousDueAt: last.previousDueAt, dueAt: last.dueAt };
     },
+    retryTask: async (requestId, retry) => {
+      const found = await load(requestId);
+      if (!found) return undefined;
+      const at = now();
+      const { events } = await handle(
+        found.subjectId,
+        { type: 'RetryTask', data: { requestId, ...retry }, metadata: { now: at } },
+        { now: at, correlationId: requestId, causationId: null },
+      );
+      const issued = events.find(
+        (e) => e.type === 'ErasureTaskIssued' && e.data.participantId === retry.participantId,
+      );
+      return { attempt: issued?.type === 'ErasureTaskIssued' ? issued.data.attempt : 0 };
+    },
     directory,
     openRequests: (limit) => listOpenRequests(streams, now().getTime(), limit),
+    completedRequests: (limit) => requests.recentCompletions(limit),
     recordDisclosure: async ({ reportedBy, ...disclosure }) => {
       const { disclosureId, sentAt } = await llm.record(disclosure);
       const consentGranted = await checkConsent({

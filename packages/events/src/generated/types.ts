@@ -583,6 +583,21 @@ export interface ErasureTaskIssued {
   readonly data: ErasureTaskIssuedData;
 }
 
+export interface ErasureTaskRetriedData {
+  readonly requestId: string;
+  readonly participantId: string;
+  /** The attempt that failed or was waiting out its backoff; the next ErasureTaskIssued has this plus one. */
+  readonly previousAttempt: number;
+  /** The operator's token subject. */
+  readonly retriedBy: string;
+}
+
+/** An operator had a participant's task issued again now: one in its backoff, or one that had failed while the request was still open. */
+export interface ErasureTaskRetried {
+  readonly envelope: Envelope;
+  readonly data: ErasureTaskRetriedData;
+}
+
 export interface ProviderRetentionElapsedData {
   readonly requestId: string;
   readonly participantId: string;
@@ -775,6 +790,7 @@ export type ErasureRequestedEvent = ErasureRequested & { readonly envelope: Enve
 export type ErasureTaskCompletedEvent = ErasureTaskCompleted & { readonly envelope: Envelope & { readonly type: 'ErasureTaskCompleted' } };
 export type ErasureTaskFailedEvent = ErasureTaskFailed & { readonly envelope: Envelope & { readonly type: 'ErasureTaskFailed' } };
 export type ErasureTaskIssuedEvent = ErasureTaskIssued & { readonly envelope: Envelope & { readonly type: 'ErasureTaskIssued' } };
+export type ErasureTaskRetriedEvent = ErasureTaskRetried & { readonly envelope: Envelope & { readonly type: 'ErasureTaskRetried' } };
 export type ProviderRetentionElapsedEvent = ProviderRetentionElapsed & { readonly envelope: Envelope & { readonly type: 'ProviderRetentionElapsed' } };
 export type ParticipantRegisteredEvent = ParticipantRegistered & { readonly envelope: Envelope & { readonly type: 'ParticipantRegistered' } };
 export type LegalHoldPlacedEvent = LegalHoldPlaced & { readonly envelope: Envelope & { readonly type: 'LegalHoldPlaced' } };
@@ -791,7 +807,7 @@ export type AccountEventsV1Event = AccountActivityRecordedEvent | AccountCreated
 export type AccountIngestV1Event = ActivitySeenEvent | DeactivatedEvent | DeletionRequestedEvent | ProfileChangedEvent | SignedUpEvent | UsageSeenEvent;
 export type AuditLedgerV1Event = AuditCheckpointEvent | AuditEntryEvent;
 export type ConsentEventsV1Event = ConsentGrantedEvent | ConsentWithdrawnEvent;
-export type ErasureEventsV1Event = AccessCompletedEvent | AccessPackageDeletedEvent | AccessRequestedEvent | AccessTaskAnsweredEvent | AccessTaskIssuedEvent | ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent | ProviderRetentionElapsedEvent;
+export type ErasureEventsV1Event = AccessCompletedEvent | AccessPackageDeletedEvent | AccessRequestedEvent | AccessTaskAnsweredEvent | AccessTaskIssuedEvent | ErasureBlockedEvent | ErasureCompletedEvent | ErasureDeadlineAtRiskEvent | ErasureDeadlineExtendedEvent | ErasurePlannedEvent | ErasureReconciledEvent | ErasureRequestedEvent | ErasureTaskCompletedEvent | ErasureTaskFailedEvent | ErasureTaskIssuedEvent | ErasureTaskRetriedEvent | ProviderRetentionElapsedEvent;
 export type ErasureParticipantsV1Event = ParticipantRegisteredEvent;
 export type RetentionEventsV1Event = LegalHoldPlacedEvent | LegalHoldReleasedEvent | PolicyVersionActivatedEvent | RetentionClockResetEvent | RetentionClockStartedEvent | RetentionClockStoppedEvent | RetentionExpiredEvent | RetentionExpiryNoticedEvent;
 
@@ -830,6 +846,7 @@ export const TOPIC_OF_EVENT_TYPE = {
   ErasureTaskCompleted: 'lethe.erasure.events.v1',
   ErasureTaskFailed: 'lethe.erasure.events.v1',
   ErasureTaskIssued: 'lethe.erasure.events.v1',
+  ErasureTaskRetried: 'lethe.erasure.events.v1',
   LegalHoldPlaced: 'lethe.retention.events.v1',
   LegalHoldReleased: 'lethe.retention.events.v1',
   LlmDisclosedWithoutConsent: 'lethe.access.events.v1',
@@ -878,6 +895,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   ErasureTaskCompleted: 1,
   ErasureTaskFailed: 1,
   ErasureTaskIssued: 3,
+  ErasureTaskRetried: 1,
   LegalHoldPlaced: 2,
   LegalHoldReleased: 1,
   LlmDisclosedWithoutConsent: 1,

@@ -42,6 +42,8 @@ function summaryOf(event: LetheEvent): string {
     'result',
     'reason',
     'regulation',
+    'retriedBy',
+    'extendedBy',
   ];
   return fields
     .filter((field) => data[field] !== undefined && data[field] !== null)

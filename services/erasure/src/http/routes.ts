@@ -6,6 +6,7 @@ import { derivedId, ProblemError } from '@lethe/service-kit';
 import type { NewDisclosure } from '../llm/disclosures';
 import { subjectWasKnown } from '../request/certificate';
 import type { OpenRequestView } from '../runtime/open-requests';
+import type { CompletedRequestView } from '../runtime/request-index';
 import { ErasureError, type ErasureState } from '../request/model';
 import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../reactions';
@@ -23,13 +24,32 @@ export interface ErasureRoutesDeps {
     requestId: string,
     extension: { dueAt: number; reason: string; extendedBy: string },
   ) => Promise<{ previousDueAt: number; dueAt: number } | undefined>;
+  /** Issues a failed or backing-off task again now; undefined when there is no such request. */
+  retryTask: (
+    requestId: string,
+    retry: { participantId: string; retriedBy: string },
+  ) => Promise<{ attempt: number } | undefined>;
   /** The requests not yet completed, the most urgent first (at most `limit`). */
   openRequests: (limit: number) => Promise<OpenRequestView[]>;
+  /** The latest completed requests, newest first (at most `limit`). */
+  completedRequests: (limit: number) => Promise<CompletedRequestView[]>;
   /** Re-derives shredded keys from the erasure log and shreds any found again (after a restore). */
   reconcileKeys: () => Promise<{ checked: number; reapplied: number }>;
 }
 
 const REASONS = ['user-request', 'retention-expired', 'consent-withdrawn', 'dsar'] as const;
+
+/** What a request's state refused, as the caller's problem: 404, 422 or, by default, 409. */
+function asProblem(error: unknown): never {
+  if (!(error instanceof ErasureError)) throw error;
+  const [status, title] =
+    error.code === 'ERASURE_TASK_NOT_FOUND'
+      ? [404, 'Not Found']
+      : error.code === 'ERASURE_EXTENSION_INVALID'
+        ? [422, 'Unprocessable Content']
+        : [409, 'Conflict'];
+  throw new ProblemError({ status, title, code: error.code, detail: error.message });
+}
 
 function notFound(): never {
   throw new ProblemError({
@@ -207,21 +227,51 @@ function extendDeadlineRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
           reason: request.body.reason,
           extendedBy: request.caller?.sub ?? 'unknown',
         })
-        .catch((error: unknown) => {
-          if (error instanceof ErasureError)
-            throw new ProblemError({
-              status: error.code === 'ERASURE_EXTENSION_INVALID' ? 422 : 409,
-              title: error.code === 'ERASURE_EXTENSION_INVALID' ? 'Unprocessable Content' : 'Conflict',
-              code: error.code,
-              detail: error.message,
-            });
-          throw error;
-        });
+        .catch(asProblem);
       if (!extended) return notFound();
       return reply.status(201).send({
         requestId: request.params.requestId,
         previousDueAt: new Date(extended.previousDueAt).toISOString(),
         dueAt: new Date(extended.dueAt).toISOString(),
+      });
+    },
+  );
+}
+
+/** POST /v1/erasure-requests/:requestId/retries */
+function retryTaskRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
+  app.post<{ Params: { requestId: string }; Body: { participantId: string } }>(
+    '/v1/erasure-requests/:requestId/retries',
+    {
+      config: { access: { scopes: ['operator'] } },
+      schema: {
+        summary:
+          "Issue a participant's task again now: one that failed while the request is open, or one waiting out its backoff",
+        params: {
+          type: 'object',
+          required: ['requestId'],
+          properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+        body: {
+          type: 'object',
+          required: ['participantId'],
+          additionalProperties: false,
+          properties: { participantId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const retried = await deps
+        .retryTask(request.params.requestId, {
+          participantId: request.body.participantId,
+          retriedBy: request.caller?.sub ?? 'unknown',
+        })
+        .catch(asProblem);
+      if (!retried) return notFound();
+      return reply.status(202).send({
+        requestId: request.params.requestId,
+        participantId: request.body.participantId,
+        attempt: retried.attempt,
       });
     },
   );
@@ -322,28 +372,39 @@ function participantsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void 
 }
 
 /** GET /v1/erasure-requests: what the operator console lists. */
-function openRequestsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
-  app.get<{ Querystring: { limit?: number } }>(
+function listRequestsRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
+  app.get<{ Querystring: { limit?: string; state?: 'open' | 'completed' } }>(
     '/v1/erasure-requests',
     {
       config: { access: { scopes: ['operator', 'auditor'] } },
       schema: {
-        summary: 'The erasure requests not yet completed, each with where it stands against its deadline',
+        summary:
+          'The erasure requests not yet completed, each with where it stands against its deadline (state=open, the default), or the latest completed (state=completed)',
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000 } },
+          properties: {
+            // A query string is text (the service coerces no types): 1 to 10000.
+            limit: { type: 'string', pattern: '^(10000|[1-9][0-9]{0,3})$' },
+            state: { type: 'string', enum: ['open', 'completed'] },
+          },
         },
       },
     },
-    async (request) => ({ requests: await deps.openRequests(request.query.limit ?? 1_000) }),
+    async (request) => {
+      const limit = request.query.limit === undefined ? 1_000 : Number(request.query.limit);
+      return request.query.state === 'completed'
+        ? { requests: await deps.completedRequests(limit) }
+        : { requests: await deps.openRequests(limit) };
+    },
   );
 }
 
 export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
   requestErasureRoute(app, deps);
-  openRequestsRoute(app, deps);
+  listRequestsRoute(app, deps);
   erasureRequestRoute(app, deps);
+  retryTaskRoute(app, deps);
   extendDeadlineRoute(app, deps);
   llmDisclosureRoute(app, deps);
   participantsRoute(app, deps);

@@ -269,6 +269,35 @@ function extendDeadline(command: Command<'ExtendDeadline'>, state: ErasureState)
   ];
 }
 
+/**
+ * An operator's retry: a task waiting out its backoff, or one that failed while the request is
+ * still open, goes out again now as the next attempt. Recorded with who asked.
+ */
+function retryTask(command: Command<'RetryTask'>, state: ErasureState): ErasureEvent[] {
+  const { requestId, participantId, retriedBy } = command.data;
+  const now = command.metadata.now;
+  if (state.status !== 'open' || state.request.requestId !== requestId)
+    throw new ErasureError('ERASURE_REQUEST_NOT_OPEN', 'only a task of an open request can be retried');
+  if (state.blocked)
+    throw new ErasureError('ERASURE_REQUEST_BLOCKED', 'the request is blocked by a legal hold: nothing runs');
+  const task = state.tasks.find((t) => t.participantId === participantId);
+  if (!task) throw new ErasureError('ERASURE_TASK_NOT_FOUND', `no task for ${participantId} in this request`);
+  if (task.status !== 'backoff' && task.status !== 'failed')
+    throw new ErasureError(
+      'ERASURE_TASK_NOT_RETRIABLE',
+      `the task for ${participantId} is ${task.status}: only a failed task, or one waiting to retry, can be retried`,
+    );
+  const retried: ErasureEvent = {
+    type: 'ErasureTaskRetried',
+    data: { requestId, participantId, previousAttempt: task.attempt, retriedBy },
+  };
+  return andWhatFollows(
+    state,
+    [retried, issue(requestId, state.request.scope, task, task.attempt + 1, now)],
+    now,
+  );
+}
+
 function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
   const now = command.metadata.now;
   switch (command.type) {
@@ -312,6 +341,8 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
       return tick(state, now);
     case 'ExtendDeadline':
       return extendDeadline(command, state);
+    case 'RetryTask':
+      return retryTask(command, state);
     default:
       return assertNever(command);
   }

@@ -204,6 +204,42 @@ describe('the erasure decider', () => {
     expect(retryBackoffMs(2)).toBeGreaterThan(retryBackoffMs(1));
   });
 
+  it('lets an operator retry a task in its backoff, or failed while the request is open, now and on the record', () => {
+    const retry = (participantId: string, requestId = 'req_1'): ErasureCommand => ({
+      type: 'RetryTask',
+      data: { requestId, participantId, retriedBy: 'ops-ada' },
+      metadata: { now },
+    });
+    // Waiting out its backoff: issued again at once, as the next attempt, with who asked.
+    const backoff = run([request, answer('notes', 1, { failed: { retriable: true, code: 'DOWN' } })]);
+    const retried = erasureDecider.decide(retry('notes'), backoff.state);
+    expect(types(retried)).toEqual(['ErasureTaskRetried', 'Issued:notes#2']);
+    expect(retried[0]).toEqual({
+      type: 'ErasureTaskRetried',
+      data: { requestId: 'req_1', participantId: 'notes', previousAttempt: 1, retriedBy: 'ops-ada' },
+    });
+    // Failed for good while another task is still out: issued again, and the request waits for it.
+    const failed = run([request, answer('notes', 1, { failed: { retriable: false, code: 'GONE' } })]);
+    const again = run([retry('notes')], failed.state);
+    expect(types(again.events)).toEqual(['ErasureTaskRetried', 'Issued:notes#2']);
+    const settled = run(
+      [
+        answer('account', 1, { completed: done() }),
+        answer('marketing', 1, { completed: done() }),
+        answer('notes', 2, { completed: done() }),
+        answer('key-vault', 1, { completed: done() }),
+      ],
+      again.state,
+    );
+    expect(settled.events.find((e) => e.type === 'ErasureCompleted')?.data).toMatchObject({
+      result: 'complete',
+    });
+    // Nothing else is retried: a task in progress, one done, another request, an unknown participant.
+    expect(() => erasureDecider.decide(retry('account'), failed.state)).toThrow(/in progress|issued/);
+    expect(() => erasureDecider.decide(retry('nobody'), failed.state)).toThrow(/no task/);
+    expect(() => erasureDecider.decide(retry('notes', 'req_2'), failed.state)).toThrow(/open request/);
+  });
+
   it('counts a silent attempt past its timeout as a retriable failure', () => {
     const { state } = run([request, answer('account', 1, { completed: done() })]);
     const decided = erasureDecider.decide(tick(1000), state);

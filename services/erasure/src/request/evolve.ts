@@ -59,6 +59,7 @@ export function evolveErasure(state: ErasureState, event: ErasureEvent): Erasure
         ),
       };
     }
+    case 'ErasureTaskRetried':
     case 'TaskAnswerAccepted':
       return state; // the TaskOutcomeRecorded that follows it changes the task
     case 'ErasureDeadlineAtRisk':

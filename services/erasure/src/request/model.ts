@@ -162,6 +162,16 @@ export type ErasureCommand =
       };
       readonly metadata: { readonly now: Date };
     }
+  /** An operator has a task issued again now: one in its backoff, or failed while the request is open. */
+  | {
+      readonly type: 'RetryTask';
+      readonly data: {
+        readonly requestId: string;
+        readonly participantId: string;
+        readonly retriedBy: string;
+      };
+      readonly metadata: { readonly now: Date };
+    }
   /** Time passed: issue retries whose backoff is over, time out silent attempts, warn of the
    * legal deadline. The service sends it when the stream's timer is due. */
   | { readonly type: 'Tick'; readonly metadata: { readonly now: Date } }
@@ -207,6 +217,15 @@ export type ErasureEvent =
         readonly phase: number;
         readonly scope: ErasureScope;
         readonly deadlineAt: number;
+      };
+    }
+  | {
+      readonly type: 'ErasureTaskRetried';
+      readonly data: {
+        readonly requestId: string;
+        readonly participantId: string;
+        readonly previousAttempt: number;
+        readonly retriedBy: string;
       };
     }
   /** Kept in the stream only: the participant's own answer is already on the log. */
@@ -259,7 +278,12 @@ export type ErasureEvent =
     };
 
 export type ErasureErrorCode =
-  'ERASURE_REQUEST_NOT_OPEN' | 'ERASURE_EXTENSION_NOT_ALLOWED' | 'ERASURE_EXTENSION_INVALID';
+  | 'ERASURE_REQUEST_NOT_OPEN'
+  | 'ERASURE_EXTENSION_NOT_ALLOWED'
+  | 'ERASURE_EXTENSION_INVALID'
+  | 'ERASURE_REQUEST_BLOCKED'
+  | 'ERASURE_TASK_NOT_FOUND'
+  | 'ERASURE_TASK_NOT_RETRIABLE';
 
 /** A command the request's state refuses; the message is safe to show (no personal data). */
 export class ErasureError extends Error {

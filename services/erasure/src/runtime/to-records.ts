@@ -97,6 +97,8 @@ function toWire(
       const { extendedAt: _inTheEnvelope, ...data } = event.data;
       return makeEvent('ErasureDeadlineExtended', envelope, data);
     }
+    case 'ErasureTaskRetried':
+      return makeEvent('ErasureTaskRetried', envelope, event.data);
     case 'ProviderRetentionElapsed':
       return makeEvent('ProviderRetentionElapsed', envelope, event.data);
     case 'ErasureCompleted':

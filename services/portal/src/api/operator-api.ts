@@ -18,6 +18,18 @@ export interface OpenRequest {
   readonly overdue: boolean;
 }
 
+export interface CompletedRequest {
+  readonly requestId: string;
+  readonly subjectId: string;
+  readonly reason: string;
+  readonly regulation: string | null;
+  readonly requestedAt: string;
+  readonly dueAt: string;
+  readonly completedAt: string;
+  readonly result: 'complete' | 'partial';
+  readonly late: boolean;
+}
+
 export interface TimelineStep {
   readonly seq: number;
   readonly type: string;
@@ -54,6 +66,16 @@ export interface OperatorApiSettings {
 
 export interface OperatorApi {
   openRequests(token: string): Promise<readonly OpenRequest[]>;
+  completedRequests(token: string): Promise<readonly CompletedRequest[]>;
+  /** Issues a participant's failed or backing-off task again now. */
+  retryTask(token: string, requestId: string, participantId: string): Promise<void>;
+  /** A new erasure request for a subject (after a partial one: the participants that failed get another go). */
+  requestErasure(
+    token: string,
+    subjectId: string,
+    reason: string,
+    regulation: string | null,
+  ): Promise<string>;
   request(token: string, requestId: string): Promise<(ErasureView & Record<string, unknown>) | undefined>;
   timeline(token: string, requestId: string): Promise<readonly TimelineStep[]>;
   extendDeadline(
@@ -98,6 +120,24 @@ export function operatorApi(settings: OperatorApiSettings): OperatorApi {
     async openRequests(token) {
       return ((await call(token, `${erasureUrl}/v1/erasure-requests`)) as { requests: OpenRequest[] })
         .requests;
+    },
+    async completedRequests(token) {
+      const url = `${erasureUrl}/v1/erasure-requests?state=completed&limit=200`;
+      return ((await call(token, url)) as { requests: CompletedRequest[] }).requests;
+    },
+    async retryTask(token, requestId, participantId) {
+      await call(token, `${erasureUrl}/v1/erasure-requests/${id(requestId)}/retries`, {
+        method: 'POST',
+        body: { participantId },
+      });
+    },
+    async requestErasure(token, subjectId, reason, regulation) {
+      return (
+        (await call(token, `${erasureUrl}/v1/erasure-requests`, {
+          method: 'POST',
+          body: { subjectId, reason, ...(regulation ? { regulation } : {}) },
+        })) as { requestId: string }
+      ).requestId;
     },
     async request(token, requestId) {
       // 503: a request just made that the erasure service has not read yet; absent for now.

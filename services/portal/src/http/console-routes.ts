@@ -115,6 +115,12 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     const filter = (CONSOLE_FILTERS as readonly string[]).includes(request.query.state ?? '')
       ? (request.query.state as ConsoleFilter)
       : 'all';
+    if (filter === 'completed' || filter === 'partial') {
+      const completed = (await deps.api.completedRequests(session.token)).filter(
+        (r) => filter === 'completed' || r.result === 'partial',
+      );
+      return sendPage(reply, 200, requestsPage(session.csrf, filter, completed));
+    }
     const requests = (await deps.api.openRequests(session.token)).filter(
       (r) =>
         filter === 'all' ||
@@ -132,7 +138,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     return ID.test(id) ? back(reply, `/console/requests/${id}`) : notFoundPage(reply);
   });
 
-  app.get<{ Params: { requestId: string }; Querystring: { extended?: string } }>(
+  app.get<{ Params: { requestId: string }; Querystring: { extended?: string; retried?: string } }>(
     '/console/requests/:requestId',
     PUBLIC,
     async (request, reply) => {
@@ -154,7 +160,11 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
           ),
         );
       const timeline = await deps.api.timeline(session.token, requestId);
-      const notice = request.query.extended ? 'The deadline is extended.' : undefined;
+      const notice = request.query.extended
+        ? 'The deadline is extended.'
+        : request.query.retried
+          ? `The task of ${request.query.retried} is issued again.`
+          : undefined;
       return sendPage(reply, 200, requestDetailPage(session.csrf, view, timeline, notice ? { notice } : {}));
     },
   );
@@ -188,6 +198,66 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       return back(reply, `/console/requests/${requestId}?extended=1`);
     },
   );
+
+  app.post<{ Params: { requestId: string }; Body: Form | undefined }>(
+    '/console/requests/:requestId/retries',
+    PUBLIC,
+    async (request, reply) => {
+      const session = await requireOperator(request, reply, true);
+      if (!session) return reply;
+      const { requestId } = request.params;
+      const participantId = request.body?.participantId ?? '';
+      try {
+        if (!ID.test(requestId) || !ID.test(participantId))
+          throw new OperatorActionRefused(400, 'name the request and the participant to retry');
+        await deps.api.retryTask(session.token, requestId, participantId);
+      } catch (error) {
+        if (!(error instanceof OperatorActionRefused)) throw error;
+        return refusedOnRequest(session, reply, requestId, error.detail);
+      }
+      return back(reply, `/console/requests/${requestId}?retried=${encodeURIComponent(participantId)}`);
+    },
+  );
+
+  app.post<{ Params: { requestId: string }; Body: Form | undefined }>(
+    '/console/requests/:requestId/again',
+    PUBLIC,
+    async (request, reply) => {
+      const session = await requireOperator(request, reply, true);
+      if (!session) return reply;
+      const { requestId } = request.params;
+      const view = ID.test(requestId) ? await deps.api.request(session.token, requestId) : undefined;
+      if (!view?.certificate || view.result !== 'partial')
+        return refusedOnRequest(
+          session,
+          reply,
+          requestId,
+          'only a request completed as partial is requested again',
+        );
+      // The new request has the first one's reason and regulation, as its certificate states them.
+      const first = JSON.parse(view.certificate.json) as { reason?: string; regulation?: string | null };
+      const again = await deps.api.requestErasure(
+        session.token,
+        String(view.subjectId),
+        first.reason ?? 'dsar',
+        first.regulation ?? null,
+      );
+      return back(reply, `/console/requests/${again}`);
+    },
+  );
+
+  /** The request's page again, with why the operator's action was refused. */
+  const refusedOnRequest = async (
+    session: { token: string; csrf: string },
+    reply: FastifyReply,
+    requestId: string,
+    problem: string,
+  ) => {
+    const view = ID.test(requestId) ? await deps.api.request(session.token, requestId) : undefined;
+    if (!view) return notFoundPage(reply);
+    const timeline = await deps.api.timeline(session.token, requestId);
+    return sendPage(reply, 409, requestDetailPage(session.csrf, view, timeline, { problem }));
+  };
 
   app.get<{ Querystring: { subjectId?: string; placed?: string; released?: string } }>(
     '/console/holds',

@@ -1,5 +1,5 @@
 import type { ErasureView, Participant } from '../api/lethe-api';
-import type { Hold, OpenRequest, TimelineStep } from '../api/operator-api';
+import type { CompletedRequest, Hold, OpenRequest, TimelineStep } from '../api/operator-api';
 import type { TaskQueues } from '../api/service-metrics';
 import { html, type SafeHtml } from './html';
 import { page } from './layout';
@@ -8,8 +8,17 @@ import { noticeBox, problemBox, when } from './parts';
 // The operator console's pages. Operators see subject ids and hold details (their scope allows
 // it); never a subject's profile.
 
-export const CONSOLE_FILTERS = ['all', 'blocked', 'at-risk', 'overdue'] as const;
+export const CONSOLE_FILTERS = ['all', 'blocked', 'at-risk', 'overdue', 'completed', 'partial'] as const;
 export type ConsoleFilter = (typeof CONSOLE_FILTERS)[number];
+
+const FILTER_WORDS: Record<ConsoleFilter, string> = {
+  all: 'every open request',
+  blocked: 'blocked',
+  'at-risk': 'at risk',
+  overdue: 'overdue',
+  completed: 'completed (the latest)',
+  partial: 'completed as partial',
+};
 
 const consolePage = (title: string, csrf: string, current: string, body: SafeHtml) =>
   page({ title, csrf, current, area: 'console' }, body);
@@ -31,7 +40,9 @@ export function consoleSignInPage(formToken: string, message?: string): string {
   );
 }
 
-function stateOf(request: OpenRequest): string {
+function stateOf(request: OpenRequest | CompletedRequest): string {
+  if ('completedAt' in request)
+    return `completed (${request.result})${request.late ? ', after its deadline' : ''}`;
   if (request.blocked) return 'blocked by a legal hold';
   if (request.overdue) return 'overdue';
   if (request.atRisk) return 'at risk';
@@ -41,9 +52,10 @@ function stateOf(request: OpenRequest): string {
 export function requestsPage(
   csrf: string,
   filter: ConsoleFilter,
-  requests: readonly OpenRequest[],
+  requests: readonly (OpenRequest | CompletedRequest)[],
   message?: string,
 ): string {
+  const completed = filter === 'completed' || filter === 'partial';
   return consolePage(
     'Erasure requests',
     csrf,
@@ -59,15 +71,13 @@ export function requestsPage(
         <select id="state" name="state">
           ${CONSOLE_FILTERS.map(
             (f) =>
-              html`<option value="${f}" ${f === filter ? html`selected` : ''}>
-                ${f === 'all' ? 'every open request' : f}
-              </option>`,
+              html`<option value="${f}" ${f === filter ? html`selected` : ''}>${FILTER_WORDS[f]}</option>`,
           )}
         </select>
         <button type="submit">Filter</button>
       </form>
       <h2 id="open-heading">
-        ${requests.length} ${filter === 'all' ? 'open' : filter}
+        ${requests.length} ${filter === 'all' ? 'open' : FILTER_WORDS[filter]}
         ${requests.length === 1 ? 'request' : 'requests'}
       </h2>
       <div class="scroll" tabindex="0" role="region" aria-labelledby="open-heading">
@@ -80,6 +90,7 @@ export function requestsPage(
               <th scope="col">Reason</th>
               <th scope="col">Requested</th>
               <th scope="col">Due</th>
+              ${completed ? html`<th scope="col">Completed</th>` : ''}
             </tr>
           </thead>
           <tbody>
@@ -92,12 +103,16 @@ export function requestsPage(
                   <td>${r.reason}${r.regulation ? html` (${r.regulation})` : ''}</td>
                   <td>${when(r.requestedAt)}</td>
                   <td>${when(r.dueAt)}</td>
+                  ${'completedAt' in r ? html`<td>${when(r.completedAt)}</td>` : ''}
                 </tr>`,
             )}
           </tbody>
         </table>
       </div>
-      <p>Completed requests are found by id (above), and proven by <code>./lethe audit verify</code>.</p>`,
+      <p>
+        Every request, completed or not, is found by id (above), and proven by
+        <code>./lethe audit verify</code>.
+      </p>`,
   );
 }
 
@@ -149,15 +164,32 @@ export function requestDetailPage(
                       <th scope="col">Participant</th>
                       <th scope="col">Status</th>
                       <th scope="col">Outcome</th>
+                      <th scope="col">Action</th>
                     </tr>
                   </thead>
                   <tbody>
                     ${(view.tasks ?? []).map(
                       (t) =>
-                        html`<tr>
+                        html`<tr data-task="${t.participantId}">
                           <th scope="row">${t.participantId}</th>
                           <td>${t.status}</td>
                           <td>${t.outcome ?? ''}</td>
+                          <td>
+                            ${
+                              t.status === 'backoff' || t.status === 'failed'
+                                ? html`<form
+                                    method="post"
+                                    action="/console/requests/${view.requestId}/retries"
+                                  >
+                                    <input type="hidden" name="_csrf" value="${csrf}" />
+                                    <input type="hidden" name="participantId" value="${t.participantId}" />
+                                    <button type="submit" aria-label="Retry ${t.participantId} now">
+                                      Retry now
+                                    </button>
+                                  </form>`
+                                : ''
+                            }
+                          </td>
                         </tr>`,
                     )}
                   </tbody>
@@ -174,6 +206,19 @@ export function requestDetailPage(
                   <option value="number-of-requests">the number of requests</option>
                 </select>
                 <button type="submit">Extend</button>
+              </form>`
+          : ''
+      }
+      ${
+        view.status === 'completed' && view.result === 'partial'
+          ? html`<h2>Erase again</h2>
+              <p>
+                Some participants could not confirm. A new request for this subject gives each of them another
+                go (the others answer that they hold nothing), with a certificate of its own.
+              </p>
+              <form method="post" action="/console/requests/${view.requestId}/again" class="stack">
+                <input type="hidden" name="_csrf" value="${csrf}" />
+                <button type="submit">Request the erasure again</button>
               </form>`
           : ''
       }
