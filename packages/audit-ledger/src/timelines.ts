@@ -11,7 +11,8 @@ export function timelines(
   const byRequest = new Map<string, RequestSoFar>();
   for (const { event, position } of events) {
     const requestId = (event.data as { requestId?: string }).requestId;
-    if (!requestId) continue;
+    // Access requests share the erasure log (and its task topics) but erase nothing.
+    if (!requestId || event.envelope.type.startsWith('Access')) continue;
     const request = byRequest.get(requestId) ?? {
       subjectId: event.envelope.subjectId,
       requestedAt: null,

@@ -81,3 +81,18 @@ describe('deadline extensions in the verifier', () => {
     expect(stale[0]).toMatchObject({ kind: 'deadline-extension-invalid' });
   });
 });
+
+describe('access requests on the erasure log', () => {
+  it('are not erasure requests: none is listed, and none is open without completion', () => {
+    const access = makeEvent('AccessRequested', at(requestedAt), {
+      requestId: 'acc_1',
+      requestedAt,
+      participants: ['account'],
+      exportKey: 'MCowBQYDK2VuAyEA',
+    });
+    const problems: Problem[] = [];
+    const found = timelines([{ event: access, position: 'erasure/0@0' }], requestedAt + 100 * DAY, problems);
+    expect(found).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
