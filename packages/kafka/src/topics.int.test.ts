@@ -1,6 +1,6 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 
-import { testKafkaConnection, testLogger, uniqueName } from '@lethe/test-harness';
+import { eventually, testKafkaConnection, testLogger, uniqueName } from '@lethe/test-harness';
 
 import { BUILT_IN_PARTICIPANTS } from './acl-matrix';
 import { connectKafka } from './client';
@@ -106,15 +106,27 @@ describe('applyTopics against the real broker', () => {
     });
     // A new release changes the spec's retention: it changes, and the operator's setting stays.
     expect((await applyTopics(admin, [spec(name, 1, '3600000')])).reconfigured).toEqual([name]);
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [
-        { type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'max.message.bytes'] },
-      ],
-    });
-    const values = Object.fromEntries(
-      (described.resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
-    );
+    const configs = async () => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'max.message.bytes'] },
+        ],
+      });
+      return Object.fromEntries(
+        (described.resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
+      );
+    };
+    // The controller has the change; the broker that answers describeConfigs may show it a moment
+    // later (a fresh-clone CI run read the old retention once).
+    const values = await eventually(
+      async () => {
+        const now = await configs();
+        return now['retention.ms'] === '3600000' ? now : undefined;
+      },
+      10_000,
+      'the new retention to be described',
+    ).catch(configs);
     expect(values).toEqual({ 'retention.ms': '3600000', 'max.message.bytes': '2000000' });
     await admin.deleteTopics({ topics: [name] });
   });

@@ -156,10 +156,23 @@ export function startAccessRequests(deps: {
   const load = async (subjectId: string, requestId: string) =>
     (await streams.load(accessStreamId(subjectId, requestId)))?.state;
 
+  const list = async (subjectId: string): Promise<AccessView[]> => {
+    const views = await Promise.all(
+      (await store.requestsOf(subjectId)).map(async (requestId) =>
+        viewOf((await load(subjectId, requestId)) ?? { status: 'none' }),
+      ),
+    );
+    return views.filter((view): view is AccessView => view !== undefined);
+  };
+
   return {
     async request(subjectId, correlationId) {
       const key = await deps.vault.lookup(subjectId);
       if (key.kind === 'erased') return undefined;
+      // One copy is made at a time: asking again while one is in progress joins it, so a
+      // subject (or a script) cannot make every participant export over and over.
+      const inProgress = (await list(subjectId)).find((view) => view.status === 'in-progress');
+      if (inProgress) return inProgress;
       const requestId = `acc_${randomUUID().replace(/-/g, '')}`;
       const subjectKey = key.kind === 'key' ? key.key : await deps.vault.keyFor(subjectId);
       const now = deps.now();
@@ -182,14 +195,7 @@ export function startAccessRequests(deps: {
       await finish(streamId, state);
       return viewOf((await load(subjectId, requestId)) ?? state);
     },
-    async list(subjectId) {
-      const views = await Promise.all(
-        (await store.requestsOf(subjectId)).map(async (requestId) =>
-          viewOf((await load(subjectId, requestId)) ?? { status: 'none' }),
-        ),
-      );
-      return views.filter((view): view is AccessView => view !== undefined);
-    },
+    list,
     async view(subjectId, requestId) {
       const state = await load(subjectId, requestId);
       return state && viewOf(state);
