@@ -40,7 +40,12 @@ import { llmDisclosures } from './llm/disclosures';
 import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';
 import { legalRetention, providerRetention } from './llm/provider-retention-store';
 import { erasureDecider, nextWakeup } from './request/decider';
-import { upcastErasureState, type ErasureState, type StoredErasureState } from './request/model';
+import {
+  upcastErasureState,
+  type ErasureCommand,
+  type ErasureState,
+  type StoredErasureState,
+} from './request/model';
 import { listOpenRequests } from './runtime/open-requests';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { joinOwnParticipants } from './runtime/own-participants';
@@ -268,31 +273,35 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       groupId: groups.orchestrator,
     }),
   });
+  /** An operator's command on a request, by its id, in its subject's stream; undefined for none. */
+  const onRequest = async (requestId: string, command: (at: Date) => ErasureCommand) => {
+    const found = await load(requestId);
+    if (!found) return undefined;
+    const at = now();
+    return handle(found.subjectId, command(at), { now: at, correlationId: requestId, causationId: null });
+  };
   const app = await erasureApp(deps, access, {
     requestErasure: (input) => intake.request(input),
     load,
     extendDeadline: async (requestId, extension) => {
-      const found = await load(requestId);
-      if (!found) return undefined;
-      const at = now();
-      const { state } = await handle(
-        found.subjectId,
-        { type: 'ExtendDeadline', data: { requestId, ...extension }, metadata: { now: at } },
-        { now: at, correlationId: requestId, causationId: null },
-      );
+      const handled = await onRequest(requestId, (at) => ({
+        type: 'ExtendDeadline',
+        data: { requestId, ...extension },
+        metadata: { now: at },
+      }));
+      if (!handled) return undefined;
+      const { state } = handled;
       const last = state.status === 'open' ? state.request.extensions?.at(-1) : undefined;
       return last && { previousDueAt: last.previousDueAt, dueAt: last.dueAt };
     },
     retryTask: async (requestId, retry) => {
-      const found = await load(requestId);
-      if (!found) return undefined;
-      const at = now();
-      const { events } = await handle(
-        found.subjectId,
-        { type: 'RetryTask', data: { requestId, ...retry }, metadata: { now: at } },
-        { now: at, correlationId: requestId, causationId: null },
-      );
-      const issued = events.find(
+      const handled = await onRequest(requestId, (at) => ({
+        type: 'RetryTask',
+        data: { requestId, ...retry },
+        metadata: { now: at },
+      }));
+      if (!handled) return undefined;
+      const issued = handled.events.find(
         (e) => e.type === 'ErasureTaskIssued' && e.data.participantId === retry.participantId,
       );
       return { attempt: issued?.type === 'ErasureTaskIssued' ? issued.data.attempt : 0 };

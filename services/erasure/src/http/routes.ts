@@ -37,6 +37,13 @@ export interface ErasureRoutesDeps {
   reconcileKeys: () => Promise<{ checked: number; reapplied: number }>;
 }
 
+/** The path of a route about one request. */
+const requestIdParams = {
+  type: 'object',
+  required: ['requestId'],
+  properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
 const REASONS = ['user-request', 'retention-expired', 'consent-withdrawn', 'dsar'] as const;
 
 /** What a request's state refused, as the caller's problem: 404, 422 or, by default, 409. */
@@ -165,11 +172,7 @@ function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
       config: { access: { scopes: ['service', 'operator', 'auditor', 'subject'] } },
       schema: {
         summary: 'An erasure request: each participant, and the certificate once complete',
-        params: {
-          type: 'object',
-          required: ['requestId'],
-          properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
-        },
+        params: requestIdParams,
       },
     },
     async (request) => {
@@ -204,11 +207,7 @@ function extendDeadlineRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
       schema: {
         summary:
           "Extend an open request's deadline as its regulation allows (GDPR: two more months; CCPA: 45 more days)",
-        params: {
-          type: 'object',
-          required: ['requestId'],
-          properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
-        },
+        params: requestIdParams,
         body: {
           type: 'object',
           required: ['dueAt', 'reason'],
@@ -247,11 +246,7 @@ function retryTaskRoute(app: FastifyInstance, deps: ErasureRoutesDeps): void {
       schema: {
         summary:
           "Issue a participant's task again now: one that failed while the request is open, or one waiting out its backoff",
-        params: {
-          type: 'object',
-          required: ['requestId'],
-          properties: { requestId: { type: 'string', minLength: 1, maxLength: 64 } },
-        },
+        params: requestIdParams,
         body: {
           type: 'object',
           required: ['participantId'],
