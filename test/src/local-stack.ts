@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 import { serviceFetch } from '@lethe/service-kit';
@@ -52,3 +53,18 @@ export function operatorAuthorization(name: string): string {
 
 /** HTTPS to the services, trusting the local CA. */
 export const fetchLocal = serviceFetch(LOCAL_CA_FILE);
+
+/** A new account on the local system, made by an operator, with a unique address. */
+export async function openLocalAccount(
+  operator: string,
+  name: string,
+): Promise<{ subjectId: string; email: string }> {
+  const email = `${name}.${randomBytes(5).toString('hex')}@example.com`;
+  const answer = await fetchLocal('https://127.0.0.1:3001/v1/accounts', {
+    method: 'POST',
+    headers: { authorization: operator, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, name: `Person ${name}` }),
+  });
+  if (answer.status !== 201) throw new Error(`the account service answered ${answer.status} to a sign-up`);
+  return { email, subjectId: ((await answer.json()) as { subjectId: string }).subjectId };
+}

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -11,6 +11,7 @@ import {
   fetchLocal,
   lethe,
   LETHE_HOME,
+  openLocalAccount,
   operatorAuthorization,
   REPO_DIR,
 } from './local-stack';
@@ -66,16 +67,7 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
   }, 300_000);
   afterAll(async () => browser?.close());
 
-  async function openAccount(name: string): Promise<{ subjectId: string; email: string }> {
-    const email = `${name}.${randomBytes(5).toString('hex')}@example.com`;
-    const answer = await fetchLocal(`${ACCOUNT}/v1/accounts`, {
-      method: 'POST',
-      headers: { authorization: operator, 'content-type': 'application/json' },
-      body: JSON.stringify({ email, name: `Person ${name}` }),
-    });
-    expect(answer.status).toBe(201);
-    return { email, subjectId: ((await answer.json()) as { subjectId: string }).subjectId };
-  }
+  const openAccount = (name: string) => openLocalAccount(operator, name);
 
   /** No WCAG 2.1 A or AA violation on the page as it is now, and a screenshot of it. */
   async function checkPage(page: Page, name: string): Promise<void> {

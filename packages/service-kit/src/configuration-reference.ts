@@ -94,6 +94,33 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'The password of `LETHE_SMTP_USERNAME`.',
   },
   {
+    name: 'LETHE_OPENDSR_CERT_FILE',
+    default: "the portal's HTTPS certificate",
+    readers: ['portal'],
+    meaning:
+      'The certificate (PEM, with its chain) that OpenDSR answers and callbacks are signed under, issued by a trusted CA to `LETHE_OPENDSR_DOMAIN`; served at `/v1/opendsr/certificate.pem`. Set with `LETHE_OPENDSR_KEY_FILE`.',
+  },
+  {
+    name: 'LETHE_OPENDSR_KEY_FILE',
+    default: "the portal's HTTPS key",
+    readers: ['portal'],
+    secret: true,
+    meaning: 'The private key of `LETHE_OPENDSR_CERT_FILE` (RSA, EC or Ed25519; signatures are SHA-256).',
+  },
+  {
+    name: 'LETHE_OPENDSR_DOMAIN',
+    default: 'the host of `LETHE_PORTAL_URL`',
+    readers: ['portal'],
+    meaning: 'The processor domain OpenDSR answers and callbacks name (`X-OpenDSR-Processor-Domain`).',
+  },
+  {
+    name: 'LETHE_OPENDSR_CALLBACK_HOSTS',
+    default: '- (any HTTPS host)',
+    readers: ['portal'],
+    meaning:
+      "The only hosts (`host` or `host:port`, comma-separated) an OpenDSR request's `status_callback_urls` may name; a request naming another is refused with 400.",
+  },
+  {
     name: 'LETHE_MAIL_FROM',
     default: '`Lethe privacy <privacy@lethe.invalid>`',
     readers: ['portal'],

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 import {
   ConfigError,
@@ -29,12 +30,53 @@ export interface PortalConfig extends ServiceConfigWithoutKek {
   /** The portal's own token key: the services trust it for service and subject tokens only. */
   signingKey: KeyObject;
   smtp: SmtpSettings;
+  /** The OpenDSR processor endpoints; undefined when there is no certificate to sign with. */
+  opendsr: OpenDsrSettings | undefined;
+}
+
+export interface OpenDsrSettings {
+  /** X-OpenDSR-Processor-Domain: the domain the signing certificate is issued to. */
+  readonly domain: string;
+  readonly certificatePem: string;
+  readonly keyPem: string;
+  /** The only hosts callbacks go to; empty: any HTTPS host. */
+  readonly callbackHosts: readonly string[];
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name];
   if (!value) throw new ConfigError(`${name} is not set: ${what}`);
   return value;
+}
+
+/**
+ * LETHE_OPENDSR_CERT_FILE and LETHE_OPENDSR_KEY_FILE sign OpenDSR answers and callbacks; by
+ * default the portal's own HTTPS certificate and key, issued to the domain controllers call.
+ */
+function openDsrSettings(
+  env: NodeJS.ProcessEnv,
+  https: ServiceConfigWithoutKek['https'],
+  publicUrl: string,
+): OpenDsrSettings | undefined {
+  const certFile = env.LETHE_OPENDSR_CERT_FILE;
+  const keyFile = env.LETHE_OPENDSR_KEY_FILE;
+  if (Boolean(certFile) !== Boolean(keyFile))
+    throw new ConfigError('LETHE_OPENDSR_CERT_FILE and LETHE_OPENDSR_KEY_FILE go together');
+  const pair =
+    certFile && keyFile
+      ? { certificatePem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') }
+      : https
+        ? { certificatePem: https.cert, keyPem: https.key }
+        : undefined;
+  if (!pair) return undefined;
+  return {
+    ...pair,
+    domain: env.LETHE_OPENDSR_DOMAIN || new URL(publicUrl).hostname,
+    callbackHosts: (env.LETHE_OPENDSR_CALLBACK_HOSTS ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
+  };
 }
 
 function smtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
@@ -67,9 +109,10 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
       return parsed.privateKey;
     },
   );
+  const publicUrl = (env.LETHE_PORTAL_URL || local(service.port)).replace(/\/$/, '');
   return {
     ...service,
-    publicUrl: (env.LETHE_PORTAL_URL || local(service.port)).replace(/\/$/, ''),
+    publicUrl,
     accountUrl: env.LETHE_ACCOUNT_URL || local(3001),
     consentUrl: env.LETHE_CONSENT_URL || local(3002),
     erasureUrl: env.LETHE_ERASURE_URL || local(3004),
@@ -77,5 +120,6 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     auditUrl: env.LETHE_AUDIT_URL || local(3005),
     signingKey: privateKeyFrom(signingKey),
     smtp: smtpSettings(env),
+    opendsr: openDsrSettings(env, service.https, publicUrl),
   };
 }

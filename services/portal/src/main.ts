@@ -5,7 +5,13 @@ import { Redis } from 'ioredis';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
-import { exitOnFatalStartup, serviceOperations, startTracing, topicNamer } from '@lethe/service-kit';
+import {
+  exitOnFatalStartup,
+  serviceFetch,
+  serviceOperations,
+  startTracing,
+  topicNamer,
+} from '@lethe/service-kit';
 
 import { letheApi } from './api/lethe-api';
 import { operatorApi } from './api/operator-api';
@@ -17,6 +23,7 @@ import { portalSecrets } from './secrets';
 import { createPortalService } from './service';
 
 const NOTICE_CHECK_MS = 5_000;
+const OPENDSR_CHECK_MS = 2_000;
 /** The retention log's events the portal mails about (its ACLs allow this one log). */
 const RETENTION_EVENTS = 'lethe.retention.events.v1';
 
@@ -40,7 +47,7 @@ async function main() {
     catalog: loadCatalog(),
   });
   const topicName = topicNamer(config.topicPrefix);
-  const { app, notices, inactivity } = await createPortalService({
+  const { app, notices, inactivity, opendsrCallbacks } = await createPortalService({
     redis,
     api,
     mailer,
@@ -71,6 +78,20 @@ async function main() {
         audience: 'erasure',
       }),
     },
+    ...(config.opendsr
+      ? {
+          opendsr: {
+            ...config.opendsr,
+            // A controller's token: the shared issuer's keys, for the audience `portal`.
+            verify: operatorTokenVerifier({
+              publicKeys: config.publicKeys,
+              issuer: config.tokens.issuer,
+              audience: 'portal',
+            }),
+            fetch: serviceFetch(config.tlsCaFile),
+          },
+        }
+      : {}),
     https: config.https,
     operations: serviceOperations('portal', kafka),
   });
@@ -82,11 +103,13 @@ async function main() {
     handle: (event) => inactivity.onRetentionEvent(event),
   });
   const stopNotices = notices.start(NOTICE_CHECK_MS);
+  const stopCallbacks = opendsrCallbacks?.start(OPENDSR_CHECK_MS);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ url: config.publicUrl }, 'portal listening');
 
   const stop = async () => {
     stopNotices();
+    stopCallbacks?.();
     await retentionNotices.stop();
     await app.close();
     await kafka.close();

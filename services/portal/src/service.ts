@@ -7,6 +7,7 @@ import type { Logger } from '@lethe/logger';
 import {
   buildServiceApp,
   type ServerTls,
+  type ServiceFetch,
   type ServiceOperations,
   type TokenClaims,
 } from '@lethe/service-kit';
@@ -23,7 +24,12 @@ import { exportRoutes } from './http/export-routes';
 import { keepRoutes } from './http/keep-routes';
 import { inactivityNotices } from './mail/inactivity-notices';
 import { keepLinks } from './mail/keep-links';
+import { openDsrRoutes } from './http/opendsr-routes';
 import { signInRoutes } from './http/sign-in-routes';
+import { openDsrCallbacks, type OpenDsrCallbacks } from './opendsr/opendsr-callbacks';
+import { openDsrProcessor } from './opendsr/opendsr-processor';
+import { openDsrSigner } from './opendsr/opendsr-signer';
+import { openDsrStore, type OpenDsrRecord } from './opendsr/opendsr-store';
 import { completionNotices, type CompletionNotices } from './mail/completion-notices';
 import type { Mailer } from './mail/mailer';
 import { signInCodes } from './sign-in/codes';
@@ -45,6 +51,17 @@ export interface PortalServiceDeps {
     verify: (token: string) => TokenClaims;
     taskQueues: () => Promise<TaskQueues>;
   };
+  /** The OpenDSR processor endpoints: signing, controller tokens (audience `portal`), callbacks. */
+  opendsr?: {
+    domain: string;
+    certificatePem: string;
+    keyPem: string;
+    callbackHosts: readonly string[];
+    verify: (token: string) => TokenClaims;
+    fetch: ServiceFetch;
+    /** Where the records are kept in Redis (a test keeps its own). */
+    keyPrefix?: string;
+  };
   https?: ServerTls | undefined;
   operations?: ServiceOperations;
   now?: () => number;
@@ -55,6 +72,8 @@ export interface PortalService {
   notices: CompletionNotices;
   /** Mails the retention log's inactivity notices (main.ts feeds it from its consumer). */
   inactivity: ReturnType<typeof inactivityNotices>;
+  /** The OpenDSR callbacks (main.ts starts their loop); undefined without OpenDSR. */
+  opendsrCallbacks: OpenDsrCallbacks | undefined;
 }
 
 export async function createPortalService(deps: PortalServiceDeps): Promise<PortalService> {
@@ -121,5 +140,38 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
     });
     assetRoutes(scope);
   });
-  return { app, notices, inactivity };
+  const opendsrCallbacks = deps.opendsr ? await openDsr(app, deps, deps.opendsr) : undefined;
+  return { app, notices, inactivity, opendsrCallbacks };
+}
+
+async function openDsr(
+  app: FastifyInstance,
+  deps: PortalServiceDeps,
+  settings: NonNullable<PortalServiceDeps['opendsr']>,
+): Promise<OpenDsrCallbacks> {
+  const store = openDsrStore(deps.redis, settings.keyPrefix);
+  const processor = openDsrProcessor({ api: deps.api, store, ...(deps.now ? { now: deps.now } : {}) });
+  const signer = openDsrSigner(settings);
+  const resultsUrl = (record: OpenDsrRecord) =>
+    record.type !== 'erasure' && record.subjectId !== null
+      ? `${deps.publicUrl}/v1/opendsr_requests/${record.subjectRequestId}/results`
+      : undefined;
+  await openDsrRoutes(app, {
+    processor,
+    store,
+    signer,
+    verify: settings.verify,
+    publicUrl: deps.publicUrl,
+    resultsUrl,
+    callbackHosts: settings.callbackHosts,
+  });
+  return openDsrCallbacks({
+    store,
+    processor,
+    signer,
+    fetch: settings.fetch,
+    resultsUrl,
+    logger: deps.logger,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 }
