@@ -1,10 +1,10 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { createEventCodec, createSchemaRegistry, loadCatalog, makeEvent } from '@lethe/events';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type axe from 'axe-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import {
   describeOnLocalStack,
@@ -13,7 +13,6 @@ import {
   LETHE_HOME,
   openLocalAccount,
   operatorAuthorization,
-  REPO_DIR,
 } from './local-stack';
 import { eventually, uniqueName } from './isolation';
 import { localInbox, type Inbox } from './mailpit';
@@ -21,6 +20,7 @@ import { testKafka } from './kafka';
 import { testRedis } from './redis';
 import { testCaFile } from './https';
 import { testServers } from './servers';
+import { checkPage, launchChromium } from './browser';
 
 // The privacy dashboard as its users meet it (issue 14): the local system from `./lethe up`, a
 // real headless Chromium, codes read from the real mail server. Every page is checked with
@@ -30,17 +30,7 @@ const PORTAL = 'https://127.0.0.1:3000';
 const ACCOUNT = 'https://127.0.0.1:3001';
 const CONSENT = 'https://127.0.0.1:3002';
 const ERASURE = 'https://127.0.0.1:3004';
-const CHROMIUM = process.env.LETHE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(REPO_DIR, 'test-results', 'portal');
-const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const PHONE = { width: 390, height: 844 };
-
-/** Chromium trusts exactly the local server's key, and nothing else it would otherwise refuse. */
-function serverKeyPin(): string {
-  const certificate = new X509Certificate(readFileSync(path.join(LETHE_HOME, 'tls', 'server.crt')));
-  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
 
 const sha256 = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -55,32 +45,13 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
     expect(up.status).toBe(0);
     expect(up.stdout).toContain('Privacy dashboard: https://127.0.0.1:3000');
     expect(up.stdout).toContain('https://127.0.0.1:8025');
-    if (!existsSync(CHROMIUM))
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set LETHE_CHROMIUM`);
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', `--ignore-certificate-errors-spki-list=${serverKeyPin()}`],
-    });
+    browser = await launchChromium();
     inbox = localInbox();
     operator = operatorAuthorization('portal-e2e');
   }, 300_000);
   afterAll(async () => browser?.close());
 
   const openAccount = (name: string) => openLocalAccount(operator, name);
-
-  /** No WCAG 2.1 A or AA violation on the page as it is now, and a screenshot of it. */
-  async function checkPage(page: Page, name: string): Promise<void> {
-    await page.evaluate(axe.source);
-    // A string runs in the page (where axe now is), not in this Node process.
-    const { violations } = await page.evaluate<axe.AxeResults>(
-      `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(WCAG_21_AA)} } })`,
-    );
-    expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-      [],
-    );
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
 
   async function askForCode(page: Page, email: string, sent = true): Promise<void> {
     await page.goto(`${PORTAL}/sign-in`);

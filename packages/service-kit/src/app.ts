@@ -24,10 +24,12 @@ import {
 
 import { honourIdempotencyKeys, type IdempotencyRecords } from './idempotency';
 import type { ReadinessCheck, ServiceOperations } from './operations';
+import { oidcIssuer, oidcTrust } from './oidc-trust';
 import { buildOpenApi, type OpenApiInfo, type RouteRecord } from './openapi';
 import { PURPOSE_HEADER, statedPurpose, type AccessRecorder } from './personal-data-access';
 import { PROBLEM_MEDIA_TYPE, ProblemError } from './problem';
 import type { ServerTls } from './config';
+import { serviceFetch } from './service-fetch';
 import type { RouteAccess } from './route-access';
 import {
   cachedTokenVerifier,
@@ -258,12 +260,18 @@ async function withinTime(
 export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiInfo> }): FastifyInstance {
   const now = deps.now ?? Date.now;
   const revoked = deps.tokens?.revokedIds ?? new Set<string>();
+  const provider = deps.tokens?.oidc
+    ? oidcTrust(deps.tokens.oidc, serviceFetch(deps.tokens.oidc.caFile), (error) =>
+        deps.logger.warn({ err: error }, "the identity provider's keys could not be read"),
+      )
+    : undefined;
   const verify = cachedTokenVerifier(
     {
       publicKeys: deps.publicKeys,
       limitedKeys: (deps.tokens?.portalKeys ?? []).map((key) => ({ key, scopes: PORTAL_SCOPES })),
       issuer: deps.tokens?.issuer ?? DEFAULT_TOKEN_ISSUER,
       audience: deps.name,
+      ...(provider ? { external: oidcIssuer(provider) } : {}),
     },
     (jti) => revoked.has(jti),
   );
@@ -306,6 +314,15 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     genReqId: (request) => callerRequestId(request.headers['x-request-id']) ?? randomUUID(),
     ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
   });
+  if (provider) {
+    // The provider's keys are read before the service takes requests, then kept fresh; a
+    // provider that cannot be reached leaves only its tokens refused, never the service down.
+    let stopRefreshing: (() => void) | undefined;
+    app.addHook('onReady', async () => {
+      stopRefreshing = await provider.start();
+    });
+    app.addHook('onClose', async () => stopRefreshing?.());
+  }
   const routes: RouteRecord[] = [];
 
   // The caller's trace continues here (W3C traceparent), or one starts: what the request

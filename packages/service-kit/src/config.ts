@@ -6,6 +6,7 @@ import { kafkaConnectionFromEnv, KafkaConnectionError, type KafkaConnection } fr
 import { publicKeysFrom } from '@lethe/signing-keys';
 
 import { CLOCK_OFFSET_KEY } from './clock';
+import type { OidcTrustSettings } from './oidc-trust';
 import { DEFAULT_TOKEN_ISSUER, type TokenSettings } from './tokens';
 import type { TracingSettings } from './tracing';
 
@@ -100,6 +101,31 @@ function portalPublicKeys(env: NodeJS.ProcessEnv): string {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
 }
 
+/**
+ * LETHE_AUTH_OIDC_ISSUER (locally the issuer `./lethe up` started, in auth/oidc-issuer): an
+ * OpenID provider whose access tokens are accepted for the operator and auditor roles.
+ */
+function oidcSettings(env: NodeJS.ProcessEnv): { oidc?: OidcTrustSettings } {
+  const localFile = path.join(letheHome(env), 'auth', 'oidc-issuer');
+  const issuer =
+    env.LETHE_AUTH_OIDC_ISSUER ?? (existsSync(localFile) ? readFileSync(localFile, 'utf8').trim() : '');
+  if (!issuer) return {};
+  if (!/^https:\/\/[^/]/.test(issuer))
+    throw new ConfigError('LETHE_AUTH_OIDC_ISSUER must be the https URL of an OpenID provider');
+  return {
+    oidc: {
+      issuer,
+      audience: env.LETHE_AUTH_OIDC_AUDIENCE || 'lethe',
+      rolesClaim: env.LETHE_AUTH_OIDC_ROLES_CLAIM || 'roles',
+      roles: {
+        operator: env.LETHE_AUTH_OIDC_OPERATOR_ROLE || 'lethe-operator',
+        auditor: env.LETHE_AUTH_OIDC_AUDITOR_ROLE || 'lethe-auditor',
+      },
+      caFile: env.LETHE_TLS_CA_FILE || undefined,
+    },
+  };
+}
+
 export function loadServiceConfig(
   service: { name: string; defaultPort: number },
   env: NodeJS.ProcessEnv = process.env,
@@ -144,6 +170,7 @@ export function loadServiceConfigWithoutKek(
       issuer: env.LETHE_AUTH_ISSUER || DEFAULT_TOKEN_ISSUER,
       revokedIds: new Set(commaList(env.LETHE_AUTH_REVOKED_JTIS)),
       portalKeys: publicKeysIn('LETHE_AUTH_PORTAL_PUBLIC_KEYS', portalPublicKeys(env)),
+      ...oidcSettings(env),
     },
     logLevel: env.LETHE_LOG_LEVEL ?? 'info',
     topicPrefix: env.LETHE_TOPIC_PREFIX ?? '',

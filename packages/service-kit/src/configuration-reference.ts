@@ -69,6 +69,51 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       "The portal's token signing key (base64 PKCS#8 Ed25519); its public half goes in every service's `LETHE_AUTH_PORTAL_PUBLIC_KEYS`. The portal's sign-in and session keys are derived from it.",
   },
   {
+    name: 'LETHE_AUTH_OIDC_ISSUER',
+    default: 'the local provider `./lethe up` starts (`auth/oidc-issuer`), else - (off)',
+    readers: [...SERVICES],
+    meaning:
+      "An OpenID Connect provider's issuer URL (https): its JWT access tokens for `LETHE_AUTH_OIDC_AUDIENCE` are accepted beside Lethe's own, with the operator or auditor scope their roles grant, and the console signs operators in through it. Its keys are read from its discovery document's `jwks_uri`.",
+  },
+  {
+    name: 'LETHE_AUTH_OIDC_AUDIENCE',
+    default: '`lethe`',
+    readers: [...SERVICES],
+    meaning: "The `aud` the provider's access tokens for Lethe carry.",
+  },
+  {
+    name: 'LETHE_AUTH_OIDC_ROLES_CLAIM',
+    default: '`roles`',
+    readers: [...SERVICES],
+    meaning: "The access-token claim that lists the caller's roles (an array or a space-separated string).",
+  },
+  {
+    name: 'LETHE_AUTH_OIDC_OPERATOR_ROLE',
+    default: '`lethe-operator`',
+    readers: [...SERVICES],
+    meaning: 'The role that grants the `operator` scope.',
+  },
+  {
+    name: 'LETHE_AUTH_OIDC_AUDITOR_ROLE',
+    default: '`lethe-auditor`',
+    readers: [...SERVICES],
+    meaning: 'The role that grants the `auditor` scope.',
+  },
+  {
+    name: 'LETHE_PORTAL_OIDC_CLIENT_ID',
+    default: '`lethe-portal` (locally)',
+    readers: ['portal'],
+    meaning:
+      "The console's client at the provider (authorization code with PKCE, `client_secret_basic`); its redirect URI is `LETHE_PORTAL_URL` + `/console/oidc/callback`.",
+  },
+  {
+    name: 'LETHE_PORTAL_OIDC_CLIENT_SECRET',
+    default: 'the local one (`secrets/oidc-client-secret`), else - (no OIDC sign-in)',
+    readers: ['portal'],
+    secret: true,
+    meaning: "The console client's secret at the provider.",
+  },
+  {
     name: 'LETHE_SMTP_HOST',
     default: '- (required by the portal)',
     readers: ['portal'],
@@ -137,6 +182,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '8025',
     readers: ['local stack'],
     meaning: "The local mail server's web UI and API port (HTTPS, login `admin`).",
+  },
+  {
+    name: 'LETHE_OIDC_PORT',
+    default: '3010',
+    readers: ['local stack'],
+    meaning:
+      "The local OpenID provider's port (HTTPS; users in `secrets/oidc-users`); its URL is the services' `LETHE_AUTH_OIDC_ISSUER` locally.",
   },
   {
     name: 'LETHE_MAIL_API_URL',

@@ -70,6 +70,14 @@ export {
 } from './idempotency';
 export { serviceFetch, type ServiceFetch, type ServiceRequest } from './service-fetch';
 export {
+  oidcIssuer,
+  oidcTrust,
+  signatureHolds,
+  verifyOidcToken,
+  type OidcTrust,
+  type OidcTrustSettings,
+} from './oidc-trust';
+export {
   accessRecorderOn,
   PURPOSE_HEADER,
   type AccessRecorder,

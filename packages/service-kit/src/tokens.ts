@@ -3,6 +3,7 @@ import { randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { BoundedMap } from '@lethe/bounded-map';
 import { keyId, keyWithId } from '@lethe/signing-keys';
 
+import type { OidcTrustSettings } from './oidc-trust';
 import { ProblemError } from './problem';
 
 // Bearer tokens are JWTs signed with Ed25519 (alg EdDSA). The issuer holds the private key;
@@ -79,12 +80,29 @@ export interface TokenSettings {
   readonly revokedIds: ReadonlySet<string>;
   /** The portal's public keys (LETHE_AUTH_PORTAL_PUBLIC_KEYS): trusted for PORTAL_SCOPES only. */
   readonly portalKeys?: readonly KeyObject[];
+  /** An OpenID provider for operators and auditors (LETHE_AUTH_OIDC_*); off when undefined. */
+  readonly oidc?: OidcTrustSettings;
 }
 
 /** A key trusted for some scopes only (the portal's). */
 export interface LimitedKey {
   readonly key: KeyObject;
   readonly scopes: readonly Scope[];
+}
+
+/** A JWT split into its parts, the header and claims parsed. */
+export interface JwtParts {
+  readonly header: Record<string, unknown>;
+  readonly claims: Record<string, unknown>;
+  /** `header.payload`, the bytes signed. */
+  readonly signed: string;
+  readonly signature: string;
+}
+
+/** Another issuer whose tokens are accepted (an OpenID provider's), with its own checks. */
+export interface ExternalIssuer {
+  readonly issuer: string;
+  verify(parts: JwtParts, nowSeconds: number): TokenClaims;
 }
 
 /** What a service accepts: whose tokens, for whom. */
@@ -96,6 +114,8 @@ export interface TokenPolicy {
   readonly audience: string;
   /** Keys trusted only for the scopes beside them. */
   readonly limitedKeys?: readonly LimitedKey[];
+  /** The identity provider whose operators' and auditors' tokens are accepted too. */
+  readonly external?: ExternalIssuer;
 }
 
 function parseJson(part: string, what: string): Record<string, unknown> {
@@ -140,7 +160,16 @@ function checkClaims(claims: Record<string, unknown>, policy: TokenPolicy, nowSe
 export function verifyToken(policy: TokenPolicy, token: string, nowSeconds: number): TokenClaims {
   const [header, payload, signature] = token.split('.');
   if (!header || !payload || !signature) throw unauthorized('the bearer token is not a JWT');
-  const { alg, kid } = parseJson(header, 'header');
+  const parsedHeader = parseJson(header, 'header');
+  const { alg, kid } = parsedHeader;
+  if (policy.external) {
+    const claims = parseJson(payload, 'claims');
+    if (claims.iss === policy.external.issuer)
+      return policy.external.verify(
+        { header: parsedHeader, claims, signed: `${header}.${payload}`, signature },
+        nowSeconds,
+      );
+  }
   if (alg !== 'EdDSA') throw unauthorized('the bearer token is not an EdDSA JWT');
   const limited = (policy.limitedKeys ?? []).find((candidate) => keyWithId([candidate.key], kid));
   const key = keyWithId(policy.publicKeys, kid) ?? limited?.key;

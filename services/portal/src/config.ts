@@ -30,6 +30,8 @@ export interface PortalConfig extends ServiceConfigWithoutKek {
   /** The portal's own token key: the services trust it for service and subject tokens only. */
   signingKey: KeyObject;
   smtp: SmtpSettings;
+  /** The console's client at the OpenID provider; undefined: operators sign in with tokens only. */
+  oidcClient: { clientId: string; clientSecret: string } | undefined;
   /** The OpenDSR processor endpoints; undefined when there is no certificate to sign with. */
   opendsr: OpenDsrSettings | undefined;
 }
@@ -79,6 +81,20 @@ function openDsrSettings(
   };
 }
 
+/** With a provider (LETHE_AUTH_OIDC_ISSUER), the console's client there, if it has a secret. */
+function oidcClient(env: NodeJS.ProcessEnv, service: ServiceConfigWithoutKek): PortalConfig['oidcClient'] {
+  if (!service.tokens.oidc) return undefined;
+  let clientSecret = env.LETHE_PORTAL_OIDC_CLIENT_SECRET;
+  if (!clientSecret) {
+    try {
+      clientSecret = secretFrom(env, 'LETHE_PORTAL_OIDC_CLIENT_SECRET', 'secrets/oidc-client-secret', '');
+    } catch {
+      return undefined;
+    }
+  }
+  return { clientId: env.LETHE_PORTAL_OIDC_CLIENT_ID || 'lethe-portal', clientSecret };
+}
+
 function smtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
   const port = Number(env.LETHE_SMTP_PORT ?? 587);
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
@@ -120,6 +136,7 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     auditUrl: env.LETHE_AUDIT_URL || local(3005),
     signingKey: privateKeyFrom(signingKey),
     smtp: smtpSettings(env),
+    oidcClient: oidcClient(env, service),
     opendsr: openDsrSettings(env, service.https, publicUrl),
   };
 }

@@ -7,6 +7,8 @@ import { connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import {
   exitOnFatalStartup,
+  oidcIssuer,
+  oidcTrust,
   serviceFetch,
   serviceOperations,
   startTracing,
@@ -16,6 +18,7 @@ import {
 import { letheApi } from './api/lethe-api';
 import { operatorApi } from './api/operator-api';
 import { serviceMetrics } from './api/service-metrics';
+import { oidcSignIn } from './console/oidc-sign-in';
 import { operatorTokenVerifier } from './http/console-routes';
 import { loadPortalConfig } from './config';
 import { smtpMailer } from './mail/mailer';
@@ -47,6 +50,13 @@ async function main() {
     catalog: loadCatalog(),
   });
   const topicName = topicNamer(config.topicPrefix);
+  // Operators from the OpenID provider: its keys read before the console takes a sign-in.
+  const provider = config.tokens.oidc
+    ? oidcTrust(config.tokens.oidc, serviceFetch(config.tlsCaFile), (error) =>
+        logger.warn({ err: error }, "the identity provider's keys could not be read"),
+      )
+    : undefined;
+  const stopProvider = await provider?.start();
   const { app, notices, inactivity, opendsrCallbacks } = await createPortalService({
     redis,
     api,
@@ -76,7 +86,17 @@ async function main() {
         publicKeys: config.publicKeys,
         issuer: config.tokens.issuer,
         audience: 'erasure',
+        ...(provider ? { external: oidcIssuer(provider) } : {}),
       }),
+      oidc:
+        provider && config.oidcClient
+          ? oidcSignIn({
+              redis,
+              trust: provider,
+              client: { ...config.oidcClient, redirectUri: `${config.publicUrl}/console/oidc/callback` },
+              fetch: serviceFetch(config.tlsCaFile),
+            })
+          : undefined,
     },
     ...(config.opendsr
       ? {
@@ -109,6 +129,7 @@ async function main() {
 
   const stop = async () => {
     stopNotices();
+    stopProvider?.();
     stopCallbacks?.();
     await retentionNotices.stop();
     await app.close();

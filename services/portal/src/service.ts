@@ -15,6 +15,7 @@ import {
 import type { LetheApi } from './api/lethe-api';
 import type { OperatorApi } from './api/operator-api';
 import type { TaskQueues } from './api/service-metrics';
+import type { OidcSignIn } from './console/oidc-sign-in';
 import { operatorSessions } from './console/operator-sessions';
 import { consoleRoutes } from './http/console-routes';
 import { assetRoutes } from './http/assets';
@@ -50,6 +51,8 @@ export interface PortalServiceDeps {
     api: OperatorApi;
     verify: (token: string) => TokenClaims;
     taskQueues: () => Promise<TaskQueues>;
+    /** Operator sign-in through the OpenID provider, when one is configured. */
+    oidc?: OidcSignIn | undefined;
   };
   /** The OpenDSR processor endpoints: signing, controller tokens (audience `portal`), callbacks. */
   opendsr?: {
@@ -135,6 +138,7 @@ export async function createPortalService(deps: PortalServiceDeps): Promise<Port
       api: deps.console.api,
       verify: deps.console.verify,
       taskQueues: deps.console.taskQueues,
+      oidc: deps.console.oidc,
       sessions: operatorSessions(deps.redis, deps.secrets.console, deps.now),
       publicUrl: deps.publicUrl,
     });

@@ -4,9 +4,11 @@ import { verifyToken, type TokenClaims } from '@lethe/service-kit';
 
 import { OperatorActionRefused, type OperatorApi } from '../api/operator-api';
 import type { TaskQueues } from '../api/service-metrics';
+import { OidcSignInFailed, type OidcSignIn } from '../console/oidc-sign-in';
 import type { OperatorSession, OperatorSessions } from '../console/operator-sessions';
 import {
   CONSOLE_FILTERS,
+  consoleSignedInPage,
   consoleSignInPage,
   holdsPage,
   participantsPage,
@@ -24,6 +26,8 @@ import { anonymousFormToken, cookieOptions, formIsGenuine, securityHeaders } fro
 
 const PUBLIC = { config: { access: { public: true } } } as const;
 const CONSOLE_COOKIE = '__Host-lethe-console';
+/** Binds a sign-in at the provider to this browser; Lax, as it comes back from the provider's site. */
+const OIDC_COOKIE = '__Host-lethe-oidc';
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface ConsoleDeps {
@@ -34,6 +38,8 @@ export interface ConsoleDeps {
   publicUrl: string;
   /** Task lag and dead letters from the services' /metrics. */
   taskQueues: () => Promise<TaskQueues>;
+  /** Sign-in through the OpenID provider (LETHE_AUTH_OIDC_ISSUER); undefined: tokens only. */
+  oidc?: OidcSignIn | undefined;
 }
 
 /** Checks an operator token the way the services do: trusted key, issuer, in date, for them. */
@@ -73,31 +79,71 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     return reply.redirect(to, 303);
   };
 
+  const signInPage = (request: FastifyRequest, reply: FastifyReply, message?: string) =>
+    consoleSignInPage(anonymousFormToken(request, reply), message, deps.oidc !== undefined);
+
   app.get('/console/sign-in', PUBLIC, async (request, reply) =>
-    sendPage(reply, 200, consoleSignInPage(anonymousFormToken(request, reply))),
+    sendPage(reply, 200, signInPage(request, reply)),
   );
 
-  app.post('/console/sign-in', PUBLIC, async (request: FormRequest, reply) => {
-    if (!formIsGenuine(request, origin, undefined)) return sendPage(reply, 403, refusedFormPage());
-    const token = (request.body?.token ?? '').trim();
+  /** Opens the operator's session with a token the services will take, if it is an operator's. */
+  const openSession = async (
+    reply: FastifyReply,
+    token: string,
+    name?: string,
+  ): Promise<string | undefined> => {
     let claims: TokenClaims;
     try {
       claims = deps.verify(token);
     } catch {
-      return sendPage(
-        reply,
-        401,
-        consoleSignInPage(anonymousFormToken(request, reply), 'That token is not valid here.'),
-      );
+      return 'That token is not valid here.';
     }
-    if (!claims.scope.includes('operator'))
-      return sendPage(
-        reply,
-        403,
-        consoleSignInPage(anonymousFormToken(request, reply), 'That token is not an operator token.'),
-      );
-    const session = await deps.sessions.open(claims.sub, token, claims.exp);
+    if (!claims.scope.includes('operator')) return 'That token is not an operator token.';
+    const session = await deps.sessions.open(name ?? claims.sub, token, claims.exp);
     void reply.setCookie(CONSOLE_COOKIE, session.id, cookieOptions());
+    return undefined;
+  };
+
+  app.get('/console/oidc/start', PUBLIC, async (request, reply) => {
+    if (!deps.oidc) return notFoundPage(reply);
+    const { url, binding } = await deps.oidc.start();
+    void reply.setCookie(OIDC_COOKIE, binding, { ...cookieOptions(600), sameSite: 'lax' });
+    securityHeaders(reply, true);
+    return reply.redirect(url, 303);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/console/oidc/callback',
+    PUBLIC,
+    async (request, reply) => {
+      if (!deps.oidc) return notFoundPage(reply);
+      const { code, state, error } = request.query;
+      void reply.clearCookie(OIDC_COOKIE, { ...cookieOptions(), sameSite: 'lax' });
+      if (error || !code || !state)
+        return sendPage(reply, 401, signInPage(request, reply, 'The identity provider did not sign you in.'));
+      let signedIn;
+      try {
+        signedIn = await deps.oidc.finish({ code, state }, request.cookies[OIDC_COOKIE]);
+      } catch (failure) {
+        if (!(failure instanceof OidcSignInFailed)) throw failure;
+        return sendPage(reply, 401, signInPage(request, reply, `Sign-in failed: ${failure.message}.`));
+      }
+      const refused = await openSession(reply, signedIn.accessToken, signedIn.name);
+      if (refused)
+        return sendPage(
+          reply,
+          403,
+          signInPage(request, reply, 'The identity provider does not give you the operator role.'),
+        );
+      return sendPage(reply, 200, consoleSignedInPage());
+    },
+  );
+
+  app.post('/console/sign-in', PUBLIC, async (request: FormRequest, reply) => {
+    if (!formIsGenuine(request, origin, undefined)) return sendPage(reply, 403, refusedFormPage());
+    const refused = await openSession(reply, (request.body?.token ?? '').trim());
+    if (refused)
+      return sendPage(reply, refused.includes('not valid') ? 401 : 403, signInPage(request, reply, refused));
     return back(reply, '/console');
   });
 

@@ -23,20 +23,37 @@ const FILTER_WORDS: Record<ConsoleFilter, string> = {
 const consolePage = (title: string, csrf: string, current: string, body: SafeHtml) =>
   page({ title, csrf, current, area: 'console' }, body);
 
-export function consoleSignInPage(formToken: string, message?: string): string {
+export function consoleSignInPage(formToken: string, message?: string, withProvider = false): string {
   return page(
     { title: 'Operator sign-in', area: 'console' },
-    html`<p>
+    html`${problemBox(message)}
+      ${
+        withProvider
+          ? html`<p><a class="button" href="/console/oidc/start">Sign in with your identity provider</a></p>
+              <h2>Or with an operator token</h2>`
+          : ''
+      }
+      <p>
         Sign in with an operator token: locally
         <code>./lethe token --scope operator --name you@example.com</code>.
       </p>
-      ${problemBox(message)}
       <form method="post" action="/console/sign-in" class="stack">
         <input type="hidden" name="_csrf" value="${formToken}" />
         <label for="token">Operator token</label>
         <input id="token" name="token" type="password" autocomplete="off" required maxlength="4096" />
         <button type="submit">Sign in</button>
       </form>`,
+  );
+}
+
+/**
+ * After the provider's redirect: a page of this site's own moves on to the console, so the
+ * browser sends the console's SameSite=Strict cookie (a redirect from another site would not).
+ */
+export function consoleSignedInPage(): string {
+  return page(
+    { title: 'Signed in', area: 'console', refreshTo: '/console' },
+    html`<p>You are signed in. <a href="/console">Go on to the console</a>.</p>`,
   );
 }
 

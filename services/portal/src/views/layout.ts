@@ -8,6 +8,8 @@ export interface PageFrame {
   readonly current?: string;
   /** The subject's dashboard (the default) or the operator console. */
   readonly area?: 'dashboard' | 'console';
+  /** A same-origin path the page moves on to at once (a navigation of this site's own). */
+  readonly refreshTo?: string;
 }
 
 const AREAS = {
@@ -63,6 +65,7 @@ export function page(frame: PageFrame, body: SafeHtml): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${frame.title} · ${area.brand}</title>
+        ${frame.refreshTo ? html`<meta http-equiv="refresh" content="0; url=${frame.refreshTo}" />` : ''}
         <link rel="stylesheet" href="/assets/portal.css" />
         <script src="/assets/portal.js" defer></script>
       </head>
