@@ -1,5 +1,6 @@
 import { isEventOfType } from '@lethe/events';
 import { ACCOUNT_PARTICIPANT } from '@lethe/account';
+import { RETENTION_SCHEDULE_PARTICIPANT } from '@lethe/retention';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 
 import { readAllEvents } from './events';
@@ -27,6 +28,7 @@ interface AccessView {
 describe('access requests', () => {
   let world: World;
   let account: Participant;
+  let schedule: Participant;
 
   beforeAll(async () => {
     world = await startWorld({ name: 'access' });
@@ -40,14 +42,28 @@ describe('access requests', () => {
       export: world.accounts.exportAccount,
       taskPublicKeys: testTaskKeys().publicKeys,
     });
+    // The retention service's participant answers access requests only (no erase handler).
+    schedule = await joinErasureProtocol({
+      kafka: world.kafka,
+      codec: world.codec,
+      logger: testLogger(),
+      topicName: world.topicName,
+      declaration: RETENTION_SCHEDULE_PARTICIPANT,
+      export: world.retention.exportSchedule,
+      taskPublicKeys: testTaskKeys().publicKeys,
+    });
     await eventually(
-      async () => (world.erasure.directory.exporting().includes('account') ? true : undefined),
+      async () => {
+        const exporting = world.erasure.directory.exporting();
+        return exporting.includes('account') && exporting.includes('retention-schedule') ? true : undefined;
+      },
       30_000,
-      'the account participant to register as exporting',
+      'the account and retention participants to register as exporting',
     );
   }, 120_000);
   afterAll(async () => {
     await account?.stop();
+    await schedule?.stop();
     await world?.stop();
   });
 
@@ -90,6 +106,7 @@ describe('access requests', () => {
       expect.arrayContaining([
         { participantId: 'account', outcome: 'exported', records: 1 },
         { participantId: 'llm-providers', outcome: 'exported', records: 1 },
+        expect.objectContaining({ participantId: 'retention-schedule', outcome: 'exported' }),
       ]),
     );
     const url = `/v1/subjects/${ada}/access-requests/${view.requestId}/package`;
@@ -98,6 +115,8 @@ describe('access requests', () => {
     const body = download.body;
     expect(body).toContain('ada-access@example.com');
     expect(body).toContain('claude-ada');
+    // The retention clocks running for the subject: the policy's account-inactivity clock.
+    expect(body).toContain('account-inactivity');
     expect(body).not.toContain('bob-access');
     expect(download.json<{ subjectId: string }>().subjectId).toBe(ada);
 

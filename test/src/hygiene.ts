@@ -44,12 +44,13 @@ async function leftovers(admin: KafkaAdmin, runId: string): Promise<Leftovers> {
 
 /**
  * Deletes the run's topics and groups (and abandoned runs'), and returns what is still there
- * after a few tries: a group keeps its members a session timeout after a process is killed.
+ * after a few tries: a group keeps its members a session timeout (15 s) after a process is
+ * killed, so the tries span twice that.
  */
 export async function deleteTestLeftovers(
   admin: KafkaAdmin,
   runId: string,
-  { attempts = 8, pauseMs = 2_500 } = {},
+  { attempts = 13, pauseMs = 2_500 } = {},
 ): Promise<{ deleted: Leftovers; remaining: Leftovers }> {
   const found = await leftovers(admin, runId);
   let remaining = found;

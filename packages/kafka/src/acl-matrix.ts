@@ -63,6 +63,7 @@ const AUDITED = [
 export const BUILT_IN_PARTICIPANTS: Readonly<Record<string, readonly string[]>> = {
   account: ['account', 'redis-cache', 'usage-analytics'],
   consent: ['consent'],
+  retention: ['retention-schedule'],
   erasure: ['key-vault', 'llm-providers', 'object-store', 'kafka-compacted', 'access-exports'],
 };
 

@@ -85,8 +85,12 @@ export interface ParticipantDeps {
   codec: EventCodec;
   logger: Logger;
   declaration: ParticipantDeclaration;
-  /** Must be idempotent: a task can come twice, and running it twice must be harmless. */
-  erase: (task: ErasureTask) => Promise<TaskResult>;
+  /**
+   * Must be idempotent: a task can come twice, and running it twice must be harmless. Only a
+   * participant that answers access requests alone goes without: it declares no categories (it
+   * holds nothing an erasure removes), so no erasure plans it.
+   */
+  erase?: (task: ErasureTask) => Promise<TaskResult>;
   /**
    * Optional: answers access requests with the subject's data. A participant with it registers
    * as exporting, and the erasure service sends it export tasks; it must only read.
@@ -162,6 +166,11 @@ async function carryOut(
   const participantId = declaration.participantId;
   let result: TaskResult;
   try {
+    if (!erase)
+      throw Object.assign(new Error('this participant only exports'), {
+        code: 'NOT_AN_ERASURE_PARTICIPANT',
+        retriable: false,
+      });
     result = await erase({
       requestId,
       subjectId,
@@ -255,6 +264,10 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
   const topicName = deps.topicName ?? ((topic: string) => topic);
   const now = deps.now ?? (() => new Date());
   const log = logger.child({ participantId: declaration.participantId });
+  if (!deps.erase && (!deps.export || declaration.categories.length > 0))
+    throw new Error(
+      `participant ${declaration.participantId}: without an erase handler it must export, and declare no categories`,
+    );
   const spec = taskTopicSpec(declaration.participantId, kafka.topicLayout);
   const taskTopic = topicName(spec.name);
 

@@ -7,6 +7,7 @@ import { keyEncryptionKeyFrom } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { closeOnSignals, connectKafka } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
+import { joinErasureProtocol } from '@lethe/participant';
 import {
   accessRecorderOn,
   createClock,
@@ -18,6 +19,7 @@ import {
 
 import { loadRetentionConfig } from './config';
 import { loadPolicy } from './policy/policy';
+import { RETENTION_SCHEDULE_PARTICIPANT } from './retention/schedule-participant';
 import { startRetentionService } from './service';
 
 async function main() {
@@ -49,11 +51,22 @@ async function main() {
     clock,
     topicName,
   });
+  // Answers access requests only: it holds nothing an erasure removes (see schedule-participant).
+  const participant = await joinErasureProtocol({
+    kafka,
+    codec,
+    logger,
+    topicName,
+    taskPublicKeys: config.taskPublicKeys,
+    declaration: RETENTION_SCHEDULE_PARTICIPANT,
+    export: service.exportSchedule,
+  });
   await service.app.listen({ host: config.host, port: config.port });
   logger.info({ policyVersion: policy.version, digest: policy.digest }, 'retention policy active');
   closeOnSignals(
     [
       () => service.stop(),
+      () => participant.stop(),
       () => kafka.close(),
       () => tracing.shutdown(),
       () => mongo.close(),

@@ -15,6 +15,7 @@ import {
 } from '@lethe/eventstore';
 import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
+import type { ExportResult, ExportTask } from '@lethe/participant';
 import {
   buildServiceApp,
   type AccessRecorder,
@@ -33,6 +34,7 @@ import type { RetentionPolicy } from './policy/policy';
 import { nextWakeup, retentionDecider } from './retention/decider';
 import { reactToSubjectEvent } from './reactions';
 import type { RetentionState } from './retention/model';
+import { retentionExport } from './retention/schedule-participant';
 import { RETENTION_EVENTS_TOPIC, retentionRecords } from './retention/to-records';
 
 export const RETENTION_STREAMS = 'retention_streams';
@@ -64,6 +66,8 @@ export interface RetentionService {
   streams: StreamStore<RetentionState>;
   /** Fires what is due now (also done every 500 ms). */
   sweep(): Promise<void>;
+  /** Answers an access request with the subject's retention schedule (main.ts joins it). */
+  exportSchedule: (task: ExportTask) => Promise<ExportResult>;
   stop(): Promise<void>;
 }
 
@@ -162,6 +166,7 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     app,
     streams,
     sweep: sweeper.sweep,
+    exportSchedule: retentionExport(async (subjectId) => (await streams.load(subjectId))?.state),
     async stop() {
       await sweeper.stop();
       await observer.stop();

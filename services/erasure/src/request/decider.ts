@@ -17,10 +17,12 @@ import {
   type Task,
 } from './model';
 
+/** A participant that declares no categories holds nothing to erase (it only exports): never planned. */
 function inScope(
   categories: readonly string[],
   scope: { all: boolean; categories: readonly string[] },
 ): boolean {
+  if (categories.length === 0) return false;
   return scope.all || categories.some((category) => scope.categories.includes(category));
 }
 

@@ -17,6 +17,8 @@ const participants = [
   { participantId: 'account', categories: ['account', 'contact'], phase: 1, timeoutMs: 1000 },
   { participantId: 'notes', categories: ['user-content'], phase: 1, timeoutMs: 1000 },
   { participantId: 'marketing', categories: ['marketing-contact'], phase: 1, timeoutMs: 1000 },
+  // Answers access requests only: no categories, so no erasure plans it, whole-account or not.
+  { participantId: 'schedule', categories: [], phase: 1, timeoutMs: 1000 },
   {
     participantId: 'key-vault',
     categories: ['account', 'contact', 'user-content'],

@@ -38,7 +38,10 @@ export function myDataPage(csrf: string, profile: Profile, participants: readonl
       </section>
       <section aria-labelledby="stores-heading">
         <h2 id="stores-heading">Where your data is kept</h2>
-        <p>Every system below holds some of your data and takes part when you delete your account.</p>
+        <p>
+          Every system below keeps something about you; each that holds your data takes part when you delete
+          your account.
+        </p>
         <div class="scroll" tabindex="0" role="region" aria-labelledby="stores-heading">
           <table>
             <thead>
@@ -53,7 +56,13 @@ export function myDataPage(csrf: string, profile: Profile, participants: readonl
                 (p) =>
                   html`<tr>
                     <th scope="row">${p.participantId}</th>
-                    <td>${p.categories.map(categoryName).join(', ')}</td>
+                    <td>
+                      ${
+                        p.categories.length > 0
+                          ? p.categories.map(categoryName).join(', ')
+                          : 'when your data is due to go (nothing an erasure removes)'
+                      }
+                    </td>
                     <td>${p.stores.join(', ')}</td>
                   </tr>`,
               )}
