@@ -28,6 +28,8 @@ const TOPICS = [
   'lethe.consent.events.v1',
   'lethe.retention.events.v1',
   'lethe.erasure.events.v1',
+  // Where its retention-schedule participant registers (it answers access requests).
+  'lethe.erasure.participants.v1',
 ];
 
 describe('the retention service under kill -9 with expiries due', () => {
