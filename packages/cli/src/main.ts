@@ -17,6 +17,7 @@ import { clockCommand } from './clock';
 import { dlqCommand } from './dlq';
 import { loadCliConfig, type CliConfig } from './config';
 import { kekRotate, keysRotateKek } from './kek';
+import { asyncApiYaml } from './asyncapi';
 import { k8sCommand } from './k8s';
 import { keysReconcile } from './keys';
 import { deploymentTopics, formatTopicSpecs, topicsApply, topicsPlan } from './topics';
@@ -34,6 +35,7 @@ const USAGE = `usage: lethe <command>
                      send them back to their source topic (idempotent; resumes where it stopped)
   dlq purge TOPIC [--yes]
                      delete every record on a dead-letter topic (asks to type its name)
+  asyncapi           print the Kafka contract as AsyncAPI 3 (docs/asyncapi.yaml is its output)
   k8s strimzi [--layout local|production] [--cluster NAME]
                      print Strimzi KafkaTopic and KafkaUser resources from the same specs and
                      ACL matrix (deploy/k8s/overlays/*/strimzi.yaml are its output)
@@ -75,6 +77,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === 'dlq') return dlqCommand(config, argv.slice(1));
   if (argv[0] === 'k8s') return k8sCommand(config.acls, argv.slice(1));
+  if (argv[0] === 'asyncapi') {
+    process.stdout.write(asyncApiYaml());
+    return 0;
+  }
   if (argv[0] === 'token') {
     console.log(mintToken(config, argv.slice(1)));
     return 0;
