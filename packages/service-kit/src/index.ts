@@ -21,6 +21,7 @@ export {
   PORTAL_SCOPES,
   SCOPES,
   signToken,
+  readJwt,
   verifyToken,
   type Scope,
   type TokenClaims,

@@ -39,6 +39,8 @@ export interface OidcTrust {
   refresh(): Promise<boolean>;
   /** Refreshes on a timer until stopped; the first read is awaited (at most a few seconds). */
   start(): Promise<() => void>;
+  /** Where a relying party sends the browser and trades a code, from the discovery document. */
+  endpoints(): Promise<{ authorization: string; token: string }>;
 }
 
 const REFRESH_MS = 10 * 60 * 1000;
@@ -56,6 +58,7 @@ export function oidcTrust(
   now: () => number = Date.now,
 ): OidcTrust {
   let keys = new Map<string, KeyObject>();
+  let discovered: Record<string, unknown> | undefined;
   let lastRead = 0;
   const discoveryUrl = `${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
@@ -95,6 +98,7 @@ export function oidcTrust(
           }
         }
         keys = read;
+        discovered = discovery;
         return true;
       } catch (error) {
         onError(error);
@@ -106,6 +110,14 @@ export function oidcTrust(
       const timer = setInterval(() => void trust.refresh(), REFRESH_MS);
       timer.unref();
       return () => clearInterval(timer);
+    },
+    async endpoints() {
+      if (!discovered) await trust.refresh();
+      if (!discovered) throw new Error("the identity provider's discovery document could not be read");
+      return {
+        authorization: String(discovered.authorization_endpoint),
+        token: String(discovered.token_endpoint),
+      };
     },
   };
   return trust;

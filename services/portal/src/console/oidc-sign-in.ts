@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 
-import { signatureHolds, type OidcTrust, type ServiceFetch } from '@lethe/service-kit';
+import { readJwt, signatureHolds, type OidcTrust, type ServiceFetch } from '@lethe/service-kit';
 
 // Operators sign in to the console with the company's OpenID provider: the authorization code
 // flow with PKCE (S256), a state and a nonce, the client authenticated with its secret. What a
@@ -39,12 +39,13 @@ export class OidcSignInFailed extends Error {
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
 const random = () => randomBytes(32).toString('base64url');
 
+/** The ID token's parts; a token that is not a JWT is the provider's failure, shown as such. */
 function parseJwt(token: string) {
-  const [header, payload, signature] = token.split('.');
-  if (!header || !payload || !signature) throw new OidcSignInFailed('the provider sent no usable ID token');
-  const json = (part: string) =>
-    JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return { header: json(header), claims: json(payload), signed: `${header}.${payload}`, signature };
+  try {
+    return readJwt(token);
+  } catch {
+    throw new OidcSignInFailed('the provider sent no usable ID token');
+  }
 }
 
 export function oidcSignIn(deps: {
@@ -57,27 +58,6 @@ export function oidcSignIn(deps: {
   const now = deps.now ?? Date.now;
   const issuer = deps.trust.settings.issuer;
   const pendingKey = (state: string) => `lethe:portal:oidc:${hash(state)}`;
-  let endpoints: Promise<{ authorization: string; token: string }> | undefined;
-
-  const discover = () => {
-    endpoints ??= (async () => {
-      const answer = await deps.fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!answer.ok) throw new Error(`the provider's discovery document answered ${answer.status}`);
-      const document = (await answer.json()) as Record<string, unknown>;
-      if (document.issuer !== issuer) throw new Error('the discovery document is for another issuer');
-      return {
-        authorization: String(document.authorization_endpoint),
-        token: String(document.token_endpoint),
-      };
-    })().catch((error: unknown) => {
-      endpoints = undefined;
-      throw error;
-    });
-    return endpoints;
-  };
-
   /** The ID token is the provider's, for this client, fresh, and for this sign-in (nonce). */
   function checkIdToken(idToken: string, nonce: string): Record<string, unknown> {
     const { header, claims, signed, signature } = parseJwt(idToken);
@@ -96,7 +76,7 @@ export function oidcSignIn(deps: {
 
   return {
     async start() {
-      const { authorization } = await discover();
+      const { authorization } = await deps.trust.endpoints();
       const state = random();
       const nonce = random();
       const verifier = random();
@@ -128,7 +108,7 @@ export function oidcSignIn(deps: {
       const { nonce, verifier, binding: bound } = JSON.parse(pending) as Record<string, string>;
       if (!binding || hash(binding) !== bound)
         throw new OidcSignInFailed('that sign-in was started in another browser; start again');
-      const { token } = await discover();
+      const { token } = await deps.trust.endpoints();
       const credentials = Buffer.from(
         `${encodeURIComponent(deps.client.clientId)}:${encodeURIComponent(deps.client.clientSecret)}`,
       ).toString('base64');
