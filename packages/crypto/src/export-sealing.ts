@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
 
-import { openSealed, sealTo } from './sealed-box';
+import { openSealed, sealTo, type OpenOptions } from './sealed-box';
 
 // Access requests (DESIGN.md section 9): each participant seals its export to a key of the
 // request. The key is derived from the subject's data key, so nothing holds it at rest and
@@ -38,7 +38,12 @@ export function sealExport(exportKey: KeyObject, address: ExportAddress, json: s
 }
 
 /** Opens a participant's export; a wrong key, request, subject or participant is CRYPTO_BAD_TAG. */
-export function openExport(privateKey: KeyObject, address: ExportAddress, sealed: Buffer): string {
+export function openExport(
+  privateKey: KeyObject,
+  address: ExportAddress,
+  sealed: Buffer,
+  options: OpenOptions = {},
+): string {
   const aad = exportAssociatedData(address.requestId, address.subjectId, address.participantId);
-  return openSealed(privateKey, sealed, aad).toString('utf8');
+  return openSealed(privateKey, sealed, aad, options).toString('utf8');
 }

@@ -1,6 +1,7 @@
 export {
   createFieldCipher,
   ERASED,
+  fieldAssociatedData,
   type Decrypted,
   type FieldAddress,
   type FieldCipher,
@@ -24,12 +25,18 @@ export { keyEncryptionKeyFrom, type KekSettings } from './kek-settings';
 export { CryptoError, CRYPTO_ERROR_CODES, type CryptoErrorCode } from './errors';
 export {
   generateSealingKeys,
+  legacySealingAccepted,
+  legacySealingUntilFrom,
+  LEGACY_SEALING_UNTIL_DEFAULT,
   openSealed,
   openSealedField,
   sealingPrivateKeyFrom,
   sealingPublicKeyFrom,
   sealFieldTo,
   sealTo,
+  sealToLegacyV1,
+  SEALED_BOX_INFO,
+  type OpenOptions,
   type SealingKeys,
 } from './sealed-box';
 export {
@@ -39,3 +46,12 @@ export {
   sealExport,
   type ExportAddress,
 } from './export-sealing';
+export {
+  AES_128_GCM,
+  AES_256_GCM,
+  hpkeOpenBase,
+  hpkeSealBase,
+  x25519PrivateFromRaw,
+  type HpkeAead,
+  type HpkeSealed,
+} from './hpke';

@@ -1,12 +1,17 @@
 import { CryptoError } from './errors';
+import { hpkeOpenBase } from './hpke';
 import {
   generateSealingKeys,
+  legacySealingAccepted,
+  LEGACY_SEALING_UNTIL_DEFAULT,
   openSealed,
   openSealedField,
   sealFieldTo,
   sealingPrivateKeyFrom,
   sealingPublicKeyFrom,
+  SEALED_BOX_INFO,
   sealTo,
+  sealToLegacyV1,
 } from './sealed-box';
 
 const aad = Buffer.from('lethe.account.ingest.v1|sub_1|evt_1|email');
@@ -20,7 +25,7 @@ function codeOf(run: () => unknown): string | undefined {
   return undefined;
 }
 
-describe('sealed box (X25519 + HKDF + AES-256-GCM)', () => {
+describe('sealed box (HPKE: X25519, HKDF-SHA256, AES-256-GCM)', () => {
   const keys = generateSealingKeys();
   const publicKey = sealingPublicKeyFrom(keys.publicKey);
   const privateKey = sealingPrivateKeyFrom(keys.privateKey);
@@ -69,5 +74,37 @@ describe('sealed fields', () => {
     expect(codeOf(() => openSealedField(privateKey, { ...address, field: 'name' }, sealed))).toBe(
       'CRYPTO_BAD_TAG',
     );
+  });
+});
+
+describe('the transition from the pre-HPKE format', () => {
+  const keys = generateSealingKeys();
+  const publicKey = sealingPublicKeyFrom(keys.publicKey);
+  const privateKey = sealingPrivateKeyFrom(keys.privateKey);
+
+  it('seals with HPKE (version 2): enc and ciphertext open with the plain RFC 9180 OpenBase', () => {
+    const sealed = sealTo(publicKey, Buffer.from('ada@example.com'), aad);
+    expect(sealed[0]).toBe(2);
+    const opened = hpkeOpenBase(privateKey, SEALED_BOX_INFO, aad, {
+      enc: sealed.subarray(1, 33),
+      ciphertext: sealed.subarray(33),
+    });
+    expect(opened.toString()).toBe('ada@example.com');
+  });
+
+  it('opens version 1 only while the caller accepts it, then names it retired', () => {
+    const legacy = sealToLegacyV1(publicKey, Buffer.from('ada@example.com'), aad);
+    expect(legacy[0]).toBe(1);
+    expect(openSealed(privateKey, legacy, aad, { acceptLegacy: true }).toString()).toBe('ada@example.com');
+    expect(codeOf(() => openSealed(privateKey, legacy, Buffer.from('x'), { acceptLegacy: true }))).toBe(
+      'CRYPTO_BAD_TAG',
+    );
+    expect(codeOf(() => openSealed(privateKey, legacy, aad))).toBe('CRYPTO_FORMAT_RETIRED');
+  });
+
+  it('ends the transition at the stated instant', () => {
+    const until = new Date(LEGACY_SEALING_UNTIL_DEFAULT);
+    expect(legacySealingAccepted(new Date(until.getTime() - 1), until)).toBe(true);
+    expect(legacySealingAccepted(until, until)).toBe(false);
   });
 });

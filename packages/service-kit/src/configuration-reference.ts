@@ -469,6 +469,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'A KMS-compatible endpoint other than AWS.',
   },
   {
+    name: 'LETHE_LEGACY_SEALING_UNTIL',
+    default: '`2026-12-08T00:00:00Z`',
+    readers: ['account', 'erasure'],
+    meaning:
+      'Until when values sealed in the pre-HPKE format (version 1) still open: ingest fields, and exports for access requests made before it. After it they are refused (CRYPTO_FORMAT_RETIRED, a dead letter with the cause).',
+  },
+  {
     name: 'LETHE_ACCOUNT_INGEST_PRIVATE_KEY',
     default: '`$LETHE_HOME/secrets/ingest-key.json`',
     readers: ['account'],

@@ -88,6 +88,7 @@ async function main() {
     codec,
     logger,
     sealingKey: config.ingestSealingKey,
+    legacySealingUntil: config.legacySealingUntil,
     handle: service.handle,
     recordUsage: service.recordUsage,
     now: () => clock.now(),

@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 
 import { createAccountEventsClient, type AccountEventsClient } from '@lethe/client';
-import { generateSealingKeys, localKek, sealingPrivateKeyFrom, type SealingKeys } from '@lethe/crypto';
+import {
+  generateSealingKeys,
+  LEGACY_SEALING_UNTIL_DEFAULT,
+  localKek,
+  sealingPrivateKeyFrom,
+  type SealingKeys,
+} from '@lethe/crypto';
 import type { ConsumerRunner } from '@lethe/kafka';
 import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
 import {
@@ -38,7 +44,12 @@ export interface IngestRig {
 
 export async function startIngestRig(
   scope: TestScope,
-  { producer, db = scope.db }: { producer: string; db?: Db },
+  {
+    producer,
+    db = scope.db,
+    now = () => new Date(),
+    legacySealingUntil = new Date(LEGACY_SEALING_UNTIL_DEFAULT),
+  }: { producer: string; db?: Db; now?: () => Date; legacySealingUntil?: Date },
 ): Promise<IngestRig> {
   const { kafka, codec, topicName } = scope;
   const sealing = generateSealingKeys();
@@ -62,7 +73,8 @@ export async function startIngestRig(
     sealingKey: sealingPrivateKeyFrom(sealing.privateKey),
     handle: service.handle,
     recordUsage: service.recordUsage,
-    now: () => new Date(),
+    legacySealingUntil,
+    now,
     topicName,
   });
   const emitter = await createAccountEventsClient({

@@ -8,6 +8,7 @@ import {
   type ServiceConfig,
 } from '@lethe/service-kit';
 import { s3EnvFrom } from '@lethe/participant-s3';
+import { legacySealingUntilFrom } from '@lethe/crypto';
 
 export interface ErasureConfig extends ServiceConfig {
   /** Compacted topics keyed by subject id, on which erasure writes tombstones. */
@@ -20,6 +21,8 @@ export interface ErasureConfig extends ServiceConfig {
   s3Env: Record<string, string | undefined>;
   /** Signs every task (LETHE_TASK_SIGNING_KEY: base64 PKCS#8 DER Ed25519). */
   taskSigningKey: KeyObject;
+  /** Exports for access requests made before it may be sealed in the pre-HPKE format. */
+  legacySealingUntil: Date;
 }
 
 export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): ErasureConfig {
@@ -27,6 +30,7 @@ export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): Erasure
     ...loadServiceConfig({ name: 'erasure', defaultPort: 3004 }, env),
     compactedTopics: commaList(env.LETHE_COMPACTED_TOPICS),
     objectBuckets: commaList(env.LETHE_OBJECT_BUCKETS),
+    legacySealingUntil: legacySealingUntilFrom(env.LETHE_LEGACY_SEALING_UNTIL),
     llmConsentPurpose: env.LETHE_LLM_CONSENT_PURPOSE ?? 'llm-processing',
     s3Env: s3EnvFrom(env),
     taskSigningKey: privateKeyFrom(

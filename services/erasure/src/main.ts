@@ -57,6 +57,7 @@ async function main() {
         ? { s3: s3ClientFromEnv(config.s3Env), buckets: config.objectBuckets }
         : undefined,
     taskSigningKey: config.taskSigningKey,
+    legacySealingUntil: config.legacySealingUntil,
     taskPublicKeys: config.taskPublicKeys,
     now: () => clock.now(),
   });

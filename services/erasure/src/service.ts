@@ -99,6 +99,8 @@ export interface ErasureServiceDeps {
   objectStore?: { s3: S3Client; buckets: readonly string[] } | undefined;
   /** Signs every task it issues (Ed25519; LETHE_TASK_SIGNING_KEY). */
   taskSigningKey: KeyObject;
+  /** Exports for access requests made before it may be sealed in the pre-HPKE format. */
+  legacySealingUntil?: Date;
   /** Records each read of personal data (an access package's download) on the access log. */
   recordAccess?: AccessRecorder;
   /** What its own participants accept besides its own key's tasks (keys being rotated). */
@@ -211,6 +213,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     vault,
     cipher,
     taskSigningKey: deps.taskSigningKey,
+    legacySealingUntil: deps.legacySealingUntil,
     exporting: () => directory.exporting(),
     declared: (participantId) => {
       const found = directory.declared().find((d) => d.participantId === participantId);

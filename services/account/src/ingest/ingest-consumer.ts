@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 
-import { openSealedField } from '@lethe/crypto';
+import { legacySealingAccepted, openSealedField } from '@lethe/crypto';
 import type { EventCodec } from '@lethe/events';
 import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
@@ -14,6 +14,8 @@ export interface IngestConsumerDeps {
   logger: Logger;
   /** The account service's X25519 private key: senders seal personal fields to its public half. */
   sealingKey: KeyObject;
+  /** Until when fields sealed in the pre-HPKE format still open. */
+  legacySealingUntil: Date;
   /** The command handler the HTTP routes use too. */
   handle: (
     subjectId: string,
@@ -39,6 +41,7 @@ export function startIngestConsumer(deps: IngestConsumerDeps): Promise<ConsumerR
       deps.sealingKey,
       { subjectId, context: ACCOUNT_INGEST_TOPIC, recordId: eventId, field },
       sealed,
+      { acceptLegacy: legacySealingAccepted(deps.now(), deps.legacySealingUntil) },
     );
   return deps.kafka.runEventConsumer({
     groupId: topicName('lethe.account.ingest'),

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
 import type { AccountEventsClient } from '@lethe/client';
-import { generateSealingKeys, sealFieldTo, sealingPublicKeyFrom, type SealingKeys } from '@lethe/crypto';
+import {
+  fieldAssociatedData,
+  generateSealingKeys,
+  sealFieldTo,
+  sealingPublicKeyFrom,
+  sealToLegacyV1,
+  type SealingKeys,
+} from '@lethe/crypto';
 import { isEventOfType, makeEvent, type EventCodec } from '@lethe/events';
 import { createOutboxRelay } from '@lethe/eventstore';
 import { DLQ_HEADERS, type EventProducer, type KafkaClient } from '@lethe/kafka';
@@ -33,12 +40,19 @@ describe('the ingest topic: other services emit account events through @lethe/cl
   let sealing: SealingKeys;
   let operator: { authorization: string };
   let raw: EventProducer;
+  // The pre-HPKE format's transition ends an hour from now; a test moves the consumer's clock past it.
+  const transitionEnd = new Date(Date.now() + 3_600_000);
+  let clockShift = 0;
 
   beforeAll(async () => {
     scope = await openTestScope('ingest', { topics: INGEST_TOPICS, partitions: 3 });
     ({ kafka, codec } = scope);
     ingestTopic = topicName(ACCOUNT_INGEST_TOPIC);
-    rig = await startIngestRig(scope, { producer: 'billing' });
+    rig = await startIngestRig(scope, {
+      producer: 'billing',
+      now: () => new Date(Date.now() + clockShift),
+      legacySealingUntil: transitionEnd,
+    });
     ({ service, emitter: client, sealing } = rig);
     operator = bearer(rig.signing.privateKey, ['operator']);
     raw = kafka.eventProducer(codec, topicName);
@@ -55,6 +69,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
   const deadLetters = async () => {
     const records = await readAllRecords(kafka, `${ingestTopic}.dlq`);
     return records.map((record) => ({
+      key: record.key?.toString(),
       cause: record.headers[DLQ_HEADERS.cause]?.toString() ?? '',
       value: record.value ?? Buffer.alloc(0),
     }));
@@ -267,5 +282,53 @@ describe('the ingest topic: other services emit account events through @lethe/cl
       (event) => event.envelope.subjectId === subjectId && event.envelope.type === 'AccountCreated',
     );
     expect(created).toHaveLength(1);
+  });
+
+  it('opens the pre-HPKE format until the transition ends, then dead-letters it as retired', async () => {
+    const legacySignUp = (subjectId: string, email: string) => {
+      const eventId = randomUUID();
+      const sealed = (field: string, value: string) =>
+        sealToLegacyV1(
+          sealingPublicKeyFrom(sealing.publicKey),
+          Buffer.from(value),
+          fieldAssociatedData({ subjectId, context: ACCOUNT_INGEST_TOPIC, recordId: eventId, field }),
+        );
+      return makeEvent(
+        'SignedUp',
+        { eventId, subjectId, correlationId: eventId, producer: 'crm', occurredAt: Date.now() },
+        { email: sealed('email', email), name: sealed('name', 'Ada'), phone: null, timezone: null },
+      );
+    };
+    const during = `sub_${randomUUID().replace(/-/g, '')}`;
+    const after = `sub_${randomUUID().replace(/-/g, '')}`;
+    const hpke = `sub_${randomUUID().replace(/-/g, '')}`;
+
+    await raw.publish([{ event: legacySignUp(during, 'during@example.com') }]);
+    await eventually(
+      async () => ((await profile(during))?.email === 'during@example.com' ? true : undefined),
+      20_000,
+      'the version-1 sign-up during the transition',
+    );
+
+    clockShift = 2 * 3_600_000;
+    try {
+      await raw.publish([{ event: legacySignUp(after, 'after@example.com') }]);
+      await client.signedUp({ subjectId: hpke, email: 'hpke@example.com', name: 'Ada' });
+      await eventually(
+        async () => ((await profile(hpke))?.email === 'hpke@example.com' ? true : undefined),
+        20_000,
+        'the HPKE sign-up after the transition',
+      );
+      const retired = await eventually(
+        async () => (await deadLetters()).find((letter) => letter.key === after),
+        20_000,
+        'the version-1 sign-up after the transition, dead-lettered',
+      );
+      expect(retired.cause).toMatch(/^INGEST_SEAL_INVALID: .*CRYPTO_FORMAT_RETIRED/);
+      expect(retired.cause).not.toMatch(/after@example\.com/);
+      expect(await profile(after)).toBeUndefined();
+    } finally {
+      clockShift = 0;
+    }
   });
 });

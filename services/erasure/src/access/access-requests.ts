@@ -97,6 +97,8 @@ export function startAccessRequests(deps: {
   /** Who exports, and what each declared (stores, categories), from the participant directory. */
   exporting: () => readonly string[];
   declared: (participantId: string) => { stores: readonly string[]; categories: readonly string[] };
+  /** Exports for requests made before it may be sealed in the pre-HPKE format. */
+  legacySealingUntil?: Date;
 }): AccessRequests {
   const log = deps.logger.child({ component: 'access' });
   const { streams, store } = deps;

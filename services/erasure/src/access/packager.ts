@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 
-import { exportPrivateKey, openExport, type FieldCipher, type KeyVault } from '@lethe/crypto';
+import {
+  exportPrivateKey,
+  legacySealingAccepted,
+  LEGACY_SEALING_UNTIL_DEFAULT,
+  openExport,
+  type FieldCipher,
+  type KeyVault,
+} from '@lethe/crypto';
 
 import type { AccessStore } from './access-store';
 import type { AccessRequest, AccessState } from './model';
@@ -45,6 +52,8 @@ export async function makePackage(
     cipher: FieldCipher;
     store: AccessStore;
     declared: (participantId: string) => { stores: readonly string[]; categories: readonly string[] };
+    /** Answers to requests made before it may be sealed in the pre-HPKE format. */
+    legacySealingUntil?: Date;
   },
   request: Extract<AccessState, { status: 'open' }> & AccessRequest,
   generatedAt: Date,
@@ -62,6 +71,11 @@ export async function makePackage(
   const key = await deps.vault.lookup(subjectId);
   if (key.kind !== 'key') return { kind: 'subject-erased' };
   const privateKey = exportPrivateKey(key.key, requestId);
+  // Decided by the request's own time, so packaging again after a crash decides the same way.
+  const acceptLegacy = legacySealingAccepted(
+    new Date(request.requestedAt),
+    deps.legacySealingUntil ?? new Date(LEGACY_SEALING_UNTIL_DEFAULT),
+  );
   const answers = await deps.store.answersOf(requestId);
   const pkg: AccessPackage = {
     format: 'lethe.access-package.v1',
@@ -75,10 +89,9 @@ export async function makePackage(
       const answer = request.answers[participantId];
       const records =
         sealed && answer?.outcome === 'exported'
-          ? (JSON.parse(openExport(privateKey, { requestId, subjectId, participantId }, sealed)) as Record<
-              string,
-              unknown[]
-            >)
+          ? (JSON.parse(
+              openExport(privateKey, { requestId, subjectId, participantId }, sealed, { acceptLegacy }),
+            ) as Record<string, unknown[]>)
           : {};
       return {
         participantId,
