@@ -52,6 +52,7 @@ export default tseslint.config(
   {
     ignores: [
       '**/dist/**',
+      'packages/*/package/**',
       '**/node_modules/**',
       '.lethe/**',
       'coverage/**',

@@ -6,6 +6,8 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{packages,services}/*/{src,test}/**/*.test.ts', '<rootDir>/test/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // The publishable builds (pnpm packages) carry the same package names as their sources.
+  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/package/'],
   // cookie 2 (under fastify's inject) ships only ES modules, which jest's runtime cannot require.
   transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/cookie@|cookie/)'],
   transform: {

@@ -1,14 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 
-import { ACCOUNT_EVENTS_TOPIC, createAccountService, type AccountService } from '@lethe/account';
+import {
+  ACCOUNT_EVENTS_TOPIC,
+  ACCOUNT_INGEST_TOPIC,
+  createAccountService,
+  startIngestConsumer,
+  type AccountService,
+} from '@lethe/account';
 import { localKek, type KeyEncryptionKey } from '@lethe/crypto';
 import { startErasureService, type ErasureService } from '@lethe/erasure';
 import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
 import { createOutboxRelay, type OutboxRelay } from '@lethe/eventstore';
-import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
+import type { ConsumerRunner, KafkaAdmin, KafkaClient } from '@lethe/kafka';
 import {
   loadPolicy,
   startRetentionService,
@@ -70,7 +76,14 @@ export async function startWorld({
   name = 'world',
   partitions = 3,
   policy = loadPolicy(),
-}: { name?: string; partitions?: number; policy?: RetentionPolicy } = {}): Promise<World> {
+  ingestSealingKey,
+}: {
+  name?: string;
+  partitions?: number;
+  policy?: RetentionPolicy;
+  /** With it, the account service folds the ingest topic, opened with this X25519 private key. */
+  ingestSealingKey?: KeyObject;
+} = {}): Promise<World> {
   const topicName = topicNamer(uniqueName(name));
   const clock = manualClock(new Date('2026-11-27T09:00:00Z'));
   const keys = generateSigningKeys();
@@ -100,6 +113,22 @@ export async function startWorld({
     logger: testLogger(),
   });
   accountRelay.start(100);
+  let ingest: ConsumerRunner | undefined;
+  if (ingestSealingKey) {
+    topics.push(...(await createPrefixedTopics(admin, topicName, [ACCOUNT_INGEST_TOPIC], partitions)));
+    ingest = await startIngestConsumer({
+      kafka,
+      codec,
+      logger: testLogger(),
+      sealingKey: ingestSealingKey,
+      legacySealingUntil: new Date(0),
+      handle: accounts.handle,
+      recordUsage: accounts.recordUsage,
+      // Other services stamp events with the real time; the world's clock may be behind it.
+      now: () => new Date(),
+      topicName,
+    });
+  }
   const erasure = await startErasureService({
     taskSigningKey: testTaskKeys().signingKey,
     ...common,
@@ -158,6 +187,7 @@ export async function startWorld({
     },
     async stop() {
       await retention.stop();
+      await ingest?.stop();
       await erasure.stop();
       await accountRelay.stop();
       await accounts.app.close();

@@ -10,7 +10,12 @@ export {
   type Emitted,
 } from './account-events-client';
 export {
+  connectToLethe,
   joinErasureProtocol,
+  joinLethe,
+  type JoinLetheOptions,
+  type LetheConnection,
+  type LetheConnectionOptions,
   type ErasureTask,
   type Participant,
   type ParticipantDeclaration,

@@ -15,3 +15,10 @@ export {
   type TaskOutcome,
   type TaskResult,
 } from './participant';
+export {
+  connectToLethe,
+  joinLethe,
+  type JoinLetheOptions,
+  type LetheConnection,
+  type LetheConnectionOptions,
+} from './connect';

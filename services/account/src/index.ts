@@ -4,3 +4,5 @@ export { ANONYMISATION_METHOD, USAGE_PARTICIPANT, USAGE_RECORDS, weekOf } from '
 export { cacheKeys } from './cache/profile-cache';
 export { ACCOUNT_EVENTS_TOPIC } from './events/to-records';
 export { loadAccountConfig } from './config';
+export { startIngestConsumer, type IngestConsumerDeps } from './ingest/ingest-consumer';
+export { ACCOUNT_INGEST_TOPIC } from './ingest/ingest-command';
