@@ -21,7 +21,13 @@ import {
   type RetentionPolicy,
   type RetentionService,
 } from '@lethe/retention';
-import { accessRecorderOn, generateSigningKeys, publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import {
+  accessRecorderOn,
+  generateSigningKeys,
+  publicKeyFrom,
+  serviceFetch,
+  topicNamer,
+} from '@lethe/service-kit';
 
 import { bearer } from './auth';
 import { testTaskKeys } from './task-keys';
@@ -134,6 +140,8 @@ export async function startWorld({
     ...common,
     // Reads of personal data (an access package's download) go on the world's access log.
     recordAccess: accessRecorderOn(kafka.eventProducer(codec, topicName), 'erasure'),
+    // HTTPS participants in tests serve the test servers' certificate.
+    participantFetch: serviceFetch(testCaFile(), { publicRoots: true }),
     kafka,
     topicName,
     now: clock.now,

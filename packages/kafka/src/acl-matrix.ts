@@ -192,6 +192,24 @@ export function letheAclMatrix(options: AclMatrixOptions): AclGrant[] {
     for (const participantId of participants) m.participant(principal, participantId);
   for (const [participantId, principal] of Object.entries(options.externalParticipants ?? {}))
     m.participant(principal, participantId);
+  // HTTPS participants (ids https-*): the erasure service takes their tasks and calls them.
+  const managing: AclOperation[] = options.servicesManageOwnTopics ? ['create', 'alter-configs'] : [];
+  m.grant(
+    'erasure',
+    'topic',
+    `${taskTopicName('https-').replace(/\.v1$/, '')}`,
+    ['read', 'write', 'describe-configs', ...managing],
+    'HTTPS participants: their task topics and dead letters, which it reads for them',
+    true,
+  );
+  m.grant(
+    'erasure',
+    'group',
+    'lethe.participant.https-',
+    ['read'],
+    'HTTPS participants: their consumer groups',
+    true,
+  );
 
   // The portal reads one log, for the notices it mails (an inactive account's, before erasure).
   m.consumes('portal', TOPICS.retentionEvents, 'lethe.portal.notices', 'mails retention notices to users');

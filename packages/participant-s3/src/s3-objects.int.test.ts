@@ -24,6 +24,7 @@ const task = (subjectId: string) => ({
   scope: { all: true, categories: [], keep: [] },
   attempt: 1,
   deadlineAt: new Date(Date.now() + 60_000),
+  signature: null,
 });
 
 describe('the S3 object-store participant', () => {

@@ -14,6 +14,7 @@ import {
   type EventCodec,
   type EventOf,
   type LetheEvent,
+  type TaskSignature,
 } from '@lethe/events';
 import {
   describeCause,
@@ -41,6 +42,8 @@ export interface ErasureTask {
   readonly scope: ErasureScope;
   readonly attempt: number;
   readonly deadlineAt: Date;
+  /** The erasure service's signature, already verified: for a participant that forwards the task. */
+  readonly signature: TaskSignature | null;
 }
 
 /** What the participant did, and what it read back to prove it. */
@@ -177,6 +180,7 @@ async function carryOut(
       scope: event.data.scope,
       attempt,
       deadlineAt: new Date(event.data.deadlineAt),
+      signature: event.data.signature,
     });
   } catch (error) {
     log.warn({ requestId, attempt, cause: describeCause(error) }, 'erasure task failed');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 
 // Lethe's services serve HTTPS under a CA of the deployment's own (the local stack makes one).
 // Node 20's global fetch cannot be given a CA per call, so Lethe's own clients (the CLI, the tests,
@@ -28,8 +29,17 @@ function headersOf(raw: IncomingHttpHeaders): Headers {
  * A fetch that trusts the CA in `caFile` (and only it) for https:// URLs. Connections are kept
  * alive (a TLS handshake costs more than a consent check); idle ones do not hold the process.
  */
-export function serviceFetch(caFile: string | undefined): ServiceFetch {
-  const agent = new https.Agent({ keepAlive: true, ...(caFile ? { ca: readFileSync(caFile) } : {}) });
+export function serviceFetch(
+  caFile: string | undefined,
+  {
+    publicRoots = false,
+  }: {
+    /** Trust the public CAs as well: for endpoints outside the deployment. */ publicRoots?: boolean;
+  } = {},
+): ServiceFetch {
+  const own = caFile ? [readFileSync(caFile, 'utf8')] : [];
+  const ca = publicRoots ? [...tls.rootCertificates, ...own] : own;
+  const agent = new https.Agent({ keepAlive: true, ...(ca.length > 0 ? { ca } : {}) });
   const once = (url: string, request: ServiceRequest) =>
     new Promise<Response>((resolve, reject) => {
       const target = new URL(url);

@@ -267,6 +267,7 @@ describe('the account service against the real servers', () => {
       scope: { all: true, categories: [], keep: [] },
       attempt: 1,
       deadlineAt: new Date(),
+      signature: null,
     };
     const erased = await service.erase(task);
     expect(erased).toMatchObject({ outcome: 'erased', verifiedEmpty: true });
@@ -311,6 +312,7 @@ describe('the account service against the real servers', () => {
       scope: { all: true, categories: [], keep: [] },
       attempt: 1,
       deadlineAt: new Date(),
+      signature: null,
     });
 
     expect(result).toMatchObject({

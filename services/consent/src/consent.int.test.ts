@@ -245,7 +245,13 @@ describe('the consent service against the real servers', () => {
       contact: { address: '+44 20 7946 0000' },
     });
     await put(subjectId, 'marketing-sms', { granted: false, ...proof });
-    const task = { requestId: 'req_1', subjectId, attempt: 1, deadlineAt: new Date(Date.now() + 60_000) };
+    const task = {
+      requestId: 'req_1',
+      subjectId,
+      attempt: 1,
+      deadlineAt: new Date(Date.now() + 60_000),
+      signature: null,
+    };
 
     const scoped = await consent.erase({
       ...task,
@@ -289,7 +295,13 @@ describe('the consent service against the real servers', () => {
       ...proof,
       contact: { address: 'still.wants.news@example.com' },
     });
-    const task = { requestId: 'req_k', subjectId, attempt: 1, deadlineAt: new Date(Date.now() + 60_000) };
+    const task = {
+      requestId: 'req_k',
+      subjectId,
+      attempt: 1,
+      deadlineAt: new Date(Date.now() + 60_000),
+      signature: null,
+    };
     const kept = await consent.erase({
       ...task,
       scope: { all: true, categories: [], keep: ['marketing-contact'] },

@@ -14,6 +14,7 @@ import {
   exitOnFatalStartup,
   serviceOperations,
   startTracing,
+  serviceFetch,
   topicNamer,
 } from '@lethe/service-kit';
 
@@ -59,6 +60,7 @@ async function main() {
     taskSigningKey: config.taskSigningKey,
     legacySealingUntil: config.legacySealingUntil,
     taskPublicKeys: config.taskPublicKeys,
+    participantFetch: serviceFetch(config.tlsCaFile, { publicRoots: true }),
     now: () => clock.now(),
   });
   await service.app.listen({ host: config.host, port: config.port });

@@ -23,6 +23,8 @@ import {
   type ServiceOperations,
   type AccessRecorder,
   observeStreamStores,
+  serviceFetch,
+  type ServiceFetch,
 } from '@lethe/service-kit';
 
 import {
@@ -34,7 +36,10 @@ import {
 import { mongoAccessStore } from './access/access-store';
 import type { AccessState } from './access/model';
 import { accessRoutes } from './http/access-routes';
+import { httpsParticipantRoutes } from './http/https-participant-routes';
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
+import { startHostedParticipants, type HostedParticipants } from './https-participants/hosted-participants';
+import { mongoHttpsParticipantStore } from './https-participants/registrations';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
 import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';
@@ -105,6 +110,8 @@ export interface ErasureServiceDeps {
   recordAccess?: AccessRecorder;
   /** What its own participants accept besides its own key's tasks (keys being rotated). */
   taskPublicKeys?: readonly KeyObject[];
+  /** How it calls HTTPS participants (the deployment's CA and the public ones). */
+  participantFetch?: ServiceFetch;
 }
 
 export interface ErasureService {
@@ -266,6 +273,16 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     objectStore: deps.objectStore,
     taskPublicKeys: [createPublicKey(deps.taskSigningKey), ...(deps.taskPublicKeys ?? [])],
   });
+  const hosted = await startHostedParticipants({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: log,
+    store: mongoHttpsParticipantStore(deps.db),
+    fetch: deps.participantFetch ?? serviceFetch(undefined, { publicRoots: true }),
+    taskPublicKeys: [createPublicKey(deps.taskSigningKey), ...(deps.taskPublicKeys ?? [])],
+    topicName,
+    now,
+  });
   relay.start(200);
 
   const load = requestLookup({
@@ -283,7 +300,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     const at = now();
     return handle(found.subjectId, command(at), { now: at, correlationId: requestId, causationId: null });
   };
-  const app = await erasureApp(deps, access, {
+  const app = await erasureApp(deps, access, hosted, {
     requestErasure: (input) => intake.request(input),
     load,
     extendDeadline: async (requestId, extension) => {
@@ -337,6 +354,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
       await access.stop();
       await consentObserver.stop();
       await own.stop();
+      await hosted.stop();
       await directory.stop();
       await relay.stop();
       await app.close();
@@ -351,6 +369,7 @@ async function erasureApp(
     'db' | 'logger' | 'publicKeys' | 'tokens' | 'https' | 'operations' | 'recordAccess'
   >,
   access: AccessRequests,
+  hosted: HostedParticipants,
   routes: ErasureRoutesDeps & { consumersStalled: () => boolean },
 ): Promise<FastifyInstance> {
   const app = buildServiceApp({
@@ -370,6 +389,7 @@ async function erasureApp(
   });
   await app.register(async (scope) => erasureRoutes(scope, routes));
   await app.register(async (scope) => accessRoutes(scope, access));
+  await app.register(async (scope) => httpsParticipantRoutes(scope, hosted));
   return app;
 }
 

@@ -112,6 +112,7 @@ describe('the ingest topic: other services emit account events through @lethe/cl
       scope: { all: true, categories: [], keep: [] },
       attempt: 1,
       deadlineAt: new Date(Date.now() + 60_000),
+      signature: null,
     };
     const result = await service.anonymiseUsage(task);
     expect(result).toMatchObject({
