@@ -30,7 +30,8 @@ registry_java() {
 
 # Quarkus does both jobs in front of Apicurio: HTTPS only (the plain port is not opened), and
 # HTTP Basic against users made from the local principals. `admin` (the CLI's `schemas
-# register`, the tests) may write; everyone else reads, and a reader may look a schema up
+# register`, the tests) may write; everyone else reads (a subject's versions too, which the
+# Confluent serializers of other languages ask for), and a reader may look a schema up
 # (POST /subjects/NAME) but not register one (POST /subjects/NAME/versions). Apicurio's own
 # authentication is OIDC only, which would need a Keycloak beside it.
 write_registry_config() {
@@ -55,7 +56,7 @@ write_registry_config() {
       "quarkus.http.auth.permission.reads.methods=GET,HEAD" \
       "quarkus.http.auth.permission.reads.policy=readers" \
       "quarkus.http.auth.permission.lookups.paths=/apis/ccompat/v7/subjects/*" \
-      "quarkus.http.auth.permission.lookups.methods=POST" \
+      "quarkus.http.auth.permission.lookups.methods=GET,HEAD,POST" \
       "quarkus.http.auth.permission.lookups.policy=readers" \
       "quarkus.http.auth.permission.writes.paths=/apis/*,/apis/ccompat/v7/subjects/*/versions" \
       "quarkus.http.auth.permission.writes.methods=POST,PUT,DELETE,PATCH" \
