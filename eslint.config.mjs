@@ -42,6 +42,7 @@ const MONGODB_ALLOWED = [
   'services/account/src/sign-in/email-index-store.ts',
   'services/erasure/src/runtime/request-index.ts',
   'services/erasure/src/access/access-store.ts',
+  'services/erasure/src/https-participants/https-participant-store.ts',
   'services/consent/src/consent/marketing-contacts.ts',
   'services/retention/src/policy/activation.ts',
   'services/retention/src/holds/legal-holds.ts',

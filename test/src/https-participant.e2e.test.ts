@@ -139,28 +139,8 @@ describe('an HTTPS participant (a plain Fastify server)', () => {
       { name: 'Grace Hopper', email: 'grace@example.com' },
       { name: 'Grace H.', email: 'grace@navy.example' },
     ]);
-    const deletion = await world.accounts.app.inject({
-      method: 'DELETE',
-      url: `/v1/accounts/${subjectId}`,
-      headers: world.subject(subjectId),
-    });
-    expect(deletion.statusCode).toBe(202);
-    const { requestId } = deletion.json<{ requestId: string }>();
-    const status = await eventually(
-      async () => {
-        const response = await world.erasure.app.inject({
-          url: `/v1/erasure-requests/${requestId}`,
-          headers: world.operator,
-        });
-        const body = response.json<{ status?: string }>();
-        return body.status === 'completed' ? body : undefined;
-      },
-      60_000,
-      'the erasure to complete',
-    );
-    const outcome = (
-      status as { outcomes: { participantId: string; outcome: string; verifiedEmpty: boolean }[] }
-    ).outcomes.find((o) => o.participantId === 'https-crm');
+    const { requestId, outcomes } = await world.deleteAccountAndWait(subjectId);
+    const outcome = outcomes.find((o) => o.participantId === 'https-crm');
     expect(outcome).toMatchObject({ outcome: 'erased', verifiedEmpty: true });
     expect(crm.contacts.has(subjectId)).toBe(false);
 

@@ -125,20 +125,12 @@ describeOnLocalStack('the published packages, installed outside the workspace', 
   it('runs the README example: a sign-up, a profile change, and a participant erasing its MongoDB collection', async () => {
     copyFileSync(EXAMPLE, path.join(scratch, 'notes-service.mjs'));
     const notesDb = await testDatabase('published-notes');
-    const servers = testServers();
     const service: ChildProcess = spawn(process.execPath, ['notes-service.mjs'], {
       cwd: scratch,
       env: {
-        PATH: process.env.PATH,
-        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-        LETHE_TLS_CA_FILE: servers.security.LETHE_TLS_CA_FILE,
-        LETHE_KAFKA_SASL_USERNAME: servers.security.LETHE_KAFKA_SASL_USERNAME,
-        LETHE_KAFKA_SASL_PASSWORD: servers.security.LETHE_KAFKA_SASL_PASSWORD,
-        LETHE_REGISTRY_URL: servers.registryUrl,
-        LETHE_TOPIC_PREFIX: world.topicName(''),
+        ...world.outsideServiceEnv(),
         LETHE_ACCOUNT_INGEST_PUBLIC_KEY: sealing.publicKey,
-        LETHE_TASK_PUBLIC_KEYS: process.env.LETHE_TASK_PUBLIC_KEYS,
-        NOTES_MONGO_URL: servers.mongoUrl,
+        NOTES_MONGO_URL: testServers().mongoUrl,
         NOTES_DATABASE: notesDb.db.databaseName,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -177,28 +169,7 @@ describeOnLocalStack('the published packages, installed outside the workspace', 
         'the notes participant to register',
       );
 
-      const deletion = await world.accounts.app.inject({
-        method: 'DELETE',
-        url: `/v1/accounts/${subjectId}`,
-        headers: world.subject(subjectId),
-      });
-      expect(deletion.statusCode).toBe(202);
-      const { requestId } = deletion.json<{ requestId: string }>();
-      const status = await eventually(
-        async () => {
-          const response = await world.erasure.app.inject({
-            url: `/v1/erasure-requests/${requestId}`,
-            headers: world.operator,
-          });
-          const body = response.json<{ status?: string }>();
-          return body.status === 'completed' ? body : undefined;
-        },
-        90_000,
-        'the erasure to complete',
-      );
-      const outcomes = (
-        status as { outcomes: { participantId: string; outcome: string; verifiedEmpty: boolean }[] }
-      ).outcomes;
+      const { outcomes } = await world.deleteAccountAndWait(subjectId);
       expect(outcomes.find((o) => o.participantId === 'notes')).toMatchObject({
         outcome: 'erased',
         verifiedEmpty: true,

@@ -13,7 +13,6 @@ import { generateSigningKeys, privateKeyFrom } from '@lethe/service-kit';
 import { readAllEvents } from './events';
 import { eventually } from './isolation';
 import { describeOnLocalStack, LETHE_HOME, REPO_DIR } from './local-stack';
-import { testServers } from './servers';
 import { signedTaskData } from './task-keys';
 import { startWorld, type World } from './world';
 
@@ -60,21 +59,11 @@ describeOnLocalStack('the Python examples', () => {
   const printed: string[] = [];
   const sealing = generateSealingKeys();
 
-  const exampleEnv = (): NodeJS.ProcessEnv => {
-    const servers = testServers();
-    return {
-      PATH: process.env.PATH,
-      LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-      LETHE_TLS_CA_FILE: servers.security.LETHE_TLS_CA_FILE,
-      LETHE_KAFKA_SASL_USERNAME: servers.security.LETHE_KAFKA_SASL_USERNAME,
-      LETHE_KAFKA_SASL_PASSWORD: servers.security.LETHE_KAFKA_SASL_PASSWORD,
-      LETHE_REGISTRY_URL: servers.registryUrl,
-      LETHE_TOPIC_PREFIX: world.topicName(''),
-      LETHE_ACCOUNT_INGEST_PUBLIC_KEY: sealing.publicKey,
-      LETHE_TASK_PUBLIC_KEYS: process.env.LETHE_TASK_PUBLIC_KEYS,
-      NOTES_SQLITE_FILE: sqliteFile,
-    };
-  };
+  const exampleEnv = (): NodeJS.ProcessEnv => ({
+    ...world.outsideServiceEnv(),
+    LETHE_ACCOUNT_INGEST_PUBLIC_KEY: sealing.publicKey,
+    NOTES_SQLITE_FILE: sqliteFile,
+  });
 
   beforeAll(async () => {
     ensureVenv();
@@ -169,30 +158,12 @@ describeOnLocalStack('the Python examples', () => {
     );
     expect(sqlite(sqliteFile, 'SELECT COUNT(*) FROM notes WHERE subject_id = ?', bystander)).toBe('[[1]]');
 
-    const deletion = await world.accounts.app.inject({
-      method: 'DELETE',
-      url: `/v1/accounts/${subjectId}`,
-      headers: world.subject(subjectId),
-    });
-    const { requestId } = deletion.json<{ requestId: string }>();
-    const status = await eventually(
-      async () => {
-        const response = await world.erasure.app.inject({
-          url: `/v1/erasure-requests/${requestId}`,
-          headers: world.operator,
-        });
-        const body = response.json<{ status?: string }>();
-        return body.status === 'completed' ? body : undefined;
-      },
-      90_000,
-      'the erasure to complete',
-    );
+    const { requestId, outcomes } = await world.deleteAccountAndWait(subjectId);
     // The certificate lists the Python participant with its outcome.
-    expect(
-      (status as { outcomes: { participantId: string }[] }).outcomes.find(
-        (o) => o.participantId === PARTICIPANT_ID,
-      ),
-    ).toMatchObject({ outcome: 'erased', verifiedEmpty: true });
+    expect(outcomes.find((o) => o.participantId === PARTICIPANT_ID)).toMatchObject({
+      outcome: 'erased',
+      verifiedEmpty: true,
+    });
     expect(sqlite(sqliteFile, 'SELECT COUNT(*) FROM notes WHERE subject_id = ?', subjectId)).toBe('[[0]]');
     expect(sqlite(sqliteFile, 'SELECT COUNT(*) FROM notes WHERE subject_id = ?', bystander)).toBe('[[1]]');
 

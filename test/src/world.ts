@@ -49,6 +49,18 @@ const WORLD_TOPICS = [
   'lethe.access.events.v1',
 ] as const;
 
+export interface CompletedErasure {
+  readonly requestId: string;
+  readonly status: 'completed';
+  readonly result: string;
+  readonly outcomes: readonly {
+    participantId: string;
+    outcome: string;
+    verifiedEmpty: boolean;
+    counts?: Record<string, number>;
+  }[];
+}
+
 export interface World {
   readonly db: Db;
   readonly kafka: KafkaClient;
@@ -68,6 +80,16 @@ export interface World {
   readonly erasure: ErasureService;
   /** Opens an account over HTTP and returns its subject id. */
   openAccount(name: string): Promise<string>;
+  /**
+   * The subject deletes its account; resolves with the request's status once it completed, with
+   * each participant's outcome.
+   */
+  deleteAccountAndWait(subjectId: string, timeoutMs?: number): Promise<CompletedErasure>;
+  /**
+   * What a service outside the repository is started with to reach this world (as `./lethe env`
+   * prints for the shared stack): brokers, CA, SASL, registry, the topic prefix, task keys.
+   */
+  outsideServiceEnv(): NodeJS.ProcessEnv;
   /** Waits until a consumer group (logical name) has committed everything now on a topic. */
   consumedUpTo(group: string, logical: string, timeoutMs?: number): Promise<void>;
   /** Stops every service and removes the world's database and topics. */
@@ -178,6 +200,40 @@ export async function startWorld({
       if (!(await accountRelay?.published(10_000)))
         throw new Error('the sign-up did not reach the account log');
       return response.json<{ subjectId: string }>().subjectId;
+    },
+    outsideServiceEnv() {
+      const servers = testServers();
+      return {
+        PATH: process.env.PATH,
+        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+        LETHE_TLS_CA_FILE: servers.security.LETHE_TLS_CA_FILE,
+        LETHE_KAFKA_SASL_USERNAME: servers.security.LETHE_KAFKA_SASL_USERNAME,
+        LETHE_KAFKA_SASL_PASSWORD: servers.security.LETHE_KAFKA_SASL_PASSWORD,
+        LETHE_REGISTRY_URL: servers.registryUrl,
+        LETHE_TOPIC_PREFIX: topicName(''),
+        LETHE_TASK_PUBLIC_KEYS: process.env.LETHE_TASK_PUBLIC_KEYS,
+      };
+    },
+    async deleteAccountAndWait(subjectId, timeoutMs = 90_000) {
+      const deletion = await accounts.app.inject({
+        method: 'DELETE',
+        url: `/v1/accounts/${subjectId}`,
+        headers: bearer(keys.privateKey, ['subject'], subjectId),
+      });
+      if (deletion.statusCode !== 202) throw new Error(`the deletion was not accepted: ${deletion.body}`);
+      const { requestId } = deletion.json<{ requestId: string }>();
+      return eventually(
+        async () => {
+          const response = await erasure.app.inject({
+            url: `/v1/erasure-requests/${requestId}`,
+            headers: operator,
+          });
+          const body = response.json<Partial<CompletedErasure>>();
+          return body.status === 'completed' ? (body as CompletedErasure) : undefined;
+        },
+        timeoutMs,
+        `erasure request ${requestId} to complete`,
+      );
     },
     async consumedUpTo(group, logical, timeoutMs = 30_000) {
       const high = await admin.endOffsets(topicName(logical));

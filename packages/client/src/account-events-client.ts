@@ -1,33 +1,18 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 
 import { sealFieldTo, sealingPublicKeyFrom } from '@lethe/crypto';
-import {
-  createEventCodec,
-  createSchemaRegistry,
-  loadCatalog,
-  makeEvent,
-  type EnvelopeInput,
-  type LetheEvent,
-} from '@lethe/events';
-import { connectKafka, type EventProducer, type KafkaClient, type KafkaConnection } from '@lethe/kafka';
-import { createLogger, type Logger } from '@lethe/logger';
+import { makeEvent, type EnvelopeInput, type LetheEvent } from '@lethe/events';
+import type { EventProducer, KafkaClient } from '@lethe/kafka';
+import { createLogger } from '@lethe/logger';
+import { connectLetheKafka, letheCodec, type LetheConnectionOptions } from '@lethe/participant';
 
 export const ACCOUNT_INGEST_TOPIC = 'lethe.account.ingest.v1';
 
-export interface AccountEventsClientOptions {
-  /** Names the emitting service on every event (envelope `producer`). */
+export interface AccountEventsClientOptions extends Omit<LetheConnectionOptions, 'clientId'> {
+  /** Names the emitting service on every event (envelope `producer`) and to the brokers. */
   producer: string;
   /** The account service's X25519 public key, base64 SPKI DER (`./lethe ingest-key public`). */
   accountPublicKey: string;
-  brokers: string[];
-  /** TLS to the brokers (`{ ca: [pem] }` for a private CA) and the SASL credentials. */
-  tls?: KafkaConnection['tls'];
-  sasl?: KafkaConnection['sasl'];
-  /** The schema registry; credentials in the URL (`https://user:password@host/apis/ccompat/v7`). */
-  registryUrl: string;
-  /** The CA an https:// registry is trusted by. */
-  registryCaFile?: string;
-  logger?: Logger;
   /** For tests and side-by-side deployments: maps the logical topic to the physical one. */
   topicName?: (logicalTopic: string) => string;
   /** An existing connection, instead of one made from `brokers` (then close() leaves it open). */
@@ -98,20 +83,8 @@ export async function createAccountEventsClient(
   const logger = options.logger ?? createLogger({ name: `${options.producer}-lethe-client`, level: 'warn' });
   const recipient: KeyObject = sealingPublicKeyFrom(options.accountPublicKey);
   const kafka =
-    options.kafka ??
-    (await connectKafka(
-      {
-        brokers: options.brokers,
-        clientId: options.producer,
-        ...(options.tls === undefined ? {} : { tls: options.tls }),
-        ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-      },
-      logger,
-    ));
-  const codec = createEventCodec({
-    registry: createSchemaRegistry(options.registryUrl, { caFile: options.registryCaFile }),
-    catalog: loadCatalog(),
-  });
+    options.kafka ?? (await connectLetheKafka({ ...options, clientId: options.producer }, logger));
+  const codec = letheCodec(options);
   const producer: EventProducer = kafka.eventProducer(codec, options.topicName);
   const now = options.now ?? (() => new Date());
 

@@ -30,10 +30,22 @@ export interface LetheConnection {
   close(): Promise<void>;
 }
 
-/** Connects to the brokers and the registry the way every Lethe service does. */
-export async function connectToLethe(options: LetheConnectionOptions): Promise<LetheConnection> {
-  const logger = options.logger ?? createLogger({ name: `${options.clientId}-lethe`, level: 'warn' });
-  const kafka = await connectKafka(
+/** Avro through the registry, with every event schema Lethe knows. */
+export function letheCodec(
+  options: Pick<LetheConnectionOptions, 'registryUrl' | 'registryCaFile'>,
+): EventCodec {
+  return createEventCodec({
+    registry: createSchemaRegistry(options.registryUrl, { caFile: options.registryCaFile }),
+    catalog: loadCatalog(),
+  });
+}
+
+/** The brokers, with TLS and SASL as given. */
+export function connectLetheKafka(
+  options: Pick<LetheConnectionOptions, 'clientId' | 'brokers' | 'tls' | 'sasl'>,
+  logger: Logger,
+): Promise<KafkaClient> {
+  return connectKafka(
     {
       brokers: options.brokers,
       clientId: options.clientId,
@@ -42,11 +54,13 @@ export async function connectToLethe(options: LetheConnectionOptions): Promise<L
     },
     logger,
   );
-  const codec = createEventCodec({
-    registry: createSchemaRegistry(options.registryUrl, { caFile: options.registryCaFile }),
-    catalog: loadCatalog(),
-  });
-  return { kafka, codec, logger, close: () => kafka.close() };
+}
+
+/** Connects to the brokers and the registry the way every Lethe service does. */
+export async function connectToLethe(options: LetheConnectionOptions): Promise<LetheConnection> {
+  const logger = options.logger ?? createLogger({ name: `${options.clientId}-lethe`, level: 'warn' });
+  const kafka = await connectLetheKafka(options, logger);
+  return { kafka, codec: letheCodec(options), logger, close: () => kafka.close() };
 }
 
 export type JoinLetheOptions = LetheConnectionOptions &

@@ -16,8 +16,10 @@ export {
   type TaskResult,
 } from './participant';
 export {
+  connectLetheKafka,
   connectToLethe,
   joinLethe,
+  letheCodec,
   type JoinLetheOptions,
   type LetheConnection,
   type LetheConnectionOptions,

@@ -39,7 +39,7 @@ import { accessRoutes } from './http/access-routes';
 import { httpsParticipantRoutes } from './http/https-participant-routes';
 import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { startHostedParticipants, type HostedParticipants } from './https-participants/hosted-participants';
-import { mongoHttpsParticipantStore } from './https-participants/registrations';
+import { mongoHttpsParticipantStore } from './https-participants/https-participant-store';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
 import { llmDisclosures } from './llm/disclosures';
 import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';

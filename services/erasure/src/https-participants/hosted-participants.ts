@@ -6,7 +6,8 @@ import type { Logger } from '@lethe/logger';
 import { joinErasureProtocol, type Participant } from '@lethe/participant';
 import type { ServiceFetch } from '@lethe/service-kit';
 
-import type { HttpsParticipantRegistration, HttpsParticipantStore } from './registrations';
+import type { HttpsParticipantStore } from './https-participant-store';
+import type { HttpsParticipantRegistration } from './registrations';
 import { callHttpsParticipant, taskRequestBody } from './task-call';
 
 export interface HostedParticipantsDeps {

@@ -1,5 +1,3 @@
-import type { Db } from 'mongodb';
-
 import type { ParticipantDeclaration } from '@lethe/participant';
 
 // Participants that do not consume Kafka (a SaaS-like internal service, a legacy app) register
@@ -13,26 +11,6 @@ export interface HttpsParticipantRegistration extends ParticipantDeclaration {
   readonly endpoint: string;
   readonly registeredBy: string;
   readonly registeredAt: string;
-}
-
-export interface HttpsParticipantStore {
-  save(registration: HttpsParticipantRegistration): Promise<void>;
-  list(): Promise<HttpsParticipantRegistration[]>;
-}
-
-const COLLECTION = 'https_participants';
-
-export function mongoHttpsParticipantStore(db: Db): HttpsParticipantStore {
-  const collection = db.collection<HttpsParticipantRegistration & { _id: string }>(COLLECTION);
-  return {
-    async save(registration) {
-      await collection.replaceOne({ _id: registration.participantId }, { ...registration }, { upsert: true });
-    },
-    async list() {
-      const found = await collection.find({}, { sort: { _id: 1 } }).toArray();
-      return found.map(({ _id, ...registration }) => registration);
-    },
-  };
 }
 
 /** Why an endpoint cannot be called, or undefined: https only, no credentials in the URL. */
