@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 
 import { isEventOfType, type EventOf, type LetheEvent } from '@lethe/events';
 
-import { checkpointValid, entryHashOf, GENESIS_HASH } from './chain';
+import { checkpointValid, entryHashOf, entryLeaf, GENESIS_HASH, hashText, type TreeHead } from './chain';
+import { MerkleFrontier } from './merkle';
 import { PositionIndex } from './position-index';
 import type { Problem } from './problems';
 
@@ -10,6 +11,8 @@ interface PendingCheckpoint {
   seq: number;
   entryHash: string;
   signature: Buffer;
+  /** The Merkle tree head it signs; null on checkpoints from before tree heads. */
+  tree: TreeHead | null;
   position: string;
 }
 
@@ -23,6 +26,8 @@ export function createChainCheck(problems: Problem[]) {
   const byPosition = new PositionIndex<{ seq: number; eventDigest: string }>();
   const digestByEventId = new Map<string, string>();
   const hashBySeq = new Map<number, string>();
+  // Each entry's Merkle leaf, in seq order (32 bytes an entry): tree heads and receipts use them.
+  const leaves: Buffer[] = [];
   const pendingCheckpoints: PendingCheckpoint[] = [];
   let previous: { seq: number; entryHash: string } | null = null;
   let entries = 0;
@@ -45,6 +50,7 @@ export function createChainCheck(problems: Problem[]) {
       broken(position, entry.seq, 'entryHash does not match the entry');
     previous = { seq: entry.seq, entryHash: entry.entryHash };
     hashBySeq.set(entry.seq, entry.entryHash);
+    leaves.push(entryLeaf(entry.entryHash));
     const { topic, partition, offset, eventId } = entry.eventRef;
     byPosition.set(topic, partition, offset, { seq: entry.seq, eventDigest: entry.eventDigest });
     if (eventId) digestByEventId.set(eventId, entry.eventDigest);
@@ -61,25 +67,56 @@ export function createChainCheck(problems: Problem[]) {
           seq: Number(event.data.seq),
           entryHash: event.data.entryHash,
           signature: event.data.signature,
+          tree:
+            event.data.treeSize === null || event.data.rootHash === null
+              ? null
+              : { size: Number(event.data.treeSize), rootHash: event.data.rootHash },
           position: position(),
         });
     },
-    /** Every checkpoint must be signed by the key and sign the entry at its seq. */
+    /**
+     * Every checkpoint must be signed by the key and sign the entry at its seq; a tree head must
+     * be the Merkle tree of exactly the entries up to it, so the heads prove the ledger only grew.
+     */
     checkCheckpoints(publicKey: KeyObject): void {
+      const roots = rootsAt(
+        leaves,
+        pendingCheckpoints.flatMap((c) => (c.tree ? [c.tree.size] : [])),
+      );
       for (const checkpoint of pendingCheckpoints) {
-        const signed = checkpointValid(publicKey, checkpoint.seq, checkpoint.entryHash, checkpoint.signature);
-        if (signed && hashBySeq.get(checkpoint.seq) === checkpoint.entryHash) continue;
-        problems.push({
-          kind: 'ledger-checkpoint-invalid',
-          position: `${checkpoint.position} seq ${checkpoint.seq}`,
-          detail: signed
+        const { seq, entryHash, signature, tree } = checkpoint;
+        const signed = checkpointValid(publicKey, seq, entryHash, signature, tree);
+        const why = !signed
+          ? 'the signature does not verify'
+          : hashBySeq.get(seq) !== entryHash
             ? 'the signed hash is not the ledger entry at that seq'
-            : 'the signature does not verify',
-        });
+            : tree && (tree.size !== seq || roots.get(tree.size) !== tree.rootHash)
+              ? 'the signed tree head is not the Merkle tree of the entries up to it'
+              : undefined;
+        if (why)
+          problems.push({
+            kind: 'ledger-checkpoint-invalid',
+            position: `${checkpoint.position} seq ${seq}`,
+            detail: why,
+          });
       }
     },
+    /** The entries' Merkle leaves, seq 1 first. */
+    leaves: (): readonly Buffer[] => leaves,
     summary: () => ({ entries, checkpoints: pendingCheckpoints.length, lastSeq: previous?.seq ?? 0 }),
   };
 }
 
 export type ChainCheck = ReturnType<typeof createChainCheck>;
+
+/** The Merkle root of the first `size` leaves, for each size asked: one pass over the leaves. */
+function rootsAt(leaves: readonly Buffer[], sizes: readonly number[]): Map<number, string> {
+  const wanted = new Set(sizes);
+  const roots = new Map<number, string>();
+  const frontier = MerkleFrontier.empty();
+  for (const leaf of leaves) {
+    frontier.append(leaf);
+    if (wanted.has(frontier.size)) roots.set(frontier.size, hashText(frontier.root()));
+  }
+  return roots;
+}

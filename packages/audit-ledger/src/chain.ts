@@ -1,5 +1,7 @@
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 
+import { leafHash } from './merkle';
+
 // The ledger's hash chain, as pure functions shared by the writer (the audit service) and the
 // verifier (`lethe audit verify`), so both compute exactly the same bytes.
 
@@ -59,11 +61,33 @@ export function nextEntry(
   };
 }
 
-const checkpointBytes = (seq: number, entryHash: string) =>
-  Buffer.from(`lethe.audit.checkpoint.v1|${seq}|${entryHash}`);
+/** The head of the ledger's Merkle tree: its size (entries seq 1..size) and root. */
+export interface TreeHead {
+  readonly size: number;
+  /** `sha256:<hex>`. */
+  readonly rootHash: string;
+}
 
-export function signCheckpoint(privateKey: KeyObject, seq: number, entryHash: string): Buffer {
-  return sign(null, checkpointBytes(seq, entryHash), privateKey);
+/** An entry's Merkle leaf: RFC 9162's leaf hash of its entryHash (UTF-8), which covers all of it. */
+export const entryLeaf = (entryHash: string): Buffer => leafHash(Buffer.from(entryHash, 'utf8'));
+
+export const hashText = (hash: Buffer) => `sha256:${hash.toString('hex')}`;
+
+/** A checkpoint signs the chain's head and, since tree heads, the Merkle tree's (v2). */
+const checkpointBytes = (seq: number, entryHash: string, tree: TreeHead | null) =>
+  Buffer.from(
+    tree
+      ? `lethe.audit.checkpoint.v2|${seq}|${entryHash}|${tree.size}|${tree.rootHash}`
+      : `lethe.audit.checkpoint.v1|${seq}|${entryHash}`,
+  );
+
+export function signCheckpoint(
+  privateKey: KeyObject,
+  seq: number,
+  entryHash: string,
+  tree: TreeHead | null = null,
+): Buffer {
+  return sign(null, checkpointBytes(seq, entryHash, tree), privateKey);
 }
 
 export function checkpointValid(
@@ -71,6 +95,7 @@ export function checkpointValid(
   seq: number,
   entryHash: string,
   signature: Buffer,
+  tree: TreeHead | null = null,
 ): boolean {
-  return verify(null, checkpointBytes(seq, entryHash), publicKey, signature);
+  return verify(null, checkpointBytes(seq, entryHash, tree), publicKey, signature);
 }

@@ -2,13 +2,26 @@
 export {
   checkpointValid,
   entryHashOf,
+  entryLeaf,
   GENESIS_HASH,
+  hashText,
   nextEntry,
   recordDigest,
   signCheckpoint,
   type ChainEntry,
   type EventRef,
+  type TreeHead,
 } from './chain';
+export {
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  MerkleFrontier,
+  nodeHash,
+  rootOf,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle';
 export { AUDITED_TOPICS, LEDGER_TOPIC } from './topics';
 export {
   verifyLedger,
@@ -21,3 +34,4 @@ export {
   type VerifyReport,
 } from './verify';
 export { renderHtmlReport } from './html-report';
+export { checkReceipt, proveErasure, receiptFrom, type ErasureReceipt } from './receipt';

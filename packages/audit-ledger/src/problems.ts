@@ -12,7 +12,12 @@ export type ProblemKind =
   | 'request-overdue'
   | 'deadline-extension-invalid'
   | 'erased-subject-key-present'
-  | 'task-signature-invalid';
+  | 'task-signature-invalid'
+  | 'request-never-requested'
+  | 'answer-from-unplanned-participant'
+  | 'erased-under-legal-hold'
+  | 'key-destroyed-without-whole-account-request'
+  | 'completed-before-participants-answered';
 
 export interface Problem {
   readonly kind: ProblemKind;

@@ -7,6 +7,7 @@ import type { KafkaClient } from '@lethe/kafka';
 import { recordDigest } from './chain';
 import { createChainCheck } from './chain-check';
 import { at, type Problem, type RequestTimeline } from './problems';
+import { checkProtocol } from './protocol-check';
 import { createRecordCheck } from './record-check';
 import { timelines } from './timelines';
 import { AUDITED_TOPICS, COMPACTED_AUDITED_TOPICS, LEDGER_TOPIC } from './topics';
@@ -87,6 +88,8 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     new Set(COMPACTED_AUDITED_TOPICS.map(topicName)),
   );
   const erasureEvents: { event: LetheEvent; position: string }[] = [];
+  // Only the legal holds of the retention log: what an erasure must not override.
+  const holdEvents: { event: LetheEvent; position: string }[] = [];
   const readsBySubject = new Map<string, RecordedRead[]>();
   const takeRead = (event: LetheEvent | undefined, position: string) => {
     if (!event || !isEventOfType(event, 'PersonalDataAccessed') || !event.envelope.subjectId) return;
@@ -114,6 +117,12 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
       progress();
       await recordCheck.take({ topic, partition, offset, digest: recordDigest(value), value });
       if (logical === 'lethe.access.events.v1') takeRead(await decode(value), at(topic, partition, offset));
+      if (logical === 'lethe.retention.events.v1') {
+        const event = await decode(value);
+        if (event && (isEventOfType(event, 'LegalHoldPlaced') || isEventOfType(event, 'LegalHoldReleased')))
+          holdEvents.push({ event, position: at(topic, partition, offset) });
+        return;
+      }
       if (logical !== 'lethe.erasure.events.v1') return;
       const event = await decode(value);
       if (event) erasureEvents.push({ event, position: at(topic, partition, offset) });
@@ -124,6 +133,7 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
   chain.checkCheckpoints(deps.publicKey);
 
   if (deps.taskPublicKeys) checkTaskSignatures(erasureEvents, deps.taskPublicKeys, problems);
+  checkProtocol(erasureEvents, holdEvents, problems);
   const requests = timelines(erasureEvents, now, problems);
   const erasedSubjectsChecked = deps.keyVault
     ? await checkErasedKeys(requests, deps.keyVault, problems)

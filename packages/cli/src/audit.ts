@@ -4,7 +4,13 @@ import { parseArgs } from 'node:util';
 
 import { MongoClient } from 'mongodb';
 
-import { renderHtmlReport, verifyLedger } from '@lethe/audit-ledger';
+import {
+  checkReceipt,
+  proveErasure,
+  renderHtmlReport,
+  verifyLedger,
+  type ErasureReceipt,
+} from '@lethe/audit-ledger';
 import { createKeyVaultReader } from '@lethe/crypto';
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { connectKafka } from '@lethe/kafka';
@@ -93,4 +99,71 @@ export async function auditVerify(config: CliConfig, argv: string[]): Promise<nu
     await mongo?.close();
     await kafka.close();
   }
+}
+
+/**
+ * `lethe audit prove <requestId> [--out FILE]`: the receipt of a completed erasure (its
+ * certificate, ledger entry, inclusion proof and signed tree head), for anyone to check offline.
+ */
+export async function auditProve(config: CliConfig, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' } },
+  });
+  const requestId = positionals[0];
+  if (!requestId) {
+    console.error('usage: lethe audit prove <requestId> [--out FILE]');
+    return 2;
+  }
+  const logger = createLogger({ name: 'lethe-audit', level: 'warn' });
+  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-audit-prove' }, logger);
+  try {
+    const receipt = await proveErasure({
+      kafka,
+      codec: createEventCodec({
+        registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+        catalog: loadCatalog(),
+      }),
+      requestId,
+      topicName: topicNamer(config.topicPrefix),
+    });
+    if (!receipt) {
+      console.error(
+        `no receipt for ${requestId}: it has not completed, or no signed tree head covers its completion yet`,
+      );
+      return 1;
+    }
+    const json = JSON.stringify(receipt, null, 2) + '\n';
+    if (values.out) writeFileSync(values.out, json);
+    else process.stdout.write(json);
+    return 0;
+  } finally {
+    await kafka.close();
+  }
+}
+
+/** `lethe audit check-receipt FILE [--public-key B64]`: offline, with the audit public key alone. */
+export function auditCheckReceipt(config: CliConfig, argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'public-key': { type: 'string' } },
+  });
+  const file = positionals[0];
+  if (!file) {
+    console.error('usage: lethe audit check-receipt FILE [--public-key B64]');
+    return 2;
+  }
+  const receipt = JSON.parse(readFileSync(file, 'utf8')) as ErasureReceipt;
+  const problems = checkReceipt(receipt, publicKeyFrom(auditPublicKey(config, values['public-key'])));
+  if (problems.length === 0) {
+    console.log(
+      `PASS: erasure ${receipt.requestId} completed (certificate ${receipt.certificate.digest}); ` +
+        `ledger entry ${receipt.entry.seq} is in the signed tree of ${receipt.treeHead.size} entries (root ${receipt.treeHead.rootHash})`,
+    );
+    return 0;
+  }
+  console.log(`FAIL: ${problems.join('; ')}`);
+  return 1;
 }

@@ -2,7 +2,7 @@
 import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
 import { formatAclMatrix, letheAclMatrix } from '@lethe/kafka';
 
-import { auditVerify } from './audit';
+import { auditCheckReceipt, auditProve, auditVerify } from './audit';
 import { bucketsInit } from './buckets';
 import {
   auditKeyInit,
@@ -50,6 +50,11 @@ const USAGE = `usage: lethe <command>
   task-key init      make the erasure service's task-signing key, if there is none
   audit verify [--json FILE] [--html FILE] [--public-key B64] [--key-vault MONGO_URL]
                      replay the ledger and every topic from offset 0; exit 0 only if all holds
+  audit prove REQUEST_ID [--out FILE]
+                     the receipt of a completed erasure: certificate, ledger entry, inclusion
+                     proof (RFC 9162) and the signed tree head, checkable offline
+  audit check-receipt FILE [--public-key B64]
+                     check a receipt with the audit public key alone; exit 0 only if it proves
   keys reconcile     shred again every key the erasure log says was shredded (after a restore)
   keys rotate-kek    rewrap every subject key under LETHE_KEK (old KEKs in LETHE_KEK_PREVIOUS)
   kek rotate         local stack: a new KEK, the old one kept as previous (then keys rotate-kek)
@@ -101,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'audit verify':
       return auditVerify(config, argv.slice(2));
+    case 'audit prove':
+      return auditProve(config, argv.slice(2));
+    case 'audit check-receipt':
+      return auditCheckReceipt(config, argv.slice(2));
     case 'keys reconcile':
       return keysReconcile(config);
     case 'keys rotate-kek':

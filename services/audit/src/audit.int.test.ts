@@ -1,11 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { GENESIS_HASH, LEDGER_TOPIC, renderHtmlReport } from '@lethe/audit-ledger';
+import {
+  checkReceipt,
+  GENESIS_HASH,
+  LEDGER_TOPIC,
+  proveErasure,
+  renderHtmlReport,
+  signCheckpoint,
+} from '@lethe/audit-ledger';
 import type { KafkaAdmin, KafkaClient } from '@lethe/kafka';
 
 import { makeEvent, type EventCodec, type LetheEvent } from '@lethe/events';
 import { privateKeyFrom, publicKeyFrom } from '@lethe/service-kit';
-import { bearer, createPrefixedTopics, eventually, testLogger, type TestScope } from '@lethe/test-harness';
+import {
+  bearer,
+  createPrefixedTopics,
+  eventually,
+  readAllRecords,
+  testLogger,
+  type TestScope,
+} from '@lethe/test-harness';
 
 import { openLedgerScope, testLedgerKeys, verifyScope } from '../test/ledger-fixture';
 import { startAuditService, type AuditService } from './service';
@@ -13,6 +27,10 @@ import { startAuditService, type AuditService } from './service';
 const auth = testLedgerKeys();
 const ledgerKeys = testLedgerKeys();
 const DAY = 86_400_000;
+const certificateOf = (requestId: string) => {
+  const json = JSON.stringify({ requestId, result: 'complete' });
+  return { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` };
+};
 
 describe('the audit ledger and its verification, on the real broker', () => {
   let scope: TestScope;
@@ -30,7 +48,11 @@ describe('the audit ledger and its verification, on the real broker', () => {
     published.push(event);
   };
   const topicOfEvent = (event: LetheEvent) =>
-    event.envelope.type.startsWith('Erasure') ? 'lethe.erasure.events.v1' : 'lethe.account.events.v1';
+    event.envelope.type.startsWith('Erasure')
+      ? 'lethe.erasure.events.v1'
+      : event.envelope.type.startsWith('LegalHold')
+        ? 'lethe.retention.events.v1'
+        : 'lethe.account.events.v1';
   const envelope = (subjectId: string, occurredAt: number) => ({
     subjectId,
     correlationId: 'test',
@@ -51,7 +73,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
       requestId,
       result: 'complete',
       outcomes: [],
-      certificate: { json: '{}', digest: 'sha256:x' },
+      certificate: certificateOf(requestId),
     });
   const verify = (overrides: { topicName?: (logical: string) => string; now?: Date } = {}) =>
     verifyScope(scope, ledgerKeys.publicKey, overrides);
@@ -117,6 +139,27 @@ describe('the audit ledger and its verification, on the real broker', () => {
     expect(renderHtmlReport(report)).toContain('PASS');
   });
 
+  it('gives a receipt of a completed erasure that checks offline with the public key alone', async () => {
+    const receipt = await proveErasure({ kafka, codec, requestId: 'req_ok', topicName });
+    expect(receipt).toBeDefined();
+    expect(receipt!.entry.eventRef.type).toBe('ErasureCompleted');
+    expect(receipt!.treeHead.size).toBeGreaterThanOrEqual(receipt!.entry.seq);
+    expect(checkReceipt(receipt!, publicKeyFrom(ledgerKeys.publicKey))).toEqual([]);
+    // Signed by another key, or with the record changed: it proves nothing.
+    expect(checkReceipt(receipt!, publicKeyFrom(testLedgerKeys().publicKey))).toEqual([
+      'the tree head is not signed by this key',
+    ]);
+    const value = Buffer.from(receipt!.record.value, 'base64');
+    value[value.length - 1] = value[value.length - 1]! ^ 1;
+    expect(
+      checkReceipt(
+        { ...receipt!, record: { ...receipt!.record, value: value.toString('base64') } },
+        publicKeyFrom(ledgerKeys.publicKey),
+      ),
+    ).toContain('the record is not the one the ledger entry digests');
+    expect(await proveErasure({ kafka, codec, requestId: 'req_open', topicName })).toBeUndefined();
+  });
+
   it('reports a request without completion past its deadline, one completed late, one completed twice', async () => {
     const longAgo = Date.now() - 60 * DAY;
     await send(request('sub_5', 'req_overdue', longAgo));
@@ -142,6 +185,71 @@ describe('the audit ledger and its verification, on the real broker', () => {
       ]),
     );
     expect(report.problems).toHaveLength(3);
+  });
+
+  it('fails a forged key-vault task for a subject under a legal hold, at the forged records', async () => {
+    const seq = audit.writer.head()!.seq;
+    const held = `sub_held_${randomUUID().slice(0, 8)}`;
+    const requestId = `req_forged_${randomUUID().slice(0, 8)}`;
+    const now = Date.now();
+    await send(
+      makeEvent('LegalHoldPlaced', envelope(held, now), {
+        holdId: `hold_${randomUUID().slice(0, 8)}`,
+        reference: null,
+        reason: null,
+        sealedReference: null,
+        sealedReason: null,
+        placedBy: 'counsel',
+        until: null,
+      }),
+    );
+    // Written by a principal that may write the erasure topics: the ledger records it faithfully.
+    const task = makeEvent('ErasureTaskIssued', envelope(held, now + 1), {
+      requestId,
+      participantId: 'key-vault',
+      attempt: 1,
+      phase: 2,
+      scope: { all: true, categories: [], keep: [] },
+      deadlineAt: now + DAY,
+      signature: null,
+    });
+    const answer = makeEvent('ErasureTaskCompleted', envelope(held, now + 2), {
+      requestId,
+      participantId: 'key-vault',
+      attempt: 1,
+      outcome: 'erased',
+      counts: { 'mongodb:subject_keys': 1 },
+      verifiedEmpty: true,
+      evidenceDigest: 'sha256:0',
+      retainedUntil: null,
+    });
+    await send(task);
+    await send(answer);
+    await eventually(
+      async () => (audit.writer.head()?.seq === seq + 3 ? true : undefined),
+      30_000,
+      'three entries',
+    );
+
+    const erasureTopic = topicName('lethe.erasure.events.v1');
+    const positions = new Map<string, string>();
+    for (const record of await readAllRecords(kafka, erasureTopic)) {
+      const { event } = await codec.decode(record.value!);
+      positions.set(event.envelope.eventId, `${erasureTopic}/${record.partition}@${record.offset}`);
+    }
+    const report = await verify();
+    expect(report.ok).toBe(false);
+    const ofForgery = report.problems
+      .filter((p) => p.detail.includes(requestId))
+      .map((p) => [p.kind, p.position]);
+    expect(ofForgery).toEqual([
+      ['request-never-requested', positions.get(task.envelope.eventId)],
+      ['request-never-requested', positions.get(answer.envelope.eventId)],
+      ['answer-from-unplanned-participant', positions.get(answer.envelope.eventId)],
+      ['erased-under-legal-hold', positions.get(answer.envelope.eventId)],
+      ['key-destroyed-without-whole-account-request', positions.get(answer.envelope.eventId)],
+    ]);
+    expect(renderHtmlReport(report)).toContain('FAIL');
   });
 
   it('names the position of a forged record, a rewritten ledger entry, and a deleted one', async () => {
@@ -213,5 +321,31 @@ describe('the audit ledger and its verification, on the real broker', () => {
         position: `${topicName(LEDGER_TOPIC)}/0@${high} seq 999`,
       }),
     );
+  });
+
+  it('reports a signed tree head that is not the tree of the entries before it', async () => {
+    const head = audit.writer.head()!;
+    const bogus = { size: head.seq, rootHash: `sha256:${'ab'.repeat(32)}` };
+    const checkpoint = makeEvent('AuditCheckpoint', envelope('x', Date.now()), {
+      seq: head.seq,
+      entryHash: head.entryHash,
+      signature: signCheckpoint(privateKeyFrom(ledgerKeys.privateKey), head.seq, head.entryHash, bogus),
+      keyId: 'test',
+      treeSize: bogus.size,
+      rootHash: bogus.rootHash,
+    });
+    const high = (await admin.endOffsets(topicName(LEDGER_TOPIC)))[0]!.high;
+    await kafka.send([
+      {
+        topic: topicName(LEDGER_TOPIC),
+        key: null,
+        value: await codec.encode({ ...checkpoint, envelope: { ...checkpoint.envelope, subjectId: null } }),
+      },
+    ]);
+    expect((await verify()).problems).toContainEqual({
+      kind: 'ledger-checkpoint-invalid',
+      position: `${topicName(LEDGER_TOPIC)}/0@${high} seq ${head.seq}`,
+      detail: 'the signed tree head is not the Merkle tree of the entries up to it',
+    });
   });
 });

@@ -234,12 +234,16 @@ export interface UsageSeen {
 export interface AuditCheckpointData {
   readonly seq: number;
   readonly entryHash: string;
-  /** Ed25519 over seq and entryHash. */
+  /** Ed25519 over seq, entryHash and, when present, treeSize and rootHash. */
   readonly signature: Buffer;
   readonly keyId: string;
+  /** Entries in the Merkle tree this head signs (seq 1 to treeSize); null on checkpoints written before tree heads. */
+  readonly treeSize: null | number;
+  /** sha256:<hex> Merkle tree hash (RFC 9162) of those entries' leaves. */
+  readonly rootHash: null | string;
 }
 
-/** A signed checkpoint of the chain. */
+/** A signed checkpoint of the chain, and the signed head of the ledger's Merkle tree (RFC 9162): receipts prove an entry is in it. */
 export interface AuditCheckpoint {
   readonly envelope: Envelope;
   readonly data: AuditCheckpointData;
@@ -879,7 +883,7 @@ export const SCHEMA_VERSION_OF_EVENT_TYPE = {
   AccountProfileUpdated: 1,
   AccountReactivated: 1,
   ActivitySeen: 1,
-  AuditCheckpoint: 1,
+  AuditCheckpoint: 2,
   AuditEntry: 1,
   ConsentGranted: 1,
   ConsentWithdrawn: 1,

@@ -6,7 +6,10 @@ import type { Logger } from '@lethe/logger';
 
 import {
   AUDITED_TOPICS,
+  entryLeaf,
+  hashText,
   LEDGER_TOPIC,
+  MerkleFrontier,
   nextEntry,
   recordDigest,
   signCheckpoint,
@@ -41,16 +44,24 @@ export interface LedgerWriter {
 
 type Head = { seq: number; entryHash: string } | null;
 
-/** Where the chain stands: its head, the last signed seq, and every event id it holds. */
+/** Where the chain stands: its head, its Merkle tree's right edge, the last signed seq, every event id. */
 interface ChainState {
   head: Head;
+  tree: MerkleFrontier;
   lastCheckpoint: number;
   ledgered: Set<string>;
 }
 
+const emptyState = (): ChainState => ({
+  head: null,
+  tree: MerkleFrontier.empty(),
+  lastCheckpoint: 0,
+  ledgered: new Set(),
+});
+
 /** Reads the ledger back (committed records only) to the chain's head. */
 async function readChainState(kafka: KafkaClient, codec: EventCodec, ledger: string): Promise<ChainState> {
-  const state: ChainState = { head: null, lastCheckpoint: 0, ledgered: new Set() };
+  const state = emptyState();
   await kafka.readTopic(
     ledger,
     async (record) => {
@@ -58,6 +69,7 @@ async function readChainState(kafka: KafkaClient, codec: EventCodec, ledger: str
       if (event.envelope.type === 'AuditEntry') {
         const data = event.data as ChainEntry;
         state.head = { seq: Number(data.seq), entryHash: data.entryHash };
+        state.tree.append(entryLeaf(data.entryHash));
         if (data.eventRef.eventId) state.ledgered.add(data.eventRef.eventId);
       } else if (event.envelope.type === 'AuditCheckpoint')
         state.lastCheckpoint = Number((event.data as { seq: number }).seq);
@@ -74,14 +86,22 @@ const ledgerEnvelope = (now: () => Date) => ({
   occurredAt: now().getTime(),
 });
 
-/** A signed checkpoint over the entry `head` names. */
-function checkpointEvent(deps: LedgerWriterDeps, head: { seq: number; entryHash: string }, now: () => Date) {
+/** A signed checkpoint over the entry `head` names, and the tree head of the entries up to it. */
+function checkpointEvent(
+  deps: LedgerWriterDeps,
+  head: { seq: number; entryHash: string },
+  tree: MerkleFrontier,
+  now: () => Date,
+) {
+  const treeHead = { size: tree.size, rootHash: hashText(tree.root()) };
   return {
     event: makeEvent('AuditCheckpoint', ledgerEnvelope(now), {
       seq: head.seq,
       entryHash: head.entryHash,
-      signature: signCheckpoint(deps.signingKey, head.seq, head.entryHash),
+      signature: signCheckpoint(deps.signingKey, head.seq, head.entryHash, treeHead),
       keyId: deps.keyId,
+      treeSize: treeHead.size,
+      rootHash: treeHead.rootHash,
     }),
     key: null,
   };
@@ -96,8 +116,16 @@ async function chunkEntries(
   state: ChainState,
   chunk: { topic: string; partition: number; records: readonly ConsumedRecord[] },
   now: () => Date,
-): Promise<{ events: OutgoingEvent[]; head: Head; checkpointAt: number; eventIds: Set<string> }> {
+): Promise<{
+  events: OutgoingEvent[];
+  head: Head;
+  tree: MerkleFrontier;
+  checkpointAt: number;
+  eventIds: Set<string>;
+}> {
   let head = state.head;
+  // A copy: the state's tree moves on only once the chunk's transaction commits.
+  const tree = state.tree.clone();
   let checkpointAt = state.lastCheckpoint;
   const eventIds = new Set<string>();
   const events: OutgoingEvent[] = [];
@@ -121,6 +149,7 @@ async function chunkEntries(
     };
     const entry = nextEntry(head, ref, recordDigest(record.value));
     head = entry;
+    tree.append(entryLeaf(entry.entryHash));
     await deps.onEntry?.(entry, event);
     events.push({
       event: makeEvent('AuditEntry', ledgerEnvelope(now), { ...entry, eventRef: { ...entry.eventRef } }),
@@ -128,10 +157,10 @@ async function chunkEntries(
     });
     if (entry.seq - checkpointAt >= deps.checkpointEvery) {
       checkpointAt = entry.seq;
-      events.push(checkpointEvent(deps, entry, now));
+      events.push(checkpointEvent(deps, entry, tree, now));
     }
   }
-  return { events, head, checkpointAt, eventIds };
+  return { events, head, tree, checkpointAt, eventIds };
 }
 
 /**
@@ -146,7 +175,7 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'ledger-writer' });
   const ledger = topicName(LEDGER_TOPIC);
-  let state: ChainState = { head: null, lastCheckpoint: 0, ledgered: new Set() };
+  let state = emptyState();
   let lastEntryAt = Date.now();
 
   // One transaction per chunk of source records: its entries, any checkpoint, and the offsets.
@@ -172,6 +201,7 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
         // Only after the commit: the chain moves on, and these events count as ledgered.
         committed: () => {
           state.head = next.head;
+          state.tree = next.tree;
           state.lastCheckpoint = next.checkpointAt;
           for (const id of next.eventIds) state.ledgered.add(id);
           if (next.events.length > 0) lastEntryAt = Date.now();
@@ -189,7 +219,7 @@ export async function startLedgerWriter(deps: LedgerWriterDeps): Promise<LedgerW
       if (!current || current.seq <= state.lastCheckpoint || Date.now() - lastEntryAt < idleMs)
         return undefined;
       return {
-        events: [checkpointEvent(deps, current, now)],
+        events: [checkpointEvent(deps, current, state.tree, now)],
         committed: () => void (state.lastCheckpoint = current.seq),
       };
     });

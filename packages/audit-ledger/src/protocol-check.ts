@@ -1,0 +1,166 @@
+import { isEventOfType, type EventOf, type LetheEvent } from '@lethe/events';
+
+import type { Problem } from './problems';
+
+// The erasure protocol's rules, checked on the log itself: what a principal that can write the
+// erasure or task topics could forge, and the audit ledger would faithfully record. Every record
+// is already proven unaltered by the chain; this proves the records make sense together.
+
+const ERASING_OUTCOMES = new Set(['erased', 'anonymised']);
+/** The participant whose erasure destroys the subject's key: only a whole-account request may. */
+const KEY_VAULT = 'key-vault';
+
+interface Positioned {
+  readonly event: LetheEvent;
+  readonly position: string;
+}
+
+interface Hold {
+  readonly placedAt: number;
+  releasedAt: number | null;
+  readonly until: number | null;
+}
+
+interface RequestSoFar {
+  requested: { at: number; all: boolean; keep: readonly string[] } | null;
+  /** Every participant any plan of the request named; `plan`: the plan in force. */
+  everPlanned: Set<string>;
+  plan: Set<string>;
+  /** Participant -> when its task was last issued. */
+  issuedAt: Map<string, number>;
+  /** Participants with an answer (completed or failed) so far. */
+  answered: Set<string>;
+  completed: boolean;
+}
+
+/** The subjects' legal holds, from the retention log (placed, released, or lapsed at `until`). */
+export function holdsBySubject(retentionEvents: readonly Positioned[]): Map<string, Map<string, Hold>> {
+  const holds = new Map<string, Map<string, Hold>>();
+  for (const { event } of retentionEvents) {
+    const subjectId = event.envelope.subjectId;
+    if (!subjectId) continue;
+    const ofSubject = holds.get(subjectId) ?? new Map<string, Hold>();
+    holds.set(subjectId, ofSubject);
+    if (isEventOfType(event, 'LegalHoldPlaced') && !ofSubject.has(event.data.holdId))
+      ofSubject.set(event.data.holdId, {
+        placedAt: event.envelope.occurredAt,
+        releasedAt: null,
+        until: event.data.until === null ? null : Number(event.data.until),
+      });
+    else if (isEventOfType(event, 'LegalHoldReleased')) {
+      const hold = ofSubject.get(event.data.holdId);
+      if (hold && hold.releasedAt === null) hold.releasedAt = event.envelope.occurredAt;
+    }
+  }
+  return holds;
+}
+
+/**
+ * A hold that stood over a request: placed before the request was made (the erasure service then
+ * must block it; a hold placed later races the tasks already issued), and still in force when the
+ * task was issued.
+ */
+function standingHold(holds: Map<string, Hold> | undefined, requestedAt: number, issuedAt: number) {
+  for (const [holdId, hold] of holds ?? []) {
+    const endedAt = Math.min(hold.releasedAt ?? Infinity, hold.until ?? Infinity);
+    if (hold.placedAt <= requestedAt && endedAt > issuedAt) return holdId;
+  }
+  return undefined;
+}
+
+/** Checks every erasure request on the log against the protocol; appends what breaks it. */
+export function checkProtocol(
+  erasureEvents: readonly Positioned[],
+  retentionEvents: readonly Positioned[],
+  problems: Problem[],
+): void {
+  const holds = holdsBySubject(retentionEvents);
+  const requests = new Map<string, RequestSoFar>();
+  const seen = new Set<string>();
+  const problem = (kind: Problem['kind'], position: string, detail: string) =>
+    problems.push({ kind, position, detail });
+
+  for (const { event, position } of erasureEvents) {
+    const requestId = (event.data as { requestId?: string }).requestId;
+    if (!requestId || event.envelope.type.startsWith('Access')) continue;
+    if (seen.has(event.envelope.eventId)) continue; // a faithful duplicate, ledgered once
+    seen.add(event.envelope.eventId);
+    const request = requests.get(requestId) ?? {
+      requested: null,
+      everPlanned: new Set<string>(),
+      plan: new Set<string>(),
+      issuedAt: new Map<string, number>(),
+      answered: new Set<string>(),
+      completed: false,
+    };
+    requests.set(requestId, request);
+
+    if (isEventOfType(event, 'ErasureRequested')) {
+      request.requested = {
+        at: Number(event.data.requestedAt),
+        all: event.data.scope.all,
+        keep: event.data.scope.keep ?? [],
+      };
+      continue;
+    }
+    if (!request.requested) {
+      problem(
+        'request-never-requested',
+        position,
+        `${event.envelope.type} for request ${requestId}, which was never requested (no ErasureRequested before it)`,
+      );
+    }
+    if (isEventOfType(event, 'ErasurePlanned')) {
+      // A request blocked and released is planned again, over the participants of that day.
+      request.plan = new Set(event.data.tasks.map((task) => task.participantId));
+      for (const participantId of request.plan) request.everPlanned.add(participantId);
+    } else if (isEventOfType(event, 'ErasureTaskIssued')) {
+      request.issuedAt.set(event.data.participantId, event.envelope.occurredAt);
+    } else if (isEventOfType(event, 'ErasureTaskCompleted') || isEventOfType(event, 'ErasureTaskFailed')) {
+      const { participantId } = event.data;
+      if (!request.everPlanned.has(participantId))
+        problem(
+          'answer-from-unplanned-participant',
+          position,
+          `${participantId} answered request ${requestId}, which never planned it`,
+        );
+      request.answered.add(participantId);
+      if (isEventOfType(event, 'ErasureTaskCompleted') && ERASING_OUTCOMES.has(event.data.outcome))
+        checkErasure(event, position, request, holds.get(event.envelope.subjectId ?? ''), problem);
+    } else if (isEventOfType(event, 'ErasureCompleted')) {
+      const open = [...request.plan].filter((participantId) => !request.answered.has(participantId));
+      if (open.length > 0)
+        problem(
+          'completed-before-participants-answered',
+          position,
+          `request ${requestId} completed while ${open.join(', ')} had not answered`,
+        );
+      request.completed = true;
+    }
+  }
+}
+
+/** An erasing answer: under no standing hold, and the key only for a whole-account request. */
+function checkErasure(
+  event: EventOf<'ErasureTaskCompleted'>,
+  position: string,
+  request: RequestSoFar,
+  holds: Map<string, Hold> | undefined,
+  problem: (kind: Problem['kind'], position: string, detail: string) => void,
+): void {
+  const { participantId, requestId, outcome } = event.data;
+  const issuedAt = request.issuedAt.get(participantId) ?? event.envelope.occurredAt;
+  const held = standingHold(holds, request.requested?.at ?? issuedAt, issuedAt);
+  if (held)
+    problem(
+      'erased-under-legal-hold',
+      position,
+      `${participantId} ${outcome} data of subject ${event.envelope.subjectId} (request ${requestId}) while legal hold ${held} stood`,
+    );
+  if (participantId === KEY_VAULT && (!request.requested || !request.requested.all))
+    problem(
+      'key-destroyed-without-whole-account-request',
+      position,
+      `the subject's key was destroyed for request ${requestId}, ${request.requested ? 'which does not erase the whole account' : 'which was never requested'}`,
+    );
+}

@@ -1,0 +1,136 @@
+import { makeEvent, type LetheEvent } from '@lethe/events';
+
+import type { Problem } from './problems';
+import { checkProtocol } from './protocol-check';
+
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const MIN = 60_000;
+
+const on = (subjectId: string, occurredAt: number, producer = 'erasure') => ({
+  subjectId,
+  correlationId: 'c',
+  producer,
+  occurredAt,
+});
+const requested = (requestId: string, at: number, all = true) =>
+  makeEvent('ErasureRequested', on('sub_1', at), {
+    requestId,
+    scope: { all, categories: all ? [] : ['contact'], keep: [] },
+    reason: 'user-request',
+    regulation: 'GDPR',
+    requestedAt: at,
+    dueAt: at + 30 * 24 * 60 * MIN,
+  });
+const planned = (requestId: string, at: number, participants: string[]) =>
+  makeEvent('ErasurePlanned', on('sub_1', at), {
+    requestId,
+    tasks: participants.map((participantId) => ({
+      participantId,
+      phase: participantId === 'key-vault' ? 2 : 1,
+      categories: ['contact'],
+    })),
+  });
+const issued = (requestId: string, participantId: string, at: number) =>
+  makeEvent('ErasureTaskIssued', on('sub_1', at), {
+    requestId,
+    participantId,
+    attempt: 1,
+    phase: 1,
+    scope: { all: true, categories: [], keep: [] },
+    deadlineAt: at + MIN,
+    signature: null,
+  });
+const answered = (requestId: string, participantId: string, at: number, outcome = 'erased') =>
+  makeEvent('ErasureTaskCompleted', on('sub_1', at, `participant:${participantId}`), {
+    requestId,
+    participantId,
+    attempt: 1,
+    outcome,
+    counts: {},
+    verifiedEmpty: true,
+    evidenceDigest: 'sha256:0',
+    retainedUntil: null,
+  });
+const completed = (requestId: string, at: number) =>
+  makeEvent('ErasureCompleted', on('sub_1', at), {
+    requestId,
+    result: 'complete',
+    outcomes: [],
+    certificate: { json: '{}', digest: 'sha256:0' },
+  });
+const holdPlaced = (holdId: string, at: number) =>
+  makeEvent('LegalHoldPlaced', on('sub_1', at, 'retention'), {
+    holdId,
+    reference: null,
+    reason: null,
+    sealedReference: null,
+    sealedReason: null,
+    placedBy: 'counsel',
+    until: null,
+  });
+const holdReleased = (holdId: string, at: number) =>
+  makeEvent('LegalHoldReleased', on('sub_1', at, 'retention'), { holdId, releasedBy: 'counsel' });
+
+function check(erasure: LetheEvent[], retention: LetheEvent[] = []) {
+  const problems: Problem[] = [];
+  checkProtocol(
+    erasure.map((event, offset) => ({ event, position: `lethe.erasure.events.v1/0@${offset}` })),
+    retention.map((event, offset) => ({ event, position: `lethe.retention.events.v1/0@${offset}` })),
+    problems,
+  );
+  return problems.map((p) => [p.kind, p.position]);
+}
+
+const honest = (requestId: string, start: number) => [
+  requested(requestId, start),
+  planned(requestId, start + 1, ['notes', 'key-vault']),
+  issued(requestId, 'notes', start + 2),
+  answered(requestId, 'notes', start + 3),
+  issued(requestId, 'key-vault', start + 4),
+  answered(requestId, 'key-vault', start + 5),
+  completed(requestId, start + 6),
+];
+
+describe('the erasure protocol, checked on the log', () => {
+  it('passes an honest request, and one whose hold came after the request was made', () => {
+    expect(check(honest('req_1', T0))).toEqual([]);
+    // A hold placed once tasks were out races them: the erasure service blocks what follows.
+    expect(check(honest('req_1', T0), [holdPlaced('hold_1', T0 + 3)])).toEqual([]);
+    // Released before the request: nothing stood.
+    expect(check(honest('req_1', T0 + 10 * MIN), [holdPlaced('h', T0), holdReleased('h', T0 + MIN)])).toEqual(
+      [],
+    );
+  });
+
+  it('names each rule a forged key-vault task on a held subject breaks, at its position', () => {
+    const forged = [
+      issued('req_forged', 'key-vault', T0 + 10 * MIN),
+      answered('req_forged', 'key-vault', T0 + 11 * MIN),
+    ];
+    expect(check([...honest('req_1', T0), ...forged], [holdPlaced('hold_1', T0 + 5 * MIN)])).toEqual([
+      ['request-never-requested', 'lethe.erasure.events.v1/0@7'],
+      ['request-never-requested', 'lethe.erasure.events.v1/0@8'],
+      ['answer-from-unplanned-participant', 'lethe.erasure.events.v1/0@8'],
+      ['erased-under-legal-hold', 'lethe.erasure.events.v1/0@8'],
+      ['key-destroyed-without-whole-account-request', 'lethe.erasure.events.v1/0@8'],
+    ]);
+  });
+
+  it('finds an erasure under a hold placed before the request, and a key destroyed for part of an account', () => {
+    expect(check(honest('req_1', T0 + MIN), [holdPlaced('hold_1', T0)])).toEqual([
+      ['erased-under-legal-hold', 'lethe.erasure.events.v1/0@3'],
+      ['erased-under-legal-hold', 'lethe.erasure.events.v1/0@5'],
+    ]);
+    const partial = honest('req_2', T0);
+    partial[0] = requested('req_2', T0, false);
+    expect(check(partial)).toEqual([
+      ['key-destroyed-without-whole-account-request', 'lethe.erasure.events.v1/0@5'],
+    ]);
+  });
+
+  it('finds a completion before every planned participant answered', () => {
+    const early = honest('req_1', T0);
+    early.splice(5, 1); // the key vault's answer never came
+    expect(check(early)).toEqual([['completed-before-participants-answered', 'lethe.erasure.events.v1/0@5']]);
+  });
+});
