@@ -14,7 +14,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerialize
 
 env = os.environ
 
-# Side-by-side copies of Lethe (tests) prefix every topic; production leaves it empty.
+# Side-by-side copies of Lethe (tests) prefix every topic, as its services do; production has none.
 PREFIX = env.get("LETHE_TOPIC_PREFIX", "")
 
 # The version of each event's schema this code writes (the vN of its .avsc file).
@@ -27,7 +27,7 @@ SCHEMA_VERSIONS = {
 
 
 def topic(logical):
-    return PREFIX + logical
+    return f"{PREFIX}.{logical}" if PREFIX else logical
 
 
 def kafka_config(client_id):

@@ -17,8 +17,8 @@ const connection = {
   },
   registryUrl: env.LETHE_REGISTRY_URL,
   registryCaFile: env.LETHE_TLS_CA_FILE,
-  // Side-by-side copies of Lethe (tests) prefix their topics; production leaves it empty.
-  topicName: (topic) => (env.LETHE_TOPIC_PREFIX ?? '') + topic,
+  // Side-by-side copies of Lethe (tests) prefix their topics, as its services do; production has none.
+  topicName: (topic) => (env.LETHE_TOPIC_PREFIX ? `${env.LETHE_TOPIC_PREFIX}.${topic}` : topic),
 };
 
 const mongo = await MongoClient.connect(env.NOTES_MONGO_URL);

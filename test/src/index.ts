@@ -27,3 +27,4 @@ export { openTestScope, readyStatus, type TestScope, type TestScopeOptions } fro
 export { ensureTestTaskKeys, participantBasics, signedTaskData, testTaskKeys } from './task-keys';
 export { serviceUrl, testCaFile, testServiceFetch } from './https';
 export { startLocalKms, type LocalKms } from './local-kms';
+export { pythonWith, serversEnv } from './python';

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -12,7 +12,8 @@ import { generateSigningKeys, privateKeyFrom } from '@lethe/service-kit';
 
 import { readAllEvents } from './events';
 import { eventually } from './isolation';
-import { describeOnLocalStack, LETHE_HOME, REPO_DIR } from './local-stack';
+import { describeOnLocalStack, REPO_DIR } from './local-stack';
+import { pythonWith } from './python';
 import { signedTaskData } from './task-keys';
 import { startWorld, type World } from './world';
 
@@ -21,27 +22,8 @@ import { startWorld, type World } from './world';
 // a SQLite table (Ed25519 task signatures checked with cryptography), against the real servers.
 
 const EXAMPLES = path.join(REPO_DIR, 'examples', 'python');
-const VENV = path.join(LETHE_HOME, 'venvs', 'examples-python');
-const python = path.join(VENV, 'bin', 'python');
+let python: string;
 const PARTICIPANT_ID = 'python-notes';
-
-/** The example's virtualenv, from PyPI: made once, then only checked. */
-function ensureVenv(): void {
-  if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  execFileSync(
-    python,
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '-r',
-      path.join(EXAMPLES, 'requirements.txt'),
-    ],
-    { stdio: 'inherit', timeout: 600_000 },
-  );
-}
 
 /** Runs SQL on the participant's own SQLite file (Node 20 has no SQLite of its own). */
 function sqlite(file: string, sql: string, ...params: string[]): string {
@@ -66,7 +48,7 @@ describeOnLocalStack('the Python examples', () => {
   });
 
   beforeAll(async () => {
-    ensureVenv();
+    python = pythonWith(path.join(EXAMPLES, 'requirements.txt'));
     world = await startWorld({ name: 'python', ingestSealingKey: sealingPrivateKeyFrom(sealing.privateKey) });
     scratch = mkdtempSync(path.join(tmpdir(), 'lethe-python-'));
     sqliteFile = path.join(scratch, 'notes.sqlite');

@@ -37,6 +37,7 @@ import { createPrefixedTopics, deleteTestTopicsAndGroups, testKafka, testLogger 
 import { testDatabase } from './mongo';
 import { testRedis } from './redis';
 import { testCaFile } from './https';
+import { serversEnv } from './python';
 import { testServers } from './servers';
 
 /** The topics a world of account, retention and erasure services reads and writes. */
@@ -202,15 +203,8 @@ export async function startWorld({
       return response.json<{ subjectId: string }>().subjectId;
     },
     outsideServiceEnv() {
-      const servers = testServers();
       return {
-        PATH: process.env.PATH,
-        LETHE_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-        LETHE_TLS_CA_FILE: servers.security.LETHE_TLS_CA_FILE,
-        LETHE_KAFKA_SASL_USERNAME: servers.security.LETHE_KAFKA_SASL_USERNAME,
-        LETHE_KAFKA_SASL_PASSWORD: servers.security.LETHE_KAFKA_SASL_PASSWORD,
-        LETHE_REGISTRY_URL: servers.registryUrl,
-        LETHE_TOPIC_PREFIX: topicName(''),
+        ...serversEnv(topicName('').replace(/\.$/, '')),
         LETHE_TASK_PUBLIC_KEYS: process.env.LETHE_TASK_PUBLIC_KEYS,
       };
     },

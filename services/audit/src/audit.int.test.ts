@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 
 import {
   checkReceipt,
@@ -16,7 +18,9 @@ import {
   bearer,
   createPrefixedTopics,
   eventually,
+  pythonWith,
   readAllRecords,
+  serversEnv,
   testLogger,
   type TestScope,
 } from '@lethe/test-harness';
@@ -27,6 +31,8 @@ import { startAuditService, type AuditService } from './service';
 const auth = testLedgerKeys();
 const ledgerKeys = testLedgerKeys();
 const DAY = 86_400_000;
+const VERIFY_PY = path.resolve(__dirname, '..', '..', '..', 'tools', 'verify-py', 'verify_ledger.py');
+const VERIFY_PY_REQUIREMENTS = path.join(path.dirname(VERIFY_PY), 'requirements.txt');
 const certificateOf = (requestId: string) => {
   const json = JSON.stringify({ requestId, result: 'complete' });
   return { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` };
@@ -77,6 +83,16 @@ describe('the audit ledger and its verification, on the real broker', () => {
     });
   const verify = (overrides: { topicName?: (logical: string) => string; now?: Date } = {}) =>
     verifyScope(scope, ledgerKeys.publicKey, overrides);
+  /** The independent verifier (tools/verify-py, written from docs/ledger-format.md) on the same log. */
+  const verifyInPython = () => {
+    const run = spawnSync(pythonWith(VERIFY_PY_REQUIREMENTS), [VERIFY_PY], {
+      env: { ...serversEnv(scope.prefix), LETHE_AUDIT_PUBLIC_KEY: ledgerKeys.publicKey },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (run.status !== 0 && run.status !== 1) throw new Error(`verify-py failed: ${run.stderr}`);
+    return JSON.parse(run.stdout) as { ok: boolean; problems: { kind: string; position: string }[] };
+  };
 
   beforeAll(async () => {
     scope = await openLedgerScope('audit');
@@ -124,6 +140,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.ledger).toEqual({ entries: 11, checkpoints: 2, lastSeq: 11 });
+    expect(verifyInPython()).toMatchObject({ ok: true, problems: [] });
     expect(report.requests.map((r) => [r.requestId, r.status])).toEqual([
       ['req_ok', 'completed'],
       ['req_open', 'open'],
@@ -137,7 +154,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
       'ErasureCompleted',
     ]);
     expect(renderHtmlReport(report)).toContain('PASS');
-  });
+  }, 300_000);
 
   it('gives a receipt of a completed erasure that checks offline with the public key alone', async () => {
     const receipt = await proveErasure({ kafka, codec, requestId: 'req_ok', topicName });
@@ -250,7 +267,19 @@ describe('the audit ledger and its verification, on the real broker', () => {
       ['key-destroyed-without-whole-account-request', positions.get(answer.envelope.eventId)],
     ]);
     expect(renderHtmlReport(report)).toContain('FAIL');
-  });
+    // The independent verifier fails the same records for the same reasons.
+    const python = verifyInPython();
+    expect({ ...python, problems: python.problems.length }).toMatchObject({ ok: false });
+    expect(
+      python.problems
+        .filter(
+          (p) =>
+            p.position === positions.get(task.envelope.eventId) ||
+            p.position === positions.get(answer.envelope.eventId),
+        )
+        .map((p) => [p.kind, p.position]),
+    ).toEqual(ofForgery);
+  }, 300_000);
 
   it('names the position of a forged record, a rewritten ledger entry, and a deleted one', async () => {
     const before = await verify();

@@ -1,0 +1,290 @@
+"""An independent verifier of Lethe's audit ledger, written from docs/ledger-format.md.
+
+Replays the ledger and the audited topics from offset 0 and checks: the hash chain, every
+checkpoint's Ed25519 signature and, for tree heads, the RFC 9162 Merkle root of the entries up
+to it; every audited record against its entry's digest; and the erasure protocol's rules on the
+erasure log (the forgeries a writer of those topics could make). Prints a JSON report; exit 0
+only when nothing is wrong. Settings: the variables `./lethe env` prints, and
+LETHE_AUDIT_PUBLIC_KEY (base64 SPKI DER Ed25519)."""
+
+import base64
+import datetime
+import hashlib
+import json
+import os
+import sys
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+env = os.environ
+PREFIX = env.get("LETHE_TOPIC_PREFIX", "")
+
+
+def physical(logical):
+    """The topic's name in a side-by-side copy (LETHE_TOPIC_PREFIX), as Lethe's services name it."""
+    return f"{PREFIX}.{logical}" if PREFIX else logical
+LEDGER = "lethe.audit.ledger.v1"
+AUDITED = [
+    "lethe.account.events.v1",
+    "lethe.account.ingest.v1",
+    "lethe.consent.events.v1",
+    "lethe.retention.events.v1",
+    "lethe.erasure.events.v1",
+    "lethe.erasure.participants.v1",
+    "lethe.access.events.v1",
+]
+COMPACTED = {"lethe.erasure.participants.v1"}
+GENESIS = "sha256:" + "0" * 64
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def ms(value):
+    if isinstance(value, datetime.datetime):
+        return (value - EPOCH) // datetime.timedelta(milliseconds=1)
+    return value
+
+
+def js(value):
+    """JSON as JavaScript's JSON.stringify writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_text(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def read_topic(topic, read_committed=False):
+    """Every record of a topic, partition by partition from its low watermark: (partition, offset, value)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": env["LETHE_KAFKA_BROKERS"],
+            "security.protocol": "SASL_SSL",
+            "ssl.ca.location": env["LETHE_TLS_CA_FILE"],
+            "sasl.mechanisms": "SCRAM-SHA-512",
+            "sasl.username": env["LETHE_KAFKA_SASL_USERNAME"],
+            "sasl.password": env["LETHE_KAFKA_SASL_PASSWORD"],
+            "group.id": "lethe-reader-verify-py",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed" if read_committed else "read_uncommitted",
+        }
+    )
+    records, lows = [], {}
+    try:
+        metadata = consumer.list_topics(topic, timeout=30).topics.get(topic)
+        if metadata is None or metadata.error is not None or not metadata.partitions:
+            raise SystemExit(f"verify-py: cannot read topic {topic} ({metadata.error if metadata else 'no such topic'})")
+        for partition in sorted(metadata.partitions):
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
+            lows[partition] = low
+            if high <= low:
+                continue
+            consumer.assign([TopicPartition(topic, partition, low)])
+            position = low
+            while position < high:
+                message = consumer.poll(5)
+                if message is None:
+                    # read_committed stops at the last stable offset: transaction markers take offsets.
+                    if read_committed:
+                        break
+                    continue
+                if message.error():
+                    continue
+                records.append((partition, message.offset(), message.value()))
+                position = message.offset() + 1
+    finally:
+        consumer.close()
+    return records, lows
+
+
+# RFC 9162 section 2.1: leaves 0x00 | data, nodes 0x01 | left | right, split at the largest power of two.
+def leaf_hash(entry_hash):
+    return hashlib.sha256(b"\x00" + entry_hash.encode()).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def tree_root(leaves):
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return node_hash(tree_root(leaves[:k]), tree_root(leaves[k:]))
+
+
+class Report:
+    def __init__(self):
+        self.problems = []
+
+    def add(self, kind, position, detail):
+        self.problems.append({"kind": kind, "position": position, "detail": detail})
+
+
+def check_ledger(report, decode, public_key):
+    ledger = physical(LEDGER)
+    records, _ = read_topic(ledger, read_committed=True)
+    previous_seq, previous_hash = 0, GENESIS
+    by_position, hash_by_seq, leaves, checkpoints, digest_by_event = {}, {}, [], [], {}
+    for partition, offset, value in records:
+        event = decode(ledger, value)
+        data, position = event["data"], f"{ledger}/{partition}@{offset}"
+        if event["envelope"]["type"] == "AuditEntry":
+            seq, ref = data["seq"], data["eventRef"]
+            fields = [seq, data["prevHash"], ref["topic"], ref["partition"], ref["offset"], ref["eventId"], ref["type"], data["eventDigest"]]
+            if seq != previous_seq + 1:
+                report.add("ledger-chain-broken", f"{position} seq {seq}", f"expected seq {previous_seq + 1}")
+            elif data["prevHash"] != previous_hash:
+                report.add("ledger-chain-broken", f"{position} seq {seq}", "prevHash does not match the entry before")
+            elif sha256_text(js(fields).encode()) != data["entryHash"]:
+                report.add("ledger-chain-broken", f"{position} seq {seq}", "entryHash does not match the entry")
+            previous_seq, previous_hash = seq, data["entryHash"]
+            hash_by_seq[seq] = data["entryHash"]
+            leaves.append(leaf_hash(data["entryHash"]))
+            by_position[(ref["topic"], ref["partition"], ref["offset"])] = (seq, data["eventDigest"])
+            if ref["eventId"]:
+                digest_by_event[ref["eventId"]] = data["eventDigest"]
+        elif event["envelope"]["type"] == "AuditCheckpoint":
+            checkpoints.append((position, data))
+    for position, data in checkpoints:
+        seq, entry_hash, size, root = data["seq"], data["entryHash"], data.get("treeSize"), data.get("rootHash")
+        signed = (
+            f"lethe.audit.checkpoint.v2|{seq}|{entry_hash}|{size}|{root}"
+            if size is not None
+            else f"lethe.audit.checkpoint.v1|{seq}|{entry_hash}"
+        ).encode()
+        try:
+            public_key.verify(bytes(data["signature"]), signed)
+        except InvalidSignature:
+            report.add("ledger-checkpoint-invalid", f"{position} seq {seq}", "the signature does not verify")
+            continue
+        if hash_by_seq.get(seq) != entry_hash:
+            report.add("ledger-checkpoint-invalid", f"{position} seq {seq}", "the signed hash is not the ledger entry at that seq")
+        elif size is not None and (size != seq or "sha256:" + tree_root(leaves[:size]).hex() != root):
+            report.add("ledger-checkpoint-invalid", f"{position} seq {seq}", "the signed tree head is not the Merkle tree of the entries up to it")
+    return by_position, digest_by_event, len(hash_by_seq), len(checkpoints)
+
+
+def check_records(report, decode, by_position, digest_by_event):
+    """Every audited record matches its entry's digest; returns the erasure and retention logs."""
+    logs = {}
+    seen = set()
+    for logical in AUDITED:
+        topic = physical(logical)
+        records, lows = read_topic(topic)
+        events = []
+        for partition, offset, value in records:
+            position = f"{topic}/{partition}@{offset}"
+            seen.add((topic, partition, offset))
+            entry = by_position.get((topic, partition, offset))
+            digest = sha256_text(value or b"")
+            if entry is None:
+                # Not at its position: an outbox's second copy (same event id, same bytes) is fine.
+                try:
+                    event_id = str(decode(topic, value)["envelope"]["eventId"]) if value else None
+                except Exception:  # not Avro: it cannot be a copy of a ledgered event
+                    event_id = None
+                known = digest_by_event.get(event_id)
+                if known is None:
+                    report.add("record-not-in-ledger", position, "no ledger entry for this record or its event id")
+                elif known != digest:
+                    report.add("record-forged", position, f"a copy of event {event_id} with other bytes")
+            elif entry[1] != digest:
+                report.add("record-altered", f"{position} seq {entry[0]}", "the record bytes differ from the digest in the ledger")
+            if logical in ("lethe.erasure.events.v1", "lethe.retention.events.v1") and value:
+                events.append((decode(topic, value), position))
+        logs[logical] = events
+        for (t, partition, offset), (seq, _) in by_position.items():
+            if t == topic and (t, partition, offset) not in seen and offset >= lows.get(partition, 0) and logical not in COMPACTED:
+                report.add("ledger-entry-without-record", f"{t}/{partition}@{offset} seq {seq}", "the ledger names a record the topic does not hold")
+    return logs
+
+
+def check_protocol(report, erasure_log, retention_log):
+    """The erasure protocol's rules (docs/ledger-format.md names them with the TypeScript verifier)."""
+    holds = {}
+    for event, _ in retention_log:
+        subject, data, kind = event["envelope"]["subjectId"], event["data"], event["envelope"]["type"]
+        if kind == "LegalHoldPlaced":
+            holds.setdefault(subject, {}).setdefault(
+                data["holdId"], {"placed": ms(event["envelope"]["occurredAt"]), "released": None, "until": ms(data.get("until"))}
+            )
+        elif kind == "LegalHoldReleased":
+            hold = holds.get(subject, {}).get(data["holdId"])
+            if hold and hold["released"] is None:
+                hold["released"] = ms(event["envelope"]["occurredAt"])
+    requests, seen = {}, set()
+    for event, position in erasure_log:
+        envelope, data = event["envelope"], event["data"]
+        request_id = data.get("requestId")
+        event_id = str(envelope["eventId"])
+        if not request_id or envelope["type"].startswith("Access") or event_id in seen:
+            continue
+        seen.add(event_id)
+        request = requests.setdefault(request_id, {"requested": None, "ever": set(), "plan": set(), "issued": {}, "answered": set()})
+        kind = envelope["type"]
+        if kind == "ErasureRequested":
+            request["requested"] = {"at": ms(data["requestedAt"]), "all": data["scope"]["all"]}
+            continue
+        if request["requested"] is None:
+            report.add("request-never-requested", position, f"{kind} for request {request_id}, which was never requested")
+        if kind == "ErasurePlanned":
+            request["plan"] = {t["participantId"] for t in data["tasks"]}
+            request["ever"] |= request["plan"]
+        elif kind == "ErasureTaskIssued":
+            request["issued"][data["participantId"]] = ms(envelope["occurredAt"])
+        elif kind in ("ErasureTaskCompleted", "ErasureTaskFailed"):
+            participant = data["participantId"]
+            if participant not in request["ever"]:
+                report.add("answer-from-unplanned-participant", position, f"{participant} answered request {request_id}, which never planned it")
+            request["answered"].add(participant)
+            if kind == "ErasureTaskCompleted" and data["outcome"] in ("erased", "anonymised"):
+                issued = request["issued"].get(participant, ms(envelope["occurredAt"]))
+                requested = request["requested"]["at"] if request["requested"] else issued
+                for hold_id, hold in holds.get(envelope["subjectId"], {}).items():
+                    ended = min(x for x in (hold["released"], hold["until"], float("inf")) if x is not None)
+                    if hold["placed"] <= requested and ended > issued:
+                        report.add("erased-under-legal-hold", position, f"{participant} erased while legal hold {hold_id} stood (request {request_id})")
+                        break
+                if participant == "key-vault" and not (request["requested"] and request["requested"]["all"]):
+                    report.add("key-destroyed-without-whole-account-request", position, f"the subject's key was destroyed for request {request_id}")
+        elif kind == "ErasureCompleted":
+            unanswered = sorted(request["plan"] - request["answered"])
+            if unanswered:
+                report.add("completed-before-participants-answered", position, f"request {request_id} completed while {', '.join(unanswered)} had not answered")
+
+
+def main():
+    registry = SchemaRegistryClient({"url": env["LETHE_REGISTRY_URL"], "ssl.ca.location": env["LETHE_TLS_CA_FILE"]})
+    deserialize = AvroDeserializer(registry)
+
+    def decode(topic, value):
+        return deserialize(value, SerializationContext(topic, MessageField.VALUE))
+
+    public_key = load_der_public_key(base64.b64decode(env["LETHE_AUDIT_PUBLIC_KEY"]))
+    report = Report()
+    by_position, digest_by_event, entries, checkpoints = check_ledger(report, decode, public_key)
+    logs = check_records(report, decode, by_position, digest_by_event)
+    check_protocol(report, logs["lethe.erasure.events.v1"], logs["lethe.retention.events.v1"])
+    summary = {
+        "ok": not report.problems,
+        "entries": entries,
+        "checkpoints": checkpoints,
+        "erasureEvents": len(logs["lethe.erasure.events.v1"]),
+        "holdEvents": len(logs["lethe.retention.events.v1"]),
+        "problems": report.problems,
+    }
+    print(json.dumps(summary, indent=2))
+    return 0 if not report.problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
