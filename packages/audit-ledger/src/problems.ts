@@ -17,7 +17,8 @@ export type ProblemKind =
   | 'answer-from-unplanned-participant'
   | 'erased-under-legal-hold'
   | 'key-destroyed-without-whole-account-request'
-  | 'completed-before-participants-answered';
+  | 'completed-before-participants-answered'
+  | 'certificate-mismatch';
 
 export interface Problem {
   readonly kind: ProblemKind;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { isEventOfType, type EventOf, type LetheEvent } from '@lethe/events';
 
 import type { Problem } from './problems';
@@ -30,6 +32,8 @@ interface RequestSoFar {
   issuedAt: Map<string, number>;
   /** Participants with an answer (completed or failed) so far. */
   answered: Set<string>;
+  /** Each participant's latest completed answer: what the certificate must say it did. */
+  results: Map<string, { outcome: string; evidenceDigest: string; verifiedEmpty: boolean }>;
   completed: boolean;
 }
 
@@ -91,6 +95,7 @@ export function checkProtocol(
       plan: new Set<string>(),
       issuedAt: new Map<string, number>(),
       answered: new Set<string>(),
+      results: new Map(),
       completed: false,
     };
     requests.set(requestId, request);
@@ -125,8 +130,12 @@ export function checkProtocol(
           `${participantId} answered request ${requestId}, which never planned it`,
         );
       request.answered.add(participantId);
-      if (isEventOfType(event, 'ErasureTaskCompleted') && ERASING_OUTCOMES.has(event.data.outcome))
-        checkErasure(event, position, request, holds.get(event.envelope.subjectId ?? ''), problem);
+      if (isEventOfType(event, 'ErasureTaskCompleted')) {
+        const { outcome, evidenceDigest, verifiedEmpty } = event.data;
+        request.results.set(participantId, { outcome, evidenceDigest, verifiedEmpty });
+        if (ERASING_OUTCOMES.has(outcome))
+          checkErasure(event, position, request, holds.get(event.envelope.subjectId ?? ''), problem);
+      }
     } else if (isEventOfType(event, 'ErasureCompleted')) {
       const open = [...request.plan].filter((participantId) => !request.answered.has(participantId));
       if (open.length > 0)
@@ -135,6 +144,8 @@ export function checkProtocol(
           position,
           `request ${requestId} completed while ${open.join(', ')} had not answered`,
         );
+      const why = certificateMismatch(event, request);
+      if (why) problem('certificate-mismatch', position, `request ${requestId}: ${why}`);
       request.completed = true;
     }
   }
@@ -163,4 +174,45 @@ function checkErasure(
       position,
       `the subject's key was destroyed for request ${requestId}, ${request.requested ? 'which does not erase the whole account' : 'which was never requested'}`,
     );
+}
+
+/**
+ * What in the completion's certificate the log does not bear out, or undefined: the digest is of
+ * its JSON, the JSON names this request, subject and result, its outcomes are the completion's,
+ * and each participant's outcome and evidence digest are those of its answer on the log.
+ */
+function certificateMismatch(event: EventOf<'ErasureCompleted'>, request: RequestSoFar): string | undefined {
+  const { requestId, result, outcomes, certificate } = event.data;
+  if (`sha256:${createHash('sha256').update(certificate.json).digest('hex')}` !== certificate.digest)
+    return 'the certificate digest is not the SHA-256 of its JSON';
+  let stated: { requestId?: unknown; subjectId?: unknown; result?: unknown; outcomes?: unknown };
+  try {
+    stated = JSON.parse(certificate.json) as typeof stated;
+  } catch {
+    return 'the certificate is not JSON';
+  }
+  if (stated.requestId !== requestId || stated.subjectId !== event.envelope.subjectId)
+    return 'the certificate names another request or subject';
+  if (stated.result !== result)
+    return `the certificate says ${String(stated.result)}, the completion ${result}`;
+  const byParticipant = (list: readonly { participantId: string }[]) =>
+    JSON.stringify([...list].map((o) => o.participantId).sort());
+  const certified = Array.isArray(stated.outcomes) ? (stated.outcomes as { participantId: string }[]) : [];
+  if (byParticipant(certified) !== byParticipant(outcomes))
+    return 'the certificate lists other participants than the completion';
+  for (const outcome of outcomes) {
+    const inCertificate = certified.find((o) => o.participantId === outcome.participantId) as
+      { outcome?: unknown; evidenceDigest?: unknown } | undefined;
+    if (inCertificate?.outcome !== outcome.outcome || inCertificate.evidenceDigest !== outcome.evidenceDigest)
+      return `the certificate and the completion differ on ${outcome.participantId}`;
+    if (outcome.outcome === 'failed') continue;
+    const answered = request.results.get(outcome.participantId);
+    if (
+      !answered ||
+      answered.outcome !== outcome.outcome ||
+      answered.evidenceDigest !== outcome.evidenceDigest
+    )
+      return `${outcome.participantId} is certified ${outcome.outcome} with evidence its answer on the log does not give`;
+  }
+  return undefined;
 }

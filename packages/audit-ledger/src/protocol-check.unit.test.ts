@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { makeEvent, type LetheEvent } from '@lethe/events';
 
 import type { Problem } from './problems';
@@ -51,13 +53,35 @@ const answered = (requestId: string, participantId: string, at: number, outcome 
     evidenceDigest: 'sha256:0',
     retainedUntil: null,
   });
-const completed = (requestId: string, at: number) =>
-  makeEvent('ErasureCompleted', on('sub_1', at), {
+/** A completion whose certificate states what the honest log below has each participant answer. */
+const completed = (
+  requestId: string,
+  at: number,
+  answers: Record<string, string> = {},
+  certified = answers,
+) => {
+  const outcomes = (list: Record<string, string>) =>
+    Object.entries(list).map(([participantId, outcome]) => ({
+      participantId,
+      outcome,
+      counts: {},
+      verifiedEmpty: true,
+      evidenceDigest: 'sha256:0',
+      retainedUntil: null,
+    }));
+  const json = JSON.stringify({
+    requestId,
+    subjectId: 'sub_1',
+    result: 'complete',
+    outcomes: outcomes(certified),
+  });
+  return makeEvent('ErasureCompleted', on('sub_1', at), {
     requestId,
     result: 'complete',
-    outcomes: [],
-    certificate: { json: '{}', digest: 'sha256:0' },
+    outcomes: outcomes(answers),
+    certificate: { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` },
   });
+};
 const holdPlaced = (holdId: string, at: number) =>
   makeEvent('LegalHoldPlaced', on('sub_1', at, 'retention'), {
     holdId,
@@ -88,7 +112,7 @@ const honest = (requestId: string, start: number) => [
   answered(requestId, 'notes', start + 3),
   issued(requestId, 'key-vault', start + 4),
   answered(requestId, 'key-vault', start + 5),
-  completed(requestId, start + 6),
+  completed(requestId, start + 6, { notes: 'erased', 'key-vault': 'erased' }),
 ];
 
 describe('the erasure protocol, checked on the log', () => {
@@ -131,6 +155,33 @@ describe('the erasure protocol, checked on the log', () => {
   it('finds a completion before every planned participant answered', () => {
     const early = honest('req_1', T0);
     early.splice(5, 1); // the key vault's answer never came
-    expect(check(early)).toEqual([['completed-before-participants-answered', 'lethe.erasure.events.v1/0@5']]);
+    // Its certificate says the key vault erased: the log gives no such answer either.
+    expect(check(early)).toEqual([
+      ['completed-before-participants-answered', 'lethe.erasure.events.v1/0@5'],
+      ['certificate-mismatch', 'lethe.erasure.events.v1/0@5'],
+    ]);
+  });
+
+  it('finds a certificate the log does not bear out', () => {
+    const log = honest('req_1', T0);
+    // The completion certifies the key vault's erasure, but the certificate says it kept the key.
+    log[6] = completed(
+      'req_1',
+      T0 + 6,
+      { notes: 'erased', 'key-vault': 'erased' },
+      { notes: 'erased', 'key-vault': 'retained-legal' },
+    );
+    expect(check(log)).toEqual([['certificate-mismatch', 'lethe.erasure.events.v1/0@6']]);
+    // A certificate and completion that agree, on an outcome no answer on the log gave.
+    log[6] = completed('req_1', T0 + 6, { notes: 'anonymised', 'key-vault': 'erased' });
+    expect(check(log)).toEqual([['certificate-mismatch', 'lethe.erasure.events.v1/0@6']]);
+    const digest = { ...honest('req_1', T0)[6]! };
+    const data = digest.data as { certificate: { json: string; digest: string } };
+    digest.data = {
+      ...data,
+      certificate: { ...data.certificate, digest: `sha256:${'0'.repeat(64)}` },
+    } as never;
+    log[6] = digest;
+    expect(check(log)).toEqual([['certificate-mismatch', 'lethe.erasure.events.v1/0@6']]);
   });
 });

@@ -33,8 +33,8 @@ const ledgerKeys = testLedgerKeys();
 const DAY = 86_400_000;
 const VERIFY_PY = path.resolve(__dirname, '..', '..', '..', 'tools', 'verify-py', 'verify_ledger.py');
 const VERIFY_PY_REQUIREMENTS = path.join(path.dirname(VERIFY_PY), 'requirements.txt');
-const certificateOf = (requestId: string) => {
-  const json = JSON.stringify({ requestId, result: 'complete' });
+const certificateOf = (requestId: string, subjectId: string) => {
+  const json = JSON.stringify({ requestId, subjectId, result: 'complete', outcomes: [] });
   return { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` };
 };
 
@@ -79,7 +79,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
       requestId,
       result: 'complete',
       outcomes: [],
-      certificate: certificateOf(requestId),
+      certificate: certificateOf(requestId, subjectId),
     });
   const verify = (overrides: { topicName?: (logical: string) => string; now?: Date } = {}) =>
     verifyScope(scope, ledgerKeys.publicKey, overrides);
