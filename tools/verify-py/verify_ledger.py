@@ -4,7 +4,7 @@ Replays the ledger and the audited topics from offset 0 and checks: the hash cha
 checkpoint's Ed25519 signature and, for tree heads, the RFC 9162 Merkle root of the entries up
 to it; every audited record against its entry's digest; and the erasure protocol's rules on the
 erasure log (the forgeries a writer of those topics could make). Prints a JSON report; exit 0
-only when nothing is wrong. Settings: the variables `./lethe env` prints, and
+only when nothing is wrong. With `--receipt FILE` it checks one erasure receipt offline instead. Settings: the variables `./lethe env` prints, and
 LETHE_AUDIT_PUBLIC_KEY (base64 SPKI DER Ed25519)."""
 
 import base64
@@ -262,14 +262,76 @@ def check_protocol(report, erasure_log, retention_log):
                 report.add("completed-before-participants-answered", position, f"request {request_id} completed while {', '.join(unanswered)} had not answered")
 
 
+def verify_inclusion(leaf, index, size, proof, root):
+    """RFC 9162 section 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            r = node_hash(p, r)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def check_receipt(receipt, public_key):
+    """The five steps of docs/ledger-format.md, "Receipts"; returns what fails."""
+    problems = []
+    head, entry, record, certificate = receipt["treeHead"], receipt["entry"], receipt["record"], receipt["certificate"]
+    signed = f"lethe.audit.checkpoint.v2|{head['seq']}|{head['entryHash']}|{head['size']}|{head['rootHash']}".encode()
+    try:
+        public_key.verify(base64.b64decode(head["signature"]), signed)
+        if head["size"] != head["seq"]:
+            problems.append("the tree head's size is not its seq")
+    except InvalidSignature:
+        problems.append("the tree head is not signed by this key")
+    ref = entry["eventRef"]
+    fields = [entry["seq"], entry["prevHash"], ref["topic"], ref["partition"], ref["offset"], ref["eventId"], ref["type"], entry["eventDigest"]]
+    if sha256_text(js(fields).encode()) != entry["entryHash"]:
+        problems.append("the ledger entry does not hash to its entryHash")
+    if entry["leafIndex"] != entry["seq"] - 1 or entry["seq"] > head["size"]:
+        problems.append("the entry is not a leaf of the signed tree")
+    elif not verify_inclusion(
+        leaf_hash(entry["entryHash"]),
+        entry["leafIndex"],
+        head["size"],
+        [bytes.fromhex(h) for h in entry["proof"]],
+        bytes.fromhex(head["rootHash"].removeprefix("sha256:")),
+    ):
+        problems.append("the inclusion proof does not lead to the signed root")
+    value = base64.b64decode(record["value"])
+    if (ref["topic"], ref["partition"], ref["offset"]) != (record["topic"], record["partition"], record["offset"]) or ref["type"] != "ErasureCompleted":
+        problems.append("the ledger entry is not this ErasureCompleted record")
+    if sha256_text(value) != entry["eventDigest"]:
+        problems.append("the record is not the one the ledger entry digests")
+    if sha256_text(certificate["json"].encode()) != certificate["digest"]:
+        problems.append("the certificate does not hash to its digest")
+    for text in (certificate["json"], certificate["digest"], receipt["requestId"]):
+        if text.encode() not in value:
+            problems.append("the record does not carry the certificate and request id")
+            break
+    return problems
+
+
 def main():
+    public_key = load_der_public_key(base64.b64decode(env["LETHE_AUDIT_PUBLIC_KEY"]))
+    if len(sys.argv) == 3 and sys.argv[1] == "--receipt":
+        with open(sys.argv[2], encoding="utf-8") as file:
+            problems = check_receipt(json.load(file), public_key)
+        print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+        return 0 if not problems else 1
     registry = SchemaRegistryClient({"url": env["LETHE_REGISTRY_URL"], "ssl.ca.location": env["LETHE_TLS_CA_FILE"]})
     deserialize = AvroDeserializer(registry)
 
     def decode(topic, value):
         return deserialize(value, SerializationContext(topic, MessageField.VALUE))
 
-    public_key = load_der_public_key(base64.b64decode(env["LETHE_AUDIT_PUBLIC_KEY"]))
     report = Report()
     by_position, digest_by_event, entries, checkpoints = check_ledger(report, decode, public_key)
     logs = check_records(report, decode, by_position, digest_by_event)

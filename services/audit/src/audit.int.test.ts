@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import {
@@ -175,6 +177,24 @@ describe('the audit ledger and its verification, on the real broker', () => {
       ),
     ).toContain('the record is not the one the ledger entry digests');
     expect(await proveErasure({ kafka, codec, requestId: 'req_open', topicName })).toBeUndefined();
+
+    // The independent verifier checks the same receipt from docs/ledger-format.md alone.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-receipt-')), 'receipt.json');
+    const checkInPython = (candidate: unknown) => {
+      writeFileSync(file, JSON.stringify(candidate));
+      const run = spawnSync(pythonWith(VERIFY_PY_REQUIREMENTS), [VERIFY_PY, '--receipt', file], {
+        env: { PATH: process.env.PATH, LETHE_AUDIT_PUBLIC_KEY: ledgerKeys.publicKey },
+        encoding: 'utf8',
+      });
+      return JSON.parse(run.stdout) as { ok: boolean; problems: string[] };
+    };
+    expect(checkInPython(receipt)).toEqual({ ok: true, problems: [] });
+    const tampered = checkInPython({
+      ...receipt!,
+      record: { ...receipt!.record, value: value.toString('base64') },
+    });
+    expect(tampered.ok).toBe(false);
+    expect(tampered.problems).toContain('the record is not the one the ledger entry digests');
   });
 
   it('reports a request without completion past its deadline, one completed late, one completed twice', async () => {
