@@ -164,6 +164,17 @@ describe('the audit ledger and its verification, on the real broker', () => {
     expect(receipt!.entry.eventRef.type).toBe('ErasureCompleted');
     expect(receipt!.treeHead.size).toBeGreaterThanOrEqual(receipt!.entry.seq);
     expect(checkReceipt(receipt!, publicKeyFrom(ledgerKeys.publicKey))).toEqual([]);
+    // The audit service serves the same receipt to an auditor; none for an open request.
+    const served = await audit.app.inject({
+      url: '/v1/erasure-requests/req_ok/receipt',
+      headers: bearer(auth.privateKey, ['auditor']),
+    });
+    expect(checkReceipt(served.json(), publicKeyFrom(ledgerKeys.publicKey))).toEqual([]);
+    const open = await audit.app.inject({
+      url: '/v1/erasure-requests/req_open/receipt',
+      headers: bearer(auth.privateKey, ['auditor']),
+    });
+    expect([open.statusCode, open.json<{ code: string }>().code]).toEqual([404, 'AUDIT_RECEIPT_UNAVAILABLE']);
     // Signed by another key, or with the record changed: it proves nothing.
     expect(checkReceipt(receipt!, publicKeyFrom(testLedgerKeys().publicKey))).toEqual([
       'the tree head is not signed by this key',

@@ -7,6 +7,7 @@ import type { Db } from 'mongodb';
 import type { EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
+import { proveErasure } from '@lethe/audit-ledger';
 import {
   buildServiceApp,
   type ServerTls,
@@ -81,7 +82,14 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
       ledgerWriter: async () => !writer.fenced(),
     },
   });
-  await app.register(async (scope) => auditRoutes(scope, { timelines }));
+  const receipts = (requestId: string) =>
+    proveErasure({
+      kafka: deps.kafka,
+      codec: deps.codec,
+      requestId,
+      ...(deps.topicName ? { topicName: deps.topicName } : {}),
+    });
+  await app.register(async (scope) => auditRoutes(scope, { timelines, receipts }));
 
   return {
     app,

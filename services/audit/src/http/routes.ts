@@ -2,11 +2,17 @@ import type { FastifyInstance } from 'fastify';
 
 import { ProblemError } from '@lethe/service-kit';
 
+import type { ErasureReceipt } from '@lethe/audit-ledger';
+
 import type { RequestTimelines } from '../timeline/request-timeline';
 
 export async function auditRoutes(
   app: FastifyInstance,
-  deps: { timelines: RequestTimelines },
+  deps: {
+    timelines: RequestTimelines;
+    /** The receipt of a completed erasure, or undefined (not completed, or no signed head yet). */
+    receipts: (requestId: string) => Promise<ErasureReceipt | undefined>;
+  },
 ): Promise<void> {
   app.get<{ Params: { requestId: string } }>(
     '/v1/erasure-requests/:requestId/timeline',
@@ -31,6 +37,34 @@ export async function auditRoutes(
           detail: 'no such erasure request in the ledger',
         });
       return { requestId: request.params.requestId, events };
+    },
+  );
+
+  app.get<{ Params: { requestId: string } }>(
+    '/v1/erasure-requests/:requestId/receipt',
+    {
+      config: { access: { scopes: ['auditor', 'operator'] } },
+      schema: {
+        summary:
+          "A completed erasure's receipt: certificate, ledger entry, RFC 9162 inclusion proof and signed tree head (lethe audit check-receipt checks it offline)",
+        params: {
+          type: 'object',
+          required: ['requestId'],
+          properties: { requestId: { type: 'string', maxLength: 100 } },
+        },
+      },
+    },
+    async (request) => {
+      // Replays the ledger: a receipt is asked for rarely, and then it must be exact.
+      const receipt = await deps.receipts(request.params.requestId);
+      if (!receipt)
+        throw new ProblemError({
+          status: 404,
+          title: 'Not Found',
+          code: 'AUDIT_RECEIPT_UNAVAILABLE',
+          detail: 'no completed erasure with that id under a signed tree head yet',
+        });
+      return receipt;
     },
   );
 }
