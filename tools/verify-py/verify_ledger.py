@@ -110,15 +110,22 @@ def node_hash(left, right):
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def tree_root(leaves):
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return leaves[0]
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return node_hash(tree_root(leaves[:k]), tree_root(leaves[k:]))
+def roots_at(leaves, sizes):
+    """The tree root of the first `size` leaves for each size asked, in one pass: the tree's
+    right edge (one root per complete subtree) gives the root of every prefix."""
+    wanted, roots, edge = set(sizes), {}, []
+    for count, leaf in enumerate(leaves, start=1):
+        subtree = (1, leaf)
+        while edge and edge[-1][0] == subtree[0]:
+            left = edge.pop()
+            subtree = (left[0] * 2, node_hash(left[1], subtree[1]))
+        edge.append(subtree)
+        if count in wanted:
+            root = edge[-1][1]
+            for _, hash_ in reversed(edge[:-1]):
+                root = node_hash(hash_, root)
+            roots[count] = root
+    return roots
 
 
 class Report:
@@ -154,6 +161,7 @@ def check_ledger(report, decode, public_key):
                 digest_by_event[ref["eventId"]] = data["eventDigest"]
         elif event["envelope"]["type"] == "AuditCheckpoint":
             checkpoints.append((position, data))
+    roots = roots_at(leaves, [data["treeSize"] for _, data in checkpoints if data.get("treeSize") is not None])
     for position, data in checkpoints:
         seq, entry_hash, size, root = data["seq"], data["entryHash"], data.get("treeSize"), data.get("rootHash")
         signed = (
@@ -168,7 +176,7 @@ def check_ledger(report, decode, public_key):
             continue
         if hash_by_seq.get(seq) != entry_hash:
             report.add("ledger-checkpoint-invalid", f"{position} seq {seq}", "the signed hash is not the ledger entry at that seq")
-        elif size is not None and (size != seq or "sha256:" + tree_root(leaves[:size]).hex() != root):
+        elif size is not None and (size != seq or size not in roots or "sha256:" + roots[size].hex() != root):
             report.add("ledger-checkpoint-invalid", f"{position} seq {seq}", "the signed tree head is not the Merkle tree of the entries up to it")
     return by_position, digest_by_event, len(hash_by_seq), len(checkpoints)
 

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-
 import { isEventOfType, type EventOf, type LetheEvent } from '@lethe/events';
 
+import { recordDigest } from './chain';
 import type { Problem } from './problems';
 
 // The erasure protocol's rules, checked on the log itself: what a principal that can write the
@@ -183,7 +182,7 @@ function checkErasure(
  */
 function certificateMismatch(event: EventOf<'ErasureCompleted'>, request: RequestSoFar): string | undefined {
   const { requestId, result, outcomes, certificate } = event.data;
-  if (`sha256:${createHash('sha256').update(certificate.json).digest('hex')}` !== certificate.digest)
+  if (recordDigest(Buffer.from(certificate.json, 'utf8')) !== certificate.digest)
     return 'the certificate digest is not the SHA-256 of its JSON';
   let stated: { requestId?: unknown; subjectId?: unknown; result?: unknown; outcomes?: unknown };
   try {

@@ -1,5 +1,6 @@
-import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
 
+import { x25519PrivateFromRaw } from './hpke';
 import { openSealed, sealTo, type OpenOptions } from './sealed-box';
 
 // Access requests (DESIGN.md section 9): each participant seals its export to a key of the
@@ -7,13 +8,11 @@ import { openSealed, sealTo, type OpenOptions } from './sealed-box';
 // shredding the subject's key makes every sealed answer (on Kafka too) unreadable.
 
 const EXPORT_KEY_INFO = Buffer.from('lethe.export-key.v1');
-/** PKCS#8 DER of an X25519 private key, less its 32 raw bytes (RFC 8410). */
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 /** The request's X25519 private key, from the subject's data key and the request id. */
 export function exportPrivateKey(subjectKey: Buffer, requestId: string): KeyObject {
   const raw = Buffer.from(hkdfSync('sha256', subjectKey, Buffer.from(requestId), EXPORT_KEY_INFO, 32));
-  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
+  return x25519PrivateFromRaw(raw);
 }
 
 /** base64 SPKI DER of a private key's public half: what goes in the signed export task. */
