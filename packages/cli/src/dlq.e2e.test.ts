@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 
 import { KafkaPortError, type KafkaClient } from '@lethe/kafka';
@@ -16,18 +16,21 @@ describe('lethe dlq', () => {
   const prefix = uniqueName('dlq');
   const source = `${prefix}.lethe.consent.events.v1`;
   const deadLetters = `${source}.dlq`;
-  const cli = (...args: string[]) => {
-    const run = spawnSync(
-      process.execPath,
-      ['--conditions=lethe-source', '--import', 'tsx', MAIN, 'dlq', ...args],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, LETHE_TOPIC_PREFIX: prefix },
-        timeout: 120_000,
-      },
-    );
-    return { status: run.status, out: run.stdout, err: run.stderr };
-  };
+  // Asynchronous on purpose: the consumer under test lives in this process, and a CLI run that
+  // blocked the event loop (spawnSync) for longer than its 15 s session got it evicted from its
+  // group mid-test on a loaded machine, so the replayed records arrived after the wait ended.
+  const cli = (...args: string[]) =>
+    new Promise<{ status: number | null; out: string; err: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--conditions=lethe-source', '--import', 'tsx', MAIN, 'dlq', ...args],
+        { encoding: 'utf8', env: { ...process.env, LETHE_TOPIC_PREFIX: prefix }, timeout: 120_000 },
+        (error, stdout, stderr) => {
+          const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          resolve({ status, out: stdout, err: stderr });
+        },
+      );
+    });
 
   beforeAll(async () => {
     kafka = await testKafka();
@@ -72,14 +75,14 @@ describe('lethe dlq', () => {
         (await kafka.deadLetterDepths()).at(0)?.records === 2 ? true : undefined,
       );
 
-      const listed = cli('list');
+      const listed = await cli('list');
       expect(listed.status).toBe(0);
       expect(listed.out).toContain(`${deadLetters}  records=2  oldest=`);
       expect(listed.out).toContain(
         '2 x KAFKA_RECORD_WITHOUT_VALUE: the handler refuses it (a bug, fixed later)',
       );
 
-      const shown = cli('show', deadLetters, '--limit', '1');
+      const shown = await cli('show', deadLetters, '--limit', '1');
       expect(shown.status).toBe(0);
       const [letter] = shown.out
         .trim()
@@ -93,19 +96,21 @@ describe('lethe dlq', () => {
       expect(shown.out).not.toContain('secret-one');
 
       fixed = true;
-      const replayed = cli('replay', deadLetters);
+      const replayed = await cli('replay', deadLetters);
       expect(replayed.out).toContain('replayed 2 to their source topics; 0 had been replayed before');
       await eventually(async () =>
         handled.includes('secret-one') && handled.includes('secret-two') ? true : undefined,
       );
-      expect(cli('replay', deadLetters).out).toContain(
+      expect((await cli('replay', deadLetters)).out).toContain(
         'replayed 0 to their source topics; 2 had been replayed before',
       );
       expect(handled.filter((value) => value.startsWith('secret-'))).toHaveLength(2);
 
-      expect(cli('purge', deadLetters).status).toBe(2); // not a terminal, no --yes: nothing purged
-      expect(cli('purge', deadLetters, '--yes').out).toContain(`purged 2 records from ${deadLetters}`);
-      expect(cli('list').out).toContain('dlq: 0 of 1 dead-letter topics hold records');
+      expect((await cli('purge', deadLetters)).status).toBe(2); // not a terminal, no --yes: nothing purged
+      expect((await cli('purge', deadLetters, '--yes')).out).toContain(
+        `purged 2 records from ${deadLetters}`,
+      );
+      expect((await cli('list')).out).toContain('dlq: 0 of 1 dead-letter topics hold records');
     } finally {
       await consumer.stop();
     }

@@ -88,6 +88,17 @@ describe('applyTopics against the real broker', () => {
 
   it("keeps an operator's overrides of configs the spec does not name when it reconciles the spec's", async () => {
     const name = uniqueName('topics');
+    const configs = async () => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'max.message.bytes'] },
+        ],
+      });
+      return Object.fromEntries(
+        (described.resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
+      );
+    };
     await applyTopics(admin, [spec(name, 1, '86400000')]);
     // An operator tunes a config Lethe does not own (kafka-configs --alter --add-config).
     await admin.alterConfigs({
@@ -104,19 +115,17 @@ describe('applyTopics against the real broker', () => {
         },
       ],
     });
+    // Lethe reads a topic's overrides before it rewrites them (kafkajs has no
+    // IncrementalAlterConfigs), so it keeps the operator's only once a broker describes it: the
+    // controller has the change at once, the broker that answers describeConfigs a moment later.
+    // A fresh-clone CI run reconciled inside that moment and lost the override (see topics.ts).
+    await eventually(
+      async () => ((await configs())['max.message.bytes'] === '2000000' ? true : undefined),
+      10_000,
+      "the operator's override to be described",
+    );
     // A new release changes the spec's retention: it changes, and the operator's setting stays.
     expect((await applyTopics(admin, [spec(name, 1, '3600000')])).reconfigured).toEqual([name]);
-    const configs = async () => {
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [
-          { type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'max.message.bytes'] },
-        ],
-      });
-      return Object.fromEntries(
-        (described.resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
-      );
-    };
     // The controller has the change; the broker that answers describeConfigs may show it a moment
     // later (a fresh-clone CI run read the old retention once).
     const values = await eventually(

@@ -302,7 +302,10 @@ export async function applyTopicPlan(admin: Admin, plan: TopicPlan): Promise<App
   for (const { spec, kept } of plan.reconfigure) {
     // AlterConfigs replaces all of a topic's overrides (kafkajs has no IncrementalAlterConfigs):
     // the overrides of configs the spec does not name (an operator's min.insync.replicas, say)
-    // are sent again as they are, so only the spec's own configs change.
+    // are sent again as they are, so only the spec's own configs change. Known window: an override
+    // set in the moment before a broker describes it (KRaft brokers apply config changes from the
+    // metadata log a little after the controller) is not seen and is dropped; the cure is
+    // IncrementalAlterConfigs (KIP-339), which kafkajs lacks (tulios/kafkajs#1517).
     await admin.alterConfigs({
       validateOnly: false,
       resources: [
