@@ -37,6 +37,23 @@ export interface RequestTimeline {
   readonly completedAt: number | null;
   readonly completions: number;
   readonly steps: { readonly type: string; readonly at: number; readonly detail: string }[];
+  readonly reason: string | null;
+  readonly regulation: string | null;
+  /** The erasure service said the deadline was at risk (ErasureDeadlineAtRisk). */
+  readonly atRisk: boolean;
+  /** Where the first ErasureCompleted is: what `lethe audit prove` makes a receipt for. */
+  readonly completionPosition: string | null;
+  /** Each planned participant's last answer, and how long it took from the plan. */
+  readonly participants: readonly ParticipantAnswer[];
+}
+
+export interface ParticipantAnswer {
+  readonly participantId: string;
+  /** The task's outcome (erased, anonymised, not-found, ...), `failed`, or `open`. */
+  readonly outcome: string;
+  /** The last failure's code, while the task has not completed. */
+  readonly failure: string | null;
+  readonly latencyMs: number | null;
 }
 
 /** `<topic>/<partition>@<offset>`: where a record is. */

@@ -1,6 +1,6 @@
 import { isEventOfType, latestExtendedDeadline, type LetheEvent } from '@lethe/events';
 
-import type { Problem, RequestTimeline } from './problems';
+import type { ParticipantAnswer, Problem, RequestTimeline } from './problems';
 
 /** Each erasure request's steps and status, from the erasure log; completion problems on the way. */
 export function timelines(
@@ -19,7 +19,10 @@ export function timelines(
       dueAt: null,
       originalDueAt: null,
       regulation: null,
+      reason: null,
       blocked: false,
+      atRisk: false,
+      tasks: new Map<string, TaskSoFar>(),
       completions: new Map<string, { at: number; result: string; position: string }>(),
       steps: [] as { type: string; at: number; detail: string }[],
       seen: new Set<string>(),
@@ -33,6 +36,7 @@ export function timelines(
       request.dueAt = Number(event.data.dueAt);
       request.originalDueAt = request.dueAt;
       request.regulation = event.data.regulation;
+      request.reason = event.data.reason;
     } else if (isEventOfType(event, 'ErasureDeadlineExtended')) {
       const why = extensionRefused(request, Number(event.data.previousDueAt), Number(event.data.dueAt));
       if (why)
@@ -43,7 +47,28 @@ export function timelines(
         });
       else request.dueAt = Number(event.data.dueAt); // later completions are measured against it
     } else if (isEventOfType(event, 'ErasureBlocked')) request.blocked = true;
-    else if (isEventOfType(event, 'ErasurePlanned')) request.blocked = false;
+    else if (isEventOfType(event, 'ErasurePlanned')) {
+      request.blocked = false;
+      for (const { participantId } of event.data.tasks)
+        if (!request.tasks.has(participantId))
+          request.tasks.set(participantId, {
+            plannedAt: occurredAt,
+            outcome: 'open',
+            failure: null,
+            answeredAt: null,
+          });
+    } else if (isEventOfType(event, 'ErasureTaskCompleted')) {
+      const task = taskOf(request, event.data.participantId, occurredAt);
+      task.outcome = event.data.outcome;
+      task.failure = null;
+      task.answeredAt = occurredAt;
+    } else if (isEventOfType(event, 'ErasureTaskFailed')) {
+      const task = taskOf(request, event.data.participantId, occurredAt);
+      if (task.answeredAt === null) {
+        task.outcome = 'failed';
+        task.failure = event.data.code;
+      }
+    } else if (isEventOfType(event, 'ErasureDeadlineAtRisk')) request.atRisk = true;
     else if (isEventOfType(event, 'ErasureCompleted'))
       request.completions.set(event.envelope.eventId, {
         at: occurredAt,
@@ -93,6 +118,24 @@ function extensionRefused(request: RequestSoFar, previousDueAt: number, dueAt: n
   return undefined;
 }
 
+interface TaskSoFar {
+  plannedAt: number;
+  outcome: string;
+  failure: string | null;
+  answeredAt: number | null;
+}
+
+/** A participant's task; one the plan did not name still gets a row (the protocol check flags it). */
+function taskOf(request: RequestSoFar, participantId: string, at: number): TaskSoFar {
+  let task = request.tasks.get(participantId);
+  if (!task)
+    request.tasks.set(
+      participantId,
+      (task = { plannedAt: at, outcome: 'open', failure: null, answeredAt: null }),
+    );
+  return task;
+}
+
 interface RequestSoFar {
   subjectId: string | null;
   requestedAt: number | null;
@@ -100,7 +143,10 @@ interface RequestSoFar {
   dueAt: number | null;
   originalDueAt: number | null;
   regulation: string | null;
+  reason: string | null;
   blocked: boolean;
+  atRisk: boolean;
+  tasks: Map<string, TaskSoFar>;
   completions: Map<string, { at: number; result: string; position: string }>;
   steps: { type: string; at: number; detail: string }[];
   seen: Set<string>;
@@ -144,5 +190,15 @@ function summarise(
     completedAt: first?.at ?? null,
     completions: completions.length,
     steps: request.steps.sort((a, b) => a.at - b.at),
+    reason: request.reason,
+    regulation: request.regulation,
+    atRisk: request.atRisk,
+    completionPosition: first?.position ?? null,
+    participants: [...request.tasks].map(([participantId, task]): ParticipantAnswer => ({
+      participantId,
+      outcome: task.outcome,
+      failure: task.failure,
+      latencyMs: task.answeredAt === null ? null : task.answeredAt - task.plannedAt,
+    })),
   } satisfies RequestTimeline;
 }

@@ -96,3 +96,60 @@ describe('access requests on the erasure log', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("each participant's answer in a timeline", () => {
+  it('keeps the last answer of every planned participant, its latency from the plan, and the at-risk flag', () => {
+    const task = { requestId: 'req_1', attempt: 1 };
+    const { timeline } = verify([
+      requested('GDPR'),
+      makeEvent('ErasurePlanned', at(requestedAt + 1000), {
+        requestId: 'req_1',
+        tasks: ['account', 'key-vault', 'mail'].map((participantId) => ({
+          participantId,
+          phase: 1,
+          categories: [],
+        })),
+      }),
+      makeEvent('ErasureTaskFailed', at(requestedAt + 2000), {
+        ...task,
+        participantId: 'account',
+        retriable: true,
+        code: 'STORE_UNAVAILABLE',
+      }),
+      makeEvent('ErasureTaskCompleted', at(requestedAt + 4000), {
+        ...task,
+        participantId: 'account',
+        outcome: 'erased',
+        counts: { profiles: 1 },
+        verifiedEmpty: true,
+        evidenceDigest: 'sha256:00',
+        retainedUntil: null,
+      }),
+      makeEvent('ErasureTaskFailed', at(requestedAt + 5000), {
+        ...task,
+        participantId: 'mail',
+        retriable: true,
+        code: 'SMTP_DOWN',
+      }),
+      makeEvent('ErasureDeadlineAtRisk', at(originalDue - DAY), {
+        requestId: 'req_1',
+        dueAt: originalDue,
+        openParticipants: ['key-vault', 'mail'],
+      }),
+    ]);
+    expect(timeline).toMatchObject({
+      reason: 'user-request',
+      regulation: 'GDPR',
+      atRisk: true,
+      completionPosition: null,
+      participants: [
+        { participantId: 'account', outcome: 'erased', failure: null, latencyMs: 3000 },
+        { participantId: 'key-vault', outcome: 'open', failure: null, latencyMs: null },
+        { participantId: 'mail', outcome: 'failed', failure: 'SMTP_DOWN', latencyMs: null },
+      ],
+    });
+    expect(verify([requested('GDPR'), completed(requestedAt + DAY)]).timeline?.completionPosition).toBe(
+      'erasure/0@1',
+    );
+  });
+});

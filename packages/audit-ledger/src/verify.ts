@@ -12,7 +12,7 @@ import { createRecordCheck } from './record-check';
 import { timelines } from './timelines';
 import { AUDITED_TOPICS, COMPACTED_AUDITED_TOPICS, LEDGER_TOPIC } from './topics';
 
-export type { Problem, ProblemKind, RequestTimeline } from './problems';
+export type { ParticipantAnswer, Problem, ProblemKind, RequestTimeline } from './problems';
 
 /** One recorded answer that carried a subject's personal data (PersonalDataAccessed). */
 export interface RecordedRead {
