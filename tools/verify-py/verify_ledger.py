@@ -4,7 +4,9 @@ Replays the ledger and the audited topics from offset 0 and checks: the hash cha
 checkpoint's Ed25519 signature and, for tree heads, the RFC 9162 Merkle root of the entries up
 to it; every audited record against its entry's digest; and the erasure protocol's rules on the
 erasure log (the forgeries a writer of those topics could make). Prints a JSON report; exit 0
-only when nothing is wrong. With `--receipt FILE` it checks one erasure receipt offline instead. Settings: the variables `./lethe env` prints, and
+only when nothing is wrong. With `--receipt FILE` it checks one erasure receipt offline instead,
+with `--consistency FILE` a consistency proof between two signed tree heads. Settings: the
+variables `./lethe env` prints, and
 LETHE_AUDIT_PUBLIC_KEY (base64 SPKI DER Ed25519)."""
 
 import base64
@@ -288,6 +290,55 @@ def verify_inclusion(leaf, index, size, proof, root):
     return sn == 0 and r == root
 
 
+def verify_consistency(old_size, new_size, proof, old_root, new_root):
+    """RFC 9162 section 2.1.4.2."""
+    if old_size < 1 or old_size > new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    path = [old_root] + proof if old_size & (old_size - 1) == 0 else list(proof)
+    fn, sn = old_size - 1, new_size - 1
+    while fn % 2 == 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def head_signed(head, public_key):
+    """A version-2 checkpoint signature over the head, whose size is its seq."""
+    signed = f"lethe.audit.checkpoint.v2|{head['seq']}|{head['entryHash']}|{head['size']}|{head['rootHash']}".encode()
+    try:
+        public_key.verify(base64.b64decode(head["signature"]), signed)
+    except InvalidSignature:
+        return False
+    return head["size"] == head["seq"]
+
+
+def check_consistency(proof, public_key):
+    """The three steps of docs/ledger-format.md, "Consistency proofs"; returns what fails."""
+    problems = []
+    old, new = proof["from"], proof["to"]
+    for name, head in (("older", old), ("newer", new)):
+        if not head_signed(head, public_key):
+            problems.append(f"the {name} tree head is not signed by this key")
+    root = lambda head: bytes.fromhex(head["rootHash"].removeprefix("sha256:"))
+    if not verify_consistency(old["size"], new["size"], [bytes.fromhex(h) for h in proof["proof"]], root(old), root(new)):
+        problems.append("the proof does not show the newer tree extends the older")
+    return problems
+
+
 def check_receipt(receipt, public_key):
     """The five steps of docs/ledger-format.md, "Receipts"; returns what fails."""
     problems = []
@@ -329,9 +380,10 @@ def check_receipt(receipt, public_key):
 
 def main():
     public_key = load_der_public_key(base64.b64decode(env["LETHE_AUDIT_PUBLIC_KEY"]))
-    if len(sys.argv) == 3 and sys.argv[1] == "--receipt":
+    if len(sys.argv) == 3 and sys.argv[1] in ("--receipt", "--consistency"):
+        check = check_receipt if sys.argv[1] == "--receipt" else check_consistency
         with open(sys.argv[2], encoding="utf-8") as file:
-            problems = check_receipt(json.load(file), public_key)
+            problems = check(json.load(file), public_key)
         print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
         return 0 if not problems else 1
     registry = SchemaRegistryClient({"url": env["LETHE_REGISTRY_URL"], "ssl.ca.location": env["LETHE_TLS_CA_FILE"]})

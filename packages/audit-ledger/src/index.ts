@@ -35,3 +35,11 @@ export {
 } from './verify';
 export { renderHtmlReport } from './html-report';
 export { checkReceipt, proveErasure, receiptFrom, type ErasureReceipt } from './receipt';
+export {
+  checkConsistency,
+  consistencyProofBetween,
+  latestTreeHead,
+  proveConsistency,
+  type ConsistencyProof,
+} from './consistency';
+export { readLedgerTree, treeHeadRefused, type SignedTreeHead } from './ledger-tree';

@@ -3,9 +3,9 @@ import type { KeyObject } from 'node:crypto';
 import { isEventOfType, type EventCodec } from '@lethe/events';
 import type { KafkaClient } from '@lethe/kafka';
 
-import { checkpointValid, entryHashOf, entryLeaf, recordDigest, type ChainEntry } from './chain';
+import { entryHashOf, entryLeaf, recordDigest, type ChainEntry } from './chain';
+import { readLedgerTree, treeHeadRefused, type SignedTreeHead } from './ledger-tree';
 import { inclusionProof, verifyInclusion } from './merkle';
-import { LEDGER_TOPIC } from './topics';
 
 // A receipt proves one erasure to someone who has only it and the audit public key, in the
 // manner of Certificate Transparency (RFC 9162): the ErasureCompleted record with its
@@ -24,15 +24,8 @@ export interface ErasureReceipt {
   };
   /** Its ledger entry, and the audit path (hex leaf and node hashes) from its leaf to the root. */
   readonly entry: ChainEntry & { readonly leafIndex: number; readonly proof: readonly string[] };
-  /** The signed tree head: an AuditCheckpoint's seq, entryHash, size, root and signature. */
-  readonly treeHead: {
-    readonly seq: number;
-    readonly entryHash: string;
-    readonly size: number;
-    readonly rootHash: string;
-    readonly keyId: string;
-    readonly signature: string;
-  };
+  /** The signed tree head it is in. */
+  readonly treeHead: SignedTreeHead;
 }
 
 /** What is wrong with a receipt (nothing: it proves the erasure), checked offline. */
@@ -41,18 +34,7 @@ export function checkReceipt(receipt: ErasureReceipt, publicKey: KeyObject): str
   const { certificate, record, entry, treeHead } = receipt;
   if (receipt.format !== 'lethe.erasure-receipt.v1')
     return [`unknown receipt format ${String(receipt.format)}`];
-  const tree = { size: treeHead.size, rootHash: treeHead.rootHash };
-  if (
-    !checkpointValid(
-      publicKey,
-      treeHead.seq,
-      treeHead.entryHash,
-      Buffer.from(treeHead.signature, 'base64'),
-      tree,
-    ) ||
-    treeHead.seq !== treeHead.size
-  )
-    problems.push('the tree head is not signed by this key');
+  if (treeHeadRefused(treeHead, publicKey)) problems.push('the tree head is not signed by this key');
   if (entryHashOf(entry) !== entry.entryHash)
     problems.push('the ledger entry does not hash to its entryHash');
   if (entry.leafIndex !== entry.seq - 1) problems.push('the entry is not at the leaf its seq names');
@@ -111,42 +93,20 @@ export async function proveErasure(deps: {
   });
   if (!completion) return undefined;
 
-  const leaves: Buffer[] = [];
   let entry: ChainEntry | undefined;
-  let head: ErasureReceipt['treeHead'] | undefined;
-  await deps.kafka.readTopic(
-    topicName(LEDGER_TOPIC),
-    async (record) => {
-      const { event } = await deps.codec.decode(record.value!);
-      if (isEventOfType(event, 'AuditEntry')) {
-        leaves.push(entryLeaf(event.data.entryHash));
-        const ref = event.data.eventRef;
-        if (
-          ref.topic === erasureTopic &&
-          ref.partition === completion!.partition &&
-          Number(ref.offset) === completion!.offset
-        )
-          entry = {
-            ...event.data,
-            seq: Number(event.data.seq),
-            eventRef: { ...ref, offset: Number(ref.offset) },
-          };
-      } else if (
-        isEventOfType(event, 'AuditCheckpoint') &&
-        event.data.treeSize !== null &&
-        event.data.rootHash !== null
+  const { leaves, heads } = await readLedgerTree({
+    ...deps,
+    onEntry: (data) => {
+      const ref = data.eventRef;
+      if (
+        ref.topic === erasureTopic &&
+        ref.partition === completion!.partition &&
+        Number(ref.offset) === completion!.offset
       )
-        head = {
-          seq: Number(event.data.seq),
-          entryHash: event.data.entryHash,
-          size: Number(event.data.treeSize),
-          rootHash: event.data.rootHash,
-          keyId: event.data.keyId,
-          signature: Buffer.from(event.data.signature).toString('base64'),
-        };
+        entry = { ...data, seq: Number(data.seq), eventRef: { ...ref, offset: Number(ref.offset) } };
     },
-    { transactional: true },
-  );
+  });
+  const head = heads.at(-1);
   if (!entry || !head || head.size < entry.seq) return undefined;
   return receiptFrom(deps.requestId, { topic: erasureTopic, ...completion }, entry, leaves, head);
 }
@@ -163,7 +123,7 @@ export function receiptFrom(
   },
   entry: ChainEntry,
   leaves: readonly Buffer[],
-  head: ErasureReceipt['treeHead'],
+  head: SignedTreeHead,
 ): ErasureReceipt {
   const leafIndex = entry.seq - 1;
   return {

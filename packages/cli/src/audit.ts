@@ -19,7 +19,7 @@ import { publicKeyFrom, publicKeysFrom, topicNamer } from '@lethe/service-kit';
 
 import type { CliConfig } from './config';
 
-function auditPublicKey(config: CliConfig, given: string | undefined): string {
+export function auditPublicKey(config: CliConfig, given: string | undefined): string {
   if (given) return given;
   if (config.auditPublicKey) return config.auditPublicKey;
   if (existsSync(config.auditKeyFile))

@@ -3,6 +3,7 @@ import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/even
 import { formatAclMatrix, letheAclMatrix } from '@lethe/kafka';
 
 import { auditCheckReceipt, auditProve, auditVerify } from './audit';
+import { auditCheckConsistency, auditHead, auditProveConsistency } from './audit-consistency';
 import { bucketsInit } from './buckets';
 import {
   auditKeyInit,
@@ -55,6 +56,12 @@ const USAGE = `usage: lethe <command>
                      proof (RFC 9162) and the signed tree head, checkable offline
   audit check-receipt FILE [--public-key B64]
                      check a receipt with the audit public key alone; exit 0 only if it proves
+  audit head [--out FILE]
+                     the newest signed tree head of the ledger, for an auditor to keep
+  audit prove-consistency KEPT_FILE [--out FILE]
+                     a consistency proof (RFC 9162) from a kept head (or a receipt's) to the newest
+  audit check-consistency FILE [--public-key B64]
+                     check it offline; exit 0 only if the ledger only grew between the two heads
   keys reconcile     shred again every key the erasure log says was shredded (after a restore)
   keys rotate-kek    rewrap every subject key under LETHE_KEK (old KEKs in LETHE_KEK_PREVIOUS)
   kek rotate         local stack: a new KEK, the old one kept as previous (then keys rotate-kek)
@@ -110,6 +117,12 @@ async function main(argv: string[]): Promise<number> {
       return auditProve(config, argv.slice(2));
     case 'audit check-receipt':
       return auditCheckReceipt(config, argv.slice(2));
+    case 'audit head':
+      return auditHead(config, argv.slice(2));
+    case 'audit prove-consistency':
+      return auditProveConsistency(config, argv.slice(2));
+    case 'audit check-consistency':
+      return auditCheckConsistency(config, argv.slice(2));
     case 'keys reconcile':
       return keysReconcile(config);
     case 'keys rotate-kek':

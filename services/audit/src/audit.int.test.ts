@@ -1,12 +1,16 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import {
+  checkConsistency,
   checkReceipt,
   GENESIS_HASH,
+  latestTreeHead,
+  proveConsistency,
+  type SignedTreeHead,
   LEDGER_TOPIC,
   proveErasure,
   renderHtmlReport,
@@ -35,6 +39,7 @@ const ledgerKeys = testLedgerKeys();
 const DAY = 86_400_000;
 const VERIFY_PY = path.resolve(__dirname, '..', '..', '..', 'tools', 'verify-py', 'verify_ledger.py');
 const VERIFY_PY_REQUIREMENTS = path.join(path.dirname(VERIFY_PY), 'requirements.txt');
+const CLI = path.resolve(__dirname, '..', '..', '..', 'packages', 'cli', 'src', 'main.ts');
 const certificateOf = (requestId: string, subjectId: string) => {
   const json = JSON.stringify({ requestId, subjectId, result: 'complete', outcomes: [] });
   return { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` };
@@ -48,6 +53,23 @@ describe('the audit ledger and its verification, on the real broker', () => {
   let codec: EventCodec;
   let audit: AuditService;
   const published: LetheEvent[] = [];
+  /** The tree head of the receipt an auditor received: what later heads must extend. */
+  let keptHead: SignedTreeHead;
+  /** `lethe ...` as an auditor runs it, on this test's topics; asynchronous, as the audit service runs here. */
+  const lethe = (...args: string[]) =>
+    new Promise<{ status: number | null; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--conditions=lethe-source', '--import', 'tsx', CLI, ...args],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ...serversEnv(scope.prefix), LETHE_AUDIT_PUBLIC_KEY: ledgerKeys.publicKey },
+          timeout: 120_000,
+        },
+        (error, stdout) =>
+          resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, out: stdout }),
+      );
+    });
 
   const send = async (event: LetheEvent, copies = 1) => {
     const value = await codec.encode(event);
@@ -164,6 +186,7 @@ describe('the audit ledger and its verification, on the real broker', () => {
     expect(receipt!.entry.eventRef.type).toBe('ErasureCompleted');
     expect(receipt!.treeHead.size).toBeGreaterThanOrEqual(receipt!.entry.seq);
     expect(checkReceipt(receipt!, publicKeyFrom(ledgerKeys.publicKey))).toEqual([]);
+    keptHead = receipt!.treeHead;
     // The audit service serves the same receipt to an auditor; none for an open request.
     const served = await audit.app.inject({
       url: '/v1/erasure-requests/req_ok/receipt',
@@ -383,6 +406,49 @@ describe('the audit ledger and its verification, on the real broker', () => {
     );
   });
 
+  it('proves, from a receipt kept earlier, that the ledger only grew since (lethe audit prove-consistency)', async () => {
+    const newest = (await latestTreeHead({ kafka, codec, topicName }))!;
+    expect(newest.size).toBeGreaterThan(keptHead.size);
+    const dir = mkdtempSync(path.join(tmpdir(), 'lethe-consistency-'));
+    const head = await lethe('audit', 'head', '--out', path.join(dir, 'head.json'));
+    expect(head.status).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'head.json'), 'utf8'))).toEqual(newest);
+    writeFileSync(path.join(dir, 'kept.json'), JSON.stringify({ treeHead: keptHead }));
+    const proved = await lethe(
+      'audit',
+      'prove-consistency',
+      path.join(dir, 'kept.json'),
+      '--out',
+      path.join(dir, 'proof.json'),
+    );
+    expect(proved.status).toBe(0);
+    const checked = await lethe('audit', 'check-consistency', path.join(dir, 'proof.json'));
+    expect(checked.out).toContain(`PASS: the ledger of ${newest.size} entries`);
+    expect(checked.status).toBe(0);
+    // The independent verifier, from docs/ledger-format.md alone, agrees.
+    const checkInPython = (file: string) => {
+      const run = spawnSync(pythonWith(VERIFY_PY_REQUIREMENTS), [VERIFY_PY, '--consistency', file], {
+        env: { PATH: process.env.PATH, LETHE_AUDIT_PUBLIC_KEY: ledgerKeys.publicKey },
+        encoding: 'utf8',
+      });
+      return JSON.parse(run.stdout) as { ok: boolean; problems: string[] };
+    };
+    expect(checkInPython(path.join(dir, 'proof.json'))).toEqual({ ok: true, problems: [] });
+    // One hash of the proof changed: it no longer shows growth.
+    const proof = JSON.parse(readFileSync(path.join(dir, 'proof.json'), 'utf8')) as { proof: string[] };
+    proof.proof[0] = proof.proof[0]!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    writeFileSync(path.join(dir, 'altered.json'), JSON.stringify(proof));
+    const altered = await lethe('audit', 'check-consistency', path.join(dir, 'altered.json'));
+    expect([altered.status, altered.out]).toEqual([
+      1,
+      'FAIL: the proof does not show the newer tree extends the older: entries were changed or removed\n',
+    ]);
+    expect(checkInPython(path.join(dir, 'altered.json'))).toEqual({
+      ok: false,
+      problems: ['the proof does not show the newer tree extends the older'],
+    });
+  }, 120_000);
+
   it('reports a signed tree head that is not the tree of the entries before it', async () => {
     const head = audit.writer.head()!;
     const bogus = { size: head.seq, rootHash: `sha256:${'ab'.repeat(32)}` };
@@ -407,5 +473,11 @@ describe('the audit ledger and its verification, on the real broker', () => {
       position: `${topicName(LEDGER_TOPIC)}/0@${high} seq ${head.seq}`,
       detail: 'the signed tree head is not the Merkle tree of the entries up to it',
     });
+    // A head of another tree, signed with the real key: the auditor's kept head catches it too.
+    const proof = (await proveConsistency({ kafka, codec, topicName, from: keptHead }))!;
+    expect(proof.to.rootHash).toBe(bogus.rootHash);
+    expect(checkConsistency(proof, publicKeyFrom(ledgerKeys.publicKey))).toEqual([
+      'the proof does not show the newer tree extends the older: entries were changed or removed',
+    ]);
   });
 });
