@@ -47,6 +47,7 @@ const MONGODB_ALLOWED = [
   'services/retention/src/policy/activation.ts',
   'services/retention/src/holds/legal-holds.ts',
   'services/audit/src/timeline/request-timeline.ts',
+  'services/audit/src/receipts/receipt-store.ts',
 ];
 
 export default tseslint.config(

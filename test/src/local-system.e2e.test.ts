@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -62,6 +62,7 @@ describeOnLocalStack('the local system from ./lethe up', () => {
           status: string;
           result: string;
           outcomes: { participantId: string; outcome: string }[];
+          receipt: { href: string };
         };
         return body.status === 'completed' ? body : undefined;
       },
@@ -79,6 +80,25 @@ describeOnLocalStack('the local system from ./lethe up', () => {
     const left = await s3.send(new ListObjectVersionsCommand({ Bucket: 'lethe-objects', Prefix: prefix }));
     expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
     s3.destroy();
+
+    // The completed request links to its receipt at the audit service, which proves it offline
+    // once a signed tree head covers the completion (the writer signs one when idle for 5 s).
+    expect(request.receipt.href).toBe(`https://127.0.0.1:3005/v1/erasure-requests/${requestId}/receipt`);
+    const receipt = await eventually(
+      async () => {
+        const answer = await fetchLocal(request.receipt.href, { headers: { authorization } });
+        return answer.status === 200 ? await answer.text() : undefined;
+      },
+      60_000,
+      'the receipt under a signed tree head',
+    );
+    const receiptFile = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-receipt-')), 'receipt.json');
+    writeFileSync(receiptFile, receipt);
+    const checked = lethe('audit', 'check-receipt', receiptFile);
+    expect([checked.status, checked.stdout]).toEqual([
+      0,
+      expect.stringContaining(`PASS: erasure ${requestId} completed`),
+    ]);
 
     // The profile read is on the ledger with its reader, and the verifier lists it.
     const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-verify-')), 'report.json');

@@ -56,9 +56,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'LETHE_<SERVICE>_URL',
     default: 'https://127.0.0.1:<port>',
-    readers: ['cli', 'portal', 'local stack'],
+    readers: ['cli', 'portal', 'erasure', 'local stack'],
     meaning:
-      "Where the CLI, the portal and the local stack's probes reach the service (`lethe keys reconcile` uses the erasure service's; `LETHE_PORTAL_URL` is where users reach the portal, the links in its mails).",
+      "Where the CLI, the portal and the local stack's probes reach the service (`lethe keys reconcile` uses the erasure service's; `LETHE_PORTAL_URL` is where users reach the portal, the links in its mails). The erasure service links each completed request to its receipt at `LETHE_AUDIT_URL`.",
   },
   {
     name: 'LETHE_PORTAL_PRIVATE_KEY',

@@ -198,6 +198,22 @@ describe('the audit ledger and its verification, on the real broker', () => {
       headers: bearer(auth.privateKey, ['auditor']),
     });
     expect([open.statusCode, open.json<{ code: string }>().code]).toEqual([404, 'AUDIT_RECEIPT_UNAVAILABLE']);
+    // The subject whose erasure it proves gets it too (the portal's download; this time from the
+    // receipt kept at the first ask); another subject learns nothing of it.
+    const own = await audit.app.inject({
+      url: '/v1/erasure-requests/req_ok/receipt',
+      headers: bearer(auth.privateKey, ['subject'], 'sub_1'),
+    });
+    expect(own.json()).toEqual(served.json());
+    const another = await audit.app.inject({
+      url: '/v1/erasure-requests/req_ok/receipt',
+      headers: bearer(auth.privateKey, ['subject'], 'sub_2'),
+    });
+    expect([another.statusCode, another.json<{ code: string }>().code]).toEqual([
+      404,
+      'AUDIT_RECEIPT_UNAVAILABLE',
+    ]);
+    expect(await scope.db.collection('receipts').countDocuments({ _id: 'req_ok' as never })).toBe(1);
     // Signed by another key, or with the record changed: it proves nothing.
     expect(checkReceipt(receipt!, publicKeyFrom(testLedgerKeys().publicKey))).toEqual([
       'the tree head is not signed by this key',

@@ -17,6 +17,7 @@ import {
 
 import { auditRoutes } from './http/routes';
 import { startLedgerWriter, type LedgerWriter } from './ledger/writer';
+import { storedReceipts } from './receipts/receipt-store';
 import { mongoRequestTimelines } from './timeline/request-timeline';
 
 export { AUDIT_TIMELINE } from './timeline/request-timeline';
@@ -82,13 +83,14 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
       ledgerWriter: async () => !writer.fenced(),
     },
   });
-  const receipts = (requestId: string) =>
+  const receipts = storedReceipts(deps.db, (requestId) =>
     proveErasure({
       kafka: deps.kafka,
       codec: deps.codec,
       requestId,
       ...(deps.topicName ? { topicName: deps.topicName } : {}),
-    });
+    }),
+  );
   await app.register(async (scope) => auditRoutes(scope, { timelines, receipts }));
 
   return {

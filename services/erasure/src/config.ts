@@ -23,6 +23,8 @@ export interface ErasureConfig extends ServiceConfig {
   taskSigningKey: KeyObject;
   /** Exports for access requests made before it may be sealed in the pre-HPKE format. */
   legacySealingUntil: Date;
+  /** Where the audit service serves receipts (LETHE_AUDIT_URL): completed requests link there. */
+  auditUrl: string;
 }
 
 export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): ErasureConfig {
@@ -32,6 +34,7 @@ export function loadErasureConfig(env: NodeJS.ProcessEnv = process.env): Erasure
     objectBuckets: commaList(env.LETHE_OBJECT_BUCKETS),
     legacySealingUntil: legacySealingUntilFrom(env.LETHE_LEGACY_SEALING_UNTIL),
     llmConsentPurpose: env.LETHE_LLM_CONSENT_PURPOSE ?? 'llm-processing',
+    auditUrl: (env.LETHE_AUDIT_URL || 'https://127.0.0.1:3005').replace(/\/$/, ''),
     s3Env: s3EnvFrom(env),
     taskSigningKey: privateKeyFrom(
       secretFrom(

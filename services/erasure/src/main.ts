@@ -61,6 +61,7 @@ async function main() {
     legacySealingUntil: config.legacySealingUntil,
     taskPublicKeys: config.taskPublicKeys,
     participantFetch: serviceFetch(config.tlsCaFile, { publicRoots: true }),
+    auditUrl: config.auditUrl,
     now: () => clock.now(),
   });
   await service.app.listen({ host: config.host, port: config.port });

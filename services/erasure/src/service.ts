@@ -112,6 +112,8 @@ export interface ErasureServiceDeps {
   taskPublicKeys?: readonly KeyObject[];
   /** How it calls HTTPS participants (the deployment's CA and the public ones). */
   participantFetch?: ServiceFetch;
+  /** Where the audit service serves receipts (LETHE_AUDIT_URL): a completed request links there. */
+  auditUrl?: string;
 }
 
 export interface ErasureService {
@@ -301,6 +303,7 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     return handle(found.subjectId, command(at), { now: at, correlationId: requestId, causationId: null });
   };
   const app = await erasureApp(deps, access, hosted, {
+    auditUrl: deps.auditUrl ?? 'https://127.0.0.1:3005',
     requestErasure: (input) => intake.request(input),
     load,
     extendDeadline: async (requestId, extension) => {

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { ProblemError } from '@lethe/service-kit';
 
-import type { ErasureReceipt } from '@lethe/audit-ledger';
-
+import type { ReceiptSource } from '../receipts/receipt-store';
 import type { RequestTimelines } from '../timeline/request-timeline';
 
 export async function auditRoutes(
@@ -11,7 +10,7 @@ export async function auditRoutes(
   deps: {
     timelines: RequestTimelines;
     /** The receipt of a completed erasure, or undefined (not completed, or no signed head yet). */
-    receipts: (requestId: string) => Promise<ErasureReceipt | undefined>;
+    receipts: ReceiptSource;
   },
 ): Promise<void> {
   app.get<{ Params: { requestId: string } }>(
@@ -43,7 +42,8 @@ export async function auditRoutes(
   app.get<{ Params: { requestId: string } }>(
     '/v1/erasure-requests/:requestId/receipt',
     {
-      config: { access: { scopes: ['auditor', 'operator'] } },
+      // The subject whose erasure it proves may fetch it too (the portal's download).
+      config: { access: { scopes: ['auditor', 'operator', 'subject'] } },
       schema: {
         summary:
           "A completed erasure's receipt: certificate, ledger entry, RFC 9162 inclusion proof and signed tree head (lethe audit check-receipt checks it offline)",
@@ -55,16 +55,18 @@ export async function auditRoutes(
       },
     },
     async (request) => {
-      // Replays the ledger: a receipt is asked for rarely, and then it must be exact.
-      const receipt = await deps.receipts(request.params.requestId);
-      if (!receipt)
+      const found = await deps.receipts(request.params.requestId);
+      const caller = request.caller!;
+      const subjectOnly = caller.scope.every((scope) => scope === 'subject');
+      // Not found, rather than forbidden: a subject learns nothing of other subjects' erasures.
+      if (!found || (subjectOnly && caller.subjectId !== found.subjectId))
         throw new ProblemError({
           status: 404,
           title: 'Not Found',
           code: 'AUDIT_RECEIPT_UNAVAILABLE',
           detail: 'no completed erasure with that id under a signed tree head yet',
         });
-      return receipt;
+      return found.receipt;
     },
   );
 }

@@ -12,6 +12,8 @@ import type { ParticipantDirectory } from '../runtime/directory';
 import type { RequestErasureInput } from '../reactions';
 
 export interface ErasureRoutesDeps {
+  /** Where the audit service serves receipts: a completed request links to its own. */
+  auditUrl: string;
   requestErasure: (input: RequestErasureInput) => Promise<string>;
   load: (requestId: string) => Promise<{ subjectId: string; state: ErasureState } | undefined>;
   directory: ParticipantDirectory;
@@ -78,7 +80,7 @@ function extensionsView(extensions: Extract<ErasureState, { status: 'open' }>['r
 }
 
 /** A request's status as its callers see it: open with each task, or completed with the certificate. */
-function view(requestId: string, subjectId: string, state: ErasureState) {
+function view(requestId: string, subjectId: string, state: ErasureState, auditUrl: string) {
   const done = state.completed.find((c) => c.request.requestId === requestId);
   if (done) {
     return {
@@ -99,6 +101,11 @@ function view(requestId: string, subjectId: string, state: ErasureState) {
           elapsed: (done.providerRetentionElapsed ?? []).includes(o.participantId),
         })),
       certificate: done.certificate,
+      // The audit service proves the completion (RFC 9162 inclusion in a signed tree head); the
+      // erasure service links rather than asks it, so erasure never waits on the audit service.
+      receipt: {
+        href: `${auditUrl}/v1/erasure-requests/${encodeURIComponent(requestId)}/receipt`,
+      },
     };
   }
   if (state.status === 'open') {
@@ -191,7 +198,7 @@ function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
       const subjectOnly = caller.scope.every((scope) => scope === 'subject');
       // Not found, rather than forbidden: a subject learns nothing of other subjects' requests.
       if (!found || (subjectOnly && caller.subjectId !== found.subjectId)) return notFound();
-      const seen = view(request.params.requestId, found.subjectId, found.state);
+      const seen = view(request.params.requestId, found.subjectId, found.state, deps.auditUrl);
       // That a legal obligation holds the erasure is the subject's to know; which hold is not.
       return subjectOnly && 'blockedByHolds' in seen ? { ...seen, blockedByHolds: [] } : seen;
     },
