@@ -184,6 +184,26 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
       const parsed = JSON.parse(certificate.toString('utf8')) as { requestId: string; result: string };
       expect(parsed).toMatchObject({ requestId, result: 'complete' });
       expect(certificate.toString('utf8')).not.toContain(email);
+      // The receipt: once the audit log signed a tree head over the completion (seconds), it
+      // downloads, and proves the erasure offline with the audit public key alone.
+      // Asked from the page (its session, and the browser that trusts the local server's key).
+      const receiptStatus = () =>
+        page.evaluate<number>(`fetch('/requests/${requestId}/receipt.json').then((r) => r.status)`);
+      await eventually(
+        async () => ((await receiptStatus()) === 200 ? true : undefined),
+        60_000,
+        'the receipt under a signed tree head',
+      );
+      const [receiptDownload] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download the receipt (JSON)' }).click(),
+      ]);
+      const checked = lethe('audit', 'check-receipt', await receiptDownload.path());
+      expect([checked.status, checked.stdout]).toEqual([
+        0,
+        expect.stringContaining(`PASS: erasure ${requestId}`),
+      ]);
+      expect(readFileSync(await receiptDownload.path(), 'utf8')).not.toContain(email);
       await page.getByRole('link', { name: 'View the certificate' }).click();
       expect(await page.locator('main').innerText()).toContain(digest);
       await checkPage(page, '08-certificate');
@@ -227,6 +247,7 @@ describeOnLocalStack('the privacy dashboard in a browser', () => {
         `/requests/${requestId}/progress`,
         `/requests/${requestId}/certificate`,
         `/requests/${requestId}/certificate.json`,
+        `/requests/${requestId}/receipt.json`,
         '/requests/req_00000000000000000000000000000000',
         `/exports/${firstExport.requestId}`,
         `/exports/${firstExport.requestId}/progress`,

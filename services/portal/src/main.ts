@@ -40,6 +40,7 @@ async function main() {
     accountUrl: config.accountUrl,
     consentUrl: config.consentUrl,
     erasureUrl: config.erasureUrl,
+    auditUrl: config.auditUrl,
     signingKey: config.signingKey,
     issuer: config.tokens.issuer,
     caFile: config.tlsCaFile,

@@ -97,6 +97,8 @@ export interface LetheApiSettings {
   readonly accountUrl: string;
   readonly consentUrl: string;
   readonly erasureUrl: string;
+  /** The audit service: the subject's own erasure receipts. */
+  readonly auditUrl: string;
   readonly signingKey: KeyObject;
   readonly issuer: string;
   readonly caFile: string | undefined;
@@ -127,6 +129,11 @@ export interface LetheApi {
   exportRequest(subjectId: string, requestId: string): Promise<ExportView | undefined>;
   /** The package's JSON, exactly as the erasure service gave it; undefined once it is gone. */
   exportPackage(subjectId: string, requestId: string): Promise<string | undefined>;
+  /**
+   * The receipt of the subject's own completed erasure, as the audit service gave it; undefined
+   * until a signed tree head covers the completion (seconds), or when it is not the subject's.
+   */
+  erasureReceipt(subjectId: string, requestId: string): Promise<string | undefined>;
 }
 
 const TOKEN_SECONDS = 300;
@@ -141,7 +148,7 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
       scope: subjectId ? ['subject'] : ['service'],
       ...(subjectId ? { subjectId } : {}),
       iss: settings.issuer,
-      aud: ['account', 'consent', 'erasure'],
+      aud: ['account', 'consent', 'erasure', 'audit'],
       iat,
       exp: iat + TOKEN_SECONDS,
     });
@@ -171,7 +178,7 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
     const { status, text } = await callText(service, url, options);
     return { status, body: text ? (JSON.parse(text) as unknown) : null };
   }
-  const { accountUrl, consentUrl, erasureUrl } = settings;
+  const { accountUrl, consentUrl, erasureUrl, auditUrl } = settings;
   return {
     async findAccount(email) {
       const found = await call('account', `${accountUrl}/v1/account-lookups`, {
@@ -243,6 +250,11 @@ export function letheApi(settings: LetheApiSettings): LetheApi {
     async exportPackage(subjectId, requestId) {
       const url = `${erasureUrl}/v1/subjects/${encodeURIComponent(subjectId)}/access-requests/${encodeURIComponent(requestId)}/package`;
       const found = await callText('erasure', url, { subjectId, accept: [404, 409] });
+      return found.status === 200 ? found.text : undefined;
+    },
+    async erasureReceipt(subjectId, requestId) {
+      const url = `${auditUrl}/v1/erasure-requests/${encodeURIComponent(requestId)}/receipt`;
+      const found = await callText('audit', url, { subjectId, accept: [404] });
       return found.status === 200 ? found.text : undefined;
     },
   };

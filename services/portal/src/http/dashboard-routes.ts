@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { erasureReceivedMail } from '../mail/messages';
 import { consentsPage, myDataPage } from '../views/dashboard';
-import { certificatePage, deletePage, requestPage } from '../views/erasure';
+import { certificatePage, deletePage, receiptPendingPage, requestPage } from '../views/erasure';
 import { messagePage } from '../views/sign-in';
 import { notFoundPage, requireSession, sendPage, type FormRequest, type PortalDeps } from './context';
 import { securityHeaders } from './security';
@@ -167,6 +167,25 @@ export function dashboardRoutes(app: FastifyInstance, deps: PortalDeps): void {
         .header('content-disposition', `attachment; filename="erasure-certificate-${view.requestId}.json"`)
         .header('x-certificate-digest', view.certificate.digest)
         .send(view.certificate.json);
+    },
+  );
+
+  app.get<{ Params: { requestId: string } }>(
+    '/requests/:requestId/receipt.json',
+    PUBLIC,
+    async (request, reply) => {
+      const found = await certified(request, reply);
+      if (!found) return reply;
+      const { session, view } = found;
+      const receipt = await deps.api.erasureReceipt(session.subjectId, view.requestId);
+      // Completed, but not yet under a signed tree head: a page that says so, not an error.
+      if (receipt === undefined)
+        return sendPage(reply, 404, receiptPendingPage(session.csrf, view.requestId));
+      securityHeaders(reply, true);
+      return reply
+        .type('application/json')
+        .header('content-disposition', `attachment; filename="erasure-receipt-${view.requestId}.json"`)
+        .send(receipt);
     },
   );
 }

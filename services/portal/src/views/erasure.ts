@@ -92,7 +92,12 @@ export function progressSection(view: ErasureView | undefined): ReturnType<typeo
       <p>Certificate digest: <code class="digest">${view.certificate?.digest ?? ''}</code></p>
       <p>
         <a href="/requests/${view.requestId}/certificate">View the certificate</a> ·
-        <a href="/requests/${view.requestId}/certificate.json" download>Download it (JSON)</a>
+        <a href="/requests/${view.requestId}/certificate.json" download>Download it (JSON)</a> ·
+        <a href="/requests/${view.requestId}/receipt.json" download>Download the receipt (JSON)</a>
+      </p>
+      <p>
+        The receipt proves your deletion is in our signed audit log: anyone with our audit public key can
+        check it, without access to our systems.
       </p>`;
   }
   return html`${
@@ -178,7 +183,20 @@ export function certificatePage(
       </div>
       <p class="no-print">
         <a href="/requests/${view.requestId}/certificate.json" download>Download the certificate (JSON)</a> ·
+        <a href="/requests/${view.requestId}/receipt.json" download>Download the receipt (JSON)</a> ·
         <a href="/requests/${view.requestId}">Back to the request</a>
       </p>`,
+  );
+}
+
+/** The receipt is asked for before the audit log signed a head over the completion. */
+export function receiptPendingPage(csrf: string | undefined, requestId: string): string {
+  return page(
+    { title: 'Receipt not ready yet', ...(csrf ? { csrf } : {}) },
+    html`<p>
+        The audit log signs your deletion into its record within a minute of it completing. Please try again
+        shortly.
+      </p>
+      <p><a href="/requests/${requestId}">Back to the request</a></p>`,
   );
 }
