@@ -34,6 +34,13 @@ export {
   type VerifyReport,
 } from './verify';
 export { renderHtmlReport } from './html-report';
+export {
+  erasureCertificate,
+  subjectWasKnown,
+  type CertifiedOutcome,
+  type CertifiedRequest,
+  type RetainedUnderLaw,
+} from './certificate';
 export { checkReceipt, proveErasure, receiptFrom, type ErasureReceipt } from './receipt';
 export {
   checkConsistency,

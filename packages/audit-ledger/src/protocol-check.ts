@@ -1,5 +1,6 @@
-import { isEventOfType, type EventOf, type LetheEvent } from '@lethe/events';
+import { isEventOfType, type EventOf, type LegalRetentionTerm, type LetheEvent } from '@lethe/events';
 
+import { erasureCertificate, type CertifiedRequest, type RetainedUnderLaw } from './certificate';
 import { recordDigest } from './chain';
 import type { Problem } from './problems';
 
@@ -24,6 +25,10 @@ interface Hold {
 
 interface RequestSoFar {
   requested: { at: number; all: boolean; keep: readonly string[] } | null;
+  /** What the certificate states of the request, rebuilt from the log (extensions added as they come). */
+  certified: CertifiedRequest | null;
+  /** Participant -> the data categories its (latest) plan gave it. */
+  categories: Map<string, readonly string[]>;
   /** Every participant any plan of the request named; `plan`: the plan in force. */
   everPlanned: Set<string>;
   plan: Set<string>;
@@ -32,7 +37,10 @@ interface RequestSoFar {
   /** Participants with an answer (completed or failed) so far. */
   answered: Set<string>;
   /** Each participant's latest completed answer: what the certificate must say it did. */
-  results: Map<string, { outcome: string; evidenceDigest: string; verifiedEmpty: boolean }>;
+  results: Map<
+    string,
+    { outcome: string; evidenceDigest: string; verifiedEmpty: boolean; retainedUntil: number | null }
+  >;
   completed: boolean;
 }
 
@@ -78,6 +86,10 @@ export function checkProtocol(
   problems: Problem[],
 ): void {
   const holds = holdsBySubject(retentionEvents);
+  // Every legal retention term any policy version stated: what a certificate may cite.
+  const legalTerms = retentionEvents.flatMap(({ event }) =>
+    isEventOfType(event, 'PolicyVersionActivated') ? event.data.legalRetention : [],
+  );
   const requests = new Map<string, RequestSoFar>();
   const seen = new Set<string>();
   const problem = (kind: Problem['kind'], position: string, detail: string) =>
@@ -90,6 +102,8 @@ export function checkProtocol(
     seen.add(event.envelope.eventId);
     const request = requests.get(requestId) ?? {
       requested: null,
+      certified: null,
+      categories: new Map<string, readonly string[]>(),
       everPlanned: new Set<string>(),
       plan: new Set<string>(),
       issuedAt: new Map<string, number>(),
@@ -105,6 +119,15 @@ export function checkProtocol(
         all: event.data.scope.all,
         keep: event.data.scope.keep ?? [],
       };
+      request.certified = {
+        requestId,
+        subjectId: event.envelope.subjectId ?? '',
+        scope: event.data.scope,
+        reason: event.data.reason,
+        regulation: event.data.regulation,
+        requestedAt: Number(event.data.requestedAt),
+        dueAt: Number(event.data.dueAt),
+      };
       continue;
     }
     if (!request.requested) {
@@ -117,7 +140,19 @@ export function checkProtocol(
     if (isEventOfType(event, 'ErasurePlanned')) {
       // A request blocked and released is planned again, over the participants of that day.
       request.plan = new Set(event.data.tasks.map((task) => task.participantId));
+      for (const task of event.data.tasks) request.categories.set(task.participantId, task.categories);
       for (const participantId of request.plan) request.everPlanned.add(participantId);
+    } else if (isEventOfType(event, 'ErasureDeadlineExtended') && request.certified) {
+      const { previousDueAt, dueAt, reason } = event.data;
+      const extension = { previousDueAt: Number(previousDueAt), dueAt: Number(dueAt), reason };
+      request.certified = {
+        ...request.certified,
+        dueAt: Number(dueAt),
+        extensions: [
+          ...(request.certified.extensions ?? []),
+          { ...extension, extendedAt: event.envelope.occurredAt },
+        ],
+      };
     } else if (isEventOfType(event, 'ErasureTaskIssued')) {
       request.issuedAt.set(event.data.participantId, event.envelope.occurredAt);
     } else if (isEventOfType(event, 'ErasureTaskCompleted') || isEventOfType(event, 'ErasureTaskFailed')) {
@@ -130,8 +165,13 @@ export function checkProtocol(
         );
       request.answered.add(participantId);
       if (isEventOfType(event, 'ErasureTaskCompleted')) {
-        const { outcome, evidenceDigest, verifiedEmpty } = event.data;
-        request.results.set(participantId, { outcome, evidenceDigest, verifiedEmpty });
+        const { outcome, evidenceDigest, verifiedEmpty, retainedUntil } = event.data;
+        request.results.set(participantId, {
+          outcome,
+          evidenceDigest,
+          verifiedEmpty,
+          retainedUntil: retainedUntil === null ? null : Number(retainedUntil),
+        });
         if (ERASING_OUTCOMES.has(outcome))
           checkErasure(event, position, request, holds.get(event.envelope.subjectId ?? ''), problem);
       }
@@ -143,7 +183,7 @@ export function checkProtocol(
           position,
           `request ${requestId} completed while ${open.join(', ')} had not answered`,
         );
-      const why = certificateMismatch(event, request);
+      const why = certificateMismatch(event, request, legalTerms);
       if (why) problem('certificate-mismatch', position, `request ${requestId}: ${why}`);
       request.completed = true;
     }
@@ -180,11 +220,21 @@ function checkErasure(
  * its JSON, the JSON names this request, subject and result, its outcomes are the completion's,
  * and each participant's outcome and evidence digest are those of its answer on the log.
  */
-function certificateMismatch(event: EventOf<'ErasureCompleted'>, request: RequestSoFar): string | undefined {
+function certificateMismatch(
+  event: EventOf<'ErasureCompleted'>,
+  request: RequestSoFar,
+  legalTerms: readonly LegalRetentionTerm[],
+): string | undefined {
   const { requestId, result, outcomes, certificate } = event.data;
   if (recordDigest(Buffer.from(certificate.json, 'utf8')) !== certificate.digest)
     return 'the certificate digest is not the SHA-256 of its JSON';
-  let stated: { requestId?: unknown; subjectId?: unknown; result?: unknown; outcomes?: unknown };
+  let stated: {
+    requestId?: unknown;
+    subjectId?: unknown;
+    result?: unknown;
+    outcomes?: unknown;
+    retainedUnderLaw?: unknown;
+  };
   try {
     stated = JSON.parse(certificate.json) as typeof stated;
   } catch {
@@ -213,5 +263,86 @@ function certificateMismatch(event: EventOf<'ErasureCompleted'>, request: Reques
     )
       return `${outcome.participantId} is certified ${outcome.outcome} with evidence its answer on the log does not give`;
   }
-  return undefined;
+  if (!request.certified) return undefined; // never requested: reported as such
+  const retained = retainedUnderLawOf(stated, event, request, legalTerms);
+  if (typeof retained === 'string') return retained;
+  // Every other field follows from the log: the request, its extensions, the completion.
+  const certifiedOutcomes = outcomes.map((o) => ({
+    ...o,
+    counts: Object.fromEntries(Object.entries(o.counts).map(([store, n]) => [store, Number(n)])),
+    retainedUntil: o.retainedUntil === null ? null : Number(o.retainedUntil),
+  }));
+  const asRequested = request.certified;
+  const digests = scopesAsCertified(asRequested.scope).map(
+    (scope) =>
+      erasureCertificate(
+        { ...asRequested, scope },
+        result,
+        certifiedOutcomes,
+        event.envelope.occurredAt,
+        retained,
+      ).digest,
+  );
+  return digests.includes(certificate.digest)
+    ? undefined
+    : `the certificate is not the one its request, extensions and answers on the log make (that one's digest is ${digests[0]})`;
+}
+
+/**
+ * The request's scope as a certificate may state it: as on the log, and, when it keeps nothing,
+ * also without \`keep\` (certificates made before the erasure service certified the log's form).
+ */
+function scopesAsCertified(scope: CertifiedRequest['scope']): CertifiedRequest['scope'][] {
+  const { keep, ...withoutKeep } = scope;
+  return keep && keep.length > 0 ? [scope] : [scope, withoutKeep];
+}
+
+/**
+ * The certificate's legal retention statements, each borne out by the log, or what is wrong: a
+ * term some policy version on the retention log states (clock, basis, a category the
+ * participant was planned for, its length), for a participant that answered retained-legal
+ * without a date of its own; and no such participant dated by a term left unstated.
+ */
+function retainedUnderLawOf(
+  stated: { retainedUnderLaw?: unknown },
+  event: EventOf<'ErasureCompleted'>,
+  request: RequestSoFar,
+  legalTerms: readonly LegalRetentionTerm[],
+): RetainedUnderLaw[] | string {
+  const completedAt = event.envelope.occurredAt;
+  const list = Array.isArray(stated.retainedUnderLaw)
+    ? (stated.retainedUnderLaw as { participantId: string; clock: string; basis: string; until: string }[])
+    : [];
+  const kept: RetainedUnderLaw[] = [];
+  for (const entry of list) {
+    const until = Date.parse(entry.until);
+    const outcome = event.data.outcomes.find((o) => o.participantId === entry.participantId);
+    const categories = request.categories.get(entry.participantId) ?? [];
+    const term = legalTerms.find(
+      (t) =>
+        t.clock === entry.clock &&
+        t.basis === entry.basis &&
+        Number(t.keepForMs) === until - completedAt &&
+        t.categories.some((category) => categories.includes(category)),
+    );
+    if (
+      !outcome ||
+      outcome.outcome !== 'retained-legal' ||
+      Number(outcome.retainedUntil) !== until ||
+      request.results.get(entry.participantId)?.retainedUntil !== null ||
+      !term
+    )
+      return `the certificate states a legal retention for ${entry.participantId} that no policy on the retention log and no answer on the erasure log bear out`;
+    kept.push({ participantId: entry.participantId, clock: entry.clock, basis: entry.basis, until });
+  }
+  const unstated = event.data.outcomes.find(
+    (o) =>
+      o.outcome === 'retained-legal' &&
+      o.retainedUntil !== null &&
+      request.results.get(o.participantId)?.retainedUntil === null &&
+      !kept.some((k) => k.participantId === o.participantId),
+  );
+  if (unstated)
+    return `${unstated.participantId} is kept under a legal obligation the certificate does not state`;
+  return kept;
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-
 import { makeEvent, type LetheEvent } from '@lethe/events';
 
+import { erasureCertificate, type RetainedUnderLaw } from './certificate';
 import type { Problem } from './problems';
 import { checkProtocol } from './protocol-check';
 
@@ -53,12 +52,18 @@ const answered = (requestId: string, participantId: string, at: number, outcome 
     evidenceDigest: 'sha256:0',
     retainedUntil: null,
   });
-/** A completion whose certificate states what the honest log below has each participant answer. */
+/**
+ * A completion whose certificate (made as the erasure service makes it) states what the honest
+ * log below has each participant answer; `certified` makes it state something else.
+ */
 const completed = (
   requestId: string,
   at: number,
   answers: Record<string, string> = {},
   certified = answers,
+  request: { requestedAt: number; all?: boolean; retainedUnderLaw?: RetainedUnderLaw[]; until?: number } = {
+    requestedAt: at - 6,
+  },
 ) => {
   const outcomes = (list: Record<string, string>) =>
     Object.entries(list).map(([participantId, outcome]) => ({
@@ -67,19 +72,29 @@ const completed = (
       counts: {},
       verifiedEmpty: true,
       evidenceDigest: 'sha256:0',
-      retainedUntil: null,
+      retainedUntil: outcome === 'retained-legal' ? (request.until ?? null) : null,
     }));
-  const json = JSON.stringify({
-    requestId,
-    subjectId: 'sub_1',
-    result: 'complete',
-    outcomes: outcomes(certified),
-  });
+  const all = request.all ?? true;
+  const certificate = erasureCertificate(
+    {
+      requestId,
+      subjectId: 'sub_1',
+      scope: { all, categories: all ? [] : ['contact'], keep: [] },
+      reason: 'user-request',
+      regulation: 'GDPR',
+      requestedAt: request.requestedAt,
+      dueAt: request.requestedAt + 30 * 24 * 60 * MIN,
+    },
+    'complete',
+    outcomes(certified),
+    at,
+    request.retainedUnderLaw,
+  );
   return makeEvent('ErasureCompleted', on('sub_1', at), {
     requestId,
     result: 'complete',
     outcomes: outcomes(answers),
-    certificate: { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` },
+    certificate,
   });
 };
 const holdPlaced = (holdId: string, at: number) =>
@@ -147,6 +162,10 @@ describe('the erasure protocol, checked on the log', () => {
     ]);
     const partial = honest('req_2', T0);
     partial[0] = requested('req_2', T0, false);
+    partial[6] = completed('req_2', T0 + 6, { notes: 'erased', 'key-vault': 'erased' }, undefined, {
+      requestedAt: T0,
+      all: false,
+    });
     expect(check(partial)).toEqual([
       ['key-destroyed-without-whole-account-request', 'lethe.erasure.events.v1/0@5'],
     ]);
@@ -183,5 +202,49 @@ describe('the erasure protocol, checked on the log', () => {
     } as never;
     log[6] = digest;
     expect(check(log)).toEqual([['certificate-mismatch', 'lethe.erasure.events.v1/0@6']]);
+  });
+
+  it('recomputes the certificate from the log: any field the log does not bear out is a mismatch', () => {
+    const log = honest('req_1', T0);
+    // Consistent in itself (its digest is of its JSON) and in its outcomes, but stating another
+    // request time than the log's ErasureRequested.
+    log[6] = completed('req_1', T0 + 6, { notes: 'erased', 'key-vault': 'erased' }, undefined, {
+      requestedAt: T0 - 24 * 60 * MIN,
+    });
+    expect(check(log)).toEqual([['certificate-mismatch', 'lethe.erasure.events.v1/0@6']]);
+  });
+
+  it('accepts a legal retention the policy on the retention log states, and no other', () => {
+    const keepFor = 1095 * 24 * 60 * MIN;
+    const policy = makeEvent('PolicyVersionActivated', on('', T0 - MIN, 'retention'), {
+      policyVersion: 'p1',
+      digest: 'sha256:1',
+      activatedBy: 'operator',
+      llmProviderRetentionMs: null,
+      legalRetention: [
+        { clock: 'consent-proof', categories: ['contact'], basis: 'GDPR Art. 7(1)', keepForMs: keepFor },
+      ],
+    });
+    const withRetention = (retainedUnderLaw: RetainedUnderLaw[]) => {
+      const log = honest('req_1', T0);
+      log[3] = answered('req_1', 'notes', T0 + 3, 'retained-legal');
+      log[6] = completed('req_1', T0 + 6, { notes: 'retained-legal', 'key-vault': 'erased' }, undefined, {
+        requestedAt: T0,
+        retainedUnderLaw,
+        until: T0 + 6 + keepFor,
+      });
+      return check(log, [policy]);
+    };
+    const stated = {
+      participantId: 'notes',
+      clock: 'consent-proof',
+      basis: 'GDPR Art. 7(1)',
+      until: T0 + 6 + keepFor,
+    };
+    expect(withRetention([stated])).toEqual([]);
+    expect(withRetention([{ ...stated, basis: 'a basis no policy gives' }])).toEqual([
+      ['certificate-mismatch', 'lethe.erasure.events.v1/0@6'],
+    ]);
+    expect(withRetention([])).toEqual([['certificate-mismatch', 'lethe.erasure.events.v1/0@6']]);
   });
 });

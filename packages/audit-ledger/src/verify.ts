@@ -88,7 +88,8 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     new Set(COMPACTED_AUDITED_TOPICS.map(topicName)),
   );
   const erasureEvents: { event: LetheEvent; position: string }[] = [];
-  // Only the legal holds of the retention log: what an erasure must not override.
+  // Of the retention log, the legal holds (what an erasure must not override) and the policy
+  // activations (the legal retention terms certificates state).
   const holdEvents: { event: LetheEvent; position: string }[] = [];
   const readsBySubject = new Map<string, RecordedRead[]>();
   const takeRead = (event: LetheEvent | undefined, position: string) => {
@@ -119,7 +120,12 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
       if (logical === 'lethe.access.events.v1') takeRead(await decode(value), at(topic, partition, offset));
       if (logical === 'lethe.retention.events.v1') {
         const event = await decode(value);
-        if (event && (isEventOfType(event, 'LegalHoldPlaced') || isEventOfType(event, 'LegalHoldReleased')))
+        if (
+          event &&
+          (isEventOfType(event, 'LegalHoldPlaced') ||
+            isEventOfType(event, 'LegalHoldReleased') ||
+            isEventOfType(event, 'PolicyVersionActivated'))
+        )
           holdEvents.push({ event, position: at(topic, partition, offset) });
         return;
       }

@@ -27,3 +27,4 @@ export {
 } from './task-signature';
 export { EventsError, EVENTS_ERROR_CODES, type EventsErrorCode } from './errors';
 export * from './generated/types';
+export { canonicalJson } from './canonical-json';

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,11 @@ import path from 'node:path';
 import {
   checkConsistency,
   checkReceipt,
+  erasureCertificate,
   GENESIS_HASH,
   latestTreeHead,
   proveConsistency,
+  type CertifiedRequest,
   type SignedTreeHead,
   LEDGER_TOPIC,
   proveErasure,
@@ -40,10 +42,6 @@ const DAY = 86_400_000;
 const VERIFY_PY = path.resolve(__dirname, '..', '..', '..', 'tools', 'verify-py', 'verify_ledger.py');
 const VERIFY_PY_REQUIREMENTS = path.join(path.dirname(VERIFY_PY), 'requirements.txt');
 const CLI = path.resolve(__dirname, '..', '..', '..', 'packages', 'cli', 'src', 'main.ts');
-const certificateOf = (requestId: string, subjectId: string) => {
-  const json = JSON.stringify({ requestId, subjectId, result: 'complete', outcomes: [] });
-  return { json, digest: `sha256:${createHash('sha256').update(json).digest('hex')}` };
-};
 
 describe('the audit ledger and its verification, on the real broker', () => {
   let scope: TestScope;
@@ -89,21 +87,27 @@ describe('the audit ledger and its verification, on the real broker', () => {
     producer: 'test',
     occurredAt,
   });
-  const request = (subjectId: string, requestId: string, requestedAt: number) =>
-    makeEvent('ErasureRequested', envelope(subjectId, requestedAt), {
+  /** Each request's ErasureRequested data: what its completion's certificate states. */
+  const requests = new Map<string, CertifiedRequest>();
+  const request = (subjectId: string, requestId: string, requestedAt: number) => {
+    const data = {
       requestId,
       scope: { all: true, categories: [], keep: [] },
       reason: 'user-request',
       regulation: 'GDPR',
       requestedAt,
       dueAt: requestedAt + 30 * DAY,
-    });
+    };
+    requests.set(requestId, { ...data, subjectId });
+    return makeEvent('ErasureRequested', envelope(subjectId, requestedAt), data);
+  };
+  /** A completion with the certificate the erasure service would make for it. */
   const completed = (subjectId: string, requestId: string, at: number) =>
     makeEvent('ErasureCompleted', envelope(subjectId, at), {
       requestId,
       result: 'complete',
       outcomes: [],
-      certificate: certificateOf(requestId, subjectId),
+      certificate: erasureCertificate(requests.get(requestId)!, 'complete', [], at),
     });
   const verify = (overrides: { topicName?: (logical: string) => string; now?: Date } = {}) =>
     verifyScope(scope, ledgerKeys.publicKey, overrides);

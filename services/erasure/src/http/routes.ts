@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 
 import { DEADLINE_EXTENSION_REASONS } from '@lethe/events';
+import { subjectWasKnown } from '@lethe/audit-ledger';
 import { derivedId, ProblemError } from '@lethe/service-kit';
 
 import type { NewDisclosure } from '../llm/disclosures';
-import { subjectWasKnown } from '../request/certificate';
 import type { OpenRequestView } from '../runtime/open-requests';
 import type { CompletedRequestView } from '../runtime/request-index';
 import { ErasureError, type ErasureState } from '../request/model';

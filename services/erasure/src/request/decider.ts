@@ -1,7 +1,7 @@
 import { latestExtendedDeadline } from '@lethe/events';
 import { assertNever, type Decider } from '@lethe/eventstore';
 
-import { certificateOf } from './certificate';
+import { erasureCertificate } from '@lethe/audit-ledger';
 import { evolveErasure } from './evolve';
 import {
   AT_RISK_BEFORE_DUE_MS,
@@ -122,7 +122,14 @@ function advance(state: OpenState, now: Date): ErasureEvent[] {
         requestId: request.requestId,
         result,
         outcomes,
-        certificate: certificateOf(request, result, outcomes, now.getTime(), retainedUnderLaw),
+        // The scope as the log carries it (`keep` always there), so a verifier recomputes it.
+        certificate: erasureCertificate(
+          { ...request, scope: { ...request.scope, keep: request.scope.keep ?? [] } },
+          result,
+          outcomes,
+          now.getTime(),
+          retainedUnderLaw,
+        ),
       },
     },
   ];

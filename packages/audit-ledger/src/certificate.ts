@@ -1,9 +1,49 @@
 import { createHash } from 'node:crypto';
 
+import { canonicalJson } from '@lethe/events';
 import { DEAD_LETTER_COPY_LIFETIME_MS, INGEST_COPY_LIFETIME_MS } from '@lethe/kafka';
-import { canonicalJson } from '@lethe/participant';
 
-import type { Outcome, RequestInfo } from './model';
+// The erasure certificate: what the erasure service states when a request completes, and what
+// the verifier recomputes from the log's events to the byte (its digest must match). One
+// function for both, so the format cannot drift between the party certifying and the check.
+
+export interface CertifiedRequest {
+  readonly requestId: string;
+  readonly subjectId: string;
+  readonly scope: {
+    readonly all: boolean;
+    readonly categories: readonly string[];
+    readonly keep?: readonly string[];
+  };
+  readonly reason: string;
+  readonly regulation: string | null;
+  readonly requestedAt: number;
+  /** The deadline in force: the one the request was given, or the last extension's. */
+  readonly dueAt: number;
+  readonly extensions?: readonly {
+    readonly previousDueAt: number;
+    readonly dueAt: number;
+    readonly reason: string;
+    readonly extendedAt: number;
+  }[];
+}
+
+export interface CertifiedOutcome {
+  readonly participantId: string;
+  readonly outcome: string;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly verifiedEmpty: boolean;
+  readonly evidenceDigest: string;
+  readonly retainedUntil: number | null;
+}
+
+/** What is kept under a legal obligation, on which basis and until when (from the policy). */
+export interface RetainedUnderLaw {
+  readonly participantId: string;
+  readonly clock: string;
+  readonly basis: string;
+  readonly until: number;
+}
 
 /** Outcomes that keep something of the subject rather than find nothing. */
 const KEPT_OUTCOMES = new Set(['retained-legal', 'retained-consent', 'provider-retention', 'anonymised']);
@@ -13,20 +53,19 @@ const KEPT_OUTCOMES = new Set(['retained-legal', 'retained-consent', 'provider-r
  * seen (a typo, a request for someone who never signed up) completes, and its certificate says
  * that nothing was found rather than that something was erased.
  */
-export function subjectWasKnown(outcomes: readonly Outcome[]): boolean {
+export function subjectWasKnown(outcomes: readonly CertifiedOutcome[]): boolean {
   return outcomes.some(
     (o) => KEPT_OUTCOMES.has(o.outcome) || Object.values(o.counts).some((count) => count > 0),
   );
 }
 
-export function certificateOf(
-  request: RequestInfo,
+export function erasureCertificate(
+  request: CertifiedRequest,
   result: 'complete' | 'partial',
-  outcomes: readonly Outcome[],
+  outcomes: readonly CertifiedOutcome[],
   completedAt: number,
-  /** What is kept under a legal obligation, on which basis and until when (from the policy). */
-  retainedUnderLaw: readonly { participantId: string; clock: string; basis: string; until: number }[] = [],
-) {
+  retainedUnderLaw: readonly RetainedUnderLaw[] = [],
+): { json: string; digest: string } {
   const json = canonicalJson({
     certificate: 'lethe.erasure.v1',
     requestId: request.requestId,
