@@ -1,6 +1,8 @@
 // The erasure of one subject (DESIGN.md section 4). The stream is keyed by subject, so a second
 // request while one is open meets the first and joins it; a request after completion starts anew.
 
+import type { CertifiedOutcome } from '@lethe/audit-ledger';
+
 export interface ErasureScope {
   readonly all: boolean;
   readonly categories: readonly string[];
@@ -186,14 +188,8 @@ export type ErasureCommand =
       readonly metadata: { readonly now: Date };
     };
 
-export interface Outcome {
-  readonly participantId: string;
-  readonly outcome: string;
-  readonly counts: Readonly<Record<string, number>>;
-  readonly verifiedEmpty: boolean;
-  readonly evidenceDigest: string;
-  readonly retainedUntil: number | null;
-}
+/** A participant's outcome as the completion and its certificate state it. */
+export type Outcome = CertifiedOutcome;
 
 export type ErasureEvent =
   | { readonly type: 'ErasureRequested'; readonly data: RequestInfo }
