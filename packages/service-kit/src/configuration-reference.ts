@@ -527,6 +527,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     readers: ['audit'],
     meaning: 'A checkpoint once the ledger writer has been quiet this long (0: off).',
   },
+  {
+    name: 'LETHE_AUDIT_DEDUPE_WINDOW',
+    default: '100000',
+    readers: ['audit'],
+    meaning:
+      "How many of the latest ledgered event ids the writer recognises a second copy by (an outbox's re-publish after a restart gets no entry of its own); an older copy gets one, which the verifier counts once. Bounds the writer's memory.",
+  },
   // Policy.
   {
     name: 'LETHE_RETENTION_POLICY_FILE',

@@ -31,6 +31,7 @@ async function main() {
     signingKey: config.signingKey,
     checkpointEvery: config.checkpointEvery,
     checkpointIdleMs: config.checkpointIdleMs,
+    dedupeWindow: config.dedupeWindow,
     topicName: topicNamer(config.topicPrefix),
   });
   await service.app.listen({ host: config.host, port: config.port });

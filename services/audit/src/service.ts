@@ -39,6 +39,8 @@ export interface AuditServiceDeps {
   checkpointEvery?: number;
   /** A checkpoint after this long without new entries (default 5 s; 0: only every N entries). */
   checkpointIdleMs?: number;
+  /** Latest event ids a second copy is recognised by (LETHE_AUDIT_DEDUPE_WINDOW). */
+  dedupeWindow?: number;
   topicName?: (logical: string) => string;
   now?: () => Date;
 }
@@ -65,6 +67,7 @@ export async function startAuditService(deps: AuditServiceDeps): Promise<AuditSe
     keyId: `ed25519:${keyId}`,
     checkpointEvery: deps.checkpointEvery ?? 100,
     checkpointIdleMs: deps.checkpointIdleMs ?? 5_000,
+    ...(deps.dedupeWindow ? { dedupeWindow: deps.dedupeWindow } : {}),
     ...(deps.topicName ? { topicName: deps.topicName } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     onEntry: (entry, event) => timelines.record(entry, event),
