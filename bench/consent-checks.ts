@@ -1,27 +1,67 @@
-// Consent checks per second and their latency, against the running consent service (./lethe up):
-// GET /v1/subjects/:id/consents/:purpose over keep-alive HTTPS from CONCURRENCY loops. Prints
-// numbers; asserts nothing.
+// Consent checks per second and their latency against the running consent service (./lethe up),
+// beside their floor: a bare Fastify route on the same TLS doing the one Redis HMGET the check
+// needs, under the same load from wrk (GET /v1/subjects/:id/consents/:purpose over keep-alive
+// HTTPS, CONNECTIONS at once). Prints numbers and the ratio; asserts nothing.
 //
-//   node --conditions=lethe-source --import tsx bench/consent-checks.ts [SECONDS] [CONCURRENCY]
+//   node --conditions=lethe-source --import tsx bench/consent-checks.ts [SECONDS] [CONNECTIONS]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 
-import { serviceFetch } from '@lethe/service-kit';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+
+import { consentKey } from '@lethe/consent';
+import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
+
+import { benchServers } from './servers';
+import { requireWrk, runWrk, type WrkResult } from './wrk';
 
 const SECONDS = Number(process.argv[2] ?? 10);
-const CONCURRENCY = Number(process.argv[3] ?? 32);
+const CONNECTIONS = Number(process.argv[3] ?? 32);
 const BASE = process.env.LETHE_CONSENT_URL ?? 'https://127.0.0.1:3002';
-const fetch = serviceFetch(process.env.LETHE_TLS_CA_FILE ?? '.lethe/tls/ca.crt');
 const SUBJECTS = 100;
+/** The issue's targets: at least this share of the floor's rate, and a p99 no worse than its. */
+const TARGET_SHARE = 0.85;
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** The floor: one HMGET of the same hash the consent service reads, and nothing else. */
+async function startFloor(): Promise<{ url: string; close: () => Promise<void> }> {
+  const redis = new Redis(process.env.LETHE_REDIS_URL!, redisTlsOptions(process.env));
+  const app = Fastify({
+    logger: false,
+    https: { key: readFileSync('.lethe/tls/server.key'), cert: readFileSync('.lethe/tls/server.crt') },
+  });
+  app.get<{ Params: { subjectId: string; purpose: string } }>(
+    '/v1/subjects/:subjectId/consents/:purpose',
+    async (request) => {
+      const [value] = await redis.hmget(consentKey(request.params.subjectId), request.params.purpose);
+      return { purpose: request.params.purpose, granted: value === '1' };
+    },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    close: async () => {
+      await app.close();
+      redis.disconnect();
+    },
+  };
+}
+
+const line = (what: string, result: WrkResult) =>
+  `${what}: ${result.requestsPerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}`;
 
 async function main() {
-  const token = execFileSync('./lethe', ['token', '--scope', 'service'], { encoding: 'utf8' })
+  requireWrk();
+  await benchServers();
+  const token = execFileSync('./lethe', ['token', '--scope', 'service', '--ttl', '3600'], {
+    encoding: 'utf8',
+  })
     .trim()
     .split('\n')
     .pop()!;
+  const fetch = serviceFetch(process.env.LETHE_TLS_CA_FILE ?? '.lethe/tls/ca.crt');
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const textHash = `sha256:${createHash('sha256').update('bench').digest('hex')}`;
   const subjects = Array.from({ length: SUBJECTS }, (_, i) => `sub_bench_consent_${i}`);
@@ -32,33 +72,37 @@ async function main() {
       body: JSON.stringify({ granted: i % 2 === 0, source: 'bench', policyVersion: 'bench', textHash }),
     });
   }
+  const load = {
+    paths: subjects.map((subjectId) => `/v1/subjects/${subjectId}/consents/analytics`),
+    headers: { Authorization: `Bearer ${token}` },
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+  };
 
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, loop) => {
-      for (let n = loop; performance.now() < end; n += CONCURRENCY) {
-        const start = performance.now();
-        const response = await fetch(`${BASE}/v1/subjects/${subjects[n % SUBJECTS]}/consents/analytics`, {
-          headers,
-        });
-        await response.arrayBuffer();
-        if (response.status !== 200) errors += 1;
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
+  const consent = await runWrk(BASE, load);
+  const floor = await startFloor();
+  let bare: WrkResult;
+  try {
+    bare = await runWrk(floor.url, load);
+  } finally {
+    await floor.close();
+  }
+  const share = consent.requestsPerSecond / bare.requestsPerSecond;
+  console.log(`consent checks, wrk with ${CONNECTIONS} connections for ${SECONDS} s each:`);
+  console.log(`  ${line('consent service', consent)}`);
+  console.log(`  ${line('floor (bare Fastify + one HMGET)', bare)}`);
   console.log(
-    `consent checks over ${new URL(BASE).protocol.slice(0, -1).toUpperCase()}, ${CONCURRENCY} concurrent for ${SECONDS} s: ${(latencies.length / SECONDS).toFixed(0)}/s, ` +
-      `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, errors ${errors}`,
+    `  ratio: ${(share * 100).toFixed(0)}% of the floor's rate (target >= ${TARGET_SHARE * 100}%: ${share >= TARGET_SHARE ? 'met' : 'not met'}); ` +
+      `p99 ${consent.p99Ms.toFixed(2)} ms against the floor's ${bare.p99Ms.toFixed(2)} ms (target <=: ${consent.p99Ms <= bare.p99Ms ? 'met' : 'not met'})`,
   );
   const pid = execFileSync('bash', ['-c', "cut -d' ' -f1 .lethe/run/consent.pid"], {
     encoding: 'utf8',
   }).trim();
   const rss = execFileSync('ps', ['-o', 'rss=', '-p', pid], { encoding: 'utf8' }).trim();
-  console.log(`consent service RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);
+  console.log(`  consent service RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
