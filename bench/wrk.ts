@@ -30,17 +30,32 @@ export function requireWrk(): void {
   }
 }
 
-/** `request` lines for wrk's Lua: each call takes the next of `paths`, with `headers`. */
-function script(paths: readonly string[], headers: Record<string, string>): string {
+export interface WrkLoad {
+  readonly paths: readonly string[];
+  readonly headers?: Record<string, string>;
+  readonly method?: 'GET' | 'POST';
+  /** A Lua expression for each request's body; `id` (the wrk thread) and `n` are in scope. */
+  readonly luaBody?: string;
+  readonly connections: number;
+  readonly seconds: number;
+}
+
+/** wrk's Lua: each request takes the next of `paths`, with `headers` and the body expression. */
+function script(load: WrkLoad): string {
   const lua = (text: string) => JSON.stringify(text); // a JSON string is a valid Lua string here
-  return `local paths = { ${paths.map(lua).join(', ')} }
-local headers = { ${Object.entries(headers)
+  return `local paths = { ${load.paths.map(lua).join(', ')} }
+local headers = { ${Object.entries(load.headers ?? {})
     .map(([name, value]) => `[${lua(name)}] = ${lua(value)}`)
     .join(', ')} }
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1], headers)
+  return wrk.format(${lua(load.method ?? 'GET')}, paths[(n % #paths) + 1], headers, ${load.luaBody ?? 'nil'})
 end
 `;
 }
@@ -49,12 +64,9 @@ const toMs = (value: string, unit: string) =>
   Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
 
 /** Asynchronous: the route under load may be served by this very process (a floor). */
-export async function runWrk(
-  baseUrl: string,
-  load: { paths: readonly string[]; headers?: Record<string, string>; connections: number; seconds: number },
-): Promise<WrkResult> {
+export async function runWrk(baseUrl: string, load: WrkLoad): Promise<WrkResult> {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-wrk-')), 'requests.lua');
-  writeFileSync(file, script(load.paths, load.headers ?? {}));
+  writeFileSync(file, script(load));
   const { stdout: out } = await promisify(execFile)(
     WRK,
     ['-t2', `-c${load.connections}`, `-d${load.seconds}s`, '--latency', '-s', file, baseUrl],
