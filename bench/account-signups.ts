@@ -4,13 +4,9 @@
 // ratio; asserts nothing. Every sign-up is a real account: run it on a stack you can reset.
 //
 //   node --conditions=lethe-source --import tsx bench/account-signups.ts [SECONDS] [CONNECTIONS]
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 
-import Fastify from 'fastify';
-
+import { serviceToken, startFloor, wrkLine } from './http-floor';
 import { benchServers } from './servers';
 import { requireWrk, runWrk, type WrkResult } from './wrk';
 
@@ -21,33 +17,19 @@ const BASE = process.env.LETHE_ACCOUNT_URL ?? 'https://127.0.0.1:3001';
 const TARGET = { rate: 1_000, p99Ms: 100, share: 0.2 };
 
 /** The floor: a route that reads the JSON body and answers 201 with an id, and nothing else. */
-async function startFloor(): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = Fastify({
-    logger: false,
-    https: { key: readFileSync('.lethe/tls/server.key'), cert: readFileSync('.lethe/tls/server.crt') },
-  });
-  app.post('/v1/accounts', async (_request, reply) =>
-    reply.status(201).send({ subjectId: `sub_${randomUUID().replaceAll('-', '')}` }),
+const startSignupFloor = () =>
+  startFloor((app) =>
+    app.post('/v1/accounts', async (_request, reply) =>
+      reply.status(201).send({ subjectId: `sub_${randomUUID().replaceAll('-', '')}` }),
+    ),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    url: `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-    close: () => app.close(),
-  };
-}
 
-const line = (what: string, result: WrkResult) =>
-  `${what}: ${result.requestsPerSecond.toFixed(1)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}`;
+const line = (what: string, result: WrkResult) => wrkLine(what, result, { rate: 1, ms: 1 });
 
 async function main() {
   requireWrk();
   await benchServers();
-  const token = execFileSync('./lethe', ['token', '--scope', 'service', '--ttl', '3600'], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
+  const token = serviceToken();
   const run = Date.now().toString(36);
   const load = {
     paths: ['/v1/accounts'],
@@ -59,7 +41,7 @@ async function main() {
     seconds: SECONDS,
   };
   const signups = await runWrk(BASE, load);
-  const floor = await startFloor();
+  const floor = await startSignupFloor();
   let bare: WrkResult;
   try {
     bare = await runWrk(floor.url, load);

@@ -6,15 +6,12 @@
 //   node --conditions=lethe-source --import tsx bench/consent-checks.ts [SECONDS] [CONNECTIONS]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-
-import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 
 import { consentKey } from '@lethe/consent';
 import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
 
+import { serviceToken, startFloor, wrkLine } from './http-floor';
 import { benchServers } from './servers';
 import { requireWrk, runWrk, type WrkResult } from './wrk';
 
@@ -26,41 +23,32 @@ const SUBJECTS = 100;
 const TARGET_SHARE = 0.85;
 
 /** The floor: one HMGET of the same hash the consent service reads, and nothing else. */
-async function startFloor(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startConsentFloor(): Promise<{ url: string; close: () => Promise<void> }> {
   const redis = new Redis(process.env.LETHE_REDIS_URL!, redisTlsOptions(process.env));
-  const app = Fastify({
-    logger: false,
-    https: { key: readFileSync('.lethe/tls/server.key'), cert: readFileSync('.lethe/tls/server.crt') },
-  });
-  app.get<{ Params: { subjectId: string; purpose: string } }>(
-    '/v1/subjects/:subjectId/consents/:purpose',
-    async (request) => {
-      const [value] = await redis.hmget(consentKey(request.params.subjectId), request.params.purpose);
-      return { purpose: request.params.purpose, granted: value === '1' };
-    },
+  const floor = await startFloor((app) =>
+    app.get<{ Params: { subjectId: string; purpose: string } }>(
+      '/v1/subjects/:subjectId/consents/:purpose',
+      async (request) => {
+        const [value] = await redis.hmget(consentKey(request.params.subjectId), request.params.purpose);
+        return { purpose: request.params.purpose, granted: value === '1' };
+      },
+    ),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
   return {
-    url: `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    url: floor.url,
     close: async () => {
-      await app.close();
+      await floor.close();
       redis.disconnect();
     },
   };
 }
 
-const line = (what: string, result: WrkResult) =>
-  `${what}: ${result.requestsPerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}`;
+const line = (what: string, result: WrkResult) => wrkLine(what, result, { rate: 0, ms: 2 });
 
 async function main() {
   requireWrk();
   await benchServers();
-  const token = execFileSync('./lethe', ['token', '--scope', 'service', '--ttl', '3600'], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
+  const token = serviceToken();
   const fetch = serviceFetch(process.env.LETHE_TLS_CA_FILE ?? '.lethe/tls/ca.crt');
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const textHash = `sha256:${createHash('sha256').update('bench').digest('hex')}`;
@@ -80,7 +68,7 @@ async function main() {
   };
 
   const consent = await runWrk(BASE, load);
-  const floor = await startFloor();
+  const floor = await startConsentFloor();
   let bare: WrkResult;
   try {
     bare = await runWrk(floor.url, load);

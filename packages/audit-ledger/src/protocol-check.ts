@@ -24,9 +24,8 @@ interface Hold {
 }
 
 interface RequestSoFar {
-  requested: { at: number; all: boolean; keep: readonly string[] } | null;
-  /** What the certificate states of the request, rebuilt from the log (extensions added as they come). */
-  certified: CertifiedRequest | null;
+  /** The request as the log states it (extensions added as they come): what its certificate states. */
+  requested: CertifiedRequest | null;
   /** Participant -> the data categories its (latest) plan gave it. */
   categories: Map<string, readonly string[]>;
   /** Every participant any plan of the request named; `plan`: the plan in force. */
@@ -102,7 +101,6 @@ export function checkProtocol(
     seen.add(event.envelope.eventId);
     const request = requests.get(requestId) ?? {
       requested: null,
-      certified: null,
       categories: new Map<string, readonly string[]>(),
       everPlanned: new Set<string>(),
       plan: new Set<string>(),
@@ -115,11 +113,6 @@ export function checkProtocol(
 
     if (isEventOfType(event, 'ErasureRequested')) {
       request.requested = {
-        at: Number(event.data.requestedAt),
-        all: event.data.scope.all,
-        keep: event.data.scope.keep ?? [],
-      };
-      request.certified = {
         requestId,
         subjectId: event.envelope.subjectId ?? '',
         scope: event.data.scope,
@@ -142,14 +135,14 @@ export function checkProtocol(
       request.plan = new Set(event.data.tasks.map((task) => task.participantId));
       for (const task of event.data.tasks) request.categories.set(task.participantId, task.categories);
       for (const participantId of request.plan) request.everPlanned.add(participantId);
-    } else if (isEventOfType(event, 'ErasureDeadlineExtended') && request.certified) {
+    } else if (isEventOfType(event, 'ErasureDeadlineExtended') && request.requested) {
       const { previousDueAt, dueAt, reason } = event.data;
       const extension = { previousDueAt: Number(previousDueAt), dueAt: Number(dueAt), reason };
-      request.certified = {
-        ...request.certified,
+      request.requested = {
+        ...request.requested,
         dueAt: Number(dueAt),
         extensions: [
-          ...(request.certified.extensions ?? []),
+          ...(request.requested.extensions ?? []),
           { ...extension, extendedAt: event.envelope.occurredAt },
         ],
       };
@@ -200,14 +193,14 @@ function checkErasure(
 ): void {
   const { participantId, requestId, outcome } = event.data;
   const issuedAt = request.issuedAt.get(participantId) ?? event.envelope.occurredAt;
-  const held = standingHold(holds, request.requested?.at ?? issuedAt, issuedAt);
+  const held = standingHold(holds, request.requested?.requestedAt ?? issuedAt, issuedAt);
   if (held)
     problem(
       'erased-under-legal-hold',
       position,
       `${participantId} ${outcome} data of subject ${event.envelope.subjectId} (request ${requestId}) while legal hold ${held} stood`,
     );
-  if (participantId === KEY_VAULT && (!request.requested || !request.requested.all))
+  if (participantId === KEY_VAULT && (!request.requested || !request.requested.scope.all))
     problem(
       'key-destroyed-without-whole-account-request',
       position,
@@ -263,7 +256,7 @@ function certificateMismatch(
     )
       return `${outcome.participantId} is certified ${outcome.outcome} with evidence its answer on the log does not give`;
   }
-  if (!request.certified) return undefined; // never requested: reported as such
+  if (!request.requested) return undefined; // never requested: reported as such
   const retained = retainedUnderLawOf(stated, event, request, legalTerms);
   if (typeof retained === 'string') return retained;
   // Every other field follows from the log: the request, its extensions, the completion.
@@ -272,7 +265,7 @@ function certificateMismatch(
     counts: Object.fromEntries(Object.entries(o.counts).map(([store, n]) => [store, Number(n)])),
     retainedUntil: o.retainedUntil === null ? null : Number(o.retainedUntil),
   }));
-  const asRequested = request.certified;
+  const asRequested = request.requested;
   const digests = scopesAsCertified(asRequested.scope).map(
     (scope) =>
       erasureCertificate(
@@ -290,7 +283,7 @@ function certificateMismatch(
 
 /**
  * The request's scope as a certificate may state it: as on the log, and, when it keeps nothing,
- * also without \`keep\` (certificates made before the erasure service certified the log's form).
+ * also without `keep` (certificates made before the erasure service certified the log's form).
  */
 function scopesAsCertified(scope: CertifiedRequest['scope']): CertifiedRequest['scope'][] {
   const { keep, ...withoutKeep } = scope;

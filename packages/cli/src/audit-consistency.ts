@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import {
@@ -8,49 +8,23 @@ import {
   type ConsistencyProof,
   type SignedTreeHead,
 } from '@lethe/audit-ledger';
-import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { connectKafka } from '@lethe/kafka';
-import { createLogger } from '@lethe/logger';
-import { publicKeyFrom, topicNamer } from '@lethe/service-kit';
+import { publicKeyFrom } from '@lethe/service-kit';
 
-import { auditPublicKey } from './audit';
+import { auditPublicKey, withLedger, writeJson } from './audit';
 import type { CliConfig } from './config';
 
 // `lethe audit head`, `prove-consistency` and `check-consistency`: an auditor keeps a signed tree
 // head (or a receipt, which carries one) and later checks, offline, that the ledger only grew.
 
-async function withLedger<T>(
-  config: CliConfig,
-  use: (deps: Parameters<typeof latestTreeHead>[0]) => Promise<T>,
-): Promise<T> {
-  const logger = createLogger({ name: 'lethe-audit', level: 'warn' });
-  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-audit-consistency' }, logger);
-  try {
-    const codec = createEventCodec({
-      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
-      catalog: loadCatalog(),
-    });
-    return await use({ kafka, codec, topicName: topicNamer(config.topicPrefix) });
-  } finally {
-    await kafka.close();
-  }
-}
-
-function output(value: unknown, file: string | undefined): void {
-  const json = JSON.stringify(value, null, 2) + '\n';
-  if (file) writeFileSync(file, json);
-  else process.stdout.write(json);
-}
-
 /** `lethe audit head [--out FILE]`: the newest signed tree head, to keep. */
 export async function auditHead(config: CliConfig, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
-  const head = await withLedger(config, latestTreeHead);
+  const head = await withLedger(config, 'lethe-audit-consistency', latestTreeHead);
   if (!head) {
     console.error('no signed tree head on the ledger yet');
     return 1;
   }
-  output(head, values.out);
+  writeJson(head, values.out);
   return 0;
 }
 
@@ -82,12 +56,14 @@ export async function auditProveConsistency(config: CliConfig, argv: string[]): 
     return 2;
   }
   const from = keptHead(positionals[0]);
-  const proof = await withLedger(config, (deps) => proveConsistency({ ...deps, from }));
+  const proof = await withLedger(config, 'lethe-audit-consistency', (deps) =>
+    proveConsistency({ ...deps, from }),
+  );
   if (!proof) {
     console.error(`no proof: the ledger has no signed tree head of ${from.size} entries or more`);
     return 1;
   }
-  output(proof, values.out);
+  writeJson(proof, values.out);
   return 0;
 }
 

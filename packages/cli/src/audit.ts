@@ -12,8 +12,8 @@ import {
   type ErasureReceipt,
 } from '@lethe/audit-ledger';
 import { createKeyVaultReader } from '@lethe/crypto';
-import { createEventCodec, createSchemaRegistry, loadCatalog } from '@lethe/events';
-import { connectKafka } from '@lethe/kafka';
+import { createEventCodec, createSchemaRegistry, loadCatalog, type EventCodec } from '@lethe/events';
+import { connectKafka, type KafkaClient } from '@lethe/kafka';
 import { createLogger } from '@lethe/logger';
 import { publicKeyFrom, publicKeysFrom, topicNamer } from '@lethe/service-kit';
 
@@ -116,31 +116,47 @@ export async function auditProve(config: CliConfig, argv: string[]): Promise<num
     console.error('usage: lethe audit prove <requestId> [--out FILE]');
     return 2;
   }
+  const receipt = await withLedger(config, 'lethe-audit-prove', (deps) =>
+    proveErasure({ ...deps, requestId }),
+  );
+  if (!receipt) {
+    console.error(
+      `no receipt for ${requestId}: it has not completed, or no signed tree head covers its completion yet`,
+    );
+    return 1;
+  }
+  writeJson(receipt, values.out);
+  return 0;
+}
+
+/** Runs `use` with a connection to the broker and the registry, on the configured topics. */
+export async function withLedger<T>(
+  config: CliConfig,
+  clientId: string,
+  use: (deps: {
+    kafka: KafkaClient;
+    codec: EventCodec;
+    topicName: (logical: string) => string;
+  }) => Promise<T>,
+): Promise<T> {
   const logger = createLogger({ name: 'lethe-audit', level: 'warn' });
-  const kafka = await connectKafka({ ...config.kafka, clientId: 'lethe-audit-prove' }, logger);
+  const kafka = await connectKafka({ ...config.kafka, clientId }, logger);
   try {
-    const receipt = await proveErasure({
-      kafka,
-      codec: createEventCodec({
-        registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
-        catalog: loadCatalog(),
-      }),
-      requestId,
-      topicName: topicNamer(config.topicPrefix),
+    const codec = createEventCodec({
+      registry: createSchemaRegistry(config.registryUrl, { caFile: config.tlsCaFile }),
+      catalog: loadCatalog(),
     });
-    if (!receipt) {
-      console.error(
-        `no receipt for ${requestId}: it has not completed, or no signed tree head covers its completion yet`,
-      );
-      return 1;
-    }
-    const json = JSON.stringify(receipt, null, 2) + '\n';
-    if (values.out) writeFileSync(values.out, json);
-    else process.stdout.write(json);
-    return 0;
+    return await use({ kafka, codec, topicName: topicNamer(config.topicPrefix) });
   } finally {
     await kafka.close();
   }
+}
+
+/** Pretty JSON to `file`, or to stdout without one. */
+export function writeJson(value: unknown, file: string | undefined): void {
+  const json = JSON.stringify(value, null, 2) + '\n';
+  if (file) writeFileSync(file, json);
+  else process.stdout.write(json);
 }
 
 /** `lethe audit check-receipt FILE [--public-key B64]`: offline, with the audit public key alone. */

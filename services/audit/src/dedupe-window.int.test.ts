@@ -1,9 +1,8 @@
 import { makeEvent } from '@lethe/events';
-import { privateKeyFrom } from '@lethe/service-kit';
-import { eventually, testLogger, type TestScope } from '@lethe/test-harness';
+import { eventually, type TestScope } from '@lethe/test-harness';
 
-import { openLedgerScope, testLedgerKeys, verifyScope } from '../test/ledger-fixture';
-import { startAuditService, type AuditService } from './service';
+import { openLedgerScope, startScopeAudit, testLedgerKeys, verifyScope } from '../test/ledger-fixture';
+import type { AuditService } from './service';
 
 // The writer remembers only the latest event ids (bounded memory whatever the history): a second
 // copy within that window gets no entry; an older one gets its own, and the ledger still verifies,
@@ -16,17 +15,10 @@ describe('the ledger writer, remembering only the latest event ids', () => {
 
   beforeAll(async () => {
     scope = await openLedgerScope('dedupe', 1);
-    audit = await startAuditService({
-      db: scope.db,
-      kafka: scope.kafka,
-      codec: scope.codec,
-      logger: testLogger(),
-      publicKeys: [],
-      signingKey: privateKeyFrom(ledgerKeys.privateKey),
+    audit = await startScopeAudit(scope, ledgerKeys, {
       checkpointEvery: 100,
       checkpointIdleMs: 300,
       dedupeWindow: 2,
-      topicName: scope.topicName,
     });
   });
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { makeEvent } from '@lethe/events';
-import { privateKeyFrom } from '@lethe/service-kit';
-import { eventually, testLogger, type TestScope } from '@lethe/test-harness';
+import { eventually, type TestScope } from '@lethe/test-harness';
 
-import { openLedgerScope, testLedgerKeys, verifyScope } from '../test/ledger-fixture';
-import { startAuditService, type AuditService } from './service';
+import { openLedgerScope, startScopeAudit, testLedgerKeys, verifyScope } from '../test/ledger-fixture';
+import type { AuditService } from './service';
 
 // Entries after the last checkpoint must not stay unsigned until 100 more arrive: a quiet
 // writer signs what it has.
@@ -15,16 +14,9 @@ describe('a quiet ledger writer', () => {
 
   beforeAll(async () => {
     scope = await openLedgerScope('idlecp', 1);
-    audit = await startAuditService({
-      db: scope.db,
-      kafka: scope.kafka,
-      codec: scope.codec,
-      logger: testLogger(),
-      publicKeys: [],
-      signingKey: privateKeyFrom(ledgerKeys.privateKey),
+    audit = await startScopeAudit(scope, ledgerKeys, {
       checkpointEvery: 100,
       checkpointIdleMs: 300,
-      topicName: scope.topicName,
     });
   });
   afterAll(async () => {

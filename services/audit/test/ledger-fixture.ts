@@ -6,8 +6,10 @@ import path from 'node:path';
 
 import { AUDITED_TOPICS, LEDGER_TOPIC, verifyLedger, type VerifyReport } from '@lethe/audit-ledger';
 import { makeEvent, type LetheEvent } from '@lethe/events';
-import { generateSigningKeys, publicKeyFrom } from '@lethe/service-kit';
-import { openTestScope, type TestScope } from '@lethe/test-harness';
+import { generateSigningKeys, privateKeyFrom, publicKeyFrom } from '@lethe/service-kit';
+import { openTestScope, testLogger, type TestScope } from '@lethe/test-harness';
+
+import { startAuditService, type AuditService, type AuditServiceDeps } from '../src/service';
 
 /** The audited topics (3 partitions, or `partitions`) and the one-partition ledger. */
 export function openLedgerScope(name: string, partitions = 3): Promise<TestScope> {
@@ -35,6 +37,24 @@ export function spawnAuditService(
     LETHE_AUDIT_SIGNING_KEY: ledgerKeys.privateKey,
     LETHE_AUDIT_PORT: String(port),
     ...env,
+  });
+}
+
+/** An audit service in this process on the scope, signing with `ledgerKeys`, trusting no tokens. */
+export function startScopeAudit(
+  scope: TestScope,
+  ledgerKeys: { privateKey: string },
+  writer: Pick<AuditServiceDeps, 'checkpointEvery' | 'checkpointIdleMs' | 'dedupeWindow'>,
+): Promise<AuditService> {
+  return startAuditService({
+    db: scope.db,
+    kafka: scope.kafka,
+    codec: scope.codec,
+    logger: testLogger(),
+    publicKeys: [],
+    signingKey: privateKeyFrom(ledgerKeys.privateKey),
+    topicName: scope.topicName,
+    ...writer,
   });
 }
 
