@@ -73,11 +73,14 @@ export function serviceFetch(
       outgoing.end(request.body);
     });
   return async (url, request = {}) => {
-    try {
-      return await once(url, request);
-    } catch (error) {
-      if (error instanceof StaleConnection) return once(url, request);
-      throw error;
+    // Again while it fails that way: the pool may hold several sockets the server closed, and
+    // each failure discards one, so it ends on a fresh connection (a CI run met two in a row).
+    for (;;) {
+      try {
+        return await once(url, request);
+      } catch (error) {
+        if (!(error instanceof StaleConnection)) throw error;
+      }
     }
   };
 }
