@@ -3,15 +3,23 @@
 // same 201, under the same load from wrk (each request a new address). Prints numbers and the
 // ratio; asserts nothing. Every sign-up is a real account: run it on a stack you can reset.
 //
-//   node --conditions=lethe-source --import tsx bench/account-signups.ts [SECONDS] [CONNECTIONS]
+//   node --conditions=lethe-source --import tsx bench/account-signups.ts [SECONDS] [CONNECTIONS] [ROUNDS]
 import { randomUUID } from 'node:crypto';
 
-import { serviceToken, startFloor, wrkLine } from './http-floor';
+import {
+  compareWithFloor,
+  serviceRssMiB,
+  serviceToken,
+  startFloor,
+  wrkLine,
+  type FloorComparison,
+} from './http-floor';
 import { benchServers } from './servers';
-import { requireWrk, runWrk, type WrkResult } from './wrk';
+import { requireWrk, type WrkResult } from './wrk';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
+const ROUNDS = Number(process.argv[4] ?? 3);
 const BASE = process.env.LETHE_ACCOUNT_URL ?? 'https://127.0.0.1:3001';
 /** The issue's targets: this rate with this p99, and this share of the floor's rate. */
 const TARGET = { rate: 1_000, p99Ms: 100, share: 0.2 };
@@ -40,23 +48,25 @@ async function main() {
     connections: CONNECTIONS,
     seconds: SECONDS,
   };
-  const signups = await runWrk(BASE, load);
   const floor = await startSignupFloor();
-  let bare: WrkResult;
+  let compared: FloorComparison;
   try {
-    bare = await runWrk(floor.url, load);
+    compared = await compareWithFloor(BASE, floor.url, load, ROUNDS);
   } finally {
     await floor.close();
   }
-  const share = signups.requestsPerSecond / bare.requestsPerSecond;
+  const { service: signups, floor: bare, share } = compared;
   const met = (ok: boolean) => (ok ? 'met' : 'not met');
-  console.log(`account sign-ups, wrk with ${CONNECTIONS} connections for ${SECONDS} s each:`);
+  console.log(
+    `account sign-ups, wrk with ${CONNECTIONS} connections for ${SECONDS} s each, service and floor in turn ${ROUNDS} times (medians):`,
+  );
   console.log(`  ${line('account service', signups)}`);
   console.log(`  ${line('floor (bare Fastify answering 201)', bare)}`);
   console.log(
     `  ratio: ${(share * 100).toFixed(2)}% of the floor's rate (target >= ${TARGET.share * 100}%: ${met(share >= TARGET.share)}); ` +
       `target >= ${TARGET.rate}/s with p99 <= ${TARGET.p99Ms} ms: ${met(signups.requestsPerSecond >= TARGET.rate && signups.p99Ms <= TARGET.p99Ms)}`,
   );
+  console.log(`  account service RSS after the run: ${serviceRssMiB('account')}`);
 }
 
 main().catch((error: unknown) => {

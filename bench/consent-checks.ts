@@ -3,20 +3,27 @@
 // needs, under the same load from wrk (GET /v1/subjects/:id/consents/:purpose over keep-alive
 // HTTPS, CONNECTIONS at once). Prints numbers and the ratio; asserts nothing.
 //
-//   node --conditions=lethe-source --import tsx bench/consent-checks.ts [SECONDS] [CONNECTIONS]
+//   node --conditions=lethe-source --import tsx bench/consent-checks.ts [SECONDS] [CONNECTIONS] [ROUNDS]
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 
 import { consentKey } from '@lethe/consent';
 import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
 
-import { serviceToken, startFloor, wrkLine } from './http-floor';
+import {
+  compareWithFloor,
+  serviceRssMiB,
+  serviceToken,
+  startFloor,
+  wrkLine,
+  type FloorComparison,
+} from './http-floor';
 import { benchServers } from './servers';
-import { requireWrk, runWrk, type WrkResult } from './wrk';
+import { requireWrk, type WrkResult } from './wrk';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 32);
+const ROUNDS = Number(process.argv[4] ?? 3);
 const BASE = process.env.LETHE_CONSENT_URL ?? 'https://127.0.0.1:3002';
 const SUBJECTS = 100;
 /** The issue's targets: at least this share of the floor's rate, and a p99 no worse than its. */
@@ -67,27 +74,24 @@ async function main() {
     seconds: SECONDS,
   };
 
-  const consent = await runWrk(BASE, load);
   const floor = await startConsentFloor();
-  let bare: WrkResult;
+  let compared: FloorComparison;
   try {
-    bare = await runWrk(floor.url, load);
+    compared = await compareWithFloor(BASE, floor.url, load, ROUNDS);
   } finally {
     await floor.close();
   }
-  const share = consent.requestsPerSecond / bare.requestsPerSecond;
-  console.log(`consent checks, wrk with ${CONNECTIONS} connections for ${SECONDS} s each:`);
+  const { service: consent, floor: bare, share } = compared;
+  console.log(
+    `consent checks, wrk with ${CONNECTIONS} connections for ${SECONDS} s each, service and floor in turn ${ROUNDS} times (medians):`,
+  );
   console.log(`  ${line('consent service', consent)}`);
   console.log(`  ${line('floor (bare Fastify + one HMGET)', bare)}`);
   console.log(
     `  ratio: ${(share * 100).toFixed(0)}% of the floor's rate (target >= ${TARGET_SHARE * 100}%: ${share >= TARGET_SHARE ? 'met' : 'not met'}); ` +
       `p99 ${consent.p99Ms.toFixed(2)} ms against the floor's ${bare.p99Ms.toFixed(2)} ms (target <=: ${consent.p99Ms <= bare.p99Ms ? 'met' : 'not met'})`,
   );
-  const pid = execFileSync('bash', ['-c', "cut -d' ' -f1 .lethe/run/consent.pid"], {
-    encoding: 'utf8',
-  }).trim();
-  const rss = execFileSync('ps', ['-o', 'rss=', '-p', pid], { encoding: 'utf8' }).trim();
-  console.log(`  consent service RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);
+  console.log(`  consent service RSS after the run: ${serviceRssMiB('consent')}`);
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import type { WrkResult } from './wrk';
+import { runWrk, type WrkLoad, type WrkResult } from './wrk';
 
 /** A `service` token for an hour, as `./lethe token` prints it. */
 export function serviceToken(): string {
@@ -14,6 +14,17 @@ export function serviceToken(): string {
     .trim()
     .split('\n')
     .pop()!;
+}
+
+/** A local-stack service's resident memory, from its pid file; "unknown" when it is not running. */
+export function serviceRssMiB(service: string): string {
+  try {
+    const pid = readFileSync(`.lethe/run/${service}.pid`, 'utf8').split(' ')[0]!.trim();
+    const kib = Number(execFileSync('ps', ['-o', 'rss=', '-p', pid], { encoding: 'utf8' }).trim());
+    return `${(kib / 1024).toFixed(0)} MiB`;
+  } catch {
+    return 'unknown (not started by ./lethe up)';
+  }
 }
 
 /** A bare HTTPS server with the routes `register` adds, listening on a free local port. */
@@ -35,3 +46,46 @@ export async function startFloor(
 /** One result as the benches print it. */
 export const wrkLine = (what: string, result: WrkResult, digits: { rate: number; ms: number }) =>
   `${what}: ${result.requestsPerSecond.toFixed(digits.rate)}/s, p50 ${result.p50Ms.toFixed(digits.ms)} ms, p99 ${result.p99Ms.toFixed(digits.ms)} ms, errors ${result.errors}`;
+
+/** A service and its floor under the same load, each result the median round of several. */
+export interface FloorComparison {
+  readonly service: WrkResult;
+  readonly floor: WrkResult;
+  /** The median of each round's service rate over the floor's rate in that round. */
+  readonly share: number;
+  readonly rounds: number;
+}
+
+const median = <T>(values: readonly T[], by: (value: T) => number): T =>
+  [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]!;
+
+/**
+ * Service and floor in turn, `rounds` times: on a shared 2-core machine one run of either moves
+ * by a third between runs (other processes, the CPU's clock), so one pair's ratio was noise.
+ * Rounds that alternate meet the same conditions, and the medians keep one bad round out.
+ */
+export async function compareWithFloor(
+  serviceUrl: string,
+  floorUrl: string,
+  load: WrkLoad,
+  rounds: number,
+): Promise<FloorComparison> {
+  const pairs: { service: WrkResult; floor: WrkResult }[] = [];
+  for (let round = 0; round < rounds; round += 1)
+    pairs.push({ service: await runWrk(serviceUrl, load), floor: await runWrk(floorUrl, load) });
+  return {
+    service: median(
+      pairs.map((pair) => pair.service),
+      (result) => result.requestsPerSecond,
+    ),
+    floor: median(
+      pairs.map((pair) => pair.floor),
+      (result) => result.requestsPerSecond,
+    ),
+    share: median(
+      pairs.map((pair) => pair.service.requestsPerSecond / pair.floor.requestsPerSecond),
+      (share) => share,
+    ),
+    rounds,
+  };
+}

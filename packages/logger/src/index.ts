@@ -1,5 +1,6 @@
 export { createLogger, type Logger, type LoggerConfig } from './logger';
 export { kafkajsLogCreator } from './kafkajs-log';
+export { deferredChildLogger } from './deferred-child-logger';
 export { REDACTED, SENSITIVE_FIELDS, redactionPaths } from './redaction';
 export {
   continueTrace,

@@ -42,3 +42,15 @@ describe('W3C trace context', () => {
     expect(traceHeaders()).toEqual({});
   });
 });
+
+describe('trace and span ids', () => {
+  it('are well formed and distinct across many hops (more than one pool of random bytes)', () => {
+    const hops = Array.from({ length: 2_000 }, () => continueTrace(undefined));
+    for (const hop of hops) {
+      expect(hop.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(hop.spanId).toMatch(/^[0-9a-f]{16}$/);
+    }
+    expect(new Set(hops.map((hop) => hop.traceId)).size).toBe(hops.length);
+    expect(new Set(hops.map((hop) => hop.spanId)).size).toBe(hops.length);
+  });
+});

@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 
 import {
+  deferredChildLogger,
   formatTraceparent,
   parseTraceparent,
   runInTrace,
@@ -311,6 +312,9 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     // The caller's X-Request-Id when it sends a well-formed one (so its logs and ours share
     // it), else unique across restarts and instances. Every log line of the request carries it
     // (`reqId`), the answer echoes it, and a recorded read carries it as its correlation id.
+    // The request's child logger is made when it first writes a line (@lethe/logger's deferredChildLogger).
+    childLoggerFactory: (logger, bindings, options) =>
+      deferredChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
     genReqId: (request) => callerRequestId(request.headers['x-request-id']) ?? randomUUID(),
     ...(deps.https ? { serverFactory: httpsServer(deps.https) } : {}),
   });
