@@ -10,6 +10,7 @@ import { describeCause, isRetriable } from './errors';
 import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
 import { deadLetterTopicSpec, type TopicLayout } from './topics';
+import { offsetCommitter, type OffsetCommitter } from './offset-committer';
 import { trackedStatus, type ConsumerStatus, type ConsumerStatusTracker } from './consumer-status';
 
 export { DLQ_HEADERS } from './dead-letter';
@@ -66,7 +67,7 @@ export interface ConsumerRunner {
   /** True while a record has failed retriably `maxAttempts` times and is still being retried:
    * a dependency is down, and the service should report itself not ready. */
   stalled(): boolean;
-  /** Finishes the record in hand, commits it, and leaves the group. */
+  /** Finishes the record in hand, commits what was handled, and leaves the group. */
   stop(): Promise<void>;
 }
 
@@ -85,7 +86,7 @@ interface RecordLoop {
   status: ConsumerStatusTracker;
   stopping: () => boolean;
   deadLetter: (letter: Omit<DeadLetter, 'groupId'>) => Promise<void>;
-  commit: (topic: string, partition: number, message: KafkaMessage) => Promise<void>;
+  committer: OffsetCommitter;
 }
 
 // The group's session must not expire while a partition waits for a dependency: heartbeat at
@@ -171,14 +172,14 @@ async function processRecord(
     }
   }
   loop.stalledAt.delete(`${topic}/${partition}`);
-  await loop.commit(topic, partition, message);
+  loop.committer.handled(topic, partition, message.offset);
 }
 
 /**
  * Runs a consumer group over `topics`. Each record is handled, retried with backoff while its
  * error is retriable, or sent to `<topic>.dlq` with the cause and the attempt count; only then is
- * its offset committed. A crash before the commit re-delivers the record, so nothing is lost and
- * handlers must be idempotent.
+ * its offset committed, in the background (offset-committer.ts). A crash before the commit
+ * re-delivers the record, so nothing is lost and handlers must be idempotent.
  */
 export async function runRecordConsumer(
   { kafka, admin, send, logger, layout }: ConsumerInternals,
@@ -222,8 +223,7 @@ export async function runRecordConsumer(
     status,
     stopping: () => stopping,
     deadLetter: (letter) => sendToDeadLetter(send, { ...letter, groupId }),
-    commit: (topic, partition, message) =>
-      consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]),
+    committer: offsetCommitter((offsets) => consumer.commitOffsets(offsets), log),
   };
 
   await consumer.run({
@@ -248,6 +248,7 @@ export async function runRecordConsumer(
       stopping = true;
       // Their failures are kafkajs' to handle, not stop's.
       await Promise.all([...inFlight].map((processing) => processing.catch(() => undefined)));
+      await loop.committer.flushed();
       await consumer.disconnect();
     },
   };
