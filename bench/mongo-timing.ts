@@ -6,14 +6,23 @@ export interface MongoTiming {
   report(top?: number): string[];
 }
 
+/** The fields a command filters on, e.g. ` {subjectId}`: a filtered scan shows by its shape. */
+function filterShape(command: Record<string, unknown>): string {
+  const deletes = command.deletes as { q?: object }[] | undefined;
+  const pipeline = command.pipeline as { $match?: object }[] | undefined;
+  const filter = (command.filter ?? command.query ?? deletes?.[0]?.q ?? pipeline?.[0]?.$match);
+  return filter ? ` {${Object.keys(filter).join(',')}}` : '';
+}
+
 /** Needs a client connected with `monitorCommands: true`. */
 export function timeMongoCommands(mongo: MongoClient): MongoTiming {
   const totals = new Map<string, { count: number; ms: number }>();
   const started = new Map<number, string>();
   mongo.on('commandStarted', (event) => {
-    const collection = (event.command as Record<string, unknown>)[event.commandName];
+    const command = event.command as Record<string, unknown>;
+    const collection = command[event.commandName];
     const target = typeof collection === 'string' ? collection : '';
-    started.set(event.requestId, `${event.commandName} ${target}`);
+    started.set(event.requestId, `${event.commandName} ${target}${filterShape(command)}`);
   });
   mongo.on('commandSucceeded', (event) => {
     const key = started.get(event.requestId);
@@ -32,7 +41,7 @@ export function timeMongoCommands(mongo: MongoClient): MongoTiming {
         .slice(0, top)
         .map(
           ([key, { count, ms }]) =>
-            `  ${key.padEnd(44)} ${String(count).padStart(6)} calls ${ms.toFixed(0).padStart(7)} ms  ${(ms / count).toFixed(1)} ms each`,
+            `  ${key.padEnd(58)} ${String(count).padStart(6)} calls ${ms.toFixed(0).padStart(7)} ms  ${(ms / count).toFixed(1)} ms each`,
         ),
     ],
   };

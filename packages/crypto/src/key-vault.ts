@@ -183,9 +183,10 @@ export function createKeyVault({
   async function lookup(subjectId: string): Promise<KeyLookup> {
     const hit = cached(subjectId);
     if (hit) return { kind: 'key', key: hit };
-    const record = await forgottenRecord(subjectId);
+    // Both at once, one round trip of waiting: read one after the other, a shred could fall
+    // between them just the same, and keyFor checks for one again after it makes a key.
+    const [record, doc] = await Promise.all([forgottenRecord(subjectId), keys.findOne({ _id: subjectId })]);
     if (record) return { kind: 'erased', erasedAt: record.erasedAt, requestId: record.requestId };
-    const doc = await keys.findOne({ _id: subjectId });
     if (!doc) return { kind: 'missing' };
     const key = await unwrap(doc);
     remember(subjectId, key);

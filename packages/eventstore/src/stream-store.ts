@@ -206,11 +206,17 @@ export async function createStreamStore<State>({
       const id = commitId(streamId, version);
       const writer = randomUUID();
       const markId = `${id}@${writer}`;
-      if (timer) await timers.set(streamId, timer);
-      if (busy) await inFlight.enter(streamId);
-      // The pending mark goes first: a commit never exists without one until it is published.
-      if (records.length > 0)
-        await marks.add({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock() });
+      // The side entries go first, at once (one round trip of waiting, not three): a commit
+      // never exists without its pending mark until it is published, nor without its timer or
+      // in-flight entry. Any of them left by a commit that then fails is checked against the
+      // stream's head where it is read, so it does no harm.
+      await Promise.all([
+        timer ? timers.set(streamId, timer) : undefined,
+        busy ? inFlight.enter(streamId) : undefined,
+        records.length > 0
+          ? marks.add({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock() })
+          : undefined,
+      ]);
       try {
         const outbox = records.map(toStored);
         await commits.insertOne({

@@ -30,14 +30,13 @@ export function createStreamTimers<State>(
     async set(streamId: string, at: Date): Promise<void> {
       const stored = storedTimers.get(streamId);
       if (stored !== undefined && stored <= at.getTime()) return;
-      const { matchedCount } = await timers.updateOne({ _id: streamId }, { $set: { at } });
-      if (matchedCount === 0) {
-        try {
-          await timers.insertOne({ _id: streamId, at });
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-          await timers.updateOne({ _id: streamId }, { $set: { at } });
-        }
+      // Insert first: a stream this process has not stored a timer for is most often a new
+      // one, and then one round trip does (an update first took two).
+      try {
+        await timers.insertOne({ _id: streamId, at });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        await timers.updateOne({ _id: streamId }, { $set: { at } });
       }
       storedTimers.set(streamId, at.getTime());
     },
