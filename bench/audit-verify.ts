@@ -18,6 +18,7 @@ import { createLogger } from '@lethe/logger';
 import { generateSigningKeys, privateKeyFrom, publicKeyFrom, topicNamer } from '@lethe/service-kit';
 import { removeBenchData } from './cleanup';
 import { benchKafka, benchServers, rawKafka } from './servers';
+import { count, recordFigures } from './summary';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const prefix = `bench-audit-${Date.now().toString(36)}`;
@@ -141,6 +142,18 @@ async function main() {
     `verifyLedger: ${report.records} records in ${verifySeconds.toFixed(1)} s, ${(report.records / verifySeconds).toFixed(0)} records/s ` +
       `(${((report.records / verifySeconds / (consumed / rawSeconds)) * 100).toFixed(0)}% of raw); ok=${report.ok}, problems ${report.problems.length}`,
   );
+  const verifyRate = report.records / verifySeconds;
+  const rawRate = consumed / rawSeconds;
+  recordFigures('audit-verify', [
+    {
+      what: `audit verify (lethe audit verify's verifyLedger), ${count(report.records)} records`,
+      value: `${count(verifyRate)} records/s`,
+      floor: `raw kafkajs consume of the same topics: ${count(rawRate)} records/s`,
+      ratio: `${((verifyRate / rawRate) * 100).toFixed(0)}%`,
+      target: '>= 50% of raw and >= 50,000 records/s',
+      met: verifyRate >= rawRate / 2 && verifyRate >= 50_000,
+    },
+  ]);
   if (profiler)
     await new Promise<void>((resolve) =>
       profiler.post('Profiler.stop', (_error, { profile }) => {

@@ -12,6 +12,7 @@ import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
 
 import {
   compareWithFloor,
+  memoryFigure,
   serviceRssMiB,
   serviceToken,
   startFloor,
@@ -19,6 +20,7 @@ import {
   type FloorComparison,
 } from './http-floor';
 import { benchServers } from './servers';
+import { count, recordFigures } from './summary';
 import { requireWrk, type WrkResult } from './wrk';
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -91,7 +93,19 @@ async function main() {
     `  ratio: ${(share * 100).toFixed(0)}% of the floor's rate (target >= ${TARGET_SHARE * 100}%: ${share >= TARGET_SHARE ? 'met' : 'not met'}); ` +
       `p99 ${consent.p99Ms.toFixed(2)} ms against the floor's ${bare.p99Ms.toFixed(2)} ms (target <=: ${consent.p99Ms <= bare.p99Ms ? 'met' : 'not met'})`,
   );
-  console.log(`  consent service RSS after the run: ${serviceRssMiB('consent')}`);
+  const memory = memoryFigure('consent', serviceRssMiB('consent'));
+  console.log(`  consent service RSS after the run: ${memory.value}`);
+  recordFigures('consent-checks', [
+    {
+      what: `consent checks per second, wrk ${CONNECTIONS} connections`,
+      value: `${count(consent.requestsPerSecond)}/s, p99 ${consent.p99Ms.toFixed(1)} ms`,
+      floor: `bare Fastify + one HMGET: ${count(bare.requestsPerSecond)}/s, p99 ${bare.p99Ms.toFixed(1)} ms`,
+      ratio: `${(share * 100).toFixed(0)}%`,
+      target: `>= ${TARGET_SHARE * 100}% of the floor, p99 <= the floor's`,
+      met: share >= TARGET_SHARE && consent.p99Ms <= bare.p99Ms,
+    },
+    memory,
+  ]);
 }
 
 main().catch((error: unknown) => {

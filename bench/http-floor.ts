@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import type { BenchFigure } from './summary';
 import { runWrk, type WrkLoad, type WrkResult } from './wrk';
 
 /** A `service` token for an hour, as `./lethe token` prints it. */
@@ -16,16 +17,24 @@ export function serviceToken(): string {
     .pop()!;
 }
 
-/** A local-stack service's resident memory, from its pid file; "unknown" when it is not running. */
-export function serviceRssMiB(service: string): string {
+/** A local-stack service's resident memory in MiB, from its pid file; undefined when it is not running. */
+export function serviceRssMiB(service: string): number | undefined {
   try {
     const pid = readFileSync(`.lethe/run/${service}.pid`, 'utf8').split(' ')[0]!.trim();
     const kib = Number(execFileSync('ps', ['-o', 'rss=', '-p', pid], { encoding: 'utf8' }).trim());
-    return `${(kib / 1024).toFixed(0)} MiB`;
+    return Math.round(kib / 1024);
   } catch {
-    return 'unknown (not started by ./lethe up)';
+    return undefined;
   }
 }
+
+/** The issue's memory target for a service, as a summary figure. */
+export const memoryFigure = (service: string, rssMiB: number | undefined): BenchFigure => ({
+  what: `${service} service memory after its bench (RSS)`,
+  value: rssMiB === undefined ? 'unknown' : `${rssMiB} MiB`,
+  target: '<= 200 MiB per service',
+  ...(rssMiB === undefined ? {} : { met: rssMiB <= 200 }),
+});
 
 /** A bare HTTPS server with the routes `register` adds, listening on a free local port. */
 export async function startFloor(

@@ -10,7 +10,7 @@ export interface MongoTiming {
 function filterShape(command: Record<string, unknown>): string {
   const deletes = command.deletes as { q?: object }[] | undefined;
   const pipeline = command.pipeline as { $match?: object }[] | undefined;
-  const filter = (command.filter ?? command.query ?? deletes?.[0]?.q ?? pipeline?.[0]?.$match);
+  const filter = command.filter ?? command.query ?? deletes?.[0]?.q ?? pipeline?.[0]?.$match;
   return filter ? ` {${Object.keys(filter).join(',')}}` : '';
 }
 

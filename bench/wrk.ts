@@ -33,7 +33,7 @@ export function requireWrk(): void {
 export interface WrkLoad {
   readonly paths: readonly string[];
   readonly headers?: Record<string, string>;
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'PATCH';
   /** A Lua expression for each request's body; `id` (the wrk thread) and `n` are in scope. */
   readonly luaBody?: string;
   readonly connections: number;
