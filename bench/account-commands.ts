@@ -39,6 +39,8 @@ interface Command {
   readonly status: number;
   readonly body: () => unknown;
   readonly target?: typeof TARGET;
+  /** Whether requests carry a JSON body (and its Content-Type); default true. */
+  readonly json?: boolean;
 }
 
 /** The floor: routes that answer the command's status and nothing else. */
@@ -101,7 +103,9 @@ async function main() {
     },
     {
       name: 'activity (POST /v1/accounts/:id/activity)',
+      // No body, so no Content-Type: Fastify answers 400 to a JSON type with an empty body.
       load: { paths: subjects.map((subjectId) => `/v1/accounts/${subjectId}/activity`), method: 'POST' },
+      json: false,
       status: 204,
       body: () => undefined,
     },
@@ -114,7 +118,10 @@ async function main() {
   for (const command of commands) {
     const load: WrkLoad = {
       ...command.load,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(command.json === false ? {} : { 'Content-Type': 'application/json' }),
+      },
       connections: CONNECTIONS,
       seconds: SECONDS,
     };

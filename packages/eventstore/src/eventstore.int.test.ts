@@ -48,6 +48,16 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     await drop();
   });
 
+  it('indexes what it filters on: a stream by id and version, pending marks by age, timers by due time', async () => {
+    await createStreamStore<State>({ db, collection: 'indexed_streams' });
+    const keys = async (collection: string) =>
+      (await db.collection(collection).indexes()).map((index) => index.key as Record<string, number>);
+
+    expect(await keys('indexed_streams')).toContainEqual({ streamId: 1, version: 1 });
+    expect(await keys('indexed_streams_pending')).toContainEqual({ createdAt: 1 });
+    expect(await keys('indexed_streams_timers')).toContainEqual({ at: 1 });
+  });
+
   const toRecords = async (streamId: string, events: readonly Event[]): Promise<OutboxRecord[]> =>
     events.map((event) => ({
       eventId: event.eventId,

@@ -168,6 +168,13 @@ export async function createStreamStore<State>({
   clock?: () => Date;
 }): Promise<StreamStore<State>> {
   const commits = db.collection<StreamDocument<State>>(collection);
+  // A stream's history, its erasure and its redaction find it by id: an index, not a scan.
+  // The pending marks are read oldest first, and timers by when they are due.
+  await Promise.all([
+    commits.createIndex({ streamId: 1, version: 1 }),
+    db.collection(`${collection}_pending`).createIndex({ createdAt: 1 }),
+    db.collection(`${collection}_timers`).createIndex({ at: 1 }),
+  ]);
   const heads = createStreamHeads(commits);
   const timers = createStreamTimers(db.collection<TimerDocument>(`${collection}_timers`), heads.load);
   const inFlight = createInFlightStreams(

@@ -29,7 +29,7 @@ import { accountDecider } from './account/decider';
 import type { AccountCommand, AccountEvent, AccountState } from './account/model';
 import { CacheUnavailableAfterCommit, createProfileCache } from './cache/profile-cache';
 import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
-import { usageRecords, type UsageInput } from './usage/usage-records';
+import { createUsageIndexes, usageRecords, type UsageInput } from './usage/usage-records';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
 import { createEmailIndex, normalisedEmail } from './sign-in/email-index-store';
@@ -91,6 +91,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
   const streams = await createStreamStore<StoredAccountState>({ db: deps.db, collection: ACCOUNT_STREAMS });
   if (deps.operations) observeStreamStores(deps.operations.metrics, { [ACCOUNT_STREAMS]: streams });
   const stateCodec = accountStateCodec(cipher);
+  await createUsageIndexes(deps.db);
   const usage = usageRecords(deps.db, cipher);
   const cache = createProfileCache({ redis: deps.redis });
   const emailIndex = await createEmailIndex(deps.db, deps.kek);

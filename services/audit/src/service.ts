@@ -18,7 +18,7 @@ import {
 import { auditRoutes } from './http/routes';
 import { startLedgerWriter, type LedgerWriter } from './ledger/writer';
 import { storedReceipts } from './receipts/receipt-store';
-import { mongoRequestTimelines } from './timeline/request-timeline';
+import { createRequestTimelineIndexes, mongoRequestTimelines } from './timeline/request-timeline';
 
 export { AUDIT_TIMELINE } from './timeline/request-timeline';
 
@@ -53,6 +53,7 @@ export interface AuditService {
 
 /** The audit service: the ledger writer, and an index of each erasure request's timeline. */
 export async function startAuditService(deps: AuditServiceDeps): Promise<AuditService> {
+  await createRequestTimelineIndexes(deps.db);
   const timelines = mongoRequestTimelines(deps.db);
   // Names the verification key, so a verifier knows which public key a checkpoint needs.
   const keyId = createHash('sha256')

@@ -28,6 +28,7 @@ import {
 
 import { consentDecider } from './consent/decider';
 import {
+  createMarketingContactIndexes,
   createMarketingContacts,
   marketingKeyOwner,
   type MarketingContacts,
@@ -84,6 +85,7 @@ export async function createConsentService(deps: ConsentServiceDeps): Promise<Co
   const cache = createConsentCache(deps.redis);
   const vault = createKeyVault({ db: deps.db, kek: deps.kek });
   const cipher = createFieldCipher({ vault });
+  await createMarketingContactIndexes(deps.db);
   const contacts = createMarketingContacts(deps.db, cipher);
   const handleCommand = createCommandHandler({
     store: streams,

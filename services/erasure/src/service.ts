@@ -33,7 +33,7 @@ import {
   startAccessRequests,
   type AccessRequests,
 } from './access/access-requests';
-import { mongoAccessStore } from './access/access-store';
+import { createAccessIndexes, mongoAccessStore } from './access/access-store';
 import type { AccessState } from './access/model';
 import { accessRoutes } from './http/access-routes';
 import { httpsParticipantRoutes } from './http/https-participant-routes';
@@ -41,7 +41,7 @@ import { erasureRoutes, type ErasureRoutesDeps } from './http/routes';
 import { startHostedParticipants, type HostedParticipants } from './https-participants/hosted-participants';
 import { mongoHttpsParticipantStore } from './https-participants/https-participant-store';
 import { shredSubjectKey } from './key-vault/key-vault-participant';
-import { llmDisclosures } from './llm/disclosures';
+import { createLlmDisclosureIndexes, llmDisclosures } from './llm/disclosures';
 import { checkDisclosureConsent, llmConsents } from './llm/llm-consents';
 import { legalRetention, providerRetention } from './llm/provider-retention-store';
 import { erasureDecider, nextWakeup } from './request/decider';
@@ -54,7 +54,7 @@ import {
 import { listOpenRequests } from './runtime/open-requests';
 import { startParticipantDirectory, type ParticipantDirectory } from './runtime/directory';
 import { joinOwnParticipants } from './runtime/own-participants';
-import { mongoRequestIndex } from './runtime/request-index';
+import { createRequestIndexIndexes, mongoRequestIndex } from './runtime/request-index';
 import { observeErasureRequests, observingTaskLatency } from './runtime/request-metrics';
 import { createRequestIntake } from './runtime/request-intake';
 import {
@@ -143,6 +143,12 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
   const log = deps.logger.child({ component: 'erasure' });
   const streams = await createStreamStore<StoredErasureState>({ db: deps.db, collection: ERASURE_STREAMS });
   if (deps.operations) observeStreamStores(deps.operations.metrics, { [ERASURE_STREAMS]: streams });
+  // The indexes the erasure service's own stores filter on, made before it takes work.
+  await Promise.all([
+    createRequestIndexIndexes(deps.db),
+    createAccessIndexes(deps.db),
+    createLlmDisclosureIndexes(deps.db),
+  ]);
   const requests = mongoRequestIndex(deps.db);
 
   const relay = createOutboxRelay({ store: streams, send: deps.kafka.send, logger: log });

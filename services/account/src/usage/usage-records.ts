@@ -72,6 +72,10 @@ export interface UsageInput {
   city?: string;
 }
 
+/** Erasure, anonymising and export find a subject's records by its id (in time order), never by a scan. */
+export const createUsageIndexes = (db: Db) =>
+  db.collection(USAGE_RECORDS).createIndex({ subjectId: 1, at: 1 });
+
 export function usageRecords(db: Db, cipher: FieldCipher) {
   const identified = db.collection<IdentifiedUsage>(USAGE_RECORDS);
   const anonymous = db.collection<AnonymousUsage>(USAGE_RECORDS);

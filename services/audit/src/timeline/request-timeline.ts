@@ -51,6 +51,10 @@ function summaryOf(event: LetheEvent): string {
     .join(' ');
 }
 
+/** A request's timeline is found by its id, never by a scan of every request's events. */
+export const createRequestTimelineIndexes = (db: Db) =>
+  db.collection(AUDIT_TIMELINE).createIndex({ requestId: 1 });
+
 export function mongoRequestTimelines(db: Db): RequestTimelines {
   const timeline = db.collection<TimelineDocument>(AUDIT_TIMELINE);
   return {

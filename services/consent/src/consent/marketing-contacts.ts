@@ -39,6 +39,10 @@ export interface MarketingContacts {
   erase(subjectId: string): Promise<{ deleted: number; remaining: number }>;
 }
 
+/** Erasure and export find a subject's contacts by its id, never by a scan. */
+export const createMarketingContactIndexes = (db: Db) =>
+  db.collection(MARKETING_CONTACTS).createIndex({ subjectId: 1 });
+
 export function createMarketingContacts(db: Db, cipher: FieldCipher): MarketingContacts {
   const contacts: Collection<MarketingContactDocument> = db.collection(MARKETING_CONTACTS);
   const address = (subjectId: string, purpose: string, underMarketingKey: boolean) => ({

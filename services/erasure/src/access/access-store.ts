@@ -59,6 +59,14 @@ export interface AccessStore {
   eraseSubject(subjectId: string): Promise<{ deleted: Record<string, number>; remaining: number }>;
 }
 
+/** A subject's access requests, and a request's answers, are found by their ids, never by a scan. */
+export async function createAccessIndexes(db: Db): Promise<void> {
+  await Promise.all([
+    db.collection(ACCESS_COLLECTIONS.requests).createIndex({ subjectId: 1, requestedAt: -1 }),
+    db.collection(ACCESS_COLLECTIONS.answers).createIndex({ requestId: 1 }),
+  ]);
+}
+
 export function mongoAccessStore(db: Db): AccessStore {
   const answers = db.collection<AnswerDocument>(ACCESS_COLLECTIONS.answers);
   const packages = db.collection<PackageDocument>(ACCESS_COLLECTIONS.packages);

@@ -45,6 +45,10 @@ export const LLM_PARTICIPANT = {
   timeoutMs: 10_000,
 } as const;
 
+/** Erasure and export find a subject's disclosures by its id (in time order), never by a scan. */
+export const createLlmDisclosureIndexes = (db: Db) =>
+  db.collection(LLM_DISCLOSURES).createIndex({ subjectId: 1, sentAt: 1 });
+
 export function llmDisclosures(
   db: Db,
   now: () => Date,

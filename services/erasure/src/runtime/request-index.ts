@@ -29,6 +29,10 @@ export interface RequestIndex {
   recentCompletions(limit: number): Promise<CompletedRequestView[]>;
 }
 
+/** The newest completions are listed from an index on their time, not a sort of them all. */
+export const createRequestIndexIndexes = (db: Db) =>
+  db.collection(ERASURE_COMPLETIONS).createIndex({ completedAt: -1 });
+
 export function mongoRequestIndex(db: Db): RequestIndex {
   const requests = db.collection<{ _id: string; subjectId: string }>(ERASURE_REQUESTS);
   const completions = db.collection<Omit<CompletedRequestView, 'requestId'> & { _id: string }>(
