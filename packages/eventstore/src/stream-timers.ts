@@ -2,6 +2,7 @@ import type { Collection } from 'mongodb';
 
 import { BoundedMap } from '@lethe/bounded-map';
 
+import { eachAtOnce } from './each-at-once';
 import { isDuplicateKey } from './errors';
 import type { LoadedStream, LoadOptions } from './stream-store';
 
@@ -17,6 +18,9 @@ const CACHED_STREAMS = 10_000;
  * When streams want waking, in a small side collection holding only what is pending. A stored
  * time may be early (due() moves it on to what the newest commit wants) but never missing.
  */
+/** Due entries checked against their streams at once (each a store round trip or two). */
+const DUE_CHECKED_AT_ONCE = 16;
+
 export function createStreamTimers<State>(
   timers: Collection<TimerDocument>,
   load: (streamId: string, options?: LoadOptions) => Promise<LoadedStream<State> | undefined>,
@@ -47,7 +51,7 @@ export function createStreamTimers<State>(
         .limit(limit)
         .toArray();
       const streamIds: string[] = [];
-      for (const entry of due) {
+      await eachAtOnce(due, DUE_CHECKED_AT_ONCE, async (entry) => {
         // What this process last saw is enough: a stale view only costs a Tick that decides nothing.
         const head = await load(entry._id, { trustCache: true });
         const wanted = head?.timer ?? null;
@@ -57,7 +61,7 @@ export function createStreamTimers<State>(
           await timers.updateOne({ _id: entry._id, at: entry.at }, { $set: { at: wanted } });
           storedTimers.set(entry._id, wanted.getTime());
         } else streamIds.push(entry._id);
-      }
+      });
       return streamIds;
     },
   };

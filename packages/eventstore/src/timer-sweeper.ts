@@ -1,5 +1,6 @@
 import type { Logger } from '@lethe/logger';
 
+import { eachAtOnce } from './each-at-once';
 import type { StreamStore } from './stream-store';
 
 export interface TimerSweeper {
@@ -18,6 +19,8 @@ export interface TimerSweeperDeps {
   ready?: () => Promise<boolean>;
   intervalMs?: number;
   batchSize?: number;
+  /** Due streams woken at once: each is its own stream, so they do not conflict. */
+  concurrency?: number;
 }
 
 /**
@@ -34,6 +37,7 @@ export function startTimerSweeper({
   ready,
   intervalMs = 500,
   batchSize = 500,
+  concurrency = 16,
 }: TimerSweeperDeps): TimerSweeper {
   async function sweep(): Promise<void> {
     const at = now();
@@ -41,7 +45,9 @@ export function startTimerSweeper({
       const due = await store.dueTimers(at, batchSize);
       // Asked only when something is due: most sweeps find nothing and cost one query.
       if (due.length === 0 || (ready && !(await ready()))) return;
-      for (const streamId of due) await onDue(streamId, at);
+      // One at a time, 1,000 expiring clocks took 40 s to decide (pnpm bench:retention): each
+      // waits on its store round trips, which others can use meanwhile.
+      await eachAtOnce(due, concurrency, (streamId) => onDue(streamId, at));
       if (due.length < batchSize) return;
     }
   }
