@@ -37,7 +37,12 @@ const BENCHES: readonly Bench[] = [
     args: ['8', '16', '3'],
     why: 'wrk, 16 connections',
   },
-  { name: 'audit-verify', file: 'audit-verify.ts', args: ['20000'], why: '20,000 events ledgered' },
+  {
+    name: 'audit-verify',
+    file: 'audit-verify.ts',
+    args: ['100000'],
+    why: '100,000 events ledgered (fewer and start-up costs dominate)',
+  },
   {
     name: 'retention-sweep',
     file: 'retention-sweep.ts',
