@@ -44,7 +44,14 @@ import {
 const FAILOVER = process.argv.includes('--failover') || process.argv.includes('--baseline');
 /** --baseline: the --failover set-up with nothing killed, to compare its times with. */
 const BASELINE = process.argv.includes('--baseline');
-process.argv = process.argv.filter((arg) => arg !== '--failover' && arg !== '--baseline');
+/** --scale N (bench/scale-out.ts): N instances of each scalable service on 6 partitions, nothing killed. */
+const SCALE = process.argv.includes('--scale')
+  ? Number(process.argv[process.argv.indexOf('--scale') + 1])
+  : 0;
+process.argv = process.argv.filter(
+  (arg, i, all) =>
+    arg !== '--failover' && arg !== '--baseline' && arg !== '--scale' && all[i - 1] !== '--scale',
+);
 const REQUESTS = Number(process.argv[2] ?? 1000);
 const KILL_EVERY_MS = Number(process.argv[3] ?? 4000);
 /** Of the requests, this many delete a real account (the rest ask erasure for other subjects). */
@@ -54,7 +61,8 @@ const CONCURRENCY = 16;
 const SERVICES = ['account', 'consent', 'retention', 'erasure', 'audit'] as const;
 type ServiceName = (typeof SERVICES)[number];
 /** Instances of each service: two of each scalable one under --failover; audit writes alone. */
-const instancesOf = (service: ServiceName) => (FAILOVER && service !== 'audit' ? 2 : 1);
+const instancesOf = (service: ServiceName) =>
+  service === 'audit' ? 1 : SCALE > 0 ? SCALE : FAILOVER ? 2 : 1;
 const REPO = path.resolve(__dirname, '..');
 const LETHE_HOME = process.env.LETHE_HOME ?? path.join(REPO, '.lethe');
 
@@ -122,7 +130,7 @@ async function main() {
   if (FAILOVER && brokers < 3) throw new Error('--failover needs three brokers: ./lethe up --brokers 3');
   const scope = await openTestScope('chaos', {
     topics: [...AUDITED_TOPICS, 'lethe.erasure.answers.v1', LEDGER_TOPIC],
-    partitions: 3,
+    partitions: SCALE > 0 ? 6 : 3,
     partitionsOf: { [LEDGER_TOPIC]: 1, 'lethe.erasure.participants.v1': 1 },
     ...(FAILOVER ? { replication: { factor: 3, minInSync: 2 } } : {}),
   });
@@ -179,7 +187,7 @@ async function main() {
   let chaos = true;
   const faults: string[] = [];
   const killer = (async () => {
-    if (BASELINE) return;
+    if (BASELINE || SCALE > 0) return;
     if (FAILOVER) {
       while (chaos && accepted < REQUESTS / 3) await new Promise((resolve) => setTimeout(resolve, 100));
       process.kill(stackPid('kafka-2'), 'SIGKILL');
@@ -251,7 +259,7 @@ async function main() {
     },
     15 * 60_000,
     `all ${subjects.size} requests to complete`,
-    5_000,
+    SCALE > 0 ? 1_000 : 5_000, // measuring a rate: a finer reading of when the last completed
   );
   const completedAfterMs = Date.now() - startedAt;
   // The kills go on until the last request completed; the ledger is checked with all services up.
@@ -294,10 +302,12 @@ async function main() {
   ).catch(verify);
   console.log(
     [
-      FAILOVER
-        ? `${BASELINE ? 'baseline' : 'failover'}: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions) on 3 brokers, two instances per scalable service; ${faults.join('; ')}`
-        : `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,
-      `kills: ${kills}; all accepted after ${(acceptedAfterMs / 1000).toFixed(1)} s, all completed after ${(completedAfterMs / 1000).toFixed(1)} s`,
+      SCALE > 0
+        ? `scale: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), ${SCALE} instance(s) of each scalable service on 6 partitions, nothing killed`
+        : FAILOVER
+          ? `${BASELINE ? 'baseline' : 'failover'}: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions) on 3 brokers, two instances per scalable service; ${faults.join('; ')}`
+          : `chaos: ${REQUESTS} erasure requests (${ACCOUNTS} account deletions), a service killed every ${KILL_EVERY_MS} ms`,
+      `kills: ${kills}; all accepted after ${(acceptedAfterMs / 1000).toFixed(1)} s, all completed after ${(completedAfterMs / 1000).toFixed(1)} s (${(REQUESTS / (completedAfterMs / 1000)).toFixed(1)} erasures/s)`,
       `subjects without exactly one ErasureCompleted: ${twice.length}; with more than one request: ${twoRequests.length}`,
       `audit verify: ${report.ok ? 'PASS' : 'FAIL'}, ${report.ledger.entries} entries, ${report.problems.length} problems`,
       ...report.problems.slice(0, 10).map((p) => `  ${p.kind} ${p.position}: ${p.detail}`),

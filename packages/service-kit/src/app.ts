@@ -353,32 +353,42 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     if (!route.url.startsWith('/openapi') && route.method !== 'HEAD') routes.push(route as RouteRecord);
   });
 
-  app.addHook('onRequest', async (request) => {
+  // The hooks every request runs are callback hooks, not async ones: a promise per hook per
+  // request showed in the consent check's profile, and none of them waits for anything.
+  app.addHook('onRequest', (request, _reply, done) => {
     const access = request.routeOptions.config.access;
-    if (!request.routeOptions.url) return; // no route: the 404 handler answers
-    if (access?.public) return;
-    authorize(request, access ?? {}, verify, Math.floor(now() / 1000));
+    // No route: the 404 handler answers.
+    if (!request.routeOptions.url || access?.public) return done();
+    try {
+      authorize(request, access ?? {}, verify, Math.floor(now() / 1000));
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 
   if (deps.idempotency) honourIdempotencyKeys(app, deps.idempotency);
 
-  // Every answer is about personal data or its processing: no cache may keep a copy.
-  app.addHook('onSend', async (request, reply) => {
-    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
-    void reply.header('x-request-id', request.id);
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
-    const personalData = request.routeOptions.config.access?.personalData;
-    const recordAccess = deps.recordAccess;
-    if (!personalData || !recordAccess || !request.caller || reply.statusCode >= 300) return payload;
+  // Every answer is about personal data or its processing: no cache may keep a copy. An answer
+  // that carries personal data goes out only once the read is recorded.
+  const recordedOrWithheld = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    {
+      recordAccess,
+      fields,
+      caller,
+    }: { recordAccess: AccessRecorder; fields: readonly string[]; caller: TokenClaims },
+  ) => {
     const subjectParam = request.routeOptions.config.access?.subjectParam ?? 'subjectId';
     try {
       await recordAccess({
         subjectId: (request.params as Record<string, string>)[subjectParam] ?? '',
-        actor: request.caller.sub,
-        actorScopes: request.caller.scope,
+        actor: caller.sub,
+        actorScopes: caller.scope,
         operation: `${request.method} ${request.routeOptions.url ?? ''}`,
-        fields: personalData.fields,
+        fields,
         purpose: statedPurpose(request.headers[PURPOSE_HEADER]),
         at: now(),
         correlationId: request.id,
@@ -396,8 +406,21 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
       void reply.status(503).type(PROBLEM_MEDIA_TYPE).header('retry-after', '1');
       return JSON.stringify(problem.toProblem(request.routeOptions.url));
     }
+  };
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    void reply.header('x-request-id', request.id);
+    const personalData = request.routeOptions.config.access?.personalData;
+    const { recordAccess } = deps;
+    const caller = request.caller;
+    if (!personalData || !recordAccess || !caller || reply.statusCode >= 300) return done(null, payload);
+    void recordedOrWithheld(request, reply, payload, {
+      recordAccess,
+      fields: personalData.fields,
+      caller,
+    }).then((sent) => done(null, sent));
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     hops.get(request)?.end({
       attributes: { 'http.response.status_code': reply.statusCode },
@@ -410,6 +433,7 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
       reply.elapsedTime / 1000,
     );
     if (!route || !unlogged.has(route)) logAccess(request, reply);
+    done();
   });
 
   // Every operation takes JSON; Fastify's text/plain parser would let a string reach a schema.
