@@ -1,6 +1,6 @@
 // `pnpm bench`: every bench in turn on the local stack (./lethe up), then bench/RESULTS.md
 // rewritten with the machine, the date, each headline figure beside its floor, the ratio and
-// whether the issue's target is met, and every bench's printed output. Runs about 15 minutes.
+// whether the issue's target is met, and every bench's printed output. Runs about 25 minutes.
 //
 //   node --conditions=lethe-source --import tsx bench/run-all.ts [--only NAME,...]
 import { execFileSync, spawn } from 'node:child_process';
@@ -42,6 +42,12 @@ const BENCHES: readonly Bench[] = [
     file: 'audit-verify.ts',
     args: ['100000'],
     why: '100,000 events ledgered (fewer and start-up costs dominate)',
+  },
+  {
+    name: 'scale-out',
+    file: 'scale-out.ts',
+    args: ['200', '20'],
+    why: 'services as processes: one instance of each, then two',
   },
   {
     name: 'retention-sweep',
