@@ -9,6 +9,8 @@
 //   node --conditions=lethe-source --import tsx bench/account-commands.ts [SECONDS] [CONNECTIONS] [ROUNDS]
 import { randomUUID } from 'node:crypto';
 
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { serviceFetch } from '@lethe/service-kit';
 
 import {
@@ -46,10 +48,8 @@ interface Command {
 /** The floor: routes that answer the command's status and nothing else. */
 const startCommandFloor = (command: Command) =>
   startFloor((app) => {
-    const answer = async (
-      _request: unknown,
-      reply: { status(code: number): { send(body: unknown): unknown } },
-    ) => reply.status(command.status).send(command.body());
+    const answer = async (_request: FastifyRequest, reply: FastifyReply) =>
+      reply.status(command.status).send(command.body());
     app.post('/v1/accounts', answer);
     app.patch('/v1/accounts/:subjectId', answer);
     app.post('/v1/accounts/:subjectId/activity', answer);

@@ -156,6 +156,9 @@ export function commitId(streamId: string, version: number): string {
  *   (one probe when warm) or by galloping and bisecting (cold). Versions have no gaps.
  * - The outbox and timers: small side collections holding only what is in flight, so their
  *   scans and deletes stay cheap however long the streams grow.
+ * - The filtered operations (a stream's history, its erasure and redaction) are off the hot path;
+ *   the `{streamId, version}` index made at start serves them (on PostgreSQL through the GIN
+ *   twin deploy/local/postgres/ferretdb-gin-indexes.sql adds).
  */
 export async function createStreamStore<State>({
   db,
