@@ -162,6 +162,7 @@ async function main() {
   }
 
   // Latency: one request at a time.
+  const commandsBefore = timing.count();
   const latencies: number[] = [];
   for (const subjectId of subjects.slice(0, SUBJECTS)) {
     const { requestId, start } = await request(subjectId);
@@ -182,6 +183,10 @@ async function main() {
   );
   console.log(
     `burst of ${SUBJECTS} concurrent requests: ${(SUBJECTS / seconds).toFixed(1)} erasures/s (${seconds.toFixed(2)} s to the last completion)`,
+  );
+  const commandsPerErasure = (timing.count() - commandsBefore) / (SUBJECTS * 2);
+  console.log(
+    `MongoDB commands per erasure (service, participants and key vault): ${commandsPerErasure.toFixed(1)}`,
   );
   for (const line of timing.report(12)) console.log(line);
   const floorP50 = percentile(floor, 50);

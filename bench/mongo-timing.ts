@@ -4,6 +4,8 @@ import type { MongoClient } from 'mongodb';
 export interface MongoTiming {
   /** The commands that took the most time in all, as printable lines. */
   report(top?: number): string[];
+  /** Commands answered so far. */
+  count(): number;
 }
 
 /** The fields a command filters on, e.g. ` {subjectId}`: a filtered scan shows by its shape. */
@@ -33,7 +35,10 @@ export function timeMongoCommands(mongo: MongoClient): MongoTiming {
     entry.ms += event.duration;
     totals.set(key, entry);
   });
+  let answered = 0;
+  mongo.on('commandSucceeded', () => void (answered += 1));
   return {
+    count: () => answered,
     report: (top = 10) => [
       'MongoDB commands by total time (whole run):',
       ...[...totals]

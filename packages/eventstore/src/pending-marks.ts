@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 
+import { createInsertBatcher } from './insert-batcher';
 import type { StreamDocument, UnpublishedCommit } from './stream-store';
 
 /** Marks a commit whose outbox is not yet on Kafka; deleted once it is. Each append has its
@@ -21,10 +22,9 @@ export function createPendingMarks<State>(
   pending: Collection<PendingDocument>,
   commits: Collection<StreamDocument<State>>,
 ) {
+  const inserts = createInsertBatcher(pending);
   return {
-    async add(mark: PendingDocument): Promise<void> {
-      await pending.insertOne(mark);
-    },
+    add: (mark: PendingDocument): Promise<void> => inserts.insert(mark),
     async backlog(): Promise<{ commits: number; oldestAt: Date | null }> {
       const commits = await pending.countDocuments({});
       if (commits === 0) return { commits, oldestAt: null };

@@ -3,6 +3,7 @@ import type { Collection } from 'mongodb';
 import { BoundedMap } from '@lethe/bounded-map';
 
 import { isDuplicateKey } from './errors';
+import { createInsertBatcher } from './insert-batcher';
 import type { LoadedStream, LoadOptions } from './stream-store';
 
 /** A stream with work in progress (an open request), until its newest commit says otherwise. */
@@ -24,11 +25,12 @@ export function createInFlightStreams<State>(
 ) {
   // Streams this process has entered lately: most commits of a stream in flight write nothing.
   const entered = new BoundedMap<string, true>(CACHED_STREAMS);
+  const inserts = createInsertBatcher(entries);
 
   return {
     async enter(streamId: string): Promise<void> {
       if (entered.get(streamId)) return;
-      await entries.insertOne({ _id: streamId }).catch((error: unknown) => {
+      await inserts.insert({ _id: streamId }).catch((error: unknown) => {
         if (!isDuplicateKey(error)) throw error;
       });
       entered.set(streamId, true);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Binary, Db } from 'mongodb';
 
 import { EventStoreError, isDuplicateKey } from './errors';
+import { createInsertBatcher } from './insert-batcher';
 import { createPendingMarks, type PendingDocument } from './pending-marks';
 import { createStreamHeads } from './stream-heads';
 import { createInFlightStreams, type InFlightDocument } from './stream-in-flight';
@@ -179,6 +180,8 @@ export async function createStreamStore<State>({
     db.collection(`${collection}_timers`).createIndex({ at: 1 }),
   ]);
   const heads = createStreamHeads(commits);
+  // Concurrent appends (other streams, other partitions) share one insert command.
+  const commitInserts = createInsertBatcher(commits);
   const timers = createStreamTimers(db.collection<TimerDocument>(`${collection}_timers`), heads.load);
   const inFlight = createInFlightStreams(
     db.collection<InFlightDocument>(`${collection}_in_flight`),
@@ -229,7 +232,7 @@ export async function createStreamStore<State>({
       ]);
       try {
         const outbox = records.map(toStored);
-        await commits.insertOne({
+        await commitInserts.insert({
           _id: id,
           streamId,
           version,

@@ -4,6 +4,7 @@ import { BoundedMap } from '@lethe/bounded-map';
 
 import { eachAtOnce } from './each-at-once';
 import { isDuplicateKey } from './errors';
+import { createInsertBatcher } from './insert-batcher';
 import type { LoadedStream, LoadOptions } from './stream-store';
 
 /** A stream that wants to be woken; may be early or stale, never missing (see due). */
@@ -28,6 +29,7 @@ export function createStreamTimers<State>(
   // The wake-up time this process last stored per stream. A stored time that is early is fine,
   // so a later timer needs no write: most commits write none.
   const storedTimers = new BoundedMap<string, number>(CACHED_STREAMS);
+  const inserts = createInsertBatcher(timers);
 
   return {
     /** Written before the commit, so a crash cannot lose a timer; a stale one is healed by due(). */
@@ -37,7 +39,7 @@ export function createStreamTimers<State>(
       // Insert first: a stream this process has not stored a timer for is most often a new
       // one, and then one round trip does (an update first took two).
       try {
-        await timers.insertOne({ _id: streamId, at });
+        await inserts.insert({ _id: streamId, at });
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         await timers.updateOne({ _id: streamId }, { $set: { at } });

@@ -228,4 +228,44 @@ describe('the consumer runner against the real broker and registry', () => {
     await eventually(async () => (seenBySecond.length >= 1 ? true : undefined));
     expect(seenBySecond).toEqual([second.envelope.eventId]);
   });
+
+  it('handles different keys of one partition at once, each key in order, and commits all of them', async () => {
+    const [topic] = await createTestTopics(admin, testTopicSpec('keyed', 1));
+    const groupId = uniqueName('keyed');
+    const days = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04'];
+    const subjects = ['sub_k1', 'sub_k2', 'sub_k3', 'sub_k4', 'sub_k5', 'sub_k6'];
+    // Interleaved: each subject's days in order, the subjects mixed in one partition.
+    const events = days.flatMap((day) => subjects.map((subject) => activity(subject, day)));
+    await producer.publish(events.map((event) => ({ event, topic: topic! })));
+
+    const seen = new Map<string, string[]>();
+    let running = 0;
+    let mostAtOnce = 0;
+    const runner = await start(
+      topic!,
+      async (event) => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (isEventOfType(event, 'AccountActivityRecorded')) {
+          const subject = event.envelope.subjectId!;
+          seen.set(subject, [...(seen.get(subject) ?? []), event.data.day]);
+        }
+        running -= 1;
+      },
+      { groupId, track: false, keysConsumedConcurrently: 4 },
+    );
+    await eventually(
+      async () => ([...seen.values()].flat().length === events.length ? true : undefined),
+      20_000,
+      'every record',
+    );
+    await runner.stop();
+
+    for (const subject of subjects) expect(seen.get(subject)).toEqual(days);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    // Everything handled was committed: the group's offset is past the last record.
+    expect((await admin.committedOffsets(groupId, topic!)).get(0)).toBe(events.length);
+  });
 });

@@ -11,6 +11,7 @@ import { headersOf } from './headers';
 import type { ProducedRecord } from './producer';
 import { deadLetterTopicSpec, type TopicLayout } from './topics';
 import { offsetCommitter, type OffsetCommitter } from './offset-committer';
+import { runInKeyedLanes } from './keyed-lanes';
 import { trackedStatus, type ConsumerStatus, type ConsumerStatusTracker } from './consumer-status';
 
 export { DLQ_HEADERS } from './dead-letter';
@@ -38,6 +39,12 @@ interface ConsumerOptions {
   /** Partitions handled at once (records within a partition stay in order). Lethe's topics are
    * keyed by subject, so different partitions never hold the same stream. Default 3. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Records of different keys handled at once within a partition, at most (keyed-lanes.ts);
+   * each key's records stay in order, and an unkeyed record runs alone. Only for handlers whose
+   * effects depend on no other key's. Default 1: a partition's records one at a time.
+   */
+  keysConsumedConcurrently?: number;
 }
 
 export interface RecordConsumerOptions extends ConsumerOptions {
@@ -73,6 +80,13 @@ export interface ConsumerRunner {
 
 const HEARTBEAT_EVERY_MS = 3_000;
 
+/**
+ * keysConsumedConcurrently for the consumers whose records are keyed by subject and whose
+ * effects are per subject (a subject's stream): 16 subjects of a partition handled at once, so
+ * their store writes share commands (insert-batcher.ts) instead of queueing one by one.
+ */
+export const SUBJECTS_CONSUMED_CONCURRENTLY = 16;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What the per-record loop needs of its consumer. */
@@ -81,7 +95,7 @@ interface RecordLoop {
   retry: RetryPolicy;
   sleep: (ms: number) => Promise<void>;
   log: Logger;
-  /** Partitions whose record in hand has failed retriably maxAttempts times. */
+  /** Records (topic/partition/offset) that have failed retriably maxAttempts times. */
   stalledAt: Set<string>;
   status: ConsumerStatusTracker;
   stopping: () => boolean;
@@ -107,13 +121,15 @@ async function waitWithHeartbeats(
   return !loop.stopping();
 }
 
+/** Handles one record to its end (handled, or dead-lettered); false if abandoned unfinished
+ * (stopping, or the group rebalanced during a retry wait), which leaves it uncommitted. */
 async function processRecord(
   loop: RecordLoop,
   topic: string,
   partition: number,
   message: KafkaMessage,
   heartbeat: () => Promise<void>,
-) {
+): Promise<boolean> {
   for (let attempts = 1; ; attempts += 1) {
     try {
       const headers = headersOf(message.headers);
@@ -148,11 +164,11 @@ async function processRecord(
       // until it succeeds: a good record must not end in a dead-letter topic nobody replays.
       // Only poison, which can never succeed, is dead-lettered.
       if (isRetriable(error)) {
-        if (loop.stopping()) return; // not committed: retried after the restart
+        if (loop.stopping()) return false; // not committed: retried after the restart
         loop.status.count(topic, 'retried');
         const waitMs = backoffMs(loop.retry, attempts);
         if (attempts === loop.retry.maxAttempts) {
-          loop.stalledAt.add(`${topic}/${partition}`);
+          loop.stalledAt.add(`${topic}/${partition}/${message.offset}`);
           loop.log.error(
             { topic, partition, offset: message.offset, attempts, cause },
             'record still failing; holding its partition and retrying until it succeeds',
@@ -162,7 +178,7 @@ async function processRecord(
             { topic, partition, offset: message.offset, attempts, cause, waitMs },
             'record failed; retrying',
           );
-        if (!(await waitWithHeartbeats(loop, waitMs, heartbeat))) return; // rebalanced: not committed
+        if (!(await waitWithHeartbeats(loop, waitMs, heartbeat))) return false; // rebalanced: not committed
         continue;
       }
       loop.log.error({ topic, partition, offset: message.offset, attempts, cause }, 'record dead-lettered');
@@ -171,8 +187,8 @@ async function processRecord(
       break;
     }
   }
-  loop.stalledAt.delete(`${topic}/${partition}`);
-  loop.committer.handled(topic, partition, message.offset);
+  loop.stalledAt.delete(`${topic}/${partition}/${message.offset}`);
+  return true;
 }
 
 /**
@@ -226,20 +242,55 @@ export async function runRecordConsumer(
     committer: offsetCommitter((offsets) => consumer.commitOffsets(offsets), log),
   };
 
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 3,
-    eachMessage: async ({ topic, partition, message, heartbeat }) => {
-      if (stopping) return;
-      const processing = processRecord(loop, topic, partition, message, heartbeat);
-      inFlight.add(processing);
-      try {
-        await processing;
-      } finally {
-        inFlight.delete(processing);
-      }
-    },
-  });
+  const track = async <T>(processing: Promise<T>): Promise<T> => {
+    const settled = processing.then(() => undefined);
+    inFlight.add(settled);
+    try {
+      return await processing;
+    } finally {
+      inFlight.delete(settled);
+    }
+  };
+  const keysAtOnce = deps.keysConsumedConcurrently ?? 1;
+  const partitionsConsumedConcurrently = deps.partitionsConsumedConcurrently ?? 3;
+
+  if (keysAtOnce <= 1)
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        if (stopping) return;
+        if (await track(processRecord(loop, topic, partition, message, heartbeat)))
+          loop.committer.handled(topic, partition, message.offset);
+      },
+    });
+  else
+    await consumer.run({
+      autoCommit: false,
+      // kafkajs' position moves only past what was handled: an abandoned record is fetched again.
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+        const { topic, partition, messages } = batch;
+        await track(
+          runInKeyedLanes(messages, {
+            limit: keysAtOnce,
+            keyOf: (message) => message.key?.toString('latin1') ?? null,
+            mayStart: () => !stopping && isRunning() && !isStale(),
+            run: async (message) => {
+              const handled = await processRecord(loop, topic, partition, message, heartbeat);
+              if (handled) await heartbeat().catch(() => undefined); // rate-limited by kafkajs
+              return handled;
+            },
+            finishedThrough: (index) => {
+              const { offset } = messages[index]!;
+              resolveOffset(offset);
+              loop.committer.handled(topic, partition, offset);
+            },
+          }),
+        );
+      },
+    });
 
   return {
     status: () => status.snapshot(),

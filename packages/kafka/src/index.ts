@@ -28,6 +28,7 @@ export {
 export { type KafkaAdmin, type PartitionOffsets, type TopicDescription } from './admin';
 export {
   DLQ_HEADERS,
+  SUBJECTS_CONSUMED_CONCURRENTLY,
   type ConsumedRecord,
   type ConsumerRunner,
   type EventConsumerOptions,

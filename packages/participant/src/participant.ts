@@ -19,6 +19,7 @@ import {
 import {
   describeCause,
   isRetriable,
+  SUBJECTS_CONSUMED_CONCURRENTLY,
   taskTopicSpec,
   type ConsumerRunner,
   type EventProducer,
@@ -309,6 +310,8 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
     logger: log,
     groupId: topicName(`lethe.participant.${declaration.participantId}`),
     topics: [taskTopic],
+    // Tasks are keyed by subject, and a task touches only its subject's data.
+    keysConsumedConcurrently: SUBJECTS_CONSUMED_CONCURRENTLY,
     handle: async (event) => {
       if (isEventOfType(event, 'AccessTaskIssued')) {
         const subjectId = event.envelope.subjectId;

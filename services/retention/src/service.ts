@@ -13,7 +13,7 @@ import {
   startTimerSweeper,
   type StreamStore,
 } from '@lethe/eventstore';
-import type { ConsumerRunner, KafkaClient } from '@lethe/kafka';
+import { SUBJECTS_CONSUMED_CONCURRENTLY, type ConsumerRunner, type KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 import type { ExportResult, ExportTask } from '@lethe/participant';
 import {
@@ -118,6 +118,8 @@ export async function startRetentionService(deps: RetentionServiceDeps): Promise
     logger: log,
     groupId: topicName('lethe.retention'),
     topics: [topicName('lethe.account.events.v1'), topicName('lethe.consent.events.v1')],
+    // Each subject's retention clock on its own.
+    keysConsumedConcurrently: SUBJECTS_CONSUMED_CONCURRENTLY,
     handle: async (event) => {
       const subjectId = event.envelope.subjectId;
       const command = subjectId ? reactToSubjectEvent(event, clock.now()) : undefined;

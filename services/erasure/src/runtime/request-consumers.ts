@@ -1,5 +1,5 @@
 import { isEventOfType, type EventCodec, type EventOf } from '@lethe/events';
-import type { KafkaClient } from '@lethe/kafka';
+import { SUBJECTS_CONSUMED_CONCURRENTLY, type KafkaClient } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
 import type { LegalRetentionTerm } from '../llm/provider-retention-store';
@@ -52,6 +52,8 @@ export async function startRequestConsumers(deps: {
     logger,
     groupId: groups.holds,
     topics: [topicName(RETENTION_EVENTS)],
+    // Each subject's erasure stream on its own; a policy activation (unkeyed) runs alone.
+    keysConsumedConcurrently: SUBJECTS_CONSUMED_CONCURRENTLY,
     handle: async (event) => {
       if (isEventOfType(event, 'PolicyVersionActivated')) {
         if (event.data.llmProviderRetentionMs !== null)
@@ -66,6 +68,7 @@ export async function startRequestConsumers(deps: {
     logger,
     groupId: groups.orchestrator,
     topics: [topicName(ACCOUNT_EVENTS), topicName(ANSWERS_TOPIC)],
+    keysConsumedConcurrently: SUBJECTS_CONSUMED_CONCURRENTLY,
     handle: (event) =>
       isEventOfType(event, 'AccessTaskAnswered')
         ? deps.onAccessAnswer(event)
