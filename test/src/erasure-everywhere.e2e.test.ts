@@ -119,7 +119,7 @@ describe('erasure end to end', () => {
       await joinErasureProtocol({
         ...participantBasics({ kafka, codec, topicName }),
         declaration: CACHE_PARTICIPANT,
-        erase: accounts.eraseCache,
+        eraseMany: accounts.eraseCache,
       }),
     );
 

@@ -118,17 +118,13 @@ describe('retention and consent drive erasure on a controllable clock', () => {
       relay.start(100);
       relays.push(relay);
     }
-    for (const [declaration, erase] of [
-      [ACCOUNT_PARTICIPANT, accounts.erase],
-      [CACHE_PARTICIPANT, accounts.eraseCache],
-      [CONSENT_PARTICIPANT, consent.erase],
-    ] as const)
+    for (const participant of [
+      { declaration: ACCOUNT_PARTICIPANT, erase: accounts.erase },
+      { declaration: CACHE_PARTICIPANT, eraseMany: accounts.eraseCache },
+      { declaration: CONSENT_PARTICIPANT, erase: consent.erase },
+    ])
       participants.push(
-        await joinErasureProtocol({
-          ...participantBasics({ kafka, codec, topicName }),
-          declaration,
-          erase,
-        }),
+        await joinErasureProtocol({ ...participantBasics({ kafka, codec, topicName }), ...participant }),
       );
     erasure = await startErasureService({
       taskSigningKey: testTaskKeys().signingKey,

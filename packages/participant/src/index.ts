@@ -1,4 +1,5 @@
 export { canonicalJson, evidenceDigest } from './evidence';
+export { type EraseMany } from './erase-batches';
 export {
   ANSWERS_TOPIC,
   ERASURE_EVENTS_TOPIC,

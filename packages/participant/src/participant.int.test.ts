@@ -147,6 +147,58 @@ describe('a participant built with the SDK, against the real servers', () => {
     expect(await notes.countDocuments({ subjectId: 'sub_kept' })).toBe(1);
   });
 
+  it('erases the subjects of tasks that come together in one eraseMany call, and answers each task', async () => {
+    const notes = db.collection<{ subjectId: string }>('notes_many');
+    const subjects = ['sub_m1', 'sub_m2', 'sub_m3', 'sub_m4', 'sub_m5', 'sub_m6'];
+    await notes.insertMany([...subjects, ...subjects, 'sub_m_kept'].map((subjectId) => ({ subjectId })));
+    const participantId = uniqueName('many').toLowerCase();
+    const calls: string[][] = [];
+    participants.push(
+      await joinErasureProtocol({
+        ...participantBasics({ kafka, codec, topicName }),
+        declaration: {
+          participantId,
+          stores: ['mongodb:notes'],
+          categories: ['c'],
+          phase: 1,
+          timeoutMs: 10_000,
+        },
+        eraseMany: async (tasks) => {
+          const ids = tasks.map((task) => task.subjectId);
+          calls.push(ids);
+          // Slow, so that the tasks behind the first one gather for the next call.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const { deletedCount } = await notes.deleteMany({ subjectId: { $in: ids } });
+          const left = await notes.countDocuments({ subjectId: { $in: ids } });
+          return tasks.map(() => ({
+            outcome: 'erased' as const,
+            counts: { 'mongodb:notes': deletedCount / tasks.length },
+            verifiedEmpty: left === 0,
+            evidence: { remaining: left },
+          }));
+        },
+      }),
+    );
+
+    await Promise.all(subjects.map((subjectId, n) => issue(participantId, subjectId, `req_many_${n}`)));
+    const answers = await read(
+      'lethe.erasure.answers.v1',
+      subjects.length,
+      (e) => isEventOfType(e, 'ErasureTaskCompleted') && e.data.participantId === participantId,
+    );
+
+    expect(answers.map((e) => e.envelope.subjectId).sort()).toEqual(subjects);
+    for (const answer of answers)
+      expect(isEventOfType(answer, 'ErasureTaskCompleted') && answer.data).toMatchObject({
+        outcome: 'erased',
+        counts: { 'mongodb:notes': 2 },
+        verifiedEmpty: true,
+      });
+    expect(calls.flat().sort()).toEqual(subjects);
+    expect(calls.length).toBeLessThan(subjects.length); // some went together
+    expect(await notes.countDocuments({})).toBe(1);
+  });
+
   it('answers a failing task with ErasureTaskFailed, its stable code and whether to retry', async () => {
     const participantId = uniqueName('broken').toLowerCase();
     await join({ participantId, stores: ['s3:exports'], categories: ['exports'] }, async () => {

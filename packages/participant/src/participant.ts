@@ -27,6 +27,7 @@ import {
 } from '@lethe/kafka';
 import type { Logger } from '@lethe/logger';
 
+import { batchedErase, type EraseMany } from './erase-batches';
 import { evidenceDigest } from './evidence';
 
 /**
@@ -95,6 +96,11 @@ export interface ParticipantDeps {
    * holds nothing an erasure removes), so no erasure plans it.
    */
   erase?: (task: ErasureTask) => Promise<TaskResult>;
+  /**
+   * Instead of erase, for a store that can erase several subjects in one round trip: the tasks
+   * that arrive together come as one call (erase-batches.ts). Same idempotence as erase.
+   */
+  eraseMany?: EraseMany;
   /**
    * Optional: answers access requests with the subject's data. A participant with it registers
    * as exporting, and the erasure service sends it export tasks; it must only read.
@@ -269,7 +275,10 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
   const topicName = deps.topicName ?? ((topic: string) => topic);
   const now = deps.now ?? (() => new Date());
   const log = logger.child({ participantId: declaration.participantId });
-  if (!deps.erase && (!deps.export || declaration.categories.length > 0))
+  if (deps.erase && deps.eraseMany)
+    throw new Error(`participant ${declaration.participantId}: give erase or eraseMany, not both`);
+  const erase = deps.eraseMany ? batchedErase(deps.eraseMany) : deps.erase;
+  if (!erase && (!deps.export || declaration.categories.length > 0))
     throw new Error(
       `participant ${declaration.participantId}: without an erase handler it must export, and declare no categories`,
     );
@@ -339,7 +348,10 @@ export async function joinErasureProtocol(deps: ParticipantDeps): Promise<Partic
       refuseUnlessSigned(deps.taskPublicKeys, event, subjectId, now());
       const answer = envelope(subjectId, event.envelope.correlationId, event.envelope.eventId);
       await producer.publish([
-        { event: await carryOut(deps, log, event, subjectId, answer), topic: topicName(ANSWERS_TOPIC) },
+        {
+          event: await carryOut({ erase, declaration }, log, event, subjectId, answer),
+          topic: topicName(ANSWERS_TOPIC),
+        },
       ]);
     },
   });

@@ -306,19 +306,26 @@ describe('the account service against the real servers', () => {
     // Sealed in Redis as at rest.
     expect(await redis.get(cacheKeys.profile(a))).not.toContain('a@example.com');
 
-    const result = await service.eraseCache({
-      requestId: 'req_cache',
-      subjectId: a,
+    const task = (subjectId: string) => ({
+      requestId: `req_cache_${subjectId}`,
+      subjectId,
       scope: { all: true, categories: [], keep: [] },
       attempt: 1,
       deadlineAt: new Date(),
       signature: null,
     });
+    // Two subjects in one call: the one with keys, and one that never had any.
+    const [result, nothing] = await service.eraseCache([task(a), task('sub_never_cached')]);
 
     expect(result).toMatchObject({
       outcome: 'erased',
       verifiedEmpty: true,
       counts: { 'redis:lethe:account': 3 },
+    });
+    expect(nothing).toMatchObject({
+      outcome: 'not-found',
+      verifiedEmpty: true,
+      counts: { 'redis:lethe:account': 0 },
     });
     expect(await redis.exists(cacheKeys.index(a), cacheKeys.profile(a))).toBe(0);
     expect(await keysOf(b)).toHaveLength(2);

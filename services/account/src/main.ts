@@ -68,18 +68,16 @@ async function main() {
   const participants = await Promise.all(
     [
       { declaration: ACCOUNT_PARTICIPANT, erase: service.erase, export: service.exportAccount },
-      { declaration: CACHE_PARTICIPANT, erase: service.eraseCache },
+      { declaration: CACHE_PARTICIPANT, eraseMany: service.eraseCache },
       { declaration: USAGE_PARTICIPANT, erase: service.anonymiseUsage, export: service.exportUsage },
-    ].map(({ declaration, erase, export: exportData }) =>
+    ].map((participant) =>
       joinErasureProtocol({
         kafka,
         codec,
         logger,
         topicName,
         taskPublicKeys: config.taskPublicKeys,
-        declaration,
-        erase,
-        ...(exportData ? { export: exportData } : {}),
+        ...participant,
       }),
     ),
   );

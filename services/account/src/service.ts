@@ -23,12 +23,12 @@ import {
   observeStreamStores,
 } from '@lethe/service-kit';
 
-import type { ErasureTask, ExportResult, ExportTask, TaskResult } from '@lethe/participant';
+import type { EraseMany, ErasureTask, ExportResult, ExportTask, TaskResult } from '@lethe/participant';
 
 import { accountDecider } from './account/decider';
 import type { AccountCommand, AccountEvent, AccountState } from './account/model';
 import { CacheUnavailableAfterCommit, createProfileCache } from './cache/profile-cache';
-import { eraseAccount, eraseCachedSubject } from './erasure/erase-account';
+import { eraseAccount, eraseCachedSubjects } from './erasure/erase-account';
 import { createUsageIndexes, usageRecords, type UsageInput } from './usage/usage-records';
 import { accountRecords } from './events/to-records';
 import { accountRoutes } from './http/routes';
@@ -72,8 +72,9 @@ export interface AccountService {
   handle: AccountCommandHandler;
   /** The account participant's task (join it with @lethe/participant and ACCOUNT_PARTICIPANT). */
   erase: (task: ErasureTask) => Promise<TaskResult>;
-  /** The redis-cache participant's task (join it with CACHE_PARTICIPANT). */
-  eraseCache: (task: ErasureTask) => Promise<TaskResult>;
+  /** The redis-cache participant's tasks, several at once (join it with CACHE_PARTICIPANT as
+   * eraseMany). */
+  eraseCache: EraseMany;
   /** Keeps a usage record from the ingest topic (UsageSeen). */
   recordUsage: (usage: UsageInput) => Promise<void>;
   /** The usage-analytics participant's task (join it with USAGE_PARTICIPANT): anonymises. */
@@ -165,7 +166,7 @@ export async function createAccountService(deps: AccountServiceDeps): Promise<Ac
     streams,
     handle,
     erase: eraseAccount({ streams, handle, now, emailIndex }),
-    eraseCache: eraseCachedSubject(cache),
+    eraseCache: eraseCachedSubjects(cache),
     recordUsage: usage.record,
     anonymiseUsage: usage.anonymise,
     exportUsage: usage.export,

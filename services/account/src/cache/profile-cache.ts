@@ -39,7 +39,9 @@ export interface ProfileCache {
   put(subjectId: string, state: StoredAccountState): Promise<void>;
   invalidate(subjectId: string): Promise<void>;
   createSession(subjectId: string, ttlSeconds: number): Promise<string>;
-  eraseSubject(subjectId: string): Promise<CacheErasure>;
+  /** Each subject's keys, found through its index set, unlinked and read back; several subjects'
+   * commands go out together (pipelined on the connection), so a batch waits 3 round trips. */
+  eraseSubjects(subjectIds: readonly string[]): Promise<CacheErasure[]>;
 }
 
 // The cached state is the sealed one (personal fields stay ciphertext in Redis too).
@@ -88,13 +90,15 @@ export function createProfileCache({
       await redis.multi().sadd(cacheKeys.index(subjectId), key).set(key, subjectId, 'EX', sessionTtl).exec();
       return sessionId;
     },
-    async eraseSubject(subjectId) {
-      const index = cacheKeys.index(subjectId);
-      const members = await redis.smembers(index);
-      const keys = [...members, index];
-      const deleted = await redis.del(...keys);
-      const remaining = await redis.exists(...keys);
-      return { deleted, remaining };
+    async eraseSubjects(subjectIds) {
+      // One command per subject, never one across subjects: a subject's keys share a Redis
+      // Cluster slot, different subjects' need not.
+      const indexes = subjectIds.map((subjectId) => cacheKeys.index(subjectId));
+      const members = await Promise.all(indexes.map((index) => redis.smembers(index)));
+      const keys = indexes.map((index, n) => [...members[n]!, index]);
+      const deleted = await Promise.all(keys.map((subjectKeys) => redis.unlink(...subjectKeys)));
+      const remaining = await Promise.all(keys.map((subjectKeys) => redis.exists(...subjectKeys)));
+      return deleted.map((count, n) => ({ deleted: count, remaining: remaining[n]! }));
     },
   };
 }

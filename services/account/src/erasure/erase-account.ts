@@ -1,5 +1,5 @@
 import type { CommandContext, HandledCommand, StreamStore } from '@lethe/eventstore';
-import type { ErasureTask, TaskResult } from '@lethe/participant';
+import type { EraseMany, ErasureTask, TaskResult } from '@lethe/participant';
 
 import type { AccountCommand, AccountEvent, AccountState } from '../account/model';
 import type { ProfileCache } from '../cache/profile-cache';
@@ -23,17 +23,16 @@ export const CACHE_PARTICIPANT = {
   timeoutMs: 10_000,
 } as const;
 
-/** The redis-cache participant's task: every key in the subject's index set, and the set. */
-export function eraseCachedSubject(cache: ProfileCache) {
-  return async ({ subjectId }: ErasureTask): Promise<TaskResult> => {
-    const { deleted, remaining } = await cache.eraseSubject(subjectId);
-    return {
+/** The redis-cache participant's tasks, several subjects per round trip: every key in each
+ * subject's index set, and the set. */
+export function eraseCachedSubjects(cache: ProfileCache): EraseMany {
+  return async (tasks) =>
+    (await cache.eraseSubjects(tasks.map((task) => task.subjectId))).map(({ deleted, remaining }) => ({
       outcome: deleted > 0 ? 'erased' : 'not-found',
       counts: { 'redis:lethe:account': deleted },
       verifiedEmpty: remaining === 0,
       evidence: { keysDeleted: deleted, keysRemaining: remaining },
-    };
-  };
+    }));
 }
 
 export interface EraseAccountDeps {
