@@ -36,7 +36,7 @@ describe('a store outage under steady ingest', () => {
     // Quick to notice the store is gone, so the test sees retries rather than long waits.
     client = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 2_000 });
     await client.connect();
-    // The scope's own database, through the private server (dropped by scope.close()).
+    // The scope's own database, through the private server.
     rig = await startIngestRig(scope, { producer: 'outage-test', db: client.db(scope.db.databaseName) });
     relay = createOutboxRelay({ store: rig.service.streams, send: scope.kafka.send, logger: testLogger() });
     relay.start(100);
@@ -44,6 +44,9 @@ describe('a store outage under steady ingest', () => {
   afterAll(async () => {
     await relay?.stop();
     await rig?.stop();
+    // Dropped through the server that wrote it: the shared one's drop did not see it, and the
+    // database outlived the run.
+    await client?.db(scope.db.databaseName).dropDatabase();
     await scope?.close();
     await client?.close();
     await mongo?.destroy();

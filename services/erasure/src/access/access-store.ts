@@ -102,19 +102,23 @@ export function mongoAccessStore(db: Db): AccessStore {
       await packages.deleteOne({ _id: requestId });
     },
     async eraseSubject(subjectId) {
-      const deleted: Record<string, number> = {};
-      for (const [name, collection] of [
+      const stores = [
         [ACCESS_COLLECTIONS.answers, answers],
         [ACCESS_COLLECTIONS.packages, packages],
         [ACCESS_COLLECTIONS.requests, requests],
-      ] as const) {
-        deleted[`mongodb:${name}`] = (await collection.deleteMany({ subjectId })).deletedCount;
-      }
-      const remaining =
-        (await answers.countDocuments({ subjectId })) +
-        (await packages.countDocuments({ subjectId })) +
-        (await requests.countDocuments({ subjectId }));
-      return { deleted, remaining };
+      ] as const;
+      // The three collections at once: two waits (delete, read back), not six. The requests
+      // the rest hang on are checked again by the read-back, so a retry finishes the job.
+      const deletedCounts = await Promise.all(
+        stores.map(async ([, collection]) => (await collection.deleteMany({ subjectId })).deletedCount),
+      );
+      const left = await Promise.all(
+        stores.map(([, collection]) => collection.countDocuments({ subjectId })),
+      );
+      return {
+        deleted: Object.fromEntries(stores.map(([name], n) => [`mongodb:${name}`, deletedCounts[n]!])),
+        remaining: left.reduce((sum, count) => sum + count, 0),
+      };
     },
   };
 }
