@@ -188,10 +188,6 @@ async function main() {
   console.log(
     `MongoDB commands per erasure (service, participants and key vault): ${commandsPerErasure.toFixed(1)}`,
   );
-  const commandsPerErasure = (timing.count() - commandsBefore) / (SUBJECTS * 2);
-  console.log(
-    `MongoDB commands per erasure (service, participants and key vault): ${commandsPerErasure.toFixed(1)}`,
-  );
   for (const line of timing.report(12)) console.log(line);
   const floorP50 = percentile(floor, 50);
   // The issue's targets: 10 records per subject, and 1,000.
