@@ -63,11 +63,18 @@ launch_service() {
       launch oidc node "$LOCAL_DIR/oidc/provider.mjs")
     return
   fi
+  # From the sources by default; LETHE_RUN_FROM=dist runs the compiled output as the image does
+  # (after `pnpm build`): no transpiler in the process, so memory is measured as deployed.
+  local entry=(--conditions=lethe-source --import tsx "services/$name/src/main.ts")
+  if [ "${LETHE_RUN_FROM:-source}" = dist ]; then
+    [ -f "$REPO_DIR/services/$name/dist/main.js" ] || fail "LETHE_RUN_FROM=dist: run pnpm build first (services/$name/dist/main.js is missing)."
+    entry=("services/$name/dist/main.js")
+  fi
   # Each service reaches the servers as its own principal.
   # Each serves HTTPS with the local server certificate (lib/tls.sh).
   (cd "$REPO_DIR" && eval "$(principal_env "$name")" &&
     LETHE_TLS_CERT_FILE=$TLS_SERVER_CERT LETHE_TLS_KEY_FILE=$TLS_SERVER_KEY \
-      launch "$name" node --conditions=lethe-source --import tsx "services/$name/src/main.ts")
+      launch "$name" node "${entry[@]}")
 }
 
 wait_until_ready() {
