@@ -165,9 +165,12 @@ export async function createStreamStore<State>({
   db,
   collection,
   clock = () => new Date(),
+  timerLookEveryMs,
 }: {
   db: Db;
   collection: string;
+  /** How stale this process's view of other processes' timers may get (stream-timers.ts). */
+  timerLookEveryMs?: number;
   /** Wall time for operational marks (how long an outbox has waited), not the domain's time. */
   clock?: () => Date;
 }): Promise<StreamStore<State>> {
@@ -182,7 +185,11 @@ export async function createStreamStore<State>({
   const heads = createStreamHeads(commits);
   // Concurrent appends (other streams, other partitions) share one insert command.
   const commitInserts = createInsertBatcher(commits);
-  const timers = createStreamTimers(db.collection<TimerDocument>(`${collection}_timers`), heads.load);
+  const timers = createStreamTimers(
+    db.collection<TimerDocument>(`${collection}_timers`),
+    heads.load,
+    timerLookEveryMs,
+  );
   const inFlight = createInFlightStreams(
     db.collection<InFlightDocument>(`${collection}_in_flight`),
     heads.load,

@@ -1,0 +1,70 @@
+import { MongoClient, type Db } from 'mongodb';
+
+import { testServers, uniqueName } from '@lethe/test-harness';
+
+import { createStreamStore } from './stream-store';
+
+type State = { n: number };
+
+describe('due timers without a collection scan per sweep, on the real MongoDB-wire server', () => {
+  let client: MongoClient;
+  let db: Db;
+  let timerQueries = 0;
+  const t0 = new Date('2026-12-01T12:00:00Z');
+  const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+  beforeAll(async () => {
+    client = await MongoClient.connect(testServers().mongoUrl, { monitorCommands: true });
+    db = client.db(uniqueName('stream_timers').replace(/-/g, '_'));
+    client.on('commandStarted', (event) => {
+      const command = event.command as { find?: unknown };
+      if (event.commandName === 'find' && String(command.find).endsWith('_timers')) timerQueries += 1;
+    });
+  });
+  afterAll(async () => {
+    await db.dropDatabase();
+    await client.close();
+  });
+
+  const timed = (streamId: string, at: Date) => ({
+    streamId,
+    expectedVersion: 0,
+    state: { n: 1 },
+    records: [],
+    now: t0,
+    timer: at,
+  });
+
+  it('asks the store only when a timer it knows of is due; its own new timers count at once', async () => {
+    const here = await createStreamStore<State>({
+      db,
+      collection: uniqueName('streams'),
+      timerLookEveryMs: 60_000,
+    });
+    await here.append(timed('far', later(600)));
+
+    expect(await here.dueTimers(later(1))).toEqual([]); // the first look
+    const afterFirstLook = timerQueries;
+    expect(await here.dueTimers(later(2))).toEqual([]);
+    expect(await here.dueTimers(later(3))).toEqual([]);
+    expect(timerQueries).toBe(afterFirstLook); // nothing due before 600 s: no query
+
+    await here.append(timed('near', later(5)));
+    expect(await here.dueTimers(later(6))).toEqual(['near']);
+    // A jump of the clock past the earliest known timer looks at once too.
+    expect((await here.dueTimers(later(601))).sort()).toEqual(['far', 'near']);
+  });
+
+  it("sees another process's timer once its view has aged", async () => {
+    const collection = uniqueName('streams');
+    const lookEveryMs = 2_000;
+    const here = await createStreamStore<State>({ db, collection, timerLookEveryMs: lookEveryMs });
+    const elsewhere = await createStreamStore<State>({ db, collection, timerLookEveryMs: lookEveryMs });
+    expect(await here.dueTimers(later(1))).toEqual([]); // a look: no timers at all
+
+    await elsewhere.append(timed('theirs', later(5)));
+    expect(await here.dueTimers(later(6))).toEqual([]); // its view is fresh: not seen yet
+    await new Promise((resolve) => setTimeout(resolve, lookEveryMs + 100));
+    expect(await here.dueTimers(later(6))).toEqual(['theirs']);
+  });
+});
