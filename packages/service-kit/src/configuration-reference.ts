@@ -655,6 +655,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'Seconds to wait for each local server or service to answer.',
   },
   {
+    name: 'LETHE_RUN_FROM',
+    default: 'source',
+    readers: ['local stack'],
+    meaning:
+      'How `up` runs the services: `source` (through tsx) or `dist` (compiled, as the image runs them; `pnpm build` first).',
+  },
+  {
     name: 'LETHE_HOST',
     default: '127.0.0.1',
     readers: ['local stack'],
