@@ -272,14 +272,19 @@ export async function runRecordConsumer(
       partitionsConsumedConcurrently,
       eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
         const { topic, partition, messages } = batch;
+        // A heartbeat that fails means the group is rebalancing: start nothing more, so this
+        // member rejoins as soon as the records in hand are done (the rest are fetched again).
+        // Carrying on through the batch held every member of the group waiting for it.
+        let rebalancing = false;
         await track(
           runInKeyedLanes(messages, {
             limit: keysAtOnce,
             keyOf: (message) => message.key?.toString('latin1') ?? null,
-            mayStart: () => !stopping && isRunning() && !isStale(),
+            mayStart: () => !stopping && !rebalancing && isRunning() && !isStale(),
             run: async (message) => {
               const handled = await processRecord(loop, topic, partition, message, heartbeat);
-              if (handled) await heartbeat().catch(() => undefined); // rate-limited by kafkajs
+              // Rate-limited by kafkajs: most calls send nothing.
+              if (handled) await heartbeat().catch(() => void (rebalancing = true));
               return handled;
             },
             finishedThrough: (index) => {
