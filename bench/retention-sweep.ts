@@ -119,16 +119,29 @@ async function main() {
 
   offset = 731 * DAY_MS; // two years pass at once
   const jump = performance.now();
+  let peakRss = process.memoryUsage().rss;
+  const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1_000);
   await retention.sweep();
   const swept = performance.now();
   while (completedAt.length < SUBJECTS) await new Promise((resolve) => setTimeout(resolve, 100));
-  const last = Math.max(...completedAt);
+  clearInterval(rssSampler);
+  const last = completedAt.reduce((latest, at) => Math.max(latest, at), 0);
+  // The timeline: erasures completed in each minute after the jump.
+  const perMinute: number[] = [];
+  for (const at of completedAt) {
+    const minute = Math.floor((at - jump) / 60_000);
+    perMinute[minute] = (perMinute[minute] ?? 0) + 1;
+  }
   console.log(
     `sweep: ${expired} expiries decided in ${((swept - jump) / 1000).toFixed(1)} s (${(SUBJECTS / ((swept - jump) / 1000)).toFixed(0)}/s)`,
   );
   console.log(
     `jump -> last ErasureCompleted: ${((last - jump) / 1000).toFixed(1)} s, ${(SUBJECTS / ((last - jump) / 1000)).toFixed(1)} erasures/s`,
   );
+  console.log(
+    `erasures completed per minute after the jump: ${Array.from(perMinute, (count = 0, minute) => `${minute + 1}: ${count}`).join(', ')}`,
+  );
+  console.log(`bench process peak RSS during the sweep: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   for (const line of timing.report(10)) console.log(line);
   const erasureRate = SUBJECTS / ((last - jump) / 1000);
   const hundredThousandMinutes = 100_000 / erasureRate / 60;
