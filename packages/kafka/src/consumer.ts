@@ -243,7 +243,11 @@ export async function runRecordConsumer(
   };
 
   const track = async <T>(processing: Promise<T>): Promise<T> => {
-    const settled = processing.then(() => undefined);
+    // Settles either way: a failure is kafkajs' to handle (it is thrown below), not stop()'s.
+    const settled = processing.then(
+      () => undefined,
+      () => undefined,
+    );
     inFlight.add(settled);
     try {
       return await processing;
