@@ -62,12 +62,12 @@ export function createStreamTimers<State>(
     async due(now: Date, limit = 100): Promise<string[]> {
       if (earliest.nothingDueBy(now.getTime())) return [];
       // The earliest entries, due or not: the first one not yet due says when to look next.
-      const lookedAt = Date.now();
+      const look = earliest.lookStarts();
       const first = await timers.find({}).sort({ at: 1 }).limit(limit).toArray();
       const due = first.filter((entry) => entry.at.getTime() <= now.getTime());
       // With entries due, the next look comes at once (more may be behind them, and one whose
       // wake-up fails stays due); without, the first entry is the earliest time to look again.
-      earliest.looked(lookedAt, due.length > 0 ? undefined : (first[0]?.at.getTime() ?? null));
+      earliest.looked(look, due.length > 0 ? undefined : (first[0]?.at.getTime() ?? null));
       const streamIds: string[] = [];
       await eachAtOnce(due, DUE_CHECKED_AT_ONCE, async (entry) => {
         // What this process last saw is enough: a stale view only costs a Tick that decides nothing.
@@ -93,18 +93,22 @@ export function createStreamTimers<State>(
 function earliestKnownTimer(lookEveryMs: number) {
   let earliestAt: number | null | undefined;
   let lookedAt = 0;
+  let storedCount = 0;
   return {
     /** Nothing can be due by `now` that a look would find, bar other processes' new timers. */
     nothingDueBy(now: number): boolean {
       if (earliestAt === undefined || Date.now() - lookedAt >= lookEveryMs) return false;
       return earliestAt === null || earliestAt > now;
     },
-    /** A look began at `at` (wall time) and found this earliest entry not yet due. */
-    looked(at: number, next: number | null | undefined): void {
-      lookedAt = at;
-      earliestAt = next;
+    lookStarts: () => ({ at: Date.now(), storedCount }),
+    /** A look found this earliest entry not yet due. A timer stored while the look was on the
+     * wire may be missing from what it read: then the next look comes at once. */
+    looked(look: { at: number; storedCount: number }, next: number | null | undefined): void {
+      lookedAt = look.at;
+      earliestAt = storedCount === look.storedCount ? next : undefined;
     },
     stored(at: number): void {
+      storedCount += 1;
       if (earliestAt !== undefined) earliestAt = earliestAt === null ? at : Math.min(earliestAt, at);
     },
   };
