@@ -67,4 +67,17 @@ describe('due timers without a collection scan per sweep, on the real MongoDB-wi
     await new Promise((resolve) => setTimeout(resolve, lookEveryMs + 100));
     expect(await here.dueTimers(later(6))).toEqual(['theirs']);
   });
+
+  it("keeps a due timer that another process committed after this one's view of the stream", async () => {
+    const collection = uniqueName('streams');
+    const here = await createStreamStore<State>({ db, collection });
+    const elsewhere = await createStreamStore<State>({ db, collection });
+    // This process saw the stream without a timer; the other moved it on, with one.
+    await here.append({ ...timed('shared', later(5)), timer: null });
+    await elsewhere.load('shared');
+    await elsewhere.append({ ...timed('shared', later(5)), expectedVersion: 1 });
+
+    expect(await here.dueTimers(later(6))).toEqual(['shared']);
+    expect(await db.collection(`${collection}_timers`).countDocuments({ _id: 'shared' as never })).toBe(1);
+  });
 });

@@ -70,8 +70,11 @@ export function createStreamTimers<State>(
       earliest.looked(look, due.length > 0 ? undefined : (first[0]?.at.getTime() ?? null));
       const streamIds: string[] = [];
       await eachAtOnce(due, DUE_CHECKED_AT_ONCE, async (entry) => {
-        // What this process last saw is enough: a stale view only costs a Tick that decides nothing.
-        const head = await load(entry._id, { trustCache: true });
+        // What this process last saw is enough to wake the stream: a stale view only costs a
+        // Tick that decides nothing. Not to drop or postpone the timer: another instance may
+        // have committed since, with this timer, and it would never fire.
+        let head = await load(entry._id, { trustCache: true });
+        if ((head?.timer?.getTime() ?? Infinity) > now.getTime()) head = await load(entry._id);
         const wanted = head?.timer ?? null;
         storedTimers.delete(entry._id);
         if (wanted === null) await timers.deleteOne({ _id: entry._id, at: entry.at });
