@@ -1,4 +1,7 @@
-import { fetchLocal, lethe } from './local-stack';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { fetchLocal, lethe, LETHE_HOME } from './local-stack';
 
 // The local mail server's API (Mailpit, deploy/local/lib/mail.sh), as `admin` reads it: HTTPS
 // under the local CA with a login. Tests find the mail a user would find in their inbox.
@@ -67,9 +70,31 @@ export function localInbox(): Inbox {
         const mail = (await list(address)).find((m) => subject.test(m.subject) && !seen.has(m.id));
         if (mail) return mail;
         if (Date.now() > deadline)
-          throw new Error(`no mail to ${address} matching ${subject} within ${timeoutMs} ms`);
+          throw new Error(
+            `no mail to ${address} matching ${subject} within ${timeoutMs} ms; the portal logged meanwhile:\n` +
+              portalMailLog(deadline - timeoutMs),
+          );
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
   };
+}
+
+/**
+ * What the portal logged about mail since `sinceMs` (its log carries no addresses), so a mail
+ * that never came says why: a refusing server, no live account, a notice for a gone account.
+ */
+function portalMailLog(sinceMs: number): string {
+  const file = path.join(LETHE_HOME, 'logs', 'portal.log');
+  if (!existsSync(file)) return '(no portal log)';
+  const relevant = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      const entry = /"level":(\d+),"time":"([^"]+)"/.exec(line);
+      if (!entry || Date.parse(entry[2]!) < sinceMs - 1_000) return false;
+      return Number(entry[1]) >= 40 || /mail|sign-in|notice/.test(line);
+    })
+    .slice(-15)
+    .map((line) => line.slice(0, 400));
+  return relevant.length > 0 ? relevant.join('\n') : '(nothing)';
 }

@@ -1,7 +1,7 @@
 # Mailpit: the local mail server the portal sends sign-in codes and notices through, with an API
 # the tests read mail from. Built from the Go module proxy. SMTP requires STARTTLS and a login
 # (the `portal` principal sends); the web UI and API are HTTPS with a login (`admin` reads).
-# Both under the local CA; nothing anonymous.
+# Both under the local CA; nothing anonymous. No reverse DNS: a local server looks nothing up.
 
 MAIL_VERSION=v1.33.1
 MAIL_DATA=$DATA_DIR/mail
@@ -31,5 +31,6 @@ start_mail() {
     --listen "$LETHE_HOST:$LETHE_MAIL_API_PORT" --ui-auth-file "$MAIL_DATA/api.auth" \
     --ui-tls-cert "$TLS_SERVER_CERT" --ui-tls-key "$TLS_SERVER_KEY" \
     --smtp "$LETHE_HOST:$LETHE_MAIL_SMTP_PORT" --smtp-auth-file "$MAIL_DATA/smtp.auth" \
-    --smtp-tls-cert "$TLS_SERVER_CERT" --smtp-tls-key "$TLS_SERVER_KEY" --smtp-require-starttls
+    --smtp-tls-cert "$TLS_SERVER_CERT" --smtp-tls-key "$TLS_SERVER_KEY" --smtp-require-starttls \
+    --smtp-disable-rdns
 }

@@ -36,10 +36,15 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (asked.kind === 'too-many') return sendPage(reply, 429, tooManyCodesPage());
     // The same answer, as fast, whether or not the address has an account: only its owner
     // learns which, from the mail. So the mail is not waited for; a failure is logged.
-    if (asked.code !== null)
-      deps.mailer
-        .send(signInCodeMail(email, asked.code))
-        .catch((error: unknown) => request.log.error({ err: error }, 'the sign-in code could not be mailed'));
+    // What happened is logged without the address: an operator can tell a mail server that
+    // refuses from an address that has no account.
+    if (asked.code === null)
+      request.log.info('sign-in asked for an address with no live account; no code mailed');
+    else
+      deps.mailer.send(signInCodeMail(email, asked.code)).then(
+        () => request.log.info('sign-in code mailed'),
+        (error: unknown) => request.log.error({ err: error }, 'the sign-in code could not be mailed'),
+      );
     void reply.setCookie(COOKIES.signIn, asked.challengeId, cookieOptions(CODE_LIFETIME_SECONDS));
     securityHeaders(reply, true);
     return reply.redirect('/sign-in/code', 303);

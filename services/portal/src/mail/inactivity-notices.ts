@@ -37,7 +37,13 @@ export function inactivityNotices(deps: {
       if (await deps.redis.exists(sent)) return;
       const profile = await deps.api.profile(subjectId);
       // Erased or deleted since: there is no one to tell, and no address to tell them at.
-      if (!profile) return;
+      if (!profile) {
+        deps.logger.info(
+          { eventId: event.envelope.eventId },
+          'inactivity notice not mailed: the account is gone',
+        );
+        return;
+      }
       const token = await deps.links.make(subjectId, event.data.expiresAt, Date.now());
       await deps.mailer.send(inactivityNoticeMail(profile.email, event.data.expiresAt, deps.keepUrl(token)));
       await deps.redis.set(sent, '1', 'EX', REMEMBERED_SECONDS);

@@ -26,6 +26,11 @@ export function smtpMailer(settings: SmtpSettings, caFile: string | undefined): 
     secure: false,
     requireTLS: true,
     auth: { user: settings.username, pass: settings.password },
+    // A server that takes the connection but never answers fails the send (and is logged) in
+    // seconds; nodemailer's defaults wait up to 10 minutes on a silent socket.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
     tls: caFile ? { ca: readFileSync(caFile, 'utf8') } : {},
   });
   return {
