@@ -122,6 +122,8 @@ export interface StreamStore<State> {
   ): Promise<{ redacted: number; unredacted: number }>;
   /** Streams whose timer is due, per their newest commit. */
   dueTimers(now: Date, limit?: number): Promise<string[]>;
+  /** Timers due by `now`, counted up to `upTo`; wakes nothing and hands nothing out. */
+  countDueTimers(now: Date, upTo: number): Promise<number>;
   /** Up to `limit` streams whose newest commit has work in progress, with that commit's state. */
   inFlight(limit: number): Promise<(LoadedStream<State> & { streamId: string })[]>;
   /**
@@ -266,6 +268,7 @@ export async function createStreamStore<State>({
     },
 
     dueTimers: (now, limit) => timers.due(now, limit),
+    countDueTimers: (now, upTo) => timers.countDue(now, upTo),
 
     inFlight: (limit) => inFlight.list(limit),
 

@@ -80,4 +80,39 @@ describe('due timers without a collection scan per sweep, on the real MongoDB-wi
     expect(await here.dueTimers(later(6))).toEqual(['shared']);
     expect(await db.collection(`${collection}_timers`).countDocuments({ _id: 'shared' as never })).toBe(1);
   });
+
+  it('hands out the due entries one look read across the calls that follow, then looks again', async () => {
+    const store = await createStreamStore<State>({ db, collection: uniqueName('streams') });
+    const names = Array.from({ length: 30 }, (_, i) => `due${String(i).padStart(2, '0')}`);
+    await Promise.all(names.map((name) => store.append(timed(name, later(5)))));
+    await store.append(timed('later', later(600)));
+    expect(await store.countDueTimers(later(6), 1_000)).toBe(30);
+
+    const before = timerQueries;
+    const handedOut = [
+      ...(await store.dueTimers(later(6), 10)),
+      ...(await store.dueTimers(later(6), 10)),
+      ...(await store.dueTimers(later(6), 10)),
+    ];
+    expect(timerQueries - before).toBe(1); // one look served all three calls
+    expect(handedOut.sort()).toEqual(names);
+    // The backlog is empty: the next call looks again (the woken streams' timers are still stored,
+    // as nothing ticked them), and finds them due again.
+    expect(await store.dueTimers(later(6), 100)).toHaveLength(30);
+    expect(timerQueries - before).toBe(2);
+  });
+
+  it('knows a timer it stored while a look was on the wire, without looking again', async () => {
+    const store = await createStreamStore<State>({
+      db,
+      collection: uniqueName('streams'),
+      timerLookEveryMs: 60_000,
+    });
+    await store.append(timed('first', later(600)));
+    await Promise.all([store.dueTimers(later(1)), store.append(timed('meanwhile', later(300)))]);
+    const before = timerQueries;
+    expect(await store.dueTimers(later(2))).toEqual([]);
+    expect(timerQueries).toBe(before); // nothing known is due: no look
+    expect(await store.dueTimers(later(301))).toEqual(['meanwhile']);
+  });
 });

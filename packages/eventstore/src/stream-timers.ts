@@ -31,6 +31,14 @@ const DUE_CHECKED_AT_ONCE = 16;
  */
 export const LOOK_AT_LEAST_EVERY_MS = 5_000;
 
+/**
+ * Entries one look reads. The server sorts by reading every entry whatever the limit (FerretDB
+ * 1.x pushes no sort down), so a look costs the same for 100 or 10,000: 100,000 clocks expiring
+ * at once take 10 looks, not 200 of a sweeper's batches. The due ones wait in memory (ids and
+ * times, about 1 MB) for the next calls.
+ */
+const LOOKED_AT_ONCE = 10_000;
+
 export function createStreamTimers<State>(
   timers: Collection<TimerDocument>,
   load: (streamId: string, options?: LoadOptions) => Promise<LoadedStream<State> | undefined>,
@@ -41,6 +49,24 @@ export function createStreamTimers<State>(
   const storedTimers = new BoundedMap<string, number>(CACHED_STREAMS);
   const inserts = createInsertBatcher(timers);
   const earliest = earliestKnownTimer(lookEveryMs);
+  const backlog = dueBacklog();
+
+  /** The earliest entries, due or not: the first one not yet due says when to look next. */
+  async function look(now: number, limit: number): Promise<TimerDocument[]> {
+    const started = earliest.lookStarts();
+    const first = await timers
+      .find({})
+      .sort({ at: 1 })
+      .limit(Math.max(limit, LOOKED_AT_ONCE))
+      .toArray()
+      .finally(() => earliest.lookEnded(started));
+    const due = first.filter((entry) => entry.at.getTime() <= now);
+    // With entries due, the next look comes once they are handed out (more may be behind them,
+    // and one whose wake-up fails stays due); without, the first entry says when to look again.
+    earliest.looked(started, due.length > 0 ? undefined : (first[0]?.at.getTime() ?? null));
+    backlog.keep(due.slice(limit));
+    return due.slice(0, limit);
+  }
 
   return {
     /** Written before the commit, so a crash cannot lose a timer; a stale one is healed by due(). */
@@ -60,14 +86,11 @@ export function createStreamTimers<State>(
     },
 
     async due(now: Date, limit = 100): Promise<string[]> {
-      if (earliest.nothingDueBy(now.getTime())) return [];
-      // The earliest entries, due or not: the first one not yet due says when to look next.
-      const look = earliest.lookStarts();
-      const first = await timers.find({}).sort({ at: 1 }).limit(limit).toArray();
-      const due = first.filter((entry) => entry.at.getTime() <= now.getTime());
-      // With entries due, the next look comes at once (more may be behind them, and one whose
-      // wake-up fails stays due); without, the first entry is the earliest time to look again.
-      earliest.looked(look, due.length > 0 ? undefined : (first[0]?.at.getTime() ?? null));
+      let due = backlog.take(now.getTime(), limit);
+      if (due.length === 0) {
+        if (earliest.nothingDueBy(now.getTime())) return [];
+        due = await look(now.getTime(), limit);
+      }
       const streamIds: string[] = [];
       await eachAtOnce(due, DUE_CHECKED_AT_ONCE, async (entry) => {
         // What this process last saw is enough to wake the stream: a stale view only costs a
@@ -86,7 +109,19 @@ export function createStreamTimers<State>(
       });
       return streamIds;
     },
+
+    /** Timers due by `now`, counted up to `upTo`, waking nothing (what /metrics shows). */
+    async countDue(now: Date, upTo: number): Promise<number> {
+      if (backlog.size() === 0 && earliest.nothingDueBy(now.getTime())) return 0;
+      return timers.countDocuments({ at: { $lte: now } }, { limit: upTo });
+    },
   };
+}
+
+/** A look at the timers: when it started, and the earliest timer this process stored since. */
+interface Look {
+  readonly at: number;
+  storedEarliest: number;
 }
 
 /**
@@ -96,23 +131,52 @@ export function createStreamTimers<State>(
 function earliestKnownTimer(lookEveryMs: number) {
   let earliestAt: number | null | undefined;
   let lookedAt = 0;
-  let storedCount = 0;
+  /** Looks on the wire, each with the earliest timer this process stored meanwhile. */
+  const looks = new Set<Look>();
   return {
     /** Nothing can be due by `now` that a look would find, bar other processes' new timers. */
     nothingDueBy(now: number): boolean {
       if (earliestAt === undefined || Date.now() - lookedAt >= lookEveryMs) return false;
       return earliestAt === null || earliestAt > now;
     },
-    lookStarts: () => ({ at: Date.now(), storedCount }),
-    /** A look found this earliest entry not yet due. A timer stored while the look was on the
-     * wire may be missing from what it read: then the next look comes at once. */
-    looked(look: { at: number; storedCount: number }, next: number | null | undefined): void {
-      lookedAt = look.at;
-      earliestAt = storedCount === look.storedCount ? next : undefined;
+    lookStarts(): Look {
+      const started = { at: Date.now(), storedEarliest: Infinity };
+      looks.add(started);
+      return started;
+    },
+    lookEnded(started: Look): void {
+      looks.delete(started);
+    },
+    /** A look found this earliest entry not yet due. A timer this process stored while the look
+     * was on the wire may be missing from what it read, but its time is known here. */
+    looked(started: Look, next: number | null | undefined): void {
+      lookedAt = started.at;
+      if (next === undefined) earliestAt = undefined;
+      else {
+        const known = Math.min(next ?? Infinity, started.storedEarliest);
+        earliestAt = known === Infinity ? null : known;
+      }
     },
     stored(at: number): void {
-      storedCount += 1;
+      for (const started of looks) started.storedEarliest = Math.min(started.storedEarliest, at);
       if (earliestAt !== undefined) earliestAt = earliestAt === null ? at : Math.min(earliestAt, at);
+    },
+  };
+}
+
+/** Due entries a look read beyond what its caller asked for, handed out by the next calls. */
+function dueBacklog() {
+  let entries: TimerDocument[] = [];
+  return {
+    size: () => entries.length,
+    keep(more: TimerDocument[]): void {
+      entries = more;
+    },
+    take(now: number, limit: number): TimerDocument[] {
+      const taken = entries.filter((entry) => entry.at.getTime() <= now).slice(0, limit);
+      const handedOut = new Set(taken);
+      entries = entries.filter((entry) => !handedOut.has(entry));
+      return taken;
     },
   };
 }

@@ -198,7 +198,7 @@ function readOncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
 /** What /metrics reads of an event store: its outbox backlog and its due timers. */
 export interface ObservedStreamStore {
   outboxBacklog(): Promise<{ commits: number; oldestAt: Date | null }>;
-  dueTimers(now: Date, limit?: number): Promise<string[]>;
+  countDueTimers(now: Date, upTo: number): Promise<number>;
 }
 
 /** Counted up to this many: enough to see timers pile up, bounded work per scrape. */
@@ -242,9 +242,9 @@ export function observeStreamStores(
     `Streams whose timer is due and not yet handled (counted up to ${DUE_TIMERS_COUNTED}).`,
     ['store'],
     async () =>
-      (await each((store) => store.dueTimers(now(), DUE_TIMERS_COUNTED))).map(({ name, value }) => ({
+      (await each((store) => store.countDueTimers(now(), DUE_TIMERS_COUNTED))).map(({ name, value }) => ({
         labels: { store: name },
-        value: value.length,
+        value,
       })),
   );
 }
