@@ -25,11 +25,20 @@ const DUE_CHECKED_AT_ONCE = 16;
 /**
  * Between two looks at the collection, due() goes by the earliest time it knows of (from its
  * last look, and every timer this process set since) and asks the store nothing while that is in
- * the future. A timer another process set is seen at the next look, this long later at most.
+ * the future. A timer another process set is seen at the next look: this long later at most,
+ * or twenty times as long as a look takes where there are so many timers that a look is slow.
  * The reason: the MongoDB-wire server scans the whole collection for a range filter, and a
  * sweep every 500 ms over 7,500 retention clocks kept it at 29% of a core with the stack idle.
  */
 export const LOOK_AT_LEAST_EVERY_MS = 5_000;
+
+/**
+ * A look reads every entry (the server sorts in memory), so with 100,000 pending timers one took
+ * seconds, and a look every 5 s kept the server busy more than half the time. The look made only
+ * to see other processes' timers therefore waits at least this many times as long as the last one
+ * took: at most about 5% of the time goes to it, whatever the number of timers.
+ */
+const LOOK_COST_FACTOR = 20;
 
 /**
  * Entries one look reads. The server sorts by reading every entry whatever the limit (FerretDB
@@ -131,12 +140,14 @@ interface Look {
 function earliestKnownTimer(lookEveryMs: number) {
   let earliestAt: number | null | undefined;
   let lookedAt = 0;
+  let lastLookMs = 0;
   /** Looks on the wire, each with the earliest timer this process stored meanwhile. */
   const looks = new Set<Look>();
   return {
     /** Nothing can be due by `now` that a look would find, bar other processes' new timers. */
     nothingDueBy(now: number): boolean {
-      if (earliestAt === undefined || Date.now() - lookedAt >= lookEveryMs) return false;
+      const aged = Date.now() - lookedAt >= Math.max(lookEveryMs, LOOK_COST_FACTOR * lastLookMs);
+      if (earliestAt === undefined || aged) return false;
       return earliestAt === null || earliestAt > now;
     },
     lookStarts(): Look {
@@ -151,6 +162,7 @@ function earliestKnownTimer(lookEveryMs: number) {
      * was on the wire may be missing from what it read, but its time is known here. */
     looked(started: Look, next: number | null | undefined): void {
       lookedAt = started.at;
+      lastLookMs = Date.now() - started.at;
       if (next === undefined) earliestAt = undefined;
       else {
         const known = Math.min(next ?? Infinity, started.storedEarliest);
