@@ -216,18 +216,30 @@ export async function startWorld({
       });
       if (deletion.statusCode !== 202) throw new Error(`the deletion was not accepted: ${deletion.body}`);
       const { requestId } = deletion.json<{ requestId: string }>();
-      return eventually(
-        async () => {
-          const response = await erasure.app.inject({
-            url: `/v1/erasure-requests/${requestId}`,
-            headers: operator,
-          });
-          const body = response.json<Partial<CompletedErasure>>();
-          return body.status === 'completed' ? (body as CompletedErasure) : undefined;
-        },
-        timeoutMs,
-        `erasure request ${requestId} to complete`,
-      );
+      let lastSeen = '';
+      try {
+        return await eventually(
+          async () => {
+            const response = await erasure.app.inject({
+              url: `/v1/erasure-requests/${requestId}`,
+              headers: operator,
+            });
+            lastSeen = response.body;
+            const body = response.json<Partial<CompletedErasure>>();
+            return body.status === 'completed' ? (body as CompletedErasure) : undefined;
+          },
+          timeoutMs,
+          `erasure request ${requestId} to complete`,
+        );
+      } catch (error) {
+        // Where it stopped: which participants answered, and how the erasure service's
+        // consumers stand (a stuck request is otherwise only a timeout).
+        const ready = await erasure.app.inject({ url: '/readyz' }).catch(() => undefined);
+        throw new Error(
+          `${(error as Error).message}\nlast seen: ${lastSeen.slice(0, 3_000)}\nerasure /readyz: ${ready?.body.slice(0, 3_000) ?? 'no answer'}`,
+          { cause: error },
+        );
+      }
     },
     async consumedUpTo(group, logical, timeoutMs = 30_000) {
       const high = await admin.endOffsets(topicName(logical));
