@@ -176,7 +176,10 @@ function earliestKnownTimer(lookEveryMs: number) {
   };
 }
 
-/** Due entries a look read beyond what its caller asked for, handed out by the next calls. */
+/**
+ * Due entries a look read beyond what its caller asked for, handed out by the next calls. They
+ * come sorted by time (the look sorts), so the ones due by `now` are always the first.
+ */
 function dueBacklog() {
   let entries: TimerDocument[] = [];
   return {
@@ -185,10 +188,9 @@ function dueBacklog() {
       entries = more;
     },
     take(now: number, limit: number): TimerDocument[] {
-      const taken = entries.filter((entry) => entry.at.getTime() <= now).slice(0, limit);
-      const handedOut = new Set(taken);
-      entries = entries.filter((entry) => !handedOut.has(entry));
-      return taken;
+      let count = 0;
+      while (count < limit && count < entries.length && entries[count]!.at.getTime() <= now) count += 1;
+      return entries.splice(0, count);
     },
   };
 }
