@@ -44,6 +44,7 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     [topic] = (await createTestTopics(admin, testTopicSpec('outbox'))) as [string];
   });
   afterAll(async () => {
+    await admin.deleteTopics([topic]);
     await kafka.close();
     await drop();
   });
@@ -124,6 +125,7 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     // A relay that dies after publishing, before marking: the outboxes stay pending.
     const crashing = {
       unpublished: store.unpublished.bind(store),
+      unpublishedBefore: store.unpublishedBefore.bind(store),
       onCommitted: store.onCommitted.bind(store),
       markPublished: async () => {
         throw new Error('crash before marking');
@@ -149,6 +151,58 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     expect(events.map((event) => event.amount)).toEqual([1, 1, 2, 3]);
     expect(new Set(events.map((event) => event.eventId)).size).toBe(3);
     expect(await relay.flush()).toBe(0);
+  });
+
+  it('relays a stream in version order when two processes write it, each with its own relay', async () => {
+    const collection = uniqueName('streams');
+    const here = await createStreamStore<State>({ db, collection });
+    const there = await createStreamStore<State>({ db, collection });
+    const [orderTopic] = (await createTestTopics(admin, testTopicSpec('order'))) as [string];
+    const event = (amount: number) => ({ type: 'Added' as const, amount, eventId: uniqueName('evt') });
+    const recordOf = (streamId: string, e: Event): OutboxRecord => ({
+      eventId: e.eventId,
+      topic: orderTopic,
+      key: streamId,
+      value: Buffer.from(JSON.stringify(e)),
+      headers: {},
+    });
+    // `here` commits version 1 and its relay has not sent it yet (a slow produce, a pause).
+    await here.append({
+      streamId: 'shared',
+      expectedVersion: 0,
+      state: { total: 1 },
+      records: [recordOf('shared', event(1))],
+      now: new Date(),
+    });
+    // `there` builds version 2 on it; its relay sends at once.
+    const relay = createOutboxRelay({ store: there, send: kafka.send, logger: testLogger() });
+    relay.start(60_000); // its sweep, which would send version 1 too, does not come in time
+    try {
+      const head = await there.load('shared');
+      await there.append({
+        streamId: 'shared',
+        expectedVersion: head!.version,
+        state: { total: 3 },
+        records: [recordOf('shared', event(2))],
+        now: new Date(),
+      });
+      // What Kafka holds as soon as anything is there: version 1 first, sent with version 2.
+      const firstSeen = await eventually(
+        async () => {
+          const sent = (await readAllRecords(kafka, orderTopic)).map(
+            (r) => (JSON.parse(r.value!.toString()) as Event).amount,
+          );
+          return sent.length > 0 ? sent : undefined;
+        },
+        20_000,
+        'a commit on Kafka',
+      );
+      expect(firstSeen).toEqual([1, 2]);
+      expect(await here.unpublished(10, new Date())).toEqual([]);
+    } finally {
+      await relay.stop();
+      await admin.deleteTopics([orderTopic]);
+    }
   });
 
   it('finds the newest version cold, from another process, by probing commit ids', async () => {

@@ -18,7 +18,7 @@ export interface OutboxRelay {
 }
 
 export interface OutboxRelayDeps {
-  store: Pick<StreamStore<unknown>, 'unpublished' | 'markPublished' | 'onCommitted'>;
+  store: Pick<StreamStore<unknown>, 'unpublished' | 'unpublishedBefore' | 'markPublished' | 'onCommitted'>;
   /** Sends on an idempotent producer (acks=all), each topic's records in the order given:
    * a KafkaClient's `send`. */
   send: (records: readonly OutboxRecord[]) => Promise<unknown>;
@@ -32,7 +32,8 @@ const SWEEP_GRACE_MS = 2_000;
 
 /**
  * Publishes the commits still marked pending, a batch at a time, except those this process has
- * in hand (its fast path sends them).
+ * in hand (its fast path sends them) and what follows them in their stream (it must not pass
+ * them).
  */
 async function sweepPending(
   sweep: {
@@ -42,15 +43,17 @@ async function sweepPending(
     now: Date;
     olderThanMs: number;
   },
-  inHand: () => ReadonlySet<string>,
+  inHand: () => readonly CommittedOutbox[],
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const waiting = inHand();
+    const firstInHand = new Map<string, number>();
+    for (const { streamId, version } of inHand())
+      firstInHand.set(streamId, Math.min(version, firstInHand.get(streamId) ?? Infinity));
     const found = await sweep.store.unpublished(sweep.batchSize, sweep.now, {
       olderThanMs: sweep.olderThanMs,
     });
-    const commits = found.filter((commit) => !waiting.has(commit.markId));
+    const commits = found.filter((commit) => commit.version < (firstInHand.get(commit.streamId) ?? Infinity));
     total += await sweep.publish(
       commits.map((commit) => commit.markId),
       commits.flatMap((commit) => commit.outbox.map(toOutboxRecord)),
@@ -88,13 +91,42 @@ export function createOutboxRelay({
     return records.length;
   }
 
+  /**
+   * The commits in hand, each after its stream's commits still pending in other processes (a
+   * commit written on another process's commit must not reach Kafka before it). Those are sent
+   * here too; their writer may send them again, which consumers dedupe.
+   */
+  async function withPredecessors(commits: readonly CommittedOutbox[]): Promise<CommittedOutbox[]> {
+    const at = now();
+    const earlier = await Promise.all(
+      commits.map((commit) =>
+        commit.afterOthers ? store.unpublishedBefore(commit.streamId, commit.version, at) : [],
+      ),
+    );
+    const sent = new Set<string>();
+    const ordered: CommittedOutbox[] = [];
+    commits.forEach((commit, i) => {
+      for (const before of earlier[i]!)
+        if (!sent.has(before.markId)) {
+          sent.add(before.markId);
+          ordered.push({ ...before, records: before.outbox.map(toOutboxRecord), afterOthers: false });
+        }
+      if (!sent.has(commit.markId)) {
+        sent.add(commit.markId);
+        ordered.push(commit);
+      }
+    });
+    return ordered;
+  }
+
   async function flushHandedOver(): Promise<number> {
     const commits = handedOver.splice(0, handedOver.length);
     if (commits.length === 0) return 0;
     try {
+      const inOrder = await withPredecessors(commits);
       const count = await publish(
-        commits.map((commit) => commit.markId),
-        commits.flatMap((commit) => commit.records),
+        inOrder.map((commit) => commit.markId),
+        inOrder.flatMap((commit) => commit.records),
       );
       watermark.settle(Math.max(...commits.map((commit) => commit.seq)));
       return count;
@@ -107,7 +139,7 @@ export function createOutboxRelay({
   const sweep = (olderThanMs: number) =>
     sweepPending(
       { store, publish, batchSize, now: now(), olderThanMs },
-      () => new Set(handedOver.map((c) => c.markId)),
+      () => handedOver,
     );
 
   function enqueue(run: () => Promise<number>): Promise<number> {

@@ -23,6 +23,19 @@ export function createPendingMarks<State>(
   commits: Collection<StreamDocument<State>>,
 ) {
   const inserts = createInsertBatcher(pending);
+
+  /** The commits these marks stand for; a mark whose commit another writer won, or that a
+   * writer left behind, is deleted (nothing to send). */
+  async function commitsOf(marks: readonly PendingDocument[], now: Date): Promise<UnpublishedCommit<State>[]> {
+    const found: UnpublishedCommit<State>[] = [];
+    for (const mark of marks) {
+      const commit = await commits.findOne({ _id: mark.commitId });
+      if (commit?.writer === mark.writer) found.push({ ...commit, markId: mark._id });
+      else if (commit || now.getTime() - mark.createdAt.getTime() > ORPHAN_MARK_MS)
+        await pending.deleteOne({ _id: mark._id });
+    }
+    return found;
+  }
   return {
     add: (mark: PendingDocument): Promise<void> => inserts.insert(mark),
     async backlog(): Promise<{ commits: number; oldestAt: Date | null }> {
@@ -40,15 +53,15 @@ export function createPendingMarks<State>(
         .sort({ streamId: 1, version: 1 })
         .limit(limit)
         .toArray();
-      const found: UnpublishedCommit<State>[] = [];
-      for (const mark of marks) {
-        const commit = await commits.findOne({ _id: mark.commitId });
-        if (commit?.writer === mark.writer) found.push({ ...commit, markId: mark._id });
-        // Another writer won the version, or this one died before its commit: nothing to send.
-        else if (commit || now.getTime() - mark.createdAt.getTime() > ORPHAN_MARK_MS)
-          await pending.deleteOne({ _id: mark._id });
-      }
-      return found;
+      return commitsOf(marks, now);
+    },
+    async unpublishedBefore(streamId: string, version: number, now: Date): Promise<UnpublishedCommit<State>[]> {
+      // Only a stream's pending marks: a handful at most, in a collection of what is in flight.
+      const marks = await pending.find({ streamId }).toArray();
+      return commitsOf(
+        marks.filter((mark) => mark.version < version).sort((a, b) => a.version - b.version),
+        now,
+      );
     },
   };
 }

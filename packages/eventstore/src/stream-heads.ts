@@ -6,13 +6,24 @@ import { commitId, type LoadedStream, type LoadOptions, type StreamDocument } fr
 
 const CACHED_STREAMS = 10_000;
 
+/** A stream's newest commit as this process knows it. */
+interface Head<State> extends LoadedStream<State> {
+  /**
+   * Whether every commit up to this one reaches Kafka in version order through this process:
+   * it wrote this commit on a base that was itself ordered (its relay sends a commit's
+   * unpublished predecessors first). False for a commit found in the store: another process may
+   * still hold its outbox, or one before it.
+   */
+  readonly ordered: boolean;
+}
+
 /**
  * Finds a stream's newest commit by probing commit ids (versions have no gaps): from the last
  * version this process saw (one probe when warm), or by galloping and bisecting (cold).
  */
 export function createStreamHeads<State>(commits: Collection<StreamDocument<State>>) {
   // Streams this process has seen lately: the place to start probing for newer commits.
-  const seen = new BoundedMap<string, LoadedStream<State>>(CACHED_STREAMS);
+  const seen = new BoundedMap<string, Head<State>>(CACHED_STREAMS);
 
   const exists = async (streamId: string, version: number) =>
     (await commits.findOne({ _id: commitId(streamId, version) }, { projection: { _id: 1 } })) !== null;
@@ -50,13 +61,22 @@ export function createStreamHeads<State>(commits: Collection<StreamDocument<Stat
         state: commit.state,
         timer: commit.timer ?? null,
         inFlight: commit.inFlight === true,
+        ordered: false,
       };
       seen.set(streamId, loaded);
       return loaded;
     },
+    /**
+     * Whether the commits up to `version` reach Kafka in order through this process (see Head);
+     * false when this process does not know (another wrote it, or it left the cache).
+     */
+    orderedUpTo(streamId: string, version: number): boolean {
+      const known = seen.get(streamId);
+      return known?.version === version && known.ordered;
+    },
     /** What this process just wrote is the stream's newest commit. */
-    remember(streamId: string, loaded: LoadedStream<State>): void {
-      seen.set(streamId, loaded);
+    remember(streamId: string, head: Head<State>): void {
+      seen.set(streamId, head);
     },
     /** This process's view is stale (another writer moved on). */
     forget(streamId: string): void {

@@ -44,7 +44,14 @@ export type UnpublishedCommit<State> = StreamDocument<State> & { readonly markId
 /** A stored commit's events, handed to the relay by the process that wrote them. */
 export interface CommittedOutbox {
   readonly markId: string;
+  readonly streamId: string;
+  readonly version: number;
   readonly records: readonly OutboxRecord[];
+  /**
+   * The commit was written on a version this process did not write (or no longer knows): an
+   * outbox before it may still be pending in another process, and must reach Kafka first.
+   */
+  readonly afterOthers: boolean;
 }
 
 // Header names such as `lethe.event-id` hold dots, which FerretDB refuses as document keys, so
@@ -137,6 +144,8 @@ export interface StreamStore<State> {
   ): Promise<UnpublishedCommit<State>[]>;
   /** Told of each commit with events as soon as it is stored (the outbox relay's fast path). */
   onCommitted(listener: (commit: CommittedOutbox) => void): () => void;
+  /** A stream's commits before `version` whose outbox is not yet on Kafka, oldest first. */
+  unpublishedBefore(streamId: string, version: number, now: Date): Promise<UnpublishedCommit<State>[]>;
   /** Records that these commits' outboxes are on Kafka (by their `markId`). */
   markPublished(markIds: readonly string[]): Promise<void>;
   /** Commits not yet on Kafka, and when the oldest was stored (for /metrics). */
@@ -262,8 +271,18 @@ export async function createStreamStore<State>({
           true,
         );
       }
-      heads.remember(streamId, { version, state, timer, inFlight: busy });
-      if (records.length > 0) for (const listener of listeners) listener({ markId, records });
+      // Two processes may write one stream (an HTTP intake here, an answer consumed there), and
+      // each relays its own commits: without this, a later commit could reach Kafka first.
+      const afterOthers = expectedVersion > 0 && !heads.orderedUpTo(streamId, expectedVersion);
+      heads.remember(streamId, {
+        version,
+        state,
+        timer,
+        inFlight: busy,
+        ordered: !afterOthers || records.length > 0, // the relay sends this one's predecessors first
+      });
+      if (records.length > 0)
+        for (const listener of listeners) listener({ markId, streamId, version, records, afterOthers });
       return version;
     },
 
@@ -273,6 +292,7 @@ export async function createStreamStore<State>({
     inFlight: (limit) => inFlight.list(limit),
 
     unpublished: (limit, now, { olderThanMs = 0 } = {}) => marks.unpublished(limit, now, olderThanMs),
+    unpublishedBefore: (streamId, version, now) => marks.unpublishedBefore(streamId, version, now),
 
     onCommitted(listener) {
       listeners.add(listener);
