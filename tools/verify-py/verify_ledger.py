@@ -267,7 +267,9 @@ def check_protocol(report, erasure_log, retention_log):
                 if participant == "key-vault" and not (request["requested"] and request["requested"]["all"]):
                     report.add("key-destroyed-without-whole-account-request", position, f"the subject's key was destroyed for request {request_id}")
         elif kind == "ErasureCompleted":
-            unanswered = sorted(request["plan"] - request["answered"])
+            # Never answered: allowed only as a failed outcome (a partial that says so).
+            failed = {o["participantId"] for o in data.get("outcomes", []) if o.get("outcome") == "failed"}
+            unanswered = sorted(request["plan"] - request["answered"] - failed)
             if unanswered:
                 report.add("completed-before-participants-answered", position, f"request {request_id} completed while {', '.join(unanswered)} had not answered")
 

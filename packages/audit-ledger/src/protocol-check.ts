@@ -169,7 +169,14 @@ export function checkProtocol(
           checkErasure(event, position, request, holds.get(event.envelope.subjectId ?? ''), problem);
       }
     } else if (isEventOfType(event, 'ErasureCompleted')) {
-      const open = [...request.plan].filter((participantId) => !request.answered.has(participantId));
+      // A participant that never answered may be in a completion only as failed: a partial
+      // result that says so (it kept failing, and the others were not held up for it).
+      const certifiedFailed = new Set(
+        event.data.outcomes.filter((o) => o.outcome === 'failed').map((o) => o.participantId),
+      );
+      const open = [...request.plan].filter(
+        (participantId) => !request.answered.has(participantId) && !certifiedFailed.has(participantId),
+      );
       if (open.length > 0)
         problem(
           'completed-before-participants-answered',

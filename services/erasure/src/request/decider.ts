@@ -15,6 +15,7 @@ import {
   type Outcome,
   type Registration,
   type Task,
+  type TaskResult,
 } from './model';
 
 /** A participant that declares no categories holds nothing to erase (it only exports): never planned. */
@@ -79,6 +80,23 @@ function attemptFailed(task: Task, failed: { retriable: boolean; code: string },
       retryAt: retry ? now.getTime() + retryBackoffMs(task.attempt) : null,
     },
   };
+}
+
+/**
+ * Whether an answer changes a task of the open request: an answer to the attempt in hand, or
+ * the proof of erasure from an attempt the service had given up waiting for (a slow
+ * participant under load answers after its timeout: asking it again, and then ignoring every
+ * late answer, would end the request with no answer from a participant that did erase). A
+ * repeated answer, a late failure, or an attempt never issued changes nothing.
+ */
+function answersOpenTask(task: Task, answer: { attempt: number; completed: TaskResult | null }): boolean {
+  if (task.status === 'issued' && task.attempt === answer.attempt) return true;
+  const issuedBefore = answer.attempt >= 1 && answer.attempt <= task.attempt;
+  return (
+    issuedBefore &&
+    answer.completed !== null &&
+    (task.status === 'issued' || task.status === 'backoff' || task.status === 'failed')
+  );
 }
 
 /** `events`, then whatever they make due: the next phase, or the completion. */
@@ -328,15 +346,14 @@ function decide(command: ErasureCommand, state: ErasureState): ErasureEvent[] {
     case 'RecordTaskOutcome': {
       if (state.status !== 'open' || state.request.requestId !== command.data.requestId) return [];
       const task = state.tasks.find((t) => t.participantId === command.data.participantId);
-      // Answers to an older attempt, or repeated answers, change nothing: tasks are idempotent.
-      if (!task || task.status !== 'issued' || task.attempt !== command.data.attempt) return [];
+      if (!task || !answersOpenTask(task, command.data)) return [];
       const { completed, failed } = command.data;
       const recorded: ErasureEvent = completed
         ? {
             type: 'TaskOutcomeRecorded',
             data: {
               participantId: task.participantId,
-              attempt: task.attempt,
+              attempt: command.data.attempt,
               status: 'done',
               result: completed,
               failureCode: null,

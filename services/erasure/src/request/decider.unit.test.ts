@@ -125,7 +125,7 @@ describe('the erasure decider', () => {
     expect(erasureDecider.decide(request, state)).toEqual([]);
   });
 
-  it('accepts only answers to the attempt in hand, each once, for the erasure log', () => {
+  it('accepts each answer once, and none to an attempt never issued, for the erasure log', () => {
     const accepted = (events: readonly ErasureEvent[]) =>
       events.flatMap((e) =>
         e.type === 'TaskAnswerAccepted' ? [`${e.data.participantId}#${e.data.attempt}`] : [],
@@ -142,6 +142,58 @@ describe('the erasure decider', () => {
     // The accepted answer comes first, as the participant gave it, then what the service made of it.
     const at = events.findIndex((e) => e.type === 'TaskAnswerAccepted');
     expect(events[at + 1]?.type).toBe('TaskOutcomeRecorded');
+  });
+
+  it('takes a proof of erasure that comes after its attempt timed out, and no late failure', () => {
+    const accepted = (events: readonly ErasureEvent[]) =>
+      events.flatMap((e) =>
+        e.type === 'TaskAnswerAccepted' ? [`${e.data.participantId}#${e.data.attempt}`] : [],
+      );
+    const { events, state } = run([
+      request,
+      tick(1000), // every phase-1 attempt timed out: all in backoff
+      answer('account', 1, { completed: done() }), // late, during the backoff
+      tick(1000 + retryBackoffMs(1)), // notes and marketing asked again
+      answer('notes', 1, { failed: { retriable: false, code: 'GONE' } }), // a late failure: ignored
+      answer('notes', 1, { completed: done() }), // a late proof, while attempt 2 is out
+      answer('marketing', 2, { completed: done('not-found') }),
+      answer('key-vault', 1, { completed: done() }),
+      answer('notes', 2, { completed: done() }), // the request is complete: nothing changes
+    ]);
+    expect(accepted(events)).toEqual(['account#1', 'notes#1', 'marketing#2', 'key-vault#1']);
+    expect(types(events).filter((t) => t.startsWith('Issued'))).toEqual([
+      'Issued:account#1',
+      'Issued:notes#1',
+      'Issued:marketing#1',
+      'Issued:notes#2',
+      'Issued:marketing#2',
+      'Issued:key-vault#1',
+    ]);
+    const completed = events.find((e) => e.type === 'ErasureCompleted');
+    expect(completed?.type === 'ErasureCompleted' && completed.data.result).toBe('complete');
+    expect(state).toMatchObject({ status: 'idle', completed: [{ result: 'complete' }] });
+  });
+
+  it('turns a task that ran out of attempts into done when its proof comes while the request is open', () => {
+    const timedOut = Array.from({ length: 3 }, (_, i) => [
+      tick(i * (1000 + retryBackoffMs(3)) + 1000),
+      tick(i * (1000 + retryBackoffMs(3)) + 1000 + retryBackoffMs(3)),
+    ]).flat();
+    const { events, state } = run([
+      request,
+      answer('account', 1, { completed: done() }),
+      answer('marketing', 1, { completed: done() }),
+      ...timedOut, // notes: three silent attempts, then failed; the key vault is issued
+      answer('notes', 2, { completed: done() }),
+      answer('key-vault', 1, { completed: done() }),
+    ]);
+    expect(types(events)).toContain('Issued:notes#3');
+    const completed = events.find((e) => e.type === 'ErasureCompleted');
+    expect(
+      completed?.type === 'ErasureCompleted' &&
+        completed.data.outcomes.find((o) => o.participantId === 'notes')?.outcome,
+    ).toBe('erased');
+    expect(state).toMatchObject({ status: 'idle', completed: [{ result: 'complete' }] });
   });
 
   it('never lets a failing participant block the others, and says partial', () => {
