@@ -126,6 +126,8 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     const crashing = {
       unpublished: store.unpublished.bind(store),
       unpublishedBefore: store.unpublishedBefore.bind(store),
+      relayAlive: store.relayAlive.bind(store),
+      relayStopped: store.relayStopped.bind(store),
       onCommitted: store.onCommitted.bind(store),
       markPublished: async () => {
         throw new Error('crash before marking');
@@ -203,6 +205,44 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
       await relay.stop();
       await admin.deleteTopics([orderTopic]);
     }
+  });
+
+  it("leaves a live relay's commits to it, and sweeps them up once it is presumed dead or stopped", async () => {
+    const collection = uniqueName('streams');
+    const t0 = new Date('2026-12-02T00:00:00Z');
+    const writer = await createStreamStore<State>({ db, collection, clock: () => t0 });
+    const sweeper = await createStreamStore<State>({ db, collection, clock: () => t0 });
+    const record = (streamId: string): OutboxRecord => ({
+      eventId: uniqueName('evt'),
+      topic,
+      key: streamId,
+      value: Buffer.from('{}'),
+      headers: {},
+    });
+    const commit = (store: typeof writer, streamId: string, expectedVersion: number) =>
+      store.append({
+        streamId,
+        expectedVersion,
+        state: { total: expectedVersion + 1 },
+        records: [record(streamId)],
+        now: t0,
+      });
+    await commit(writer, 'slow', 0);
+    await writer.relayAlive(); // seen at t0
+    // Built on it by the other store: it waits behind the commit it follows.
+    await sweeper.load('slow');
+    await commit(sweeper, 'slow', 1);
+    const swept = async (at: number, spareLiveRelays = true) =>
+      (
+        await sweeper.unpublished(10, new Date(t0.getTime() + at), { olderThanMs: 2_000, spareLiveRelays })
+      ).map((c) => c.version);
+
+    expect(await swept(5_000)).toEqual([]); // the writer's relay was seen 5 s ago
+    expect(await swept(5_000, false)).toEqual([1, 2]); // an explicit flush sends everything
+    expect(await swept(11_000)).toEqual([1, 2]); // not seen for 11 s: presumed dead
+    await writer.relayAlive();
+    await writer.relayStopped();
+    expect(await swept(3_000)).toEqual([1, 2]); // stopped: nothing is left to it
   });
 
   it('finds the newest version cold, from another process, by probing commit ids', async () => {

@@ -18,7 +18,10 @@ export interface OutboxRelay {
 }
 
 export interface OutboxRelayDeps {
-  store: Pick<StreamStore<unknown>, 'unpublished' | 'unpublishedBefore' | 'markPublished' | 'onCommitted'>;
+  store: Pick<
+    StreamStore<unknown>,
+    'unpublished' | 'unpublishedBefore' | 'markPublished' | 'onCommitted' | 'relayAlive' | 'relayStopped'
+  >;
   /** Sends on an idempotent producer (acks=all), each topic's records in the order given:
    * a KafkaClient's `send`. */
   send: (records: readonly OutboxRecord[]) => Promise<unknown>;
@@ -27,8 +30,11 @@ export interface OutboxRelayDeps {
   now?: () => Date;
 }
 
-/** A pending outbox younger than this is left to the process that wrote it (its fast path). */
+/** A pending outbox younger than this is left to the process that wrote it (its fast path);
+ * older, it is swept up unless that process's relay is still alive (pending-marks.ts). */
 const SWEEP_GRACE_MS = 2_000;
+/** How often a running relay says it is alive: well within RELAY_PRESUMED_DEAD_MS. */
+const ALIVE_EVERY_MS = 3_000;
 
 /**
  * Publishes the commits still marked pending, a batch at a time, except those this process has
@@ -42,6 +48,7 @@ async function sweepPending(
     batchSize: number;
     now: Date;
     olderThanMs: number;
+    spareLiveRelays: boolean;
   },
   inHand: () => readonly CommittedOutbox[],
 ): Promise<number> {
@@ -52,6 +59,7 @@ async function sweepPending(
       firstInHand.set(streamId, Math.min(version, firstInHand.get(streamId) ?? Infinity));
     const found = await sweep.store.unpublished(sweep.batchSize, sweep.now, {
       olderThanMs: sweep.olderThanMs,
+      spareLiveRelays: sweep.spareLiveRelays,
     });
     const commits = found.filter((commit) => commit.version < (firstInHand.get(commit.streamId) ?? Infinity));
     total += await sweep.publish(
@@ -82,6 +90,7 @@ export function createOutboxRelay({
   let intervalMs = 200;
   let unsubscribe: (() => void) | undefined;
   let lastSweepAt = 0;
+  let aliveTimer: NodeJS.Timeout | undefined;
   const handedOver: (CommittedOutbox & { seq: number })[] = [];
   const watermark = createPublishWatermark();
 
@@ -100,7 +109,9 @@ export function createOutboxRelay({
     const at = now();
     const earlier = await Promise.all(
       commits.map((commit) =>
-        commit.afterOthers ? store.unpublishedBefore(commit.streamId, commit.version, at) : [],
+        commit.afterOthers
+          ? store.unpublishedBefore(commit.streamId, commit.version, at)
+          : Promise.resolve([]),
       ),
     );
     const sent = new Set<string>();
@@ -136,9 +147,10 @@ export function createOutboxRelay({
     }
   }
 
+  // The running relay's sweep leaves live relays' commits to them; an explicit flush sends all.
   const sweep = (olderThanMs: number) =>
     sweepPending(
-      { store, publish, batchSize, now: now(), olderThanMs },
+      { store, publish, batchSize, now: now(), olderThanMs, spareLiveRelays: olderThanMs > 0 },
       () => handedOver,
     );
 
@@ -168,6 +180,12 @@ export function createOutboxRelay({
     start(every = 200) {
       intervalMs = every;
       stopped = false;
+      const sayAlive = () =>
+        store
+          .relayAlive()
+          .catch((error: unknown) => logger.warn({ err: error }, 'relay sign of life failed'));
+      void sayAlive();
+      aliveTimer = setInterval(sayAlive, ALIVE_EVERY_MS).unref();
       unsubscribe = store.onCommitted((commit) => {
         handedOver.push({ ...commit, seq: watermark.next() });
         schedule(0, false);
@@ -182,7 +200,9 @@ export function createOutboxRelay({
       stopped = true;
       unsubscribe?.();
       clearTimeout(timer);
+      clearInterval(aliveTimer);
       await running?.catch(() => 0);
+      await store.relayStopped().catch(() => undefined);
     },
   };
 }

@@ -12,7 +12,20 @@ export interface PendingDocument {
   streamId: string;
   version: number;
   createdAt: Date;
+  /** The store (one per process) that wrote it, whose relay sends it while it lives. */
+  relay?: string;
 }
+
+/** A relay's sign of life: the process behind it still sends its own commits. */
+export interface RelayDocument {
+  _id: string;
+  seenAt: Date;
+}
+
+/** A relay not seen for this long is taken for dead: what it wrote is swept up by the others. */
+export const RELAY_PRESUMED_DEAD_MS = 10_000;
+/** A pending mark this old is swept up whoever wrote it (a live relay that cannot send it). */
+const SWEPT_WHOEVER_WROTE_IT_MS = 60_000;
 
 /** A pending mark this old with no commit belongs to a writer that died or lost a race. */
 const ORPHAN_MARK_MS = 60_000;
@@ -21,12 +34,16 @@ const ORPHAN_MARK_MS = 60_000;
 export function createPendingMarks<State>(
   pending: Collection<PendingDocument>,
   commits: Collection<StreamDocument<State>>,
+  relays: Collection<RelayDocument>,
 ) {
   const inserts = createInsertBatcher(pending);
 
   /** The commits these marks stand for; a mark whose commit another writer won, or that a
    * writer left behind, is deleted (nothing to send). */
-  async function commitsOf(marks: readonly PendingDocument[], now: Date): Promise<UnpublishedCommit<State>[]> {
+  async function commitsOf(
+    marks: readonly PendingDocument[],
+    now: Date,
+  ): Promise<UnpublishedCommit<State>[]> {
     const found: UnpublishedCommit<State>[] = [];
     for (const mark of marks) {
       const commit = await commits.findOne({ _id: mark.commitId });
@@ -47,15 +64,47 @@ export function createPendingMarks<State>(
     async remove(markIds: readonly string[]): Promise<void> {
       if (markIds.length > 0) await pending.deleteMany({ _id: { $in: [...markIds] } });
     },
-    async unpublished(limit: number, now: Date, olderThanMs: number): Promise<UnpublishedCommit<State>[]> {
+    async unpublished(
+      limit: number,
+      now: Date,
+      olderThanMs: number,
+      spareLiveRelays: boolean,
+    ): Promise<UnpublishedCommit<State>[]> {
       const marks = await pending
         .find(olderThanMs > 0 ? { createdAt: { $lte: new Date(now.getTime() - olderThanMs) } } : {})
         .sort({ streamId: 1, version: 1 })
         .limit(limit)
         .toArray();
-      return commitsOf(marks, now);
+      if (!spareLiveRelays || marks.every((mark) => mark.relay === undefined)) return commitsOf(marks, now);
+      // Marks of a relay that lives are its own to send: sending them too doubles every event
+      // whenever relays fall behind under load. A stream's marks after a spared one wait too.
+      const live = new Set(
+        (
+          await relays.find({ seenAt: { $gt: new Date(now.getTime() - RELAY_PRESUMED_DEAD_MS) } }).toArray()
+        ).map((relay) => relay._id),
+      );
+      const spared = new Set<string>();
+      const sweepable = marks.filter((mark) => {
+        const old = now.getTime() - mark.createdAt.getTime() > SWEPT_WHOEVER_WROTE_IT_MS;
+        const keep = spared.has(mark.streamId) || (!old && mark.relay !== undefined && live.has(mark.relay));
+        if (keep) spared.add(mark.streamId);
+        return !keep;
+      });
+      return commitsOf(sweepable, now);
     },
-    async unpublishedBefore(streamId: string, version: number, now: Date): Promise<UnpublishedCommit<State>[]> {
+    /** This store's relay lives (see RELAY_PRESUMED_DEAD_MS). */
+    async alive(relay: string, now: Date): Promise<void> {
+      await relays.updateOne({ _id: relay }, { $set: { seenAt: now } }, { upsert: true });
+    },
+    /** This store's relay stopped: what it left is for the others to sweep now. */
+    async gone(relay: string): Promise<void> {
+      await relays.deleteOne({ _id: relay });
+    },
+    async unpublishedBefore(
+      streamId: string,
+      version: number,
+      now: Date,
+    ): Promise<UnpublishedCommit<State>[]> {
       // Only a stream's pending marks: a handful at most, in a collection of what is in flight.
       const marks = await pending.find({ streamId }).toArray();
       return commitsOf(

@@ -4,7 +4,7 @@ import type { Binary, Db } from 'mongodb';
 
 import { EventStoreError, isDuplicateKey } from './errors';
 import { createInsertBatcher } from './insert-batcher';
-import { createPendingMarks, type PendingDocument } from './pending-marks';
+import { createPendingMarks, type PendingDocument, type RelayDocument } from './pending-marks';
 import { createStreamHeads } from './stream-heads';
 import { createInFlightStreams, type InFlightDocument } from './stream-in-flight';
 import { createStreamTimers, type TimerDocument } from './stream-timers';
@@ -140,8 +140,17 @@ export interface StreamStore<State> {
   unpublished(
     limit: number,
     now: Date,
-    options?: { olderThanMs?: number },
+    options?: {
+      olderThanMs?: number;
+      /** Leave the commits of other stores whose relay is alive to them (see relayAlive). */
+      spareLiveRelays?: boolean;
+    },
   ): Promise<UnpublishedCommit<State>[]>;
+  /** This store's relay is alive and sends this store's commits; its sign of life (a sweep of
+   * another store leaves them to it). */
+  relayAlive(): Promise<void>;
+  /** This store's relay stopped. */
+  relayStopped(): Promise<void>;
   /** Told of each commit with events as soon as it is stored (the outbox relay's fast path). */
   onCommitted(listener: (commit: CommittedOutbox) => void): () => void;
   /** A stream's commits before `version` whose outbox is not yet on Kafka, oldest first. */
@@ -205,7 +214,13 @@ export async function createStreamStore<State>({
     db.collection<InFlightDocument>(`${collection}_in_flight`),
     heads.load,
   );
-  const marks = createPendingMarks(db.collection<PendingDocument>(`${collection}_pending`), commits);
+  const marks = createPendingMarks(
+    db.collection<PendingDocument>(`${collection}_pending`),
+    commits,
+    db.collection<RelayDocument>(`${collection}_relays`),
+  );
+  // This store's marks name it, so while its relay lives another store's sweep leaves them be.
+  const relay = randomUUID();
   const listeners = new Set<(commit: CommittedOutbox) => void>();
 
   return {
@@ -245,7 +260,7 @@ export async function createStreamStore<State>({
         timer ? timers.set(streamId, timer) : undefined,
         busy ? inFlight.enter(streamId) : undefined,
         records.length > 0
-          ? marks.add({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock() })
+          ? marks.add({ _id: markId, commitId: id, writer, streamId, version, createdAt: clock(), relay })
           : undefined,
       ]);
       try {
@@ -291,7 +306,10 @@ export async function createStreamStore<State>({
 
     inFlight: (limit) => inFlight.list(limit),
 
-    unpublished: (limit, now, { olderThanMs = 0 } = {}) => marks.unpublished(limit, now, olderThanMs),
+    unpublished: (limit, now, { olderThanMs = 0, spareLiveRelays = false } = {}) =>
+      marks.unpublished(limit, now, olderThanMs, spareLiveRelays),
+    relayAlive: () => marks.alive(relay, clock()),
+    relayStopped: () => marks.gone(relay),
     unpublishedBefore: (streamId, version, now) => marks.unpublishedBefore(streamId, version, now),
 
     onCommitted(listener) {
