@@ -66,13 +66,24 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
     command: Command,
     context: CommandContext,
   ): Promise<HandledCommand<Event, State>> {
+    // First from what this process last saw; a conflict means it was stale, so then afresh.
+    let loaded = await store.load(streamId, { trustCache: true });
+    let confirmed = false;
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      // First from what this process last saw; a conflict means it was stale, so then afresh.
-      const loaded = await store.load(streamId, { trustCache: attempt === 1 });
       const version = loaded?.version ?? 0;
       const state = loaded ? await codec.fromStored(streamId, loaded.state) : decider.initialState();
       const events = decider.decide(command, state);
-      if (events.length === 0) return { version, events, state, previous: state };
+      if (events.length === 0) {
+        // Nothing, on a view that may be behind (another instance wrote since): a stale view is
+        // caught by the append's version check only when there is something to append, so a
+        // decision of nothing is confirmed on the newest commit (one probe when it is the same).
+        if (confirmed) return { version, events, state, previous: state };
+        confirmed = true;
+        const newest = await store.load(streamId);
+        if ((newest?.version ?? 0) === version) return { version, events, state, previous: state };
+        loaded = newest;
+        continue;
+      }
       const next = foldEvents(decider, state, events);
       try {
         const records = await toRecords(streamId, events, context);
@@ -90,6 +101,8 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
       } catch (error) {
         if (!(error instanceof EventStoreError && error.code === 'EVENTSTORE_CONFLICT')) throw error;
       }
+      loaded = await store.load(streamId);
+      confirmed = true; // read afresh
     }
     throw new EventStoreError(
       'EVENTSTORE_CONFLICT_RETRIES_EXHAUSTED',

@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import type { Db, Filter, FindOptions } from 'mongodb';
 
 import {
   createTestTopics,
@@ -15,7 +15,8 @@ import { createCommandHandler } from './command-handler';
 import type { Decider } from './decider';
 import { EventStoreError } from './errors';
 import { createOutboxRelay } from './outbox-relay';
-import { createStreamStore, type OutboxRecord } from './stream-store';
+import { createStreamHeads } from './stream-heads';
+import { commitId, createStreamStore, type OutboxRecord, type StreamDocument } from './stream-store';
 
 // A tiny counter domain: enough to exercise versions, conflicts and the outbox.
 type Command = { type: 'Add'; amount: number };
@@ -243,6 +244,91 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     await writer.relayAlive();
     await writer.relayStopped();
     expect(await swept(3_000)).toEqual([1, 2]); // stopped: nothing is left to it
+  });
+
+  it('keeps the head this process wrote when a read that began before it returns an older one', async () => {
+    const commits = db.collection<StreamDocument<State>>(uniqueName('streams'));
+    const document = (version: number): StreamDocument<State> => ({
+      _id: commitId('raced', version),
+      streamId: 'raced',
+      version,
+      state: { total: version },
+      outbox: [],
+      committedAt: new Date(),
+      timer: null,
+      writer: 'w',
+    });
+    // The read of a commit's state is held on the wire until released (a slow round trip).
+    let release: () => void = () => undefined;
+    let holding = false;
+    let reachedHold: () => void = () => undefined;
+    const holdReached = new Promise<void>((resolve) => (reachedHold = resolve));
+    const held = Object.create(commits) as typeof commits;
+    held.findOne = (async (filter: Filter<StreamDocument<State>>, options?: FindOptions) => {
+      if (holding && options?.projection?.state === 1)
+        await new Promise<void>((resolve) => {
+          release = resolve;
+          reachedHold();
+        });
+      return commits.findOne(filter, options);
+    }) as typeof commits.findOne;
+    const heads = createStreamHeads(held);
+    await commits.insertMany([document(1), document(2)]);
+    heads.remember('raced', { version: 1, state: { total: 1 }, timer: null, inFlight: false, ordered: true });
+
+    holding = true;
+    const reading = heads.load('raced'); // finds version 2, then waits to read it
+    await holdReached;
+    holding = false;
+    await commits.insertOne(document(3)); // meanwhile this process writes version 3
+    heads.remember('raced', { version: 3, state: { total: 3 }, timer: null, inFlight: false, ordered: true });
+    release();
+
+    expect((await reading)?.version).toBe(3);
+    expect(await heads.load('raced', { trustCache: true })).toMatchObject({
+      version: 3,
+      state: { total: 3 },
+    });
+  });
+
+  it('confirms a decision of nothing on the newest commit: a command is not lost to a stale view', async () => {
+    const collection = uniqueName('streams');
+    const here = await createStreamStore<State>({ db, collection });
+    const there = await createStreamStore<State>({ db, collection });
+    // Reaching a total closes it: a no-op below it (as an answer to a task not yet issued).
+    type Close = { type: 'Close'; atLeast: number };
+    type Closed = { type: 'Closed'; eventId: string };
+    const closing: Decider<Close, Closed, State & { closed?: boolean }> = {
+      initialState: () => ({ total: 0 }),
+      decide: (command, state) =>
+        state.total >= command.atLeast && !state.closed
+          ? [{ type: 'Closed', eventId: uniqueName('evt') }]
+          : [],
+      evolve: (state) => ({ ...state, closed: true }),
+    };
+    await here.append({
+      streamId: 'moved',
+      expectedVersion: 0,
+      state: { total: 1 },
+      records: [],
+      now: new Date(),
+    });
+    await there.load('moved');
+    await there.append({
+      streamId: 'moved',
+      expectedVersion: 1,
+      state: { total: 2 },
+      records: [],
+      now: new Date(),
+    });
+    // `here` still trusts version 1, where closing at 2 decides nothing.
+    expect(await here.load('moved', { trustCache: true })).toMatchObject({ version: 1 });
+
+    const handle = createCommandHandler({ store: here, decider: closing, toRecords: async () => [] });
+    const result = await handle('moved', { type: 'Close', atLeast: 2 }, context(new Date()));
+
+    expect(result.events.map((event) => event.type)).toEqual(['Closed']);
+    expect(await there.load('moved')).toMatchObject({ version: 3, state: { total: 2, closed: true } });
   });
 
   it('finds the newest version cold, from another process, by probing commit ids', async () => {

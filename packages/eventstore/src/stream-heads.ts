@@ -56,6 +56,12 @@ export function createStreamHeads<State>(commits: Collection<StreamDocument<Stat
         { projection: { version: 1, state: 1, timer: 1, inFlight: 1 } },
       );
       if (!commit) return undefined; // pruned under us: treat as absent
+      // A commit this process wrote while this read was on the wire is newer: keep it. Caching
+      // the older head made the next trusted load decide on a stale state, where an answer the
+      // newer state expects is a no-op, and was silently dropped (a GET polling a request raced
+      // the answers' consumer).
+      const meanwhile = seen.get(streamId);
+      if (meanwhile && meanwhile.version > commit.version) return meanwhile;
       const loaded = {
         version: commit.version,
         state: commit.state,
@@ -74,8 +80,9 @@ export function createStreamHeads<State>(commits: Collection<StreamDocument<Stat
       const known = seen.get(streamId);
       return known?.version === version && known.ordered;
     },
-    /** What this process just wrote is the stream's newest commit. */
+    /** What this process just wrote is the stream's newest commit (unless a newer one is known). */
     remember(streamId: string, head: Head<State>): void {
+      if ((seen.get(streamId)?.version ?? 0) > head.version) return;
       seen.set(streamId, head);
     },
     /** This process's view is stale (another writer moved on). */
