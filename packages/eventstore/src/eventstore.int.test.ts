@@ -229,7 +229,11 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
         now: t0,
       });
     await commit(writer, 'slow', 0);
+    // A process that died two hours ago without stopping its relay left its sign of life.
+    const relays = db.collection<{ _id: string; seenAt: Date }>(`${collection}_relays`);
+    await relays.insertOne({ _id: 'long-gone', seenAt: new Date(t0.getTime() - 7_200_000) });
     await writer.relayAlive(); // seen at t0
+    expect((await relays.find({}).toArray()).map((relay) => relay._id)).not.toContain('long-gone');
     // Built on it by the other store: it waits behind the commit it follows.
     await sweeper.load('slow');
     await commit(sweeper, 'slow', 1);

@@ -23,7 +23,9 @@ export interface RelayDocument {
 }
 
 /** A relay not seen for this long is taken for dead: what it wrote is swept up by the others. */
-export const RELAY_PRESUMED_DEAD_MS = 10_000;
+const RELAY_PRESUMED_DEAD_MS = 10_000;
+/** A relay not seen for this long died long ago: its sign of life is deleted. */
+const RELAY_FORGOTTEN_AFTER_MS = 3_600_000;
 /** A pending mark this old is swept up whoever wrote it (a live relay that cannot send it). */
 const SWEPT_WHOEVER_WROTE_IT_MS = 60_000;
 
@@ -37,6 +39,7 @@ export function createPendingMarks<State>(
   relays: Collection<RelayDocument>,
 ) {
   const inserts = createInsertBatcher(pending);
+  let relaysTidied = false;
 
   /** The commits these marks stand for; a mark whose commit another writer won, or that a
    * writer left behind, is deleted (nothing to send). */
@@ -95,6 +98,10 @@ export function createPendingMarks<State>(
     /** This store's relay lives (see RELAY_PRESUMED_DEAD_MS). */
     async alive(relay: string, now: Date): Promise<void> {
       await relays.updateOne({ _id: relay }, { $set: { seenAt: now } }, { upsert: true });
+      if (relaysTidied) return;
+      // Once per process: the signs of life of processes that died without stopping their relay.
+      await relays.deleteMany({ seenAt: { $lt: new Date(now.getTime() - RELAY_FORGOTTEN_AFTER_MS) } });
+      relaysTidied = true;
     },
     /** This store's relay stopped: what it left is for the others to sweep now. */
     async gone(relay: string): Promise<void> {

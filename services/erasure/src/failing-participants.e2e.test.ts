@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { isEventOfType } from '@lethe/events';
 import type { Participant } from '@lethe/participant';
 import { serviceOperations } from '@lethe/service-kit';
@@ -66,10 +68,11 @@ describe('participants that fail', () => {
   });
 
   it('retries with backoff, times out the silent one, and completes as partial without waiting for it', async () => {
+    const traceId = randomBytes(16).toString('hex');
     const created = await erasure.app.inject({
       method: 'POST',
       url: '/v1/erasure-requests',
-      headers: operator,
+      headers: { ...operator, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
       payload: { subjectId: 'sub_timeout', reason: 'dsar' },
     });
     expect(created.statusCode).toBe(202);
@@ -109,6 +112,14 @@ describe('participants that fail', () => {
       );
     }
     expect(flakyAttempts).toBe(3);
+
+    // Timeouts and retries, which the passing of time decides, continue the request's trace.
+    const tracesOfTasks = new Set<string>();
+    await scope.kafka.readTopic(scope.topicName('lethe.erasure.events.v1'), (record) => {
+      if (record.headers['lethe.event-type'] === 'ErasureTaskIssued')
+        tracesOfTasks.add(record.headers.traceparent?.split('-')[1] ?? 'none');
+    });
+    expect([...tracesOfTasks]).toEqual([traceId]);
 
     // Completed: nothing is open any more, and each participant's answers were timed.
     expect(await requestGauges()).toEqual({ open: 0, blocked: 0, at_risk: 0, overdue: 0 });

@@ -71,6 +71,11 @@ export interface RequestInfo {
    * under a legal obligation is dated and its basis stated by them. Absent on older requests.
    */
   readonly legalRetention?: readonly LegalRetentionTerm[];
+  /**
+   * The W3C traceparent of what made the request (a DELETE, a consumed record): the passing of
+   * time (a timeout, a retry) continues that trace. Absent on older requests, or made untraced.
+   */
+  readonly traceparent?: string;
 }
 
 /** What the policy keeps under a legal obligation after an erasure, and for how long. */

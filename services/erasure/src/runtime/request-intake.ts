@@ -1,5 +1,6 @@
 import { newRequestId, type LetheEvent } from '@lethe/events';
 import type { ConsumedBarrier } from '@lethe/kafka';
+import { currentTrace, formatTraceparent } from '@lethe/logger';
 
 import type { Reaction, RequestErasureInput } from '../reactions';
 import type { LegalRetentionTerm, Registration } from '../request/model';
@@ -27,6 +28,12 @@ export interface RequestIntakeDeps {
   now: () => Date;
 }
 
+/** The trace the request is made in, kept with it: its timeouts and retries continue it. */
+function traceOfRequest(): { traceparent?: string } {
+  const trace = currentTrace();
+  return trace ? { traceparent: formatTraceparent(trace) } : {};
+}
+
 /** Where every erasure request enters: HTTP, account deletions, expiries. */
 export function createRequestIntake(deps: RequestIntakeDeps): RequestIntake {
   const { handle, requests, now } = deps;
@@ -47,6 +54,7 @@ export function createRequestIntake(deps: RequestIntakeDeps): RequestIntake {
           regulation: input.regulation,
           participants: deps.participants(),
           legalRetention: await deps.legalRetention(),
+          ...traceOfRequest(),
         },
         metadata: { now: at },
       },

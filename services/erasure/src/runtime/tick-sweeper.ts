@@ -1,6 +1,6 @@
 import { startTimerSweeper, type StreamStore, type TimerSweeper } from '@lethe/eventstore';
 import type { ConsumedBarrier } from '@lethe/kafka';
-import type { Logger } from '@lethe/logger';
+import { parseTraceparent, runInTrace, startHop, type Logger } from '@lethe/logger';
 
 import type { StoredErasureState } from '../request/model';
 import type { ErasureHandler } from './erasure-handler';
@@ -41,15 +41,17 @@ export function startTickSweeper(deps: {
       // The open request is the flow a tick belongs to; with none open, the completed request
       // whose provider retention it is about to confirm.
       const { state } = head;
-      const correlationId =
-        state.status === 'open'
-          ? state.request.requestId
-          : (state.completed.at(-1)?.request.requestId ?? subjectId);
-      const result = await handle(
-        subjectId,
-        { type: 'Tick', metadata: { now: at } },
-        { now: at, correlationId, causationId: null },
-      );
+      const request = state.status === 'open' ? state.request : state.completed.at(-1)?.request;
+      const correlationId = request?.requestId ?? subjectId;
+      // What time decides (a timeout, a retry) belongs to the request's trace.
+      const hop = startHop('erasure tick', 'consumer', parseTraceparent(request?.traceparent));
+      const result = await runInTrace(hop.trace, () =>
+        handle(
+          subjectId,
+          { type: 'Tick', metadata: { now: at } },
+          { now: at, correlationId, causationId: null },
+        ),
+      ).finally(() => hop.end());
       for (const event of result.events) {
         if (event.type === 'TaskOutcomeRecorded' && event.data.failureCode === 'TASK_TIMEOUT')
           log.warn(

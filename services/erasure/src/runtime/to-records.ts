@@ -57,6 +57,7 @@ function toWire(
         scope,
         legalRetention: _onTheRetentionLog,
         extensions: _none,
+        traceparent: _inTheHeaders,
         ...rest
       } = event.data;
       return makeEvent('ErasureRequested', envelope, { ...rest, scope: wireScope(scope) });
