@@ -250,6 +250,33 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     expect(await swept(3_000)).toEqual([1, 2]); // stopped: nothing is left to it
   });
 
+  it("finds a dead relay's commits behind a live relay's backlog", async () => {
+    const collection = uniqueName('streams');
+    const t0 = new Date('2026-12-02T00:00:00Z');
+    const store = () => createStreamStore<State>({ db, collection, clock: () => t0 });
+    const [live, dead, sweeper] = [await store(), await store(), await store()];
+    const commit = (store: typeof live, streamId: string) =>
+      store.append({
+        streamId,
+        expectedVersion: 0,
+        state: { total: 1 },
+        records: [
+          { eventId: uniqueName('evt'), topic, key: streamId, value: Buffer.from('{}'), headers: {} },
+        ],
+        now: t0,
+      });
+    // The live relay's backlog sorts first; the dead one never said it was alive.
+    for (const streamId of ['a1', 'a2', 'a3']) await commit(live, streamId);
+    await commit(dead, 'z');
+    await live.relayAlive();
+
+    const swept = await sweeper.unpublished(2, new Date(t0.getTime() + 5_000), {
+      olderThanMs: 2_000,
+      spareLiveRelays: true,
+    });
+    expect(swept.map((c) => c.streamId)).toEqual(['z']);
+  });
+
   it('keeps the head this process wrote when a read that began before it returns an older one', async () => {
     const commits = db.collection<StreamDocument<State>>(uniqueName('streams'));
     const document = (version: number): StreamDocument<State> => ({

@@ -73,27 +73,41 @@ export function createPendingMarks<State>(
       olderThanMs: number,
       spareLiveRelays: boolean,
     ): Promise<UnpublishedCommit<State>[]> {
-      const marks = await pending
-        .find(olderThanMs > 0 ? { createdAt: { $lte: new Date(now.getTime() - olderThanMs) } } : {})
+      const due = olderThanMs > 0 ? { createdAt: { $lte: new Date(now.getTime() - olderThanMs) } } : {};
+      const marks = await pending.find(due).sort({ streamId: 1, version: 1 }).limit(limit).toArray();
+      if (!spareLiveRelays || marks.every((mark) => mark.relay === undefined)) return commitsOf(marks, now);
+      // Marks of a relay that lives are its own to send: sending them too doubles every event
+      // whenever relays fall behind under load.
+      const sweptWhoeverWroteIt = new Date(now.getTime() - SWEPT_WHOEVER_WROTE_IT_MS);
+      const live = (
+        await relays.find({ seenAt: { $gt: new Date(now.getTime() - RELAY_PRESUMED_DEAD_MS) } }).toArray()
+      ).map((relay) => relay._id);
+      const spared = (mark: PendingDocument) =>
+        mark.relay !== undefined && live.includes(mark.relay) && mark.createdAt >= sweptWhoeverWroteIt;
+      if (!marks.some(spared)) return commitsOf(marks, now);
+      // Left out in the query itself: a live relay's backlog must not hide, behind the first
+      // `limit` marks, those of a relay that died.
+      const others = await pending
+        .find({ ...due, $or: [{ relay: { $nin: live } }, { createdAt: { $lt: sweptWhoeverWroteIt } }] })
         .sort({ streamId: 1, version: 1 })
         .limit(limit)
         .toArray();
-      if (!spareLiveRelays || marks.every((mark) => mark.relay === undefined)) return commitsOf(marks, now);
-      // Marks of a relay that lives are its own to send: sending them too doubles every event
-      // whenever relays fall behind under load. A stream's marks after a spared one wait too.
-      const live = new Set(
-        (
-          await relays.find({ seenAt: { $gt: new Date(now.getTime() - RELAY_PRESUMED_DEAD_MS) } }).toArray()
-        ).map((relay) => relay._id),
+      if (others.length === 0) return [];
+      // A stream's marks after one a live relay still holds wait for it: it must reach Kafka first.
+      const held = await pending
+        .find({
+          streamId: { $in: [...new Set(others.map((mark) => mark.streamId))] },
+          relay: { $in: live },
+          createdAt: { $gte: sweptWhoeverWroteIt },
+        })
+        .toArray();
+      const firstHeld = new Map<string, number>();
+      for (const { streamId, version } of held)
+        firstHeld.set(streamId, Math.min(version, firstHeld.get(streamId) ?? Infinity));
+      return commitsOf(
+        others.filter((mark) => mark.version < (firstHeld.get(mark.streamId) ?? Infinity)),
+        now,
       );
-      const spared = new Set<string>();
-      const sweepable = marks.filter((mark) => {
-        const old = now.getTime() - mark.createdAt.getTime() > SWEPT_WHOEVER_WROTE_IT_MS;
-        const keep = spared.has(mark.streamId) || (!old && mark.relay !== undefined && live.has(mark.relay));
-        if (keep) spared.add(mark.streamId);
-        return !keep;
-      });
-      return commitsOf(sweepable, now);
     },
     /** This store's relay lives (see RELAY_PRESUMED_DEAD_MS). */
     async alive(relay: string, now: Date): Promise<void> {
