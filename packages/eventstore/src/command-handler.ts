@@ -44,6 +44,13 @@ export interface CommandHandlerDeps<Command, Event, State, Stored> {
   timerOf?: (state: State) => Date | null;
   /** Whether the new state has work in progress (an open request); see StreamStore.inFlight. */
   inFlightOf?: (state: State) => boolean;
+  /**
+   * Confirm a decision of nothing on the newest commit when it was made on this process's cached
+   * view: for streams other processes write too, where a command that is a no-op on an older
+   * state is lost (an answer to a task another instance issued). It costs a probe per no-op, so
+   * streams whose no-ops are their hot path (an account's activity on the same day) leave it off.
+   */
+  confirmNoOps?: boolean;
   maxAttempts?: number;
 }
 
@@ -68,7 +75,8 @@ export function createCommandHandler<Command, Event, State, Stored = State>(
   ): Promise<HandledCommand<Event, State>> {
     // First from what this process last saw; a conflict means it was stale, so then afresh.
     let loaded = await store.load(streamId, { trustCache: true });
-    let confirmed = false;
+    // Whether a decision of nothing stands as it is: on a fresh view, or where none is confirmed.
+    let confirmed = !deps.confirmNoOps;
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       const version = loaded?.version ?? 0;
       const state = loaded ? await codec.fromStored(streamId, loaded.state) : decider.initialState();

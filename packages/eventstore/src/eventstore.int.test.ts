@@ -355,7 +355,12 @@ describe('the event store on the real MongoDB-wire server and broker', () => {
     // `here` still trusts version 1, where closing at 2 decides nothing.
     expect(await here.load('moved', { trustCache: true })).toMatchObject({ version: 1 });
 
-    const handle = createCommandHandler({ store: here, decider: closing, toRecords: async () => [] });
+    const handle = createCommandHandler({
+      store: here,
+      decider: closing,
+      toRecords: async () => [],
+      confirmNoOps: true,
+    });
     const result = await handle('moved', { type: 'Close', atLeast: 2 }, context(new Date()));
 
     expect(result.events.map((event) => event.type)).toEqual(['Closed']);

@@ -160,6 +160,8 @@ export async function startErasureService(deps: ErasureServiceDeps): Promise<Era
     timerOf: nextWakeup,
     inFlightOf: (state) => state.status === 'open',
     stateCodec: erasureStateCodec,
+    // An answer decided on a stale view is a no-op (its task not yet issued there), and lost.
+    confirmNoOps: true,
   });
   // Each completion is noted for the console's list of completed requests.
   const decideAndNote: typeof decide = async (subjectId, command, context) => {

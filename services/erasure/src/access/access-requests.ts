@@ -114,6 +114,7 @@ export function startAccessRequests(deps: {
     onAppended: () => relay.wake(),
     timerOf: accessWakeup,
     inFlightOf: (state) => state.status === 'open',
+    confirmNoOps: true, // an export's answer, like an erasure task's, must not meet a stale view
   });
   const run = (
     streamId: string,
