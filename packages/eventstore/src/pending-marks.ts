@@ -85,8 +85,18 @@ export function createPendingMarks<State>(
       const spared = (mark: PendingDocument) =>
         mark.relay !== undefined && live.includes(mark.relay) && mark.createdAt >= sweptWhoeverWroteIt;
       if (!marks.some(spared)) return commitsOf(marks, now);
-      // Left out in the query itself: a live relay's backlog must not hide, behind the first
-      // `limit` marks, those of a relay that died.
+      // Every due mark is in hand: leave out the spared ones, and what follows them in a stream.
+      if (marks.length < limit) {
+        const held = new Set<string>();
+        const sweepable = marks.filter((mark) => {
+          const keep = held.has(mark.streamId) || spared(mark);
+          if (keep) held.add(mark.streamId);
+          return !keep;
+        });
+        return commitsOf(sweepable, now);
+      }
+      // A full page: left out in the query itself, a live relay's backlog must not hide, behind
+      // the first `limit` marks, those of a relay that died.
       const others = await pending
         .find({ ...due, $or: [{ relay: { $nin: live } }, { createdAt: { $lt: sweptWhoeverWroteIt } }] })
         .sort({ streamId: 1, version: 1 })
