@@ -1,5 +1,6 @@
 import type { Logger } from '@lethe/logger';
 
+import { beforeHeld } from './pending-marks';
 import { createPublishWatermark } from './publish-watermark';
 import { toOutboxRecord, type CommittedOutbox, type OutboxRecord, type StreamStore } from './stream-store';
 
@@ -54,14 +55,12 @@ async function sweepPending(
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const firstInHand = new Map<string, number>();
-    for (const { streamId, version } of inHand())
-      firstInHand.set(streamId, Math.min(version, firstInHand.get(streamId) ?? Infinity));
+    const handed = [...inHand()];
     const found = await sweep.store.unpublished(sweep.batchSize, sweep.now, {
       olderThanMs: sweep.olderThanMs,
       spareLiveRelays: sweep.spareLiveRelays,
     });
-    const commits = found.filter((commit) => commit.version < (firstInHand.get(commit.streamId) ?? Infinity));
+    const commits = beforeHeld(found, handed);
     total += await sweep.publish(
       commits.map((commit) => commit.markId),
       commits.flatMap((commit) => commit.outbox.map(toOutboxRecord)),

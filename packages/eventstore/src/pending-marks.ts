@@ -32,6 +32,20 @@ const SWEPT_WHOEVER_WROTE_IT_MS = 60_000;
 /** A pending mark this old with no commit belongs to a writer that died or lost a race. */
 const ORPHAN_MARK_MS = 60_000;
 
+/**
+ * Of `items`, those before the first of `held` in their stream: a stream's commits reach Kafka
+ * in version order, so nothing may pass one that is held back (or that another path sends).
+ */
+export function beforeHeld<Item extends { streamId: string; version: number }>(
+  items: readonly Item[],
+  held: readonly { streamId: string; version: number }[],
+): Item[] {
+  const firstHeld = new Map<string, number>();
+  for (const { streamId, version } of held)
+    firstHeld.set(streamId, Math.min(version, firstHeld.get(streamId) ?? Infinity));
+  return items.filter((item) => item.version < (firstHeld.get(item.streamId) ?? Infinity));
+}
+
 /** The outbox's index: one mark per commit whose events are not yet on Kafka. */
 export function createPendingMarks<State>(
   pending: Collection<PendingDocument>,
@@ -86,15 +100,7 @@ export function createPendingMarks<State>(
         mark.relay !== undefined && live.includes(mark.relay) && mark.createdAt >= sweptWhoeverWroteIt;
       if (!marks.some(spared)) return commitsOf(marks, now);
       // Every due mark is in hand: leave out the spared ones, and what follows them in a stream.
-      if (marks.length < limit) {
-        const held = new Set<string>();
-        const sweepable = marks.filter((mark) => {
-          const keep = held.has(mark.streamId) || spared(mark);
-          if (keep) held.add(mark.streamId);
-          return !keep;
-        });
-        return commitsOf(sweepable, now);
-      }
+      if (marks.length < limit) return commitsOf(beforeHeld(marks, marks.filter(spared)), now);
       // A full page: left out in the query itself, a live relay's backlog must not hide, behind
       // the first `limit` marks, those of a relay that died.
       const others = await pending
@@ -111,13 +117,7 @@ export function createPendingMarks<State>(
           createdAt: { $gte: sweptWhoeverWroteIt },
         })
         .toArray();
-      const firstHeld = new Map<string, number>();
-      for (const { streamId, version } of held)
-        firstHeld.set(streamId, Math.min(version, firstHeld.get(streamId) ?? Infinity));
-      return commitsOf(
-        others.filter((mark) => mark.version < (firstHeld.get(mark.streamId) ?? Infinity)),
-        now,
-      );
+      return commitsOf(beforeHeld(others, held), now);
     },
     /** This store's relay lives (see RELAY_PRESUMED_DEAD_MS). */
     async alive(relay: string, now: Date): Promise<void> {
