@@ -13,6 +13,7 @@ import { redisTlsOptions, serviceFetch } from '@lethe/service-kit';
 import {
   compareWithFloor,
   memoryFigure,
+  roundSharesLine,
   serviceRssMiB,
   serviceToken,
   startFloor,
@@ -93,6 +94,7 @@ async function main() {
     `  ratio: ${(share * 100).toFixed(0)}% of the floor's rate (target >= ${TARGET_SHARE * 100}%: ${share >= TARGET_SHARE ? 'met' : 'not met'}); ` +
       `p99 ${consent.p99Ms.toFixed(2)} ms against the floor's ${bare.p99Ms.toFixed(2)} ms (target <=: ${consent.p99Ms <= bare.p99Ms ? 'met' : 'not met'})`,
   );
+  console.log(`  each round's ratio: ${roundSharesLine(compared)}`);
   const memory = memoryFigure('consent', serviceRssMiB('consent'));
   console.log(`  consent service RSS after the run: ${memory.value}`);
   recordFigures('consent-checks', [

@@ -62,6 +62,10 @@ export async function startFloor(
   };
 }
 
+/** Each round's share of the floor, as the benches print it: "61%, 66%, 58%". */
+export const roundSharesLine = (compared: FloorComparison) =>
+  compared.roundShares.map((share) => `${(share * 100).toFixed(0)}%`).join(', ');
+
 /** One result as the benches print it. */
 export const wrkLine = (what: string, result: WrkResult, digits: { rate: number; ms: number }) =>
   `${what}: ${result.requestsPerSecond.toFixed(digits.rate)}/s, p50 ${result.p50Ms.toFixed(digits.ms)} ms, p99 ${result.p99Ms.toFixed(digits.ms)} ms, errors ${result.errors}`;
@@ -72,6 +76,8 @@ export interface FloorComparison {
   readonly floor: WrkResult;
   /** The median of each round's service rate over the floor's rate in that round. */
   readonly share: number;
+  /** Each round's service rate over the floor's, in the order run: how far one round moves. */
+  readonly roundShares: readonly number[];
   readonly rounds: number;
 }
 
@@ -92,6 +98,7 @@ export async function compareWithFloor(
   const pairs: { service: WrkResult; floor: WrkResult }[] = [];
   for (let round = 0; round < rounds; round += 1)
     pairs.push({ service: await runWrk(serviceUrl, load), floor: await runWrk(floorUrl, load) });
+  const roundShares = pairs.map((pair) => pair.service.requestsPerSecond / pair.floor.requestsPerSecond);
   return {
     service: median(
       pairs.map((pair) => pair.service),
@@ -101,10 +108,8 @@ export async function compareWithFloor(
       pairs.map((pair) => pair.floor),
       (result) => result.requestsPerSecond,
     ),
-    share: median(
-      pairs.map((pair) => pair.service.requestsPerSecond / pair.floor.requestsPerSecond),
-      (share) => share,
-    ),
+    share: median(roundShares, (share) => share),
+    roundShares,
     rounds,
   };
 }
