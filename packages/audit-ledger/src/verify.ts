@@ -14,6 +14,13 @@ import { AUDITED_TOPICS, COMPACTED_AUDITED_TOPICS, LEDGER_TOPIC } from './topics
 
 export type { ParticipantAnswer, Problem, ProblemKind, RequestTimeline } from './problems';
 
+/** The audited topics whose events the checks after the read keep (see keepEvent). */
+const EVENT_TOPICS: ReadonlySet<string> = new Set([
+  'lethe.access.events.v1',
+  'lethe.retention.events.v1',
+  'lethe.erasure.events.v1',
+]);
+
 /** One recorded answer that carried a subject's personal data (PersonalDataAccessed). */
 export interface RecordedRead {
   readonly at: string;
@@ -109,29 +116,35 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     },
     { transactional: true },
   );
+  // What the checks after the read need from the topics themselves: reads of personal data,
+  // holds and policy activations, and every erasure event.
+  const keepEvent = async (logical: string, value: Buffer | null, position: string) => {
+    if (logical === 'lethe.access.events.v1') return takeRead(await decode(value), position);
+    const event = await decode(value);
+    if (!event) return;
+    if (logical === 'lethe.erasure.events.v1') erasureEvents.push({ event, position });
+    else if (
+      isEventOfType(event, 'LegalHoldPlaced') ||
+      isEventOfType(event, 'LegalHoldReleased') ||
+      isEventOfType(event, 'PolicyVersionActivated')
+    )
+      holdEvents.push({ event, position });
+  };
   // The ledger and the topics are read at once: their fetches overlap instead of queueing.
   const topicReads = AUDITED_TOPICS.map(async (logical) => {
     const topic = topicName(logical);
+    const keepsEvents = EVENT_TOPICS.has(logical);
     for (const p of await deps.kafka.admin.endOffsets(topic))
       recordCheck.lowWatermark(topic, p.partition, p.low);
-    await deps.kafka.readTopic(topic, async ({ partition, offset, value }) => {
+    // Synchronous for most records (the entry is known, the event not needed): no promise each.
+    await deps.kafka.readTopic(topic, ({ partition, offset, value }) => {
       progress();
-      await recordCheck.take({ topic, partition, offset, digest: recordDigest(value), value });
-      if (logical === 'lethe.access.events.v1') takeRead(await decode(value), at(topic, partition, offset));
-      if (logical === 'lethe.retention.events.v1') {
-        const event = await decode(value);
-        if (
-          event &&
-          (isEventOfType(event, 'LegalHoldPlaced') ||
-            isEventOfType(event, 'LegalHoldReleased') ||
-            isEventOfType(event, 'PolicyVersionActivated'))
-        )
-          holdEvents.push({ event, position: at(topic, partition, offset) });
-        return;
-      }
-      if (logical !== 'lethe.erasure.events.v1') return;
-      const event = await decode(value);
-      if (event) erasureEvents.push({ event, position: at(topic, partition, offset) });
+      const matching = recordCheck.take({ topic, partition, offset, digest: recordDigest(value), value });
+      if (!keepsEvents) return matching;
+      return (async () => {
+        await matching;
+        await keepEvent(logical, value, at(topic, partition, offset));
+      })();
     });
   });
   await Promise.all([ledgerRead, ...topicReads]);
