@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { isEventOfType, type EventOf, type LetheEvent } from '@lethe/events';
 
 import { checkpointValid, entryHashOf, entryLeaf, GENESIS_HASH, hashText, type TreeHead } from './chain';
+import type { LedgerProgress } from './ledger-progress';
 import { MerkleFrontier } from './merkle';
 import { PositionIndex } from './position-index';
 import type { Problem } from './problems';
@@ -22,7 +23,7 @@ interface PendingCheckpoint {
  * needs (1,000,000 full entries would not fit). Checkpoints are checked once the whole chain is
  * known, since a checkpoint may be read before the entry it signs.
  */
-export function createChainCheck(problems: Problem[]) {
+export function createChainCheck(problems: Problem[], progress?: LedgerProgress) {
   const byPosition = new PositionIndex<{ seq: number; eventDigest: string }>();
   const digestByEventId = new Map<string, string>();
   // Each entry's Merkle leaf, in seq order (32 bytes an entry): tree heads and receipts use them.
@@ -62,6 +63,7 @@ export function createChainCheck(problems: Problem[]) {
     const { topic, partition, offset, eventId } = entry.eventRef;
     byPosition.set(topic, partition, offset, { seq: entry.seq, eventDigest: entry.eventDigest });
     if (eventId) digestByEventId.set(eventId, entry.eventDigest);
+    progress?.note(topic, partition, offset);
   }
 
   return {

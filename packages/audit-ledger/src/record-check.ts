@@ -1,6 +1,7 @@
 import type { LetheEvent } from '@lethe/events';
 
 import type { ChainCheck } from './chain-check';
+import type { LedgerProgress } from './ledger-progress';
 import { PositionIndex } from './position-index';
 import { at, type Problem } from './problems';
 
@@ -21,6 +22,7 @@ export function createRecordCheck(
   problems: Problem[],
   decode: (value: Buffer | null) => Promise<LetheEvent | undefined>,
   compactedTopics: ReadonlySet<string> = new Set(),
+  progress?: LedgerProgress,
 ) {
   const seen = new PositionIndex<true>();
   const unmatched: SourceRecord[] = [];
@@ -57,16 +59,35 @@ export function createRecordCheck(
       });
   }
 
+  async function afterLedgerPasses(record: SourceRecord): Promise<void> {
+    while (progress?.ahead(record.topic, record.partition, record.offset)) await progress.advanced();
+    if (chain.byPosition.get(record.topic, record.partition, record.offset)) return check(record);
+    keepForTheEnd(record);
+  }
+
+  /**
+   * A record without an entry yet is matched once both reads are done (a copy of another
+   * record's event, or not ledgered at all). Its bytes are copied out of the fetch buffer they
+   * are a slice of, which would otherwise stay in memory with it.
+   */
+  function keepForTheEnd(record: SourceRecord): void {
+    unmatched.push({ ...record, value: record.value && Buffer.from(record.value) });
+  }
+
   return {
     /** Where a partition's retention has removed records below (they need no record). */
     lowWatermark(topic: string, partition: number, low: number): void {
       lowWatermarks.set(`${topic}/${partition}`, low);
     },
-    /** Synchronous when the record's entry is known (the common case): nothing to await. */
+    /**
+     * Synchronous when the record's entry is known (the common case): nothing to await. A record
+     * the ledger has not reached yet waits for it (see LedgerProgress), so few are kept.
+     */
     take(record: SourceRecord): void | Promise<void> {
       seen.set(record.topic, record.partition, record.offset, true);
       if (chain.byPosition.get(record.topic, record.partition, record.offset)) return check(record);
-      unmatched.push(record);
+      if (progress?.ahead(record.topic, record.partition, record.offset)) return afterLedgerPasses(record);
+      keepForTheEnd(record);
     },
     /** Once both reads are done: the records that waited, and entries whose record is missing. */
     async finish(): Promise<void> {

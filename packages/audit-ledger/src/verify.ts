@@ -6,6 +6,7 @@ import type { KafkaClient } from '@lethe/kafka';
 
 import { recordDigest } from './chain';
 import { createChainCheck } from './chain-check';
+import { LedgerProgress } from './ledger-progress';
 import { at, type Problem, type RequestTimeline } from './problems';
 import { checkProtocol } from './protocol-check';
 import { createRecordCheck } from './record-check';
@@ -87,12 +88,14 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
       return undefined;
     }
   };
-  const chain = createChainCheck(problems);
+  const ledgerProgress = new LedgerProgress();
+  const chain = createChainCheck(problems, ledgerProgress);
   const recordCheck = createRecordCheck(
     chain,
     problems,
     decode,
     new Set(COMPACTED_AUDITED_TOPICS.map(topicName)),
+    ledgerProgress,
   );
   const erasureEvents: { event: LetheEvent; position: string }[] = [];
   // Of the retention log, the legal holds (what an erasure must not override) and the policy
@@ -116,6 +119,8 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     },
     { transactional: true },
   );
+  // Done or failed, the records waiting for the ledger go on.
+  void ledgerRead.finally(() => ledgerProgress.end()).catch(() => undefined);
   // What the checks after the read need from the topics themselves: reads of personal data,
   // holds and policy activations, and every erasure event.
   const keepEvent = async (logical: string, value: Buffer | null, position: string) => {

@@ -72,13 +72,17 @@ export async function readTopic(
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let count = 0;
+  let handling = 0;
   const startedAt = Date.now();
   let lastProgress = Date.now();
   let failed: unknown;
   const done = new Promise<void>((resolve) => {
     const check = setInterval(() => {
+      // A handler still at work is not quiet: it may be waiting on another read (the audit
+      // verifier's records wait for the ledger to reach them).
       const quiet =
-        count > 0 ? Date.now() - lastProgress > IDLE_END_MS : Date.now() - startedAt > NOTHING_READABLE_MS;
+        handling === 0 &&
+        (count > 0 ? Date.now() - lastProgress > IDLE_END_MS : Date.now() - startedAt > NOTHING_READABLE_MS);
       if (remaining.size === 0 || failed || quiet) {
         clearInterval(check);
         resolve();
@@ -97,7 +101,10 @@ export async function readTopic(
           // A handler that finished synchronously is not awaited: a promise per record cost a
           // share of `lethe audit verify` over a million records.
           const pending = onRecord(new ReadRecord(topic, batch.partition, offset, message));
-          if (pending) await pending;
+          if (pending) {
+            handling += 1;
+            await pending.finally(() => (handling -= 1));
+          }
         } catch (error) {
           failed = error;
         }
