@@ -17,6 +17,7 @@ import { startErasureService } from '@lethe/erasure';
 
 import { bearer } from '../test/src/auth';
 import { removeBenchData } from './cleanup';
+import { RequestSteps } from './request-steps';
 import { testTaskKeys } from '../test/src/task-keys';
 import { benchKafka, benchServers, rawKafka } from './servers';
 import { timeMongoCommands } from './mongo-timing';
@@ -135,12 +136,14 @@ async function main() {
   const token = bearer(keys.privateKey, ['operator']).authorization;
 
   const completedAt = new Map<string, number>();
+  const steps = new RequestSteps();
   const watcher = raw.consumer({ groupId: `${prefix}-watch`, maxWaitTimeInMs: 100 });
   await watcher.connect();
   await watcher.subscribe({ topics: [topicName('lethe.erasure.events.v1')], fromBeginning: true });
   await watcher.run({
     eachMessage: async ({ message }) => {
       const { event } = await codec.decode(message.value!);
+      steps.saw(event, performance.now());
       if (isEventOfType(event, 'ErasureCompleted') && !completedAt.has(event.data.requestId))
         completedAt.set(event.data.requestId, performance.now());
     },
@@ -154,7 +157,9 @@ async function main() {
       headers: { authorization: token },
       payload: { subjectId, reason: 'dsar' },
     });
-    return { requestId: response.json<{ requestId: string }>().requestId, start };
+    const { requestId } = response.json<{ requestId: string }>();
+    steps.mark(requestId, 'POST answered (202)', performance.now());
+    return { requestId, start };
   }
   async function done(requestId: string) {
     while (!completedAt.has(requestId)) await new Promise((resolve) => setTimeout(resolve, 2));
@@ -164,9 +169,11 @@ async function main() {
   // Latency: one request at a time.
   const commandsBefore = timing.count();
   const latencies: number[] = [];
+  const sequential: { requestId: string; start: number }[] = [];
   for (const subjectId of subjects.slice(0, SUBJECTS)) {
     const { requestId, start } = await request(subjectId);
     latencies.push((await done(requestId)) - start);
+    sequential.push({ requestId, start });
   }
 
   // Throughput: all the other requests at once.
@@ -184,6 +191,10 @@ async function main() {
   console.log(
     `burst of ${SUBJECTS} concurrent requests: ${(SUBJECTS / seconds).toFixed(1)} erasures/s (${seconds.toFixed(2)} s to the last completion)`,
   );
+  console.log(
+    'where the time of a sequential request goes (median ms from the POST to each step, as a watcher saw it):',
+  );
+  for (const line of steps.timeline(sequential)) console.log(`  ${line}`);
   const commandsPerErasure = (timing.count() - commandsBefore) / (SUBJECTS * 2);
   console.log(
     `MongoDB commands per erasure (service, participants and key vault): ${commandsPerErasure.toFixed(1)}`,
