@@ -1,6 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
 
-import { checkpointValid, entryHashOf, GENESIS_HASH, nextEntry, recordDigest, signCheckpoint } from './chain';
+import { makeEvent } from '@lethe/events';
+
+import {
+  checkpointValid,
+  entryHashOf,
+  GENESIS_HASH,
+  nextEntry,
+  recordDigest,
+  signCheckpoint,
+  type ChainEntry,
+} from './chain';
+import { createChainCheck } from './chain-check';
+import type { Problem } from './problems';
 
 const ref = (offset: number) => ({
   topic: 'lethe.account.events.v1',
@@ -9,6 +21,8 @@ const ref = (offset: number) => ({
   eventId: `e${offset}`,
   type: 'AccountCreated',
 });
+
+const envelope = { subjectId: null, occurredAt: 0, correlationId: 'c', producer: 'test' };
 
 describe('the ledger hash chain', () => {
   it('links each entry to the one before, from the genesis hash', () => {
@@ -50,5 +64,40 @@ describe('the ledger hash chain', () => {
     expect(checkpointValid(keys.publicKey, head.seq, head.entryHash, signature)).toBe(true);
     expect(checkpointValid(keys.publicKey, head.seq + 1, head.entryHash, signature)).toBe(false);
     expect(checkpointValid(other.publicKey, head.seq, head.entryHash, signature)).toBe(false);
+  });
+});
+
+describe('checking the ledger chain', () => {
+  it('accepts a checkpoint over the entry at its seq, and names one over another entry', () => {
+    const keys = generateKeyPairSync('ed25519');
+    const problems: Problem[] = [];
+    const chain = createChainCheck(problems);
+    const entries: ChainEntry[] = [];
+    for (let offset = 0; offset < 3; offset += 1) {
+      const entry = nextEntry(entries.at(-1) ?? null, ref(offset), recordDigest(Buffer.from(`v${offset}`)));
+      entries.push(entry);
+    }
+    const checkpoint = (seq: number, entryHash: string) =>
+      makeEvent('AuditCheckpoint', envelope, {
+        seq,
+        entryHash,
+        signature: signCheckpoint(keys.privateKey, seq, entryHash),
+        keyId: 'k',
+        treeSize: null,
+        rootHash: null,
+      });
+    // A checkpoint may come before the entry it signs: it is checked once the chain is read.
+    chain.take(checkpoint(2, entries[1]!.entryHash), () => 'ledger@0');
+    for (const entry of entries) chain.take(makeEvent('AuditEntry', envelope, entry), () => 'ledger');
+    // Signed by the key, but seq 3 is another entry.
+    chain.take(checkpoint(3, entries[1]!.entryHash), () => 'ledger@4');
+    chain.checkCheckpoints(keys.publicKey);
+    expect(problems).toEqual([
+      {
+        kind: 'ledger-checkpoint-invalid',
+        position: 'ledger@4 seq 3',
+        detail: 'the signed hash is not the ledger entry at that seq',
+      },
+    ]);
   });
 });

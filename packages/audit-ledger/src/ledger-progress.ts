@@ -1,3 +1,6 @@
+/** Waiters are woken after this many entries (one promise for all of them). */
+const WAKE_EVERY = 256;
+
 /**
  * How far a replay has read the ledger, per audited partition: the topics and the ledger are
  * read at once, and a record read before the ledger reached its entry had to be kept (with the
@@ -13,10 +16,7 @@ export class LedgerProgress {
   private advance!: Promise<void>;
   private sinceRelease = 0;
 
-  constructor(
-    /** Waiters are woken after this many entries (one promise for all of them). */
-    private readonly wakeEvery = 256,
-  ) {
+  constructor() {
     this.nextAdvance();
   }
 
@@ -26,7 +26,7 @@ export class LedgerProgress {
     if (!partitions) this.highest.set(topic, (partitions = new Map<number, number>()));
     if ((partitions.get(partition) ?? -1) < offset) partitions.set(partition, offset);
     this.sinceRelease += 1;
-    if (this.sinceRelease >= this.wakeEvery) this.wake();
+    if (this.sinceRelease >= WAKE_EVERY) this.wake();
   }
 
   /** The ledger read is over (done or failed): nobody waits any more. */

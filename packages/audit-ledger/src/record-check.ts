@@ -57,12 +57,22 @@ export function createRecordCheck(
         position,
         detail: `a copy of event ${event!.envelope.eventId} with other bytes`,
       });
+    // Same event id, same bytes: an outbox publishing twice, ledgered once. Not a problem.
+  }
+
+  /**
+   * Checks the record against its entry now; or waits until the ledger has passed it (see
+   * LedgerProgress), so few are kept; or keeps it for the end. Synchronous in the common case.
+   */
+  function matchOrKeep(record: SourceRecord): void | Promise<void> {
+    if (chain.byPosition.get(record.topic, record.partition, record.offset)) return check(record);
+    if (progress?.ahead(record.topic, record.partition, record.offset)) return afterLedgerPasses(record);
+    keepForTheEnd(record);
   }
 
   async function afterLedgerPasses(record: SourceRecord): Promise<void> {
     while (progress?.ahead(record.topic, record.partition, record.offset)) await progress.advanced();
-    if (chain.byPosition.get(record.topic, record.partition, record.offset)) return check(record);
-    keepForTheEnd(record);
+    return matchOrKeep(record);
   }
 
   /**
@@ -79,15 +89,10 @@ export function createRecordCheck(
     lowWatermark(topic: string, partition: number, low: number): void {
       lowWatermarks.set(`${topic}/${partition}`, low);
     },
-    /**
-     * Synchronous when the record's entry is known (the common case): nothing to await. A record
-     * the ledger has not reached yet waits for it (see LedgerProgress), so few are kept.
-     */
+    /** Synchronous when the record's entry is known (the common case): nothing to await. */
     take(record: SourceRecord): void | Promise<void> {
       seen.set(record.topic, record.partition, record.offset, true);
-      if (chain.byPosition.get(record.topic, record.partition, record.offset)) return check(record);
-      if (progress?.ahead(record.topic, record.partition, record.offset)) return afterLedgerPasses(record);
-      keepForTheEnd(record);
+      return matchOrKeep(record);
     },
     /** Once both reads are done: the records that waited, and entries whose record is missing. */
     async finish(): Promise<void> {
