@@ -16,6 +16,10 @@ LETHE_OBJECTS_PORT=${LETHE_OBJECTS_PORT:-7070}
 LETHE_MAIL_SMTP_PORT=${LETHE_MAIL_SMTP_PORT:-1025}
 LETHE_MAIL_API_PORT=${LETHE_MAIL_API_PORT:-8025}
 LETHE_STACK_TIMEOUT=${LETHE_STACK_TIMEOUT:-180} # seconds to wait for each server to answer
+# Extra options for every JVM the stack starts (Kafka, its tools, the registry), after the
+# stack's own, so they win: a test's throwaway stack boots on C1 alone
+# (-XX:TieredStopAtLevel=1, about half the start-up CPU); a small machine may lower -Xmx.
+read -ra LETHE_JAVA_OPTIONS <<<"${LETHE_JAVA_OPTS:-}"
 
 KAFKA_VERSION=4.1.1
 REGISTRY_VERSION=3.3.3

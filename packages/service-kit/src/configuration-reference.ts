@@ -643,6 +643,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'A JDK 21+ for the registry.',
   },
   {
+    name: 'LETHE_JAVA_OPTS',
+    default: '-',
+    readers: ['local stack'],
+    meaning:
+      'Extra options for every JVM of the local stack (Kafka, its tools, the registry), after its own: `-XX:TieredStopAtLevel=1` boots a throwaway stack on about half the CPU; `-Xmx256m` fits a small machine.',
+  },
+  {
     name: 'LETHE_OPT_DIR',
     default: '`$LETHE_HOME/opt`',
     readers: ['local stack'],
