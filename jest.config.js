@@ -27,4 +27,6 @@ module.exports = {
   // Three files at once on two cores: the long fault tests mostly wait (a store stopped 90 s,
   // a process killed and restarted), so a third worker shortens the run (220 s -> 178 s).
   maxWorkers: 3,
+  // Longest first, from a recorded run when jest has no durations of its own (a clean clone).
+  testSequencer: '<rootDir>/test/order/sequencer.js',
 };

@@ -115,6 +115,6 @@ describe('the service images', () => {
         rmSync(out, { recursive: true, force: true });
       }
     },
-    300_000,
+    600_000,
   );
 });

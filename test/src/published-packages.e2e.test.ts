@@ -30,7 +30,7 @@ const pnpm = existsSync(path.join(REPO_DIR, '.lethe', 'tools', 'node_modules', '
   ? path.join(REPO_DIR, '.lethe', 'tools', 'node_modules', '.bin', 'pnpm')
   : 'pnpm';
 const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 480_000 });
 
 describeOnLocalStack('the published packages, installed outside the workspace', () => {
   let scratch: string;
@@ -69,7 +69,7 @@ describeOnLocalStack('the published packages, installed outside the workspace', 
       name: 'published',
       ingestSealingKey: sealingPrivateKeyFrom(sealing.privateKey),
     });
-  }, 600_000);
+  }, 900_000);
   afterAll(async () => {
     await world?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });

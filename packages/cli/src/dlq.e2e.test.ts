@@ -114,5 +114,5 @@ describe('lethe dlq', () => {
     } finally {
       await consumer.stop();
     }
-  }, 180_000);
+  }, 360_000);
 });
