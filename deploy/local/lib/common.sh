@@ -19,7 +19,7 @@ LETHE_STACK_TIMEOUT=${LETHE_STACK_TIMEOUT:-180} # seconds to wait for each serve
 # Extra options for every JVM the stack starts (Kafka, its tools, the registry), after the
 # stack's own, so they win: a test's throwaway stack boots on C1 alone
 # (-XX:TieredStopAtLevel=1, about half the start-up CPU); a small machine may lower -Xmx.
-read -ra LETHE_JAVA_OPTIONS <<<"${LETHE_JAVA_OPTS:-}"
+read -ra EXTRA_JAVA_OPTIONS <<<"${LETHE_JAVA_OPTS:-}"
 
 KAFKA_VERSION=4.1.1
 REGISTRY_VERSION=3.3.3

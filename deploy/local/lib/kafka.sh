@@ -123,14 +123,14 @@ start_kafka_node() {
       users+=("$user")
       scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$user")]")
     done
-    "$java" "${LETHE_JAVA_OPTIONS[@]}" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format --cluster-id="$(cat "$KAFKA_CLUSTER_ID_FILE")" \
+    "$java" "${EXTRA_JAVA_OPTIONS[@]}" -cp "$KAFKA_OPT/libs/*" kafka.tools.StorageTool format --cluster-id="$(cat "$KAFKA_CLUSTER_ID_FILE")" \
       -c "$data/server.properties" "${scram[@]}" >"$LOG_DIR/$name-format.log" 2>&1 ||
       fail "formatting Kafka's log dir failed; see $LOG_DIR/$name-format.log."
     printf '%s\n' "${users[@]}" >"$data/scram-users"
   fi
   [ -f "$data/scram-users" ] ||
     fail "Kafka's log in $data was made before SASL and has no users: './lethe reset' makes a new one (it wipes the local data)."
-  launch "$name" "$java" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "${LETHE_JAVA_OPTIONS[@]}" \
+  launch "$name" "$java" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "${EXTRA_JAVA_OPTIONS[@]}" \
     -Dlog4j2.configurationFile="file:$LOCAL_DIR/kafka/log4j2.properties" \
     -Dkafka.logs.dir="$LOG_DIR" \
     -cp "$KAFKA_OPT/libs/*" kafka.Kafka "$data/server.properties"
@@ -153,7 +153,7 @@ ensure_kafka_users() {
       "ssl.truststore.type=PEM" "ssl.truststore.location=$TLS_CA_CERT" >"$config"
   )
   for user in "${missing[@]}"; do
-    "$java" "${LETHE_JAVA_OPTIONS[@]}" -cp "$KAFKA_OPT/libs/*" kafka.admin.ConfigCommand --bootstrap-server "$(kafka_brokers)" \
+    "$java" "${EXTRA_JAVA_OPTIONS[@]}" -cp "$KAFKA_OPT/libs/*" kafka.admin.ConfigCommand --bootstrap-server "$(kafka_brokers)" \
       --command-config "$config" --alter --entity-type users --entity-name "$user" \
       --add-config "SCRAM-SHA-512=[password=$(password_of "$user")]" >>"$LOG_DIR/kafka-users.log" 2>&1 ||
       { rm -f "$config"; fail "could not add Kafka's SCRAM user $user; see $LOG_DIR/kafka-users.log."; }

@@ -78,7 +78,7 @@ start_registry() {
   write_registry_config
   (
     cd "$REGISTRY_OPT" || exit 1
-    launch registry "$java" -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError "${LETHE_JAVA_OPTIONS[@]}" \
+    launch registry "$java" -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError "${EXTRA_JAVA_OPTIONS[@]}" \
       -Dquarkus.config.locations="file:$REGISTRY_CONFIG" \
       -Dapicurio.rules.global.compatibility=BACKWARD \
       -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
