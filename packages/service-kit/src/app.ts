@@ -402,8 +402,12 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
         code: 'ACCESS_NOT_RECORDED',
         title: 'Service Unavailable',
         detail: 'the read could not be recorded in the audit log; retry later',
+        retryAfterSeconds: 1,
       });
-      void reply.status(503).type(PROBLEM_MEDIA_TYPE).header('retry-after', '1');
+      void reply
+        .status(503)
+        .type(PROBLEM_MEDIA_TYPE)
+        .header('retry-after', String(problem.retryAfterSeconds));
       return JSON.stringify(problem.toProblem(request.routeOptions.url));
     }
   };
@@ -443,6 +447,8 @@ export function buildServiceApp(deps: ServiceAppDeps & { info?: Partial<OpenApiI
     const problem = toProblemError(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     // The instance is the operation's pattern, never the path as sent.
+    if (problem.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(problem.retryAfterSeconds));
     void reply
       .status(problem.status)
       .type(PROBLEM_MEDIA_TYPE)

@@ -258,6 +258,25 @@ describe('the service app', () => {
     expect(missing.json().code).toBe('ROUTE_NOT_FOUND');
   });
 
+  it('tells the caller of a transient refusal when to ask again (Retry-After)', async () => {
+    const app = buildApp();
+    app.get('/v1/busy', { config: { access: { scopes: ['service'] } } }, async () => {
+      throw new ProblemError({
+        status: 503,
+        code: 'BUSY',
+        title: 'Service Unavailable',
+        detail: 'busy',
+        retryAfterSeconds: 2,
+      });
+    });
+    const busy = await app.inject({ url: '/v1/busy', headers: auth(token(['service'])) });
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['retry-after']).toBe('2');
+    expect(busy.json().code).toBe('BUSY');
+    const missing = await app.inject({ url: '/v1/nothing' });
+    expect(missing.headers['retry-after']).toBeUndefined();
+  });
+
   it('publishes an OpenAPI document generated from the route schemas', async () => {
     const doc = (await buildApp().inject({ url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');

@@ -20,6 +20,8 @@ export class ProblemError extends Error {
   readonly code: string;
   readonly title: string;
   readonly errors: Problem['errors'];
+  /** For a transient refusal (503, 429): when to ask again, sent as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(init: {
     status: number;
@@ -27,12 +29,14 @@ export class ProblemError extends Error {
     title: string;
     detail: string;
     errors?: Problem['errors'];
+    retryAfterSeconds?: number;
   }) {
     super(init.detail);
     this.status = init.status;
     this.code = init.code;
     this.title = init.title;
     this.errors = init.errors;
+    this.retryAfterSeconds = init.retryAfterSeconds;
   }
 
   toProblem(instance?: string): Problem {

@@ -66,6 +66,7 @@ function asProblem(error: unknown): never {
       title: 'Service Unavailable',
       code: error.code,
       detail: `${error.message} with the same Idempotency-Key to get the same result`,
+      retryAfterSeconds: 1,
     });
   }
   throw error;

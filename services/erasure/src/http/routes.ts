@@ -191,6 +191,7 @@ function erasureRequestRoute(app: FastifyInstance, deps: ErasureRoutesDeps): voi
             code: 'ERASURE_REQUEST_NOT_YET_KNOWN',
             title: 'Service Unavailable',
             detail: 'the erasure service is still reading new requests; retry shortly',
+            retryAfterSeconds: 1,
           });
         throw error;
       });

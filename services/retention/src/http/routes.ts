@@ -29,6 +29,7 @@ function asProblem(error: unknown): never {
       title: 'Service Unavailable',
       code: error.code,
       detail: error.message,
+      retryAfterSeconds: 1,
     });
   if (error instanceof RetentionError)
     throw new ProblemError({ status: 404, title: 'Not Found', code: error.code, detail: error.message });
