@@ -1,7 +1,7 @@
 // Orders the test files longest first, so the long suites start early and no worker is left
 // with one at the end. Jest does this only from its own cache of the last run's durations; a
-// clean clone has none and falls back to file size, which put the 150 s stack test last in a CI
-// run and made the run ten minutes longer. Here a file jest has no duration for takes the one
+// clean clone has none and falls back to file size, which started the 150 s stack test among the
+// last in a CI run, so the run ended with it alone. Here a file jest has no duration for takes the one
 // recorded in suite-durations.json (seconds, from a full run; refresh it with
 // `node test/order/write-suite-durations.js RESULTS.json` after `pnpm test --json --outputFile=RESULTS.json`).
 const path = require('node:path');
